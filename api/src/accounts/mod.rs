@@ -1,0 +1,8 @@
+//! Accounts: organizations, users, memberships, sessions and invites.
+
+pub mod entity;
+pub mod handlers;
+pub mod limiter;
+pub mod password;
+pub mod routes;
+pub mod service;

@@ -1,0 +1,339 @@
+//! Account rules: each public function is one transaction.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use chrono::Duration;
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    sea_query::Expr,
+};
+use sha2::{Digest, Sha256};
+use shared::accounts::{
+    AcceptInviteResponse, InviteResponse, MeResponse, Member, Membership, OrganizationSummary, Role, SignupResponse,
+    UserSummary, ValidAcceptInvite, ValidSignup,
+};
+use shared::validation::Email;
+use shared::{InviteId, OrganizationId, SessionId, UserId};
+
+use super::entity::{invite, membership, organization, session, user};
+use super::password;
+use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, sign};
+use crate::error::{AppError, AppResult, on_unique};
+use crate::state::AppState;
+
+pub const INVITE_TTL_DAYS: i64 = 7;
+
+fn email_taken() -> AppError {
+    AppError::conflict("email_taken", "An account with this email already exists. Sign in instead.")
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::unauthorized("invalid_credentials", "The email or password is incorrect.")
+}
+
+fn user_summary(u: &user::Model) -> AppResult<UserSummary> {
+    Ok(UserSummary { id: parse_id(&u.id)?, email: u.email.clone(), name: u.name.clone() })
+}
+
+/// IDs read back from our own database are well-formed; if one is not, that
+/// is a server fault, not the caller's.
+pub fn parse_id<T: std::str::FromStr<Err = shared::ids::IdError>>(s: &str) -> AppResult<T> {
+    s.parse().map_err(|e| AppError::Internal(anyhow::anyhow!("stored id {s:?}: {e}")))
+}
+
+/// A new session for `user_id`, and the access token naming it.
+pub struct NewSession {
+    pub access_token: String,
+    pub expires_in: i64,
+}
+
+async fn open_session(db: &impl ConnectionTrait, state: &AppState, user_id: &str) -> AppResult<NewSession> {
+    let now = state.clock.now();
+    let ttl = state.settings.access_token_ttl_secs;
+    let expires_at = now + Duration::seconds(ttl);
+    let id = SessionId::generate();
+    session::ActiveModel {
+        id: Set(id.to_string()),
+        user_id: Set(user_id.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    let claims = AccessClaims {
+        iss: state.issuer().to_owned(),
+        aud: ACCESS_AUDIENCE.to_owned(),
+        sub: user_id.to_owned(),
+        sid: id.to_string(),
+        iat: now.timestamp(),
+        exp: expires_at.timestamp(),
+    };
+    Ok(NewSession { access_token: sign(&state.keys, ACCESS_TYP, &claims)?, expires_in: ttl })
+}
+
+async fn insert_user(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    email: String,
+    name: String,
+    password_hash: Option<String>,
+) -> AppResult<user::Model> {
+    user::ActiveModel {
+        id: Set(UserId::generate().to_string()),
+        email: Set(email),
+        name: Set(name),
+        password_hash: Set(password_hash),
+        created_at: Set(state.clock.now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| on_unique(e, email_taken))
+}
+
+async fn insert_membership(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    org_id: &str,
+    user_id: &str,
+    role: Role,
+) -> AppResult<()> {
+    membership::ActiveModel {
+        organization_id: Set(org_id.to_owned()),
+        user_id: Set(user_id.to_owned()),
+        role: Set(role.as_str().to_owned()),
+        created_at: Set(state.clock.now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| on_unique(e, || AppError::conflict("already_member", "This person is already a member.")))?;
+    Ok(())
+}
+
+async fn find_user_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+}
+
+/// Creates the organization, its first Administrator and a session.
+pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupResponse, NewSession)> {
+    let email = v.email.into_string();
+    if find_user_by_email(&state.db, &email).await?.is_some() {
+        return Err(email_taken());
+    }
+    let hash = password::hash(v.password.expose().to_owned()).await?;
+    let txn = state.db.begin().await?;
+    let org = organization::ActiveModel {
+        id: Set(OrganizationId::generate().to_string()),
+        name: Set(v.organization_name.into_string()),
+        disable_passwords_on_invites: Set(false),
+        created_at: Set(state.clock.now()),
+    }
+    .insert(&txn)
+    .await?;
+    let user = insert_user(&txn, state, email, v.name.into_string(), Some(hash)).await?;
+    insert_membership(&txn, state, &org.id, &user.id, Role::Admin).await?;
+    let session = open_session(&txn, state, &user.id).await?;
+    txn.commit().await?;
+    let response = SignupResponse {
+        organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
+        user: user_summary(&user)?,
+        access_token: session.access_token.clone(),
+    };
+    Ok((response, session))
+}
+
+/// Checks the password (throttled per email) and opens a session.
+pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserSummary, NewSession)> {
+    let key = email.trim().to_lowercase();
+    let now = state.clock.now();
+    if let Some(retry_after_secs) = state.login_failures.retry_after(&key, now) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs,
+            detail: "Too many failed sign-in attempts for this email. Wait a minute and try again.".to_owned(),
+        });
+    }
+    let user = find_user_by_email(&state.db, &key).await?;
+    let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
+    let Some(user) = user.filter(|_| ok) else {
+        state.login_failures.record_failure(&key, now);
+        return Err(invalid_credentials());
+    };
+    state.login_failures.clear(&key);
+    let session = open_session(&state.db, state, &user.id).await?;
+    Ok((user_summary(&user)?, session))
+}
+
+pub async fn logout(state: &AppState, session_id: &SessionId) -> AppResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(state.clock.now()))
+        .filter(session::Column::Id.eq(session_id.as_str()))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn me(state: &AppState, user_id: &UserId) -> AppResult<MeResponse> {
+    let user = user::Entity::find_by_id(user_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let rows = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id.as_str()))
+        .order_by_asc(membership::Column::CreatedAt)
+        .find_also_related(organization::Entity)
+        .all(&state.db)
+        .await?;
+    let memberships = rows
+        .into_iter()
+        .filter_map(|(m, org)| org.map(|o| (m, o)))
+        .map(|(m, org)| {
+            Ok(Membership {
+                organization_id: parse_id(&org.id)?,
+                organization_name: org.name,
+                role: Role::parse(&m.role).unwrap_or(Role::Member),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(MeResponse { user: user_summary(&user)?, memberships })
+}
+
+pub async fn members(state: &AppState, org_id: &OrganizationId) -> AppResult<Vec<Member>> {
+    let rows = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(org_id.as_str()))
+        .order_by_asc(membership::Column::CreatedAt)
+        .find_also_related(user::Entity)
+        .all(&state.db)
+        .await?;
+    rows.into_iter()
+        .filter_map(|(m, u)| u.map(|u| (m, u)))
+        .map(|(m, u)| {
+            Ok(Member {
+                user_id: parse_id(&u.id)?,
+                email: u.email,
+                name: u.name,
+                role: Role::parse(&m.role).unwrap_or(Role::Member),
+                joined_at: m.created_at,
+            })
+        })
+        .collect()
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub async fn create_invite(
+    state: &AppState,
+    org_id: &OrganizationId,
+    invited_by: &UserId,
+    email: Email,
+    role: Role,
+) -> AppResult<InviteResponse> {
+    let org = organization::Entity::find_by_id(org_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    if let Some(u) = find_user_by_email(&state.db, email.as_str()).await? {
+        let member = membership::Entity::find_by_id((org.id.clone(), u.id)).one(&state.db).await?;
+        if member.is_some() {
+            return Err(AppError::conflict("already_member", "This person is already a member of the organization."));
+        }
+    }
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = B64URL.encode(raw);
+    let now = state.clock.now();
+    let id = InviteId::generate();
+    let row = invite::ActiveModel {
+        id: Set(id.to_string()),
+        organization_id: Set(org.id),
+        email: Set(email.into_string()),
+        role: Set(role.as_str().to_owned()),
+        token_hash: Set(token_hash(&token)),
+        password_required: Set(!org.disable_passwords_on_invites),
+        invited_by: Set(invited_by.to_string()),
+        expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
+        accepted_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(InviteResponse {
+        id,
+        email: row.email,
+        role,
+        password_required: row.password_required,
+        expires_at: row.expires_at,
+        accept_url: format!("{}/invite/{token}", state.public_url),
+        token,
+    })
+}
+
+/// Joins the invite's organization: creates the account, or, for an email
+/// that already has one, adds the membership after checking its password
+/// (holding an invite token must never be enough to sign in as someone).
+pub async fn accept_invite(
+    state: &AppState,
+    token: &str,
+    v: ValidAcceptInvite,
+) -> AppResult<(AcceptInviteResponse, NewSession)> {
+    let now = state.clock.now();
+    let inv = invite::Entity::find()
+        .filter(invite::Column::TokenHash.eq(token_hash(token.trim())))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if inv.accepted_at.is_some() {
+        return Err(AppError::gone("invite_used", "This invite has already been accepted. Sign in instead."));
+    }
+    if inv.expires_at <= now {
+        return Err(AppError::gone("invite_expired", "This invite has expired. Ask an Administrator for a new one."));
+    }
+    let existing = find_user_by_email(&state.db, &inv.email).await?;
+    let password = v.password.map(|p| p.expose().to_owned());
+    let new_hash = match (&existing, password) {
+        (Some(u), Some(p)) => {
+            if !password::verify(p, u.password_hash.clone()).await? {
+                return Err(invalid_credentials());
+            }
+            None
+        }
+        (Some(_), None) => {
+            return Err(AppError::field(
+                "password",
+                "required",
+                "You already have an account: enter its password to join.",
+            ));
+        }
+        (None, Some(p)) => Some(password::hash(p).await?),
+        (None, None) if inv.password_required => {
+            return Err(AppError::field("password", "required", "Choose a password."));
+        }
+        (None, None) => None,
+    };
+
+    let txn = state.db.begin().await?;
+    // Claim the invite first: of two concurrent accepts, one wins.
+    let claimed = invite::Entity::update_many()
+        .col_expr(invite::Column::AcceptedAt, Expr::value(now))
+        .filter(invite::Column::Id.eq(inv.id.as_str()))
+        .filter(invite::Column::AcceptedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AppError::gone("invite_used", "This invite has already been accepted. Sign in instead."));
+    }
+    let user = match existing {
+        Some(u) => u,
+        None => insert_user(&txn, state, inv.email.clone(), v.name.into_string(), new_hash).await?,
+    };
+    let role = Role::parse(&inv.role).unwrap_or(Role::Member);
+    insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
+    let org =
+        organization::Entity::find_by_id(inv.organization_id.as_str()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let session = open_session(&txn, state, &user.id).await?;
+    txn.commit().await?;
+    let response = AcceptInviteResponse {
+        organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
+        user: user_summary(&user)?,
+        role,
+        access_token: session.access_token.clone(),
+    };
+    Ok((response, session))
+}

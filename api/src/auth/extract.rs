@@ -1,0 +1,103 @@
+//! Extractors that put authorization in the handler's signature: a handler
+//! taking `OrgAdmin` cannot run for anyone but an Administrator of the
+//! organization in its path.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use sea_orm::EntityTrait;
+use shared::accounts::Role;
+use shared::{OrganizationId, SessionId, UserId};
+
+use super::tokens::{TokenError, verify_access};
+use crate::accounts::entity::{membership, session};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "gatehouse_session";
+
+/// A caller with a valid access token whose session is still open.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+}
+
+fn bearer_or_cookie(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+    }
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+fn invalid_token() -> AppError {
+    AppError::unauthorized("invalid_token", "Your session is not valid or has ended. Sign in again.")
+}
+
+async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
+    let state =
+        req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+    let token =
+        bearer_or_cookie(&req).ok_or_else(|| AppError::unauthorized("missing_token", "Sign in to continue."))?;
+    let now = state.clock.now();
+    let claims = verify_access(&state.keys, &token, state.issuer(), now).map_err(|e| match e {
+        TokenError::Expired => AppError::unauthorized("token_expired", "Your session has expired. Sign in again."),
+        _ => invalid_token(),
+    })?;
+    let user_id = UserId::parse(&claims.sub).map_err(|_| invalid_token())?;
+    let session_id = SessionId::parse(&claims.sid).map_err(|_| invalid_token())?;
+    let open = session::Entity::find_by_id(session_id.as_str())
+        .one(&state.db)
+        .await?
+        .is_some_and(|s| s.user_id == claims.sub && s.revoked_at.is_none() && s.expires_at > now);
+    if !open {
+        return Err(invalid_token());
+    }
+    Ok(AuthUser { user_id, session_id })
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// An Administrator of the organization named by the `{org_id}` path segment.
+/// Anyone else gets 404, so the existence of other organizations never leaks.
+#[derive(Debug, Clone)]
+pub struct OrgAdmin {
+    pub org_id: OrganizationId,
+    pub user: AuthUser,
+}
+
+async fn authorize_admin(req: HttpRequest) -> Result<OrgAdmin, AppError> {
+    let user = authenticate(req.clone()).await?;
+    let org_id =
+        req.match_info().get("org_id").and_then(|s| OrganizationId::parse(s).ok()).ok_or(AppError::NotFound)?;
+    let state =
+        req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+    let is_admin = membership::Entity::find_by_id((org_id.as_str().to_owned(), user.user_id.as_str().to_owned()))
+        .one(&state.db)
+        .await?
+        .is_some_and(|m| Role::parse(&m.role) == Some(Role::Admin));
+    if !is_admin {
+        return Err(AppError::NotFound);
+    }
+    Ok(OrgAdmin { org_id, user })
+}
+
+impl FromRequest for OrgAdmin {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authorize_admin(req.clone()))
+    }
+}

@@ -1,0 +1,129 @@
+//! HMAC signing keys for the tokens the server issues. The current key signs;
+//! every configured key verifies, selected by the token's `kid` header, so a
+//! key can be rotated without signing everybody out at once.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+const MIN_KEY_BYTES: usize = 32;
+const KEY_FILE: &str = "signing.key";
+
+pub struct SigningKeys {
+    current_kid: String,
+    encoding: EncodingKey,
+    decoding: HashMap<String, DecodingKey>,
+}
+
+impl std::fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeys").field("current_kid", &self.current_kid).finish_non_exhaustive()
+    }
+}
+
+/// A key's id: a short fingerprint, so it names the key without revealing it.
+fn kid_of(secret: &[u8]) -> String {
+    hex::encode(&Sha256::digest(secret)[..8])
+}
+
+impl SigningKeys {
+    /// `current` signs; `previous` keys still verify (rotation).
+    pub fn new(current: &[u8], previous: &[Vec<u8>]) -> anyhow::Result<Self> {
+        for k in std::iter::once(current).chain(previous.iter().map(Vec::as_slice)) {
+            if k.len() < MIN_KEY_BYTES {
+                bail!("a signing key must be at least {MIN_KEY_BYTES} bytes");
+            }
+        }
+        let current_kid = kid_of(current);
+        let mut decoding = HashMap::new();
+        decoding.insert(current_kid.clone(), DecodingKey::from_secret(current));
+        for k in previous {
+            decoding.insert(kid_of(k), DecodingKey::from_secret(k));
+        }
+        Ok(Self { current_kid, encoding: EncodingKey::from_secret(current), decoding })
+    }
+
+    /// From settings (base64), or else the dev key file in the data folder,
+    /// generated on first use with mode 0600.
+    pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        let secret = match configured {
+            Some(b64) => B64.decode(b64.trim()).context("signing_key is not valid base64")?,
+            None => load_or_create_key_file(&data_dir.join(KEY_FILE))?,
+        };
+        Self::new(&secret, &[])
+    }
+
+    pub fn current_kid(&self) -> &str {
+        &self.current_kid
+    }
+
+    pub fn encoding(&self) -> &EncodingKey {
+        &self.encoding
+    }
+
+    pub fn decoding(&self, kid: &str) -> Option<&DecodingKey> {
+        self.decoding.get(kid)
+    }
+}
+
+fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return B64.decode(text.trim()).with_context(|| format!("{} is not valid base64", path.display()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut secret = vec![0u8; MIN_KEY_BYTES];
+    rand::rng().fill_bytes(&mut secret);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut f) => {
+            f.write_all(B64.encode(&secret).as_bytes())?;
+            tracing::info!(path = %path.display(), "generated a development signing key");
+            Ok(secret)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path)?;
+            Ok(B64.decode(text.trim())?)
+        }
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_key_is_generated_once_with_private_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SigningKeys::load(None, dir.path()).unwrap();
+        let b = SigningKeys::load(None, dir.path()).unwrap();
+        assert_eq!(a.current_kid(), b.current_kid());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        assert!(SigningKeys::new(b"short", &[]).is_err());
+    }
+}

@@ -1,0 +1,111 @@
+//! Layered settings: defaults → `gatehouse.toml` (or the file named by
+//! `GATEHOUSE_CONFIG`) → `GATEHOUSE_*` environment variables, plus the
+//! conventional `DATABASE_URL`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free one (`GATEHOUSE_BIND`).
+    pub bind: SocketAddr,
+    /// `sqlite://…` or `postgres://…`; default `sqlite://{data_dir}/gatehouse.db` (`DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// Where the SQLite file and generated dev keys live (`GATEHOUSE_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Public base URL for links the server hands out; default `http://{bind}` (`GATEHOUSE_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// The built SPA; the API still runs when it is missing (`GATEHOUSE_WEB_DIR`).
+    pub web_dir: PathBuf,
+    /// HMAC key for access tokens, base64 (≥ 32 bytes) (`GATEHOUSE_SIGNING_KEY`).
+    /// When unset, a key is generated once into `{data_dir}/signing.key` (mode 0600).
+    pub signing_key: Option<String>,
+    /// Access token and session lifetime in seconds (`GATEHOUSE_ACCESS_TOKEN_TTL_SECS`).
+    pub access_token_ttl_secs: i64,
+    /// `pretty` (default) or `json` log lines (`GATEHOUSE_LOG_FORMAT`); levels via `RUST_LOG`.
+    pub log_format: LogFormat,
+    /// Database pool size (`GATEHOUSE_DB_MAX_CONNECTIONS`).
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            public_url: None,
+            web_dir: PathBuf::from("dist"),
+            signing_key: None,
+            access_token_ttl_secs: 12 * 60 * 60,
+            log_format: LogFormat::Pretty,
+            db_max_connections: 16,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the layers. `DATABASE_URL` is honoured without the prefix, as
+    /// every hosting platform sets it that way.
+    pub fn load() -> Result<Self, figment::Error> {
+        let file = std::env::var("GATEHOUSE_CONFIG").unwrap_or_else(|_| "gatehouse.toml".to_owned());
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("GATEHOUSE_").ignore(&["CONFIG"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/gatehouse.db?mode=rwc", self.data_dir.display()))
+    }
+
+    /// The public base URL without a trailing slash, given the bound address.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("gatehouse.toml", "bind = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/from-file\"\n")?;
+            jail.set_env("GATEHOUSE_DATA_DIR", "/tmp/from-env");
+            jail.set_env("DATABASE_URL", "postgres://localhost/x");
+            let s = Settings::load()?;
+            assert_eq!(s.bind.port(), 9000);
+            assert_eq!(s.data_dir, PathBuf::from("/tmp/from-env"));
+            assert_eq!(s.database_url(), "postgres://localhost/x");
+            assert_eq!(s.web_dir, PathBuf::from("dist"));
+            assert_eq!(s.public_url(s.bind), "http://127.0.0.1:9000");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sqlite_under_data_dir_by_default() {
+        let s = Settings::default();
+        assert_eq!(s.database_url(), "sqlite://./data/gatehouse.db?mode=rwc");
+    }
+}

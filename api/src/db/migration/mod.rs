@@ -1,0 +1,15 @@
+//! Schema migrations, applied in order at start-up. Never edit one that has
+//! shipped: add a new one.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_accounts::Migration)]
+    }
+}

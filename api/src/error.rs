@@ -1,0 +1,202 @@
+//! One error type for every handler, answered as `application/problem+json`
+//! (RFC 9457). Client errors carry a stable `code` and a human `detail`;
+//! internal errors are logged with their context and answered with a bare 500.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use shared::{FieldError, Problem};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request could not be read.
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// 401: no credentials, or credentials that do not check out.
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    /// 404: not found, or not yours (the two are indistinguishable on purpose).
+    #[error("not found")]
+    NotFound,
+    /// 409: conflicts with what is already stored.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// 410: existed, but is no longer usable (expired, used, revoked).
+    #[error("{detail}")]
+    Gone { code: &'static str, detail: String },
+    /// 422: one entry per refused field.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 429: slow down; retry after the given number of seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64, detail: String },
+    /// 503: a dependency (the database) is not reachable.
+    #[error("service unavailable")]
+    Unavailable,
+    /// 500: logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest { code, detail: detail.into() }
+    }
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unauthorized { code, detail: detail.into() }
+    }
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into() }
+    }
+    pub fn gone(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Gone { code, detail: detail.into() }
+    }
+    pub fn field(field: &str, code: &str, message: &str) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (code, detail, errors) = match self {
+            AppError::BadRequest { code, detail }
+            | AppError::Unauthorized { code, detail }
+            | AppError::Conflict { code, detail }
+            | AppError::Gone { code, detail } => (Some(*code), Some(detail.clone()), vec![]),
+            AppError::NotFound => (Some("not_found"), Some("Nothing exists at this address.".to_owned()), vec![]),
+            AppError::Validation(errors) => {
+                (Some("validation_failed"), Some("Some fields need attention; see errors.".to_owned()), errors.clone())
+            }
+            AppError::TooManyRequests { detail, .. } => (Some("rate_limited"), Some(detail.clone()), vec![]),
+            AppError::Unavailable => {
+                (Some("unavailable"), Some("The service cannot reach its database.".to_owned()), vec![])
+            }
+            AppError::Internal(_) => (None, None, vec![]),
+        };
+        Problem {
+            type_: "about:blank".to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: code.map(str::to_owned),
+            errors,
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Gone { .. } => StatusCode::GONE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let AppError::TooManyRequests { retry_after_secs, .. } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::Unauthorized { .. } = self {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        res.json(self.problem())
+    }
+}
+
+/// Unique-constraint violations become 409 here, in one place; every other
+/// database failure is internal.
+impl From<DbErr> for AppError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::conflict("already_exists", "This already exists."),
+            _ => AppError::Internal(anyhow::Error::new(e).context("database")),
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(e: sea_orm::TransactionError<AppError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Maps a unique-constraint violation to a specific conflict (e.g. a race
+/// between two sign-ups with one email); any other error as usual.
+pub fn on_unique(e: DbErr, conflict: impl FnOnce() -> AppError) -> AppError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => conflict(),
+        _ => e.into(),
+    }
+}
+
+/// Turns actix's own extractor failures (bad JSON, bad path) into problems.
+pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let app = match &err {
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
+            AppError::bad_request("body_too_large", "The request body is too large.")
+        }
+        E::ContentType => AppError::bad_request("unsupported_content_type", "Send the body as application/json."),
+        E::Deserialize(e) if e.is_data() => {
+            AppError::bad_request("invalid_body", format!("The JSON body does not match the expected shape: {e}"))
+        }
+        _ => AppError::bad_request("malformed_json", "The request body is not valid JSON."),
+    };
+    app.into()
+}
+
+pub fn path_error_handler(_err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    AppError::NotFound.into()
+}
+
+pub fn query_error_handler(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    AppError::bad_request("invalid_query", format!("The query string is not valid: {err}")).into()
+}
+
+/// The fallback for unknown API paths: a problem, never the SPA's HTML.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_leak_their_message() {
+        let e = AppError::Internal(anyhow::anyhow!("secret database detail"));
+        let p = e.problem();
+        assert_eq!(p.status, 500);
+        assert!(p.detail.is_none());
+        assert!(!serde_json::to_string(&p).unwrap().contains("secret"));
+    }
+
+    #[test]
+    fn validation_lists_fields() {
+        let p = AppError::field("email", "invalid_email", "bad").problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.errors.len(), 1);
+    }
+}

@@ -1,0 +1,129 @@
+//! The Gatehouse server as a library: `start` binds, migrates and serves;
+//! the `gatehouse` binary and the test harnesses both call it.
+
+pub mod accounts;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod openapi;
+pub mod spa;
+pub mod state;
+pub mod telemetry;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::accounts::limiter::FailureLimiter;
+use crate::auth::SigningKeys;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::error::{json_error_handler, not_found, path_error_handler, query_error_handler};
+use crate::state::AppState;
+
+/// Largest JSON body the API reads.
+pub const JSON_LIMIT_BYTES: usize = 1 << 20;
+/// Failed logins allowed per email per minute before 429.
+pub const LOGIN_FAILURES_PER_MINUTE: usize = 10;
+
+/// Connects, migrates and loads keys: everything a request will need.
+pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let db = db::connect(&settings).await?;
+    let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.data_dir)?;
+    Ok(AppState {
+        db,
+        settings,
+        public_url,
+        keys,
+        clock,
+        login_failures: FailureLimiter::new(LOGIN_FAILURES_PER_MINUTE, chrono::Duration::minutes(1)),
+    })
+}
+
+/// Every route of the application.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .route("/ready", web::get().to(health::ready))
+        .service(web::scope("/api/v1").configure(accounts::routes::configure).default_service(web::to(not_found)))
+        .service(web::scope("/api").default_service(web::to(not_found)))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        // Setup and invite links carry secrets in their path: never send them on.
+        .add(("Referrer-Policy", "no-referrer"))
+}
+
+/// A server that is listening (on `addr`) but not yet awaited.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub state: web::Data<AppState>,
+    pub server: Server,
+}
+
+impl Running {
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+}
+
+/// Binds, connects, migrates and returns the server ready to be awaited or
+/// spawned. Port 0 picks a free port; `addr` says which.
+pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+    let addr = listener.local_addr()?;
+    let public_url = settings.public_url(addr);
+    let web_dir = settings.web_dir.clone();
+    let state = web::Data::new(build_state(settings, public_url.clone(), clock).await?);
+    let app_state = state.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(app_state.clone())
+            .app_data(web::JsonConfig::default().limit(JSON_LIMIT_BYTES).error_handler(json_error_handler))
+            .app_data(web::PathConfig::default().error_handler(path_error_handler))
+            .app_data(web::QueryConfig::default().error_handler(query_error_handler))
+            .wrap(security_headers())
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(TracingLogger::<telemetry::RedactingRootSpan>::new())
+            .configure(routes)
+            .configure(spa::configure(&web_dir))
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(Running { addr, public_url, state, server })
+}
+
+/// `gatehouse` with no arguments: serve until SIGINT/SIGTERM, then drain.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let running = start(settings, Arc::new(SystemClock)).await?;
+    tracing::info!(url = %running.public_url, "listening on http://{}", running.addr);
+    running.server.await?;
+    tracing::info!("shut down");
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]`s.
+//! `just openapi` writes it to `openapi/openapi.json`; a test fails when the
+//! committed file is stale.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::accounts::handlers as accounts;
+use crate::health;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gatehouse API",
+        description = "Sell and set up enterprise SSO and SCIM for your business customers. Errors are `application/problem+json` (RFC 9457).",
+    ),
+    paths(
+        health::health, health::ready,
+        accounts::signup, accounts::login, accounts::logout, accounts::me,
+        accounts::members, accounts::create_invite, accounts::accept_invite,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "accounts", description = "Sign-up, login, members and invites"),
+        (name = "service", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::extract::SESSION_COOKIE))),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn json() -> anyhow::Result<String> {
+    Ok(document().to_pretty_json()? + "\n")
+}

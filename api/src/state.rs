@@ -1,0 +1,27 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::accounts::limiter::FailureLimiter;
+use crate::auth::SigningKeys;
+use crate::clock::Clock;
+use crate::config::Settings;
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    /// Base for every URL the server hands out, without a trailing slash.
+    pub public_url: String,
+    pub keys: SigningKeys,
+    pub clock: Arc<dyn Clock>,
+    pub login_failures: FailureLimiter,
+}
+
+impl AppState {
+    /// The `iss` of every token this deployment issues.
+    pub fn issuer(&self) -> &str {
+        &self.public_url
+    }
+}

@@ -1,0 +1,9 @@
+//! The API's integration tests: one binary (each extra test binary costs
+//! link time), one module per capability. Every test spawns the real server
+//! on a free port with a fresh database: a temp SQLite file, or a fresh
+//! PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+mod accounts;
+mod helpers;
+mod invites;
+mod service;

@@ -1,0 +1,80 @@
+use reqwest::StatusCode;
+
+use crate::helpers::{Options, read, spawn_app, spawn_app_with};
+
+#[actix_web::test]
+async fn health_ready_and_request_ids() {
+    let app = spawn_app().await;
+    let res = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+    assert!(!id.is_empty());
+    assert_eq!(res.headers().get("referrer-policy").unwrap(), "no-referrer");
+    let res = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_ne!(res.headers().get("x-request-id").unwrap().to_str().unwrap(), id);
+}
+
+#[actix_web::test]
+async fn unknown_api_paths_are_problem_json_404() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/nope", "/api/v2/me", "/nothing-here"] {
+        let (status, body) = read(app.client.get(app.url(path)).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body["code"], "not_found");
+    }
+}
+
+#[actix_web::test]
+async fn spa_is_served_with_fallback_for_client_routes() {
+    let web = tempfile::tempdir().unwrap();
+    std::fs::write(web.path().join("index.html"), "<!doctype html><title>spa</title>").unwrap();
+    std::fs::write(web.path().join("app.js"), "console.log(1)").unwrap();
+    let app = spawn_app_with(Options { web_dir: Some(web.path().to_path_buf()) }).await;
+
+    for path in ["/", "/login", "/organizations/org_x/members"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(res.text().await.unwrap().contains("<title>spa</title>"), "{path}");
+    }
+    let js = app.client.get(app.url("/app.js")).send().await.unwrap();
+    assert_eq!(js.text().await.unwrap(), "console.log(1)");
+    // The API never answers with the SPA.
+    let (status, _) = read(app.client.get(app.url("/api/v1/nope")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn openapi_and_swagger_ui_are_served() {
+    let app = spawn_app().await;
+    let (status, doc) = read(app.client.get(app.url("/api-docs/openapi.json")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["paths"]["/api/v1/auth/signup"]["post"].is_object());
+    let res = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("swagger"));
+}
+
+#[test]
+fn committed_openapi_document_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let generated = api::openapi::json().unwrap();
+    assert!(committed == generated, "openapi/openapi.json is stale: run `just openapi` and commit it");
+}
+
+#[actix_web::test]
+async fn sqlite_runs_in_wal_mode() {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|s| !s.is_empty()) {
+        return; // PostgreSQL has no journal mode
+    }
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA journal_mode"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "journal_mode").unwrap(), "wal");
+}

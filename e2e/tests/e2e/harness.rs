@@ -1,0 +1,160 @@
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use api::clock::SystemClock;
+use api::config::Settings;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+    server: ServerHandle,
+    driver: Child,
+    _dir: tempfile::TempDir,
+}
+
+fn require() -> bool {
+    std::env::var("REQUIRE_E2E").is_ok_and(|v| v == "1")
+}
+
+fn dist_dir() -> PathBuf {
+    std::env::var_os("GATEHOUSE_WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist")))
+}
+
+fn chromedriver() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join("chromedriver")).find(|p| p.is_file())
+}
+
+fn chromium() -> String {
+    std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".to_owned())
+}
+
+/// `None` (with a note on stderr) when e2e cannot run here and is not required.
+pub async fn launch() -> Option<Browser> {
+    let dist = dist_dir();
+    let missing = match chromedriver() {
+        None => Some("chromedriver is not on PATH".to_owned()),
+        Some(_) if !dist.join("index.html").is_file() => {
+            Some(format!("the SPA is not built at {} (run `just e2e`)", dist.display()))
+        }
+        Some(_) => None,
+    };
+    if let Some(why) = missing {
+        assert!(!require(), "REQUIRE_E2E=1 but {why}");
+        eprintln!("skipping e2e: {why}");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = Settings {
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: dir.path().join("data"),
+        web_dir: dist,
+        ..Settings::default()
+    };
+    let running = api::start(settings, Arc::new(SystemClock)).await.expect("start server");
+    let base = format!("http://{}", running.addr);
+    let server = running.handle();
+    actix_web::rt::spawn(running.server);
+
+    let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let driver = Command::new(chromedriver().expect("chromedriver"))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+
+    let profile = dir.path().join("chromium-profile");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": chromium(),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    // chromedriver takes a moment to listen: retry the session for up to ~20 s.
+    let mut last_err = None;
+    for _ in 0..80 {
+        match ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => {
+                return Some(Browser { client, base, server, driver, _dir: dir });
+            }
+            Err(e) => {
+                last_err = Some(e);
+                actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+    panic!("could not start a browser session: {last_err:?}");
+}
+
+impl Browser {
+    pub async fn goto(&self, path: &str) {
+        self.client.goto(&format!("{}{}", self.base, path)).await.expect("goto");
+    }
+
+    pub async fn el(&self, testid: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+            .await
+            .unwrap_or_else(|e| panic!("no element {testid}: {e}"))
+    }
+
+    pub async fn fill(&self, testid: &str, text: &str) {
+        let el = self.el(testid).await;
+        el.clear().await.expect("clear");
+        el.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, testid: &str) {
+        self.el(testid).await.click().await.expect("click");
+    }
+
+    /// Waits until the element's text contains `want` (the SPA renders asynchronously).
+    pub async fn wait_text(&self, testid: &str, want: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(el) = self.client.find(Locator::Css(&format!("[data-testid=\"{testid}\"]"))).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(want) {
+                    return last;
+                }
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{testid} never showed {want:?}; last text {last:?}");
+    }
+
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.expect("url").path().to_owned()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        self.server.stop(false).await;
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end: the real server (fresh SQLite, the trunk-built SPA in `dist/`)
+//! driven in headless Chromium through chromedriver. Skipped with a message
+//! when chromedriver or the built SPA is missing, unless `REQUIRE_E2E=1`
+//! (CI), where that is a failure.
+
+mod accounts;
+mod harness;

@@ -1,0 +1,64 @@
+# Gatehouse tasks. `just run` serves everything; `just test` checks everything.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+export PATH := env_var("HOME") + "/.cargo/bin:" + env_var("PATH")
+
+trunk_version := "0.21.14"
+wasm_bindgen_version := "0.2.130"
+
+default: run
+
+# Install the SPA toolchain pieces that are missing (wasm target, trunk, wasm-bindgen-cli).
+tools:
+    rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    trunk --version 2>/dev/null | grep -q "{{trunk_version}}" || cargo install trunk --version {{trunk_version}} --locked
+    wasm-bindgen --version 2>/dev/null | grep -q "{{wasm_bindgen_version}}" || cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}
+
+# Build the SPA in release mode into dist/ (wasm-opt is used when binaryen is installed).
+spa: tools
+    if command -v wasm-opt >/dev/null; then trunk build --release; else echo "note: wasm-opt (Debian: binaryen) not found; building without it"; sed 's/ data-wasm-opt="z"//' web/index.html > web/index.noopt.html; trunk build --release web/index.noopt.html; rm web/index.noopt.html; fi
+
+# Build everything and serve it on http://127.0.0.1:8080 (SQLite in ./data, dev keys generated).
+run: spa
+    cargo build --release -p api --bin gatehouse
+    @echo "Gatehouse is starting on http://${GATEHOUSE_BIND:-127.0.0.1:8080}  (Ctrl-C to stop)"
+    ./target/release/gatehouse
+
+# API on :8080 plus `trunk serve` on :8081 with live reload and an /api proxy.
+dev: tools
+    cargo build -p api --bin gatehouse
+    ./target/debug/gatehouse & trap "kill $!" EXIT; trunk serve
+
+# Everything CI checks: formatting, lints, unit + integration tests (SQLite, and PostgreSQL
+# when TEST_DATABASE_URL is set), the wasm32 build, and e2e when chromedriver is present
+# (REQUIRE_E2E=1 turns a missing chromedriver into a failure).
+test:
+    rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    cargo fmt --all --check
+    cargo clippy --all-targets -- -D warnings
+    cargo clippy -p web -p shared --target wasm32-unknown-unknown -- -D warnings
+    env -u TEST_DATABASE_URL cargo test -p shared -p api
+    if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== PostgreSQL =="; cargo test -p api --test api; fi
+    cargo build -p shared -p web --target wasm32-unknown-unknown
+    if command -v chromedriver >/dev/null || [ "${REQUIRE_E2E:-}" = "1" ]; then just e2e; else echo "skipping e2e: chromedriver not installed (set REQUIRE_E2E=1 to require it)"; fi
+
+# Browser tests: build the SPA, then drive it in headless Chromium.
+e2e: spa
+    cargo test -p e2e
+
+# Regenerate openapi/openapi.json from the code.
+openapi:
+    cargo run -q -p api --bin gatehouse -- openapi > openapi/openapi.json
+
+# Measure start-up time, idle memory and SPA size (release builds).
+bench: spa
+    cargo build --release -p api --bin gatehouse
+    bash scripts/bench-startup.sh
+
+fmt:
+    cargo fmt --all
+
+lint:
+    cargo clippy --all-targets -- -D warnings
+    cargo clippy -p web -p shared --target wasm32-unknown-unknown -- -D warnings

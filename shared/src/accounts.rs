@@ -1,0 +1,275 @@
+//! Accounts: sign-up, login, the signed-in user, members and invites.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{InviteId, OrganizationId, UserId};
+use crate::problem::FieldError;
+use crate::validation::{Email, FieldErrors, OrganizationName, Password, PersonName};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// A member's role in an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+
+    /// How the SPA shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Member => "Member",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct SignupRequest {
+    pub organization_name: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// A sign-up that passed every rule.
+#[derive(Debug)]
+pub struct ValidSignup {
+    pub organization_name: OrganizationName,
+    pub name: PersonName,
+    pub email: Email,
+    pub password: Password,
+}
+
+impl SignupRequest {
+    pub fn validate(&self) -> Result<ValidSignup, Vec<FieldError>> {
+        let mut e = FieldErrors::new();
+        let organization_name = e.check("organization_name", OrganizationName::parse(&self.organization_name));
+        let name = e.check("name", PersonName::parse(&self.name));
+        let email = e.check("email", Email::parse(&self.email));
+        let password = e.check("password", Password::parse(&self.password));
+        match (organization_name, name, email, password) {
+            (Some(organization_name), Some(name), Some(email), Some(password)) => {
+                Ok(ValidSignup { organization_name, name, email, password })
+            }
+            _ => Err(e.into_vec()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrganizationSummary {
+    pub id: OrganizationId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UserSummary {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SignupResponse {
+    pub organization: OrganizationSummary,
+    pub user: UserSummary,
+    pub access_token: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+impl LoginRequest {
+    /// Only presence is checked: a login never says which rule a stored
+    /// password would break.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut e = FieldErrors::new();
+        if self.email.trim().is_empty() {
+            e.push(FieldError::new("email", "required", "Enter your email address."));
+        }
+        if self.password.is_empty() {
+            e.push(FieldError::new("password", "required", "Enter your password."));
+        }
+        if e.is_empty() { Ok(()) } else { Err(e.into_vec()) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub user: UserSummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Membership {
+    pub organization_id: OrganizationId,
+    pub organization_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MeResponse {
+    pub user: UserSummary,
+    pub memberships: Vec<Membership>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MembersResponse {
+    pub data: Vec<Member>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreateInviteRequest {
+    pub email: String,
+    #[serde(default = "default_role")]
+    pub role: Role,
+}
+
+fn default_role() -> Role {
+    Role::Member
+}
+
+impl CreateInviteRequest {
+    pub fn validate(&self) -> Result<Email, Vec<FieldError>> {
+        Email::parse(&self.email).map_err(|e| vec![e.at("email")])
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InviteResponse {
+    pub id: InviteId,
+    pub email: String,
+    pub role: Role,
+    /// Whether accepting needs a password (false once "Disable Passwords on
+    /// Invites" is on; members then sign in through SSO).
+    pub password_required: bool,
+    pub expires_at: DateTime<Utc>,
+    /// The secret invite token: returned once, at creation, and stored only as a hash.
+    pub token: String,
+    /// The SPA page where the invitee accepts (`{public_url}/invite/{token}`).
+    pub accept_url: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct AcceptInviteRequest {
+    pub token: String,
+    pub name: String,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// An accepted invite that passed every rule that does not need the database.
+#[derive(Debug)]
+pub struct ValidAcceptInvite {
+    pub name: PersonName,
+    pub password: Option<Password>,
+}
+
+impl AcceptInviteRequest {
+    pub fn validate(&self) -> Result<ValidAcceptInvite, Vec<FieldError>> {
+        let mut e = FieldErrors::new();
+        if self.token.trim().is_empty() {
+            e.push(FieldError::new("token", "required", "The invite link is incomplete."));
+        }
+        let name = e.check("name", PersonName::parse(&self.name));
+        let password = match self.password.as_deref() {
+            None | Some("") => Some(None),
+            Some(p) => e.check("password", Password::parse(p)).map(Some),
+        };
+        match (name, password) {
+            (Some(name), Some(password)) if e.is_empty() => Ok(ValidAcceptInvite { name, password }),
+            _ => Err(e.into_vec()),
+        }
+    }
+}
+
+/// Answer to accepting an invite: the new membership and a signed-in session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AcceptInviteResponse {
+    pub organization: OrganizationSummary,
+    pub user: UserSummary,
+    pub role: Role,
+    pub access_token: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signup_reports_every_bad_field() {
+        let req = SignupRequest {
+            organization_name: " ".into(),
+            name: "Ada".into(),
+            email: "not-an-email".into(),
+            password: "short".into(),
+        };
+        let errors = req.validate().unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["organization_name", "email", "password"]);
+    }
+
+    #[test]
+    fn accept_invite_password_is_optional_but_checked_when_given() {
+        let mut req = AcceptInviteRequest { token: "t".into(), name: "Ada".into(), password: None };
+        assert!(req.validate().unwrap().password.is_none());
+        req.password = Some("short".into());
+        assert_eq!(req.validate().unwrap_err()[0].code, "too_short");
+        req.password = Some("long enough!".into());
+        assert!(req.validate().unwrap().password.is_some());
+    }
+}

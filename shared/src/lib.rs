@@ -1,0 +1,12 @@
+//! Types used on both sides of the wire: typed IDs, request/response DTOs,
+//! the problem+json error body and the validation rules. It builds for native
+//! targets (the API) and for `wasm32-unknown-unknown` (the SPA), so a rule
+//! written here gives the same message in the browser and in the API.
+
+pub mod accounts;
+pub mod ids;
+pub mod problem;
+pub mod validation;
+
+pub use ids::*;
+pub use problem::{FieldError, Problem};

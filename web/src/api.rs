@@ -1,0 +1,101 @@
+//! One typed client over the `shared` DTOs. The session lives in an HttpOnly
+//! cookie set by the API, so requests only need to be same-origin.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::accounts::{LoginRequest, LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse};
+use shared::{FieldError, OrganizationId, Problem};
+
+/// What a call can fail with: the API's problem, or no answer at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    Problem(Problem),
+    Network(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Problem(p) => Some(p.status),
+            ApiError::Network(_) => None,
+        }
+    }
+
+    /// Field errors to show next to inputs (empty unless a 422).
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            ApiError::Problem(p) => p.errors.clone(),
+            ApiError::Network(_) => vec![],
+        }
+    }
+
+    /// One sentence for a banner.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Problem(p) => p.detail.clone().unwrap_or_else(|| p.title.clone()),
+            ApiError::Network(_) => "The server could not be reached. Check your connection and try again.".into(),
+        }
+    }
+}
+
+/// Client-side validation failures look exactly like the API's 422.
+pub fn validation_error(errors: Vec<FieldError>) -> ApiError {
+    ApiError::Problem(Problem {
+        type_: "about:blank".into(),
+        title: "Unprocessable Entity".into(),
+        status: 422,
+        detail: Some("Some fields need attention.".into()),
+        code: Some("validation_failed".into()),
+        errors,
+    })
+}
+
+async fn read<R: DeserializeOwned>(res: Response) -> Result<R, ApiError> {
+    if res.ok() {
+        return res.json::<R>().await.map_err(|e| ApiError::Network(e.to_string()));
+    }
+    let status = res.status();
+    match res.json::<Problem>().await {
+        Ok(p) => Err(ApiError::Problem(p)),
+        Err(_) => Err(ApiError::Problem(Problem {
+            type_: "about:blank".into(),
+            title: res.status_text(),
+            status,
+            detail: None,
+            code: None,
+            errors: vec![],
+        })),
+    }
+}
+
+async fn send(req: RequestBuilder) -> Result<Response, ApiError> {
+    req.send().await.map_err(|e| ApiError::Network(e.to_string()))
+}
+
+async fn send_json<B: Serialize>(req: RequestBuilder, body: &B) -> Result<Response, ApiError> {
+    let req = req.json(body).map_err(|e| ApiError::Network(e.to_string()))?;
+    req.send().await.map_err(|e| ApiError::Network(e.to_string()))
+}
+
+pub async fn signup(body: &SignupRequest) -> Result<SignupResponse, ApiError> {
+    read(send_json(Request::post("/api/v1/auth/signup"), body).await?).await
+}
+
+pub async fn login(body: &LoginRequest) -> Result<LoginResponse, ApiError> {
+    read(send_json(Request::post("/api/v1/auth/login"), body).await?).await
+}
+
+pub async fn logout() -> Result<(), ApiError> {
+    let res = send(Request::post("/api/v1/auth/logout")).await?;
+    // 401 means the session had already ended: the outcome is the same.
+    if res.ok() || res.status() == 401 { Ok(()) } else { read::<serde_json::Value>(res).await.map(|_| ()) }
+}
+
+pub async fn me() -> Result<MeResponse, ApiError> {
+    read(send(Request::get("/api/v1/me")).await?).await
+}
+
+pub async fn members(org: &OrganizationId) -> Result<MembersResponse, ApiError> {
+    read(send(Request::get(&format!("/api/v1/organizations/{org}/members"))).await?).await
+}

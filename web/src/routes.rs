@@ -1,0 +1,21 @@
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::{home::Home, login::Login, members::MembersPage, not_found::NotFound, signup::Signup};
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/login") view=Login />
+                    <Route path=path!("/signup") view=Signup />
+                    <Route path=path!("/organizations/:org_id/members") view=MembersPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
