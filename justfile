@@ -2,22 +2,25 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-export PATH := env_var("HOME") + "/.cargo/bin:" + env_var("PATH")
+# tools/node_modules/.bin holds binaryen's wasm-opt (see tools/package.json).
+export PATH := justfile_directory() + "/tools/node_modules/.bin:" + env_var("HOME") + "/.cargo/bin:" + env_var("PATH")
 
 trunk_version := "0.21.14"
 wasm_bindgen_version := "0.2.130"
 
 default: run
 
-# Install the SPA toolchain pieces that are missing (wasm target, trunk, wasm-bindgen-cli).
+# Install the SPA toolchain pieces that are missing (wasm target, trunk, wasm-bindgen-cli,
+# and binaryen's wasm-opt from npm when npm is available).
 tools:
+    if command -v npm >/dev/null && [ ! -x tools/node_modules/.bin/wasm-opt ]; then (cd tools && npm ci --silent --no-audit --no-fund); fi
     rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
     trunk --version 2>/dev/null | grep -q "{{trunk_version}}" || cargo install trunk --version {{trunk_version}} --locked
     wasm-bindgen --version 2>/dev/null | grep -q "{{wasm_bindgen_version}}" || cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}
 
-# Build the SPA in release mode into dist/ (wasm-opt is used when binaryen is installed).
+# Build the SPA in release mode into dist/ (size-optimized by wasm-opt when npm could install it).
 spa: tools
-    if command -v wasm-opt >/dev/null; then trunk build --release; else echo "note: wasm-opt (Debian: binaryen) not found; building without it"; sed 's/ data-wasm-opt="z"//' web/index.html > web/index.noopt.html; trunk build --release web/index.noopt.html; rm web/index.noopt.html; fi
+    if wasm-opt --version 2>/dev/null | grep -q "version 132"; then trunk build --release; else echo "note: binaryen 132 not installed (needs npm); building the SPA without wasm-opt"; sed 's/data-wasm-opt="z"/data-wasm-opt="0"/' web/index.html > web/index.noopt.html; trunk build web/index.noopt.html --release; rm web/index.noopt.html; fi
 
 # Build everything and serve it on http://127.0.0.1:8080 (SQLite in ./data, dev keys generated).
 run: spa

@@ -59,13 +59,14 @@ impl Default for Settings {
 impl Settings {
     /// Reads the layers. `DATABASE_URL` is honoured without the prefix, as
     /// every hosting platform sets it that way.
-    pub fn load() -> Result<Self, figment::Error> {
+    pub fn load() -> Result<Self, Box<figment::Error>> {
         let file = std::env::var("GATEHOUSE_CONFIG").unwrap_or_else(|_| "gatehouse.toml".to_owned());
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("GATEHOUSE_").ignore(&["CONFIG"]))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .extract()
+            .map_err(Box::new)
     }
 
     pub fn database_url(&self) -> String {
@@ -88,12 +89,13 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own error
     fn env_overrides_file_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("gatehouse.toml", "bind = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/from-file\"\n")?;
             jail.set_env("GATEHOUSE_DATA_DIR", "/tmp/from-env");
             jail.set_env("DATABASE_URL", "postgres://localhost/x");
-            let s = Settings::load()?;
+            let s = Settings::load().map_err(|e| *e)?;
             assert_eq!(s.bind.port(), 9000);
             assert_eq!(s.data_dir, PathBuf::from("/tmp/from-env"));
             assert_eq!(s.database_url(), "postgres://localhost/x");

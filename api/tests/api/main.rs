@@ -3,6 +3,9 @@
 //! on a free port with a fresh database: a temp SQLite file, or a fresh
 //! PostgreSQL database when `TEST_DATABASE_URL` is set.
 
+// Test code may panic on a broken expectation: that is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod helpers;
 mod invites;

@@ -53,6 +53,8 @@ pub async fn launch() -> Option<Browser> {
         eprintln!("skipping e2e: {why}");
         return None;
     }
+    // Both rustls backends are in the dependency tree; pick one explicitly.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("addr"),

@@ -3,5 +3,8 @@
 //! when chromedriver or the built SPA is missing, unless `REQUIRE_E2E=1`
 //! (CI), where that is a failure.
 
+// Test code may panic on a broken expectation: that is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod harness;
