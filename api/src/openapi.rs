@@ -17,7 +17,7 @@ use crate::health;
     paths(
         health::health, health::ready,
         accounts::signup, accounts::login, accounts::logout, accounts::me,
-        accounts::members, accounts::create_invite, accounts::accept_invite,
+        accounts::members, accounts::create_invite, accounts::preview_invite, accounts::accept_invite,
     ),
     modifiers(&Security),
     tags(

@@ -23,7 +23,7 @@ pub fn init(format: LogFormat) {
 
 /// Path segments that follow these carry bearer secrets (invite and setup
 /// link tokens) and are logged as `[redacted]`.
-const SECRET_AFTER: &[&str] = &["invite", "setup"];
+const SECRET_AFTER: &[&str] = &["invite", "invites", "setup"];
 
 pub fn redact_path(path: &str) -> String {
     let mut out = Vec::new();
@@ -72,7 +72,7 @@ mod tests {
     fn secret_segments_are_redacted() {
         assert_eq!(redact_path("/invite/abc123"), "/invite/[redacted]");
         assert_eq!(redact_path("/api/v1/setup/eyJ.x.y/scim-credentials"), "/api/v1/setup/[redacted]/scim-credentials");
-        assert_eq!(redact_path("/api/v1/invites/accept"), "/api/v1/invites/accept");
+        assert_eq!(redact_path("/api/v1/invites/tok3n"), "/api/v1/invites/[redacted]");
         assert_eq!(redact_path("/api/v1/me"), "/api/v1/me");
     }
 }

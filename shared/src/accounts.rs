@@ -211,6 +211,19 @@ pub struct AcceptInviteRequest {
     pub password: Option<String>,
 }
 
+/// What the invite page shows before the invitee accepts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvitePreview {
+    pub organization_name: String,
+    pub email: String,
+    pub role: Role,
+    pub password_required: bool,
+    /// Whether the email already has an account (then its password is asked for).
+    pub existing_account: bool,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// An accepted invite that passed every rule that does not need the database.
 #[derive(Debug)]
 pub struct ValidAcceptInvite {

@@ -4,7 +4,10 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::accounts::{LoginRequest, LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse};
+use shared::accounts::{
+    AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
+    LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
+};
 use shared::{FieldError, OrganizationId, Problem};
 
 /// What a call can fail with: the API's problem, or no answer at all.
@@ -98,4 +101,16 @@ pub async fn me() -> Result<MeResponse, ApiError> {
 
 pub async fn members(org: &OrganizationId) -> Result<MembersResponse, ApiError> {
     read(send(Request::get(&format!("/api/v1/organizations/{org}/members"))).await?).await
+}
+
+pub async fn create_invite(org: &OrganizationId, body: &CreateInviteRequest) -> Result<InviteResponse, ApiError> {
+    read(send_json(Request::post(&format!("/api/v1/organizations/{org}/invites")), body).await?).await
+}
+
+pub async fn preview_invite(token: &str) -> Result<InvitePreview, ApiError> {
+    read(send(Request::get(&format!("/api/v1/invites/{token}"))).await?).await
+}
+
+pub async fn accept_invite(body: &AcceptInviteRequest) -> Result<AcceptInviteResponse, ApiError> {
+    read(send_json(Request::post("/api/v1/invites/accept"), body).await?).await
 }

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{home::Home, login::Login, members::MembersPage, not_found::NotFound, signup::Signup};
+use crate::pages::{
+    accept_invite::AcceptInvite, home::Home, login::Login, members::MembersPage, not_found::NotFound, signup::Signup,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -13,6 +15,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/login") view=Login />
                     <Route path=path!("/signup") view=Signup />
+                    <Route path=path!("/invite/:token") view=AcceptInvite />
                     <Route path=path!("/organizations/:org_id/members") view=MembersPage />
                 </Routes>
             </main>

@@ -4,8 +4,8 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpResponse, web};
 use shared::Problem;
 use shared::accounts::{
-    AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InviteResponse, LoginRequest, LoginResponse,
-    MeResponse, MembersResponse, SignupRequest, SignupResponse,
+    AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
+    LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
 };
 
 use super::service::{self, NewSession};
@@ -142,4 +142,17 @@ pub async fn accept_invite(state: State, body: web::Json<AcceptInviteRequest>) -
     let valid = body.validate().map_err(AppError::Validation)?;
     let (response, session) = service::accept_invite(&state, &body.token, valid).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/invites/{token}", tag = "accounts",
+    params(("token" = String, Path, description = "The invite token from the invite link")),
+    responses(
+        (status = 200, description = "The invite, for the page where it is accepted", body = InvitePreview),
+        (status = 404, description = "Unknown invite token", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Invite expired or already accepted", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn preview_invite(state: State, token: web::Path<String>) -> AppResult<web::Json<InvitePreview>> {
+    Ok(web::Json(service::preview_invite(&state, &token).await?))
 }

@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use shared::accounts::{
-    AcceptInviteResponse, InviteResponse, MeResponse, Member, Membership, OrganizationSummary, Role, SignupResponse,
-    UserSummary, ValidAcceptInvite, ValidSignup,
+    AcceptInviteResponse, InvitePreview, InviteResponse, MeResponse, Member, Membership, OrganizationSummary, Role,
+    SignupResponse, UserSummary, ValidAcceptInvite, ValidSignup,
 };
 use shared::validation::Email;
 use shared::{InviteId, OrganizationId, SessionId, UserId};
@@ -265,6 +265,39 @@ pub async fn create_invite(
     })
 }
 
+/// A usable invite by its token: unknown → 404, used or expired → 410.
+async fn usable_invite(state: &AppState, token: &str) -> AppResult<invite::Model> {
+    let inv = invite::Entity::find()
+        .filter(invite::Column::TokenHash.eq(token_hash(token.trim())))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if inv.accepted_at.is_some() {
+        return Err(AppError::gone("invite_used", "This invite has already been accepted. Sign in instead."));
+    }
+    if inv.expires_at <= state.clock.now() {
+        return Err(AppError::gone("invite_expired", "This invite has expired. Ask an Administrator for a new one."));
+    }
+    Ok(inv)
+}
+
+pub async fn preview_invite(state: &AppState, token: &str) -> AppResult<InvitePreview> {
+    let inv = usable_invite(state, token).await?;
+    let org = organization::Entity::find_by_id(inv.organization_id.as_str())
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let existing_account = find_user_by_email(&state.db, &inv.email).await?.is_some();
+    Ok(InvitePreview {
+        organization_name: org.name,
+        email: inv.email,
+        role: Role::parse(&inv.role).unwrap_or(Role::Member),
+        password_required: inv.password_required,
+        existing_account,
+        expires_at: inv.expires_at,
+    })
+}
+
 /// Joins the invite's organization: creates the account, or, for an email
 /// that already has one, adds the membership after checking its password
 /// (holding an invite token must never be enough to sign in as someone).
@@ -274,17 +307,7 @@ pub async fn accept_invite(
     v: ValidAcceptInvite,
 ) -> AppResult<(AcceptInviteResponse, NewSession)> {
     let now = state.clock.now();
-    let inv = invite::Entity::find()
-        .filter(invite::Column::TokenHash.eq(token_hash(token.trim())))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if inv.accepted_at.is_some() {
-        return Err(AppError::gone("invite_used", "This invite has already been accepted. Sign in instead."));
-    }
-    if inv.expires_at <= now {
-        return Err(AppError::gone("invite_expired", "This invite has expired. Ask an Administrator for a new one."));
-    }
+    let inv = usable_invite(state, token).await?;
     let existing = find_user_by_email(&state.db, &inv.email).await?;
     let password = v.password.map(|p| p.expose().to_owned());
     let new_hash = match (&existing, password) {

@@ -25,6 +25,15 @@ async fn invite_is_created_hashed_expires_in_7_days_and_accepted_once() {
     assert_eq!(row.token_hash, hex::encode(Sha256::digest(token.as_bytes())));
     assert_ne!(row.token_hash, token);
 
+    let (status, preview) = app.get(&format!("/api/v1/invites/{token}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["organization_name"], "Acme");
+    assert_eq!(preview["email"], "bob@acme.com");
+    assert_eq!(
+        (preview["password_required"].as_bool(), preview["existing_account"].as_bool()),
+        (Some(true), Some(false))
+    );
+
     // A password is required for this invite.
     let (status, body) = app.post("/api/v1/invites/accept", &json!({"token": token, "name": "Bob"}), None).await;
     assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
@@ -48,6 +57,8 @@ async fn invite_is_created_hashed_expires_in_7_days_and_accepted_once() {
 
     let (status, _) = app.post("/api/v1/invites/accept", &json!({"token": "made-up", "name": "X"}), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/api/v1/invites/{token}"), None).await.0, StatusCode::GONE);
+    assert_eq!(app.get("/api/v1/invites/made-up", None).await.0, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]

@@ -69,3 +69,36 @@ async fn field_errors_appear_next_to_fields() {
     b.wait_text("form-error", "incorrect").await;
     b.close().await;
 }
+
+#[actix_web::test]
+async fn an_invited_member_joins_through_the_link() {
+    let Some(b) = launch().await else { return };
+
+    b.goto("/signup").await;
+    b.fill("input-organization_name", "Initech").await;
+    b.fill("input-name", "Bill").await;
+    b.fill("input-email", "bill@initech.com").await;
+    b.fill("input-password", "correct horse battery").await;
+    b.click("signup-submit").await;
+    b.wait_text("organization-name", "Initech").await;
+
+    b.fill("input-email", "peter@initech.com").await;
+    b.click("invite-submit").await;
+    b.wait_text("invite-created", "peter@initech.com").await;
+    let link = b.el("invite-link").await.prop("value").await.expect("value").expect("link");
+    assert!(link.starts_with(&format!("{}/invite/", b.base)), "{link}");
+
+    b.click("logout").await;
+    b.el("login-form").await;
+    b.client.goto(&link).await.expect("open invite");
+    b.wait_text("invite-organization", "Initech").await;
+    b.fill("input-name", "Peter").await;
+    b.fill("input-password", "tps reports forever").await;
+    b.click("accept-submit").await;
+    b.wait_text("member-home", "Welcome to Initech").await;
+
+    // The link works once.
+    b.client.goto(&link).await.expect("reopen invite");
+    b.wait_text("invite-error", "already been accepted").await;
+    b.close().await;
+}

@@ -66,3 +66,20 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// Copies `text` to the clipboard and says so.
+#[component]
+pub fn CopyButton(text: String, testid: &'static str) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let on_click = move |_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&text);
+            copied.set(true);
+        }
+    };
+    view! {
+        <button type="button" class="secondary" data-testid=testid on:click=on_click>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+    }
+}

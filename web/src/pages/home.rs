@@ -1,8 +1,9 @@
-//! `/`: sends a signed-in user to their first organization, anyone else to
-//! the login page.
+//! `/`: sends a signed-in Administrator to their organization, anyone else
+//! to the login page; members (who have no admin pages) get a welcome.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use shared::accounts::Role;
 
 use crate::api;
 
@@ -10,17 +11,41 @@ use crate::api;
 pub fn Home() -> impl IntoView {
     let navigate = use_navigate();
     let me = LocalResource::new(api::me);
+    let member_of = RwSignal::new(None::<String>);
     Effect::new(move || {
-        if let Some(result) = me.get() {
-            let target = match result {
-                Ok(me) => match me.memberships.first() {
-                    Some(m) => format!("/organizations/{}/members", m.organization_id),
+        let Some(result) = me.get() else { return };
+        let target = match result {
+            Ok(me) => match me.memberships.iter().find(|m| m.role == Role::Admin) {
+                Some(m) => format!("/organizations/{}/members", m.organization_id),
+                None => match me.memberships.first() {
+                    Some(m) => {
+                        member_of.set(Some(m.organization_name.clone()));
+                        return;
+                    }
                     None => "/signup".to_owned(),
                 },
-                Err(_) => "/login".to_owned(),
-            };
-            navigate(&target, Default::default());
+            },
+            Err(_) => "/login".to_owned(),
+        };
+        navigate(&target, Default::default());
+    });
+    let logout = Action::new_local(|_: &()| api::logout());
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if logout.value().get().is_some() {
+            navigate("/login", Default::default());
         }
     });
-    view! { <p class="loading" aria-busy="true">"Loading…"</p> }
+    view! {
+        {move || match member_of.get() {
+            None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
+            Some(org) => view! {
+                <section class="card narrow" data-testid="member-home">
+                    <h1>"Welcome to " {org}</h1>
+                    <p>"You are a member of this organization. Administrators manage it from Gatehouse."</p>
+                    <button class="link" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>"Log out"</button>
+                </section>
+            }.into_any(),
+        }}
+    }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::OrganizationId;
 
+use super::invite_form::InviteForm;
 use super::shell::Shell;
 use crate::api;
 
@@ -35,7 +36,7 @@ pub fn MembersPage() -> impl IntoView {
                         }
                         Err(e) => view! { <div class="banner error" role="alert">{e.message()}</div> }.into_any(),
                         Ok((me, Some(org), Some(members))) => view! {
-                            <Shell org_id=org active="members" me=me>
+                            <Shell org_id=org.clone() active="members" me=me>
                                 <h2>"Members"</h2>
                                 <table class="list" data-testid="members-table">
                                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th></tr></thead>
@@ -50,6 +51,7 @@ pub fn MembersPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                <InviteForm org_id=org />
                             </Shell>
                         }.into_any(),
                         Ok(_) => view! { <crate::pages::not_found::NotFound /> }.into_any(),

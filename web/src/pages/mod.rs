@@ -1,6 +1,8 @@
 //! One file per screen.
 
+pub mod accept_invite;
 pub mod home;
+pub mod invite_form;
 pub mod login;
 pub mod members;
 pub mod not_found;

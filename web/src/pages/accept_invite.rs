@@ -1,0 +1,90 @@
+//! `/invite/{token}`: join an organization from an invite link.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::accounts::AcceptInviteRequest;
+
+use crate::api::{self, ApiError, validation_error};
+use crate::components::{ErrorBanner, Field, SubmitButton};
+
+#[component]
+pub fn AcceptInvite() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let preview = LocalResource::new(move || {
+        let token = token();
+        async move { api::preview_invite(&token).await }
+    });
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let errors = RwSignal::new(Vec::new());
+    let banner = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+
+    let submit = Action::new_local(|req: &AcceptInviteRequest| {
+        let req = req.clone();
+        async move {
+            req.validate().map_err(validation_error)?;
+            api::accept_invite(&req).await
+        }
+    });
+    Effect::new(move || {
+        let Some(result) = submit.value().get() else { return };
+        match result {
+            Ok(_) => navigate("/", Default::default()),
+            Err(e) => {
+                errors.set(e.field_errors());
+                banner.set(match &e {
+                    ApiError::Problem(p) if p.status == 422 => None,
+                    _ => Some(e.message()),
+                });
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        banner.set(None);
+        let password = password.get_untracked();
+        submit.dispatch(AcceptInviteRequest {
+            token: token(),
+            name: name.get_untracked(),
+            password: (!password.is_empty()).then_some(password),
+        });
+    };
+
+    view! {
+        <section class="card narrow">
+            <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Err(e) => view! {
+                            <h1>"This invite cannot be used"</h1>
+                            <p data-testid="invite-error">{
+                                if e.status() == Some(404) { "This invite link is not valid. Check that you copied all of it.".to_owned() } else { e.message() }
+                            }</p>
+                        }.into_any(),
+                        Ok(p) => {
+                            let password_label = if p.existing_account {
+                                "Your current password"
+                            } else if p.password_required {
+                                "Choose a password"
+                            } else {
+                                "Password (optional: you can sign in with SSO)"
+                            };
+                            view! {
+                                <h1>"Join " <span data-testid="invite-organization">{p.organization_name.clone()}</span></h1>
+                                <p>"Invited as " <strong>{p.email.clone()}</strong> " (" {p.role.label()} ")."</p>
+                                <form on:submit=on_submit novalidate data-testid="accept-form">
+                                    <ErrorBanner message=banner.into() />
+                                    <Field label="Your name" name="name" autocomplete="name" value=name errors=errors />
+                                    <Field label=password_label name="password" kind="password" autocomplete="new-password" value=password errors=errors />
+                                    <SubmitButton label="Join organization" busy_label="Joining…" busy=submit.pending().into() testid="accept-submit" />
+                                </form>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

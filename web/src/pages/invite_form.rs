@@ -1,0 +1,76 @@
+//! Members → invite someone. Gatehouse sends no email: the Administrator
+//! gets the invite link to pass on, shown once.
+
+use leptos::prelude::*;
+use shared::OrganizationId;
+use shared::accounts::{CreateInviteRequest, InviteResponse, Role};
+
+use crate::api::{self, ApiError, validation_error};
+use crate::components::{CopyButton, ErrorBanner, Field, SubmitButton};
+
+#[component]
+pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let admin = RwSignal::new(false);
+    let errors = RwSignal::new(Vec::new());
+    let banner = RwSignal::new(None::<String>);
+    let created = RwSignal::new(None::<InviteResponse>);
+
+    let submit = Action::new_local(move |req: &CreateInviteRequest| {
+        let req = req.clone();
+        let org_id = org_id.clone();
+        async move {
+            req.validate().map_err(validation_error)?;
+            api::create_invite(&org_id, &req).await
+        }
+    });
+    Effect::new(move || {
+        let Some(result) = submit.value().get() else { return };
+        match result {
+            Ok(invite) => {
+                errors.set(vec![]);
+                email.set(String::new());
+                created.set(Some(invite));
+            }
+            Err(e) => {
+                errors.set(e.field_errors());
+                banner.set(match &e {
+                    ApiError::Problem(p) if p.status == 422 => None,
+                    _ => Some(e.message()),
+                });
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        banner.set(None);
+        created.set(None);
+        let role = if admin.get_untracked() { Role::Admin } else { Role::Member };
+        submit.dispatch(CreateInviteRequest { email: email.get_untracked(), role });
+    };
+
+    view! {
+        <form class="card inline-form" on:submit=on_submit novalidate data-testid="invite-form">
+            <h3>"Invite someone"</h3>
+            <ErrorBanner message=banner.into() />
+            <Field label="Email" name="email" kind="email" value=email errors=errors />
+            <label class="checkbox">
+                <input type="checkbox" data-testid="input-invite-admin" prop:checked=move || admin.get()
+                    on:change=move |ev| admin.set(event_target_checked(&ev)) />
+                " Make them an Administrator"
+            </label>
+            <SubmitButton label="Create invite" busy_label="Creating…" busy=submit.pending().into() testid="invite-submit" />
+            {move || created.get().map(|inv| view! {
+                <div class="banner ok" role="status" data-testid="invite-created">
+                    <p>"Send this link to " <strong>{inv.email.clone()}</strong> ". It works once, until "
+                        {inv.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()} "."
+                        {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
+                    <div class="copy-row">
+                        <input readonly aria-label="Invite link" data-testid="invite-link" prop:value=inv.accept_url.clone() />
+                        <CopyButton text=inv.accept_url.clone() testid="copy-invite-link" />
+                    </div>
+                </div>
+            })}
+        </form>
+    }
+}
