@@ -153,10 +153,16 @@ impl Browser {
         self.client.current_url().await.expect("url").path().to_owned()
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
+        self.server.stop(false).await;
+    }
+}
+
+/// Even when a test panics, chromedriver does not outlive it.
+impl Drop for Browser {
+    fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
-        self.server.stop(false).await;
     }
 }

@@ -3,6 +3,54 @@
 use leptos::prelude::*;
 use shared::FieldError;
 
+use crate::api::ApiError;
+
+/// What a form shows when a submission fails: field errors next to their
+/// inputs (a 422, from the API or the same rule checked in the browser) or
+/// one banner for the form (anything else).
+#[derive(Clone, Copy)]
+pub struct FormErrors {
+    pub fields: RwSignal<Vec<FieldError>>,
+    pub banner: RwSignal<Option<String>>,
+}
+
+impl FormErrors {
+    pub fn new() -> Self {
+        Self { fields: RwSignal::new(Vec::new()), banner: RwSignal::new(None) }
+    }
+
+    pub fn clear(&self) {
+        self.fields.set(Vec::new());
+        self.banner.set(None);
+    }
+
+    pub fn show(&self, e: &ApiError) {
+        self.fields.set(e.field_errors());
+        self.banner.set(match e {
+            ApiError::Problem(p) if p.status == 422 => None,
+            _ => Some(e.message()),
+        });
+    }
+
+    /// Runs `on_ok` when the action succeeds, shows the error when it fails.
+    pub fn follow<I, T>(self, action: Action<I, Result<T, ApiError>>, on_ok: impl Fn(T) + 'static)
+    where
+        I: 'static,
+        T: Clone + 'static,
+    {
+        Effect::new(move || {
+            let Some(result) = action.value().get() else { return };
+            match result {
+                Ok(v) => {
+                    self.clear();
+                    on_ok(v);
+                }
+                Err(e) => self.show(&e),
+            }
+        });
+    }
+}
+
 /// A labelled input whose error (from the API's problem+json or the same
 /// rule checked in the browser) is shown right under it.
 #[component]
@@ -81,5 +129,20 @@ pub fn CopyButton(text: String, testid: &'static str) -> impl IntoView {
         <button type="button" class="secondary" data-testid=testid on:click=on_click>
             {move || if copied.get() { "Copied" } else { "Copy" }}
         </button>
+    }
+}
+
+/// Ends the session and goes to the login page.
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let logout = Action::new_local(|_: &()| crate::api::logout());
+    Effect::new(move || {
+        if logout.value().get().is_some() {
+            navigate("/login", Default::default());
+        }
+    });
+    view! {
+        <button class="link" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>"Log out"</button>
     }
 }

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::accounts::AcceptInviteRequest;
 
-use crate::api::{self, ApiError, validation_error};
-use crate::components::{ErrorBanner, Field, SubmitButton};
+use crate::api::{self, validation_error};
+use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 
 #[component]
 pub fn AcceptInvite() -> impl IntoView {
@@ -17,8 +17,7 @@ pub fn AcceptInvite() -> impl IntoView {
     });
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::new());
-    let banner = RwSignal::new(None::<String>);
+    let form = FormErrors::new();
     let navigate = use_navigate();
 
     let submit = Action::new_local(|req: &AcceptInviteRequest| {
@@ -28,22 +27,10 @@ pub fn AcceptInvite() -> impl IntoView {
             api::accept_invite(&req).await
         }
     });
-    Effect::new(move || {
-        let Some(result) = submit.value().get() else { return };
-        match result {
-            Ok(_) => navigate("/", Default::default()),
-            Err(e) => {
-                errors.set(e.field_errors());
-                banner.set(match &e {
-                    ApiError::Problem(p) if p.status == 422 => None,
-                    _ => Some(e.message()),
-                });
-            }
-        }
-    });
+    form.follow(submit, move |_| navigate("/", Default::default()));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        banner.set(None);
+        form.clear();
         let password = password.get_untracked();
         submit.dispatch(AcceptInviteRequest {
             token: token(),
@@ -75,9 +62,9 @@ pub fn AcceptInvite() -> impl IntoView {
                                 <h1>"Join " <span data-testid="invite-organization">{p.organization_name.clone()}</span></h1>
                                 <p>"Invited as " <strong>{p.email.clone()}</strong> " (" {p.role.label()} ")."</p>
                                 <form on:submit=on_submit novalidate data-testid="accept-form">
-                                    <ErrorBanner message=banner.into() />
-                                    <Field label="Your name" name="name" autocomplete="name" value=name errors=errors />
-                                    <Field label=password_label name="password" kind="password" autocomplete="new-password" value=password errors=errors />
+                                    <ErrorBanner message=form.banner.into() />
+                                    <Field label="Your name" name="name" autocomplete="name" value=name errors=form.fields />
+                                    <Field label=password_label name="password" kind="password" autocomplete="new-password" value=password errors=form.fields />
                                     <SubmitButton label="Join organization" busy_label="Joining…" busy=submit.pending().into() testid="accept-submit" />
                                 </form>
                             }.into_any()

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 use shared::accounts::Role;
 
 use crate::api;
+use crate::components::LogoutButton;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -29,13 +30,6 @@ pub fn Home() -> impl IntoView {
         };
         navigate(&target, Default::default());
     });
-    let logout = Action::new_local(|_: &()| api::logout());
-    let navigate = use_navigate();
-    Effect::new(move || {
-        if logout.value().get().is_some() {
-            navigate("/login", Default::default());
-        }
-    });
     view! {
         {move || match member_of.get() {
             None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
@@ -43,7 +37,7 @@ pub fn Home() -> impl IntoView {
                 <section class="card narrow" data-testid="member-home">
                     <h1>"Welcome to " {org}</h1>
                     <p>"You are a member of this organization. Administrators manage it from Gatehouse."</p>
-                    <button class="link" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>"Log out"</button>
+                    <LogoutButton />
                 </section>
             }.into_any(),
         }}

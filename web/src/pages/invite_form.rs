@@ -5,15 +5,14 @@ use leptos::prelude::*;
 use shared::OrganizationId;
 use shared::accounts::{CreateInviteRequest, InviteResponse, Role};
 
-use crate::api::{self, ApiError, validation_error};
-use crate::components::{CopyButton, ErrorBanner, Field, SubmitButton};
+use crate::api::{self, validation_error};
+use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, SubmitButton};
 
 #[component]
 pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let admin = RwSignal::new(false);
-    let errors = RwSignal::new(Vec::new());
-    let banner = RwSignal::new(None::<String>);
+    let form = FormErrors::new();
     let created = RwSignal::new(None::<InviteResponse>);
 
     let submit = Action::new_local(move |req: &CreateInviteRequest| {
@@ -24,26 +23,13 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
             api::create_invite(&org_id, &req).await
         }
     });
-    Effect::new(move || {
-        let Some(result) = submit.value().get() else { return };
-        match result {
-            Ok(invite) => {
-                errors.set(vec![]);
-                email.set(String::new());
-                created.set(Some(invite));
-            }
-            Err(e) => {
-                errors.set(e.field_errors());
-                banner.set(match &e {
-                    ApiError::Problem(p) if p.status == 422 => None,
-                    _ => Some(e.message()),
-                });
-            }
-        }
+    form.follow(submit, move |invite| {
+        email.set(String::new());
+        created.set(Some(invite));
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        banner.set(None);
+        form.clear();
         created.set(None);
         let role = if admin.get_untracked() { Role::Admin } else { Role::Member };
         submit.dispatch(CreateInviteRequest { email: email.get_untracked(), role });
@@ -52,8 +38,8 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
     view! {
         <form class="card inline-form" on:submit=on_submit novalidate data-testid="invite-form">
             <h3>"Invite someone"</h3>
-            <ErrorBanner message=banner.into() />
-            <Field label="Email" name="email" kind="email" value=email errors=errors />
+            <ErrorBanner message=form.banner.into() />
+            <Field label="Email" name="email" kind="email" value=email errors=form.fields />
             <label class="checkbox">
                 <input type="checkbox" data-testid="input-invite-admin" prop:checked=move || admin.get()
                     on:change=move |ev| admin.set(event_target_checked(&ev)) />

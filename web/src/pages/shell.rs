@@ -2,30 +2,22 @@
 //! logout. Pages render inside it.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use shared::OrganizationId;
 use shared::accounts::MeResponse;
 
-use crate::api;
+use crate::components::LogoutButton;
 
 /// The organization's tabs; later issues add Single Sign-On / Provision here.
 const TABS: &[(&str, &str)] = &[("members", "Members")];
 
 #[component]
 pub fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, children: Children) -> impl IntoView {
-    let navigate = use_navigate();
     let org_name = me
         .memberships
         .iter()
         .find(|m| m.organization_id == org_id)
         .map(|m| m.organization_name.clone())
         .unwrap_or_default();
-    let logout = Action::new_local(|_: &()| api::logout());
-    Effect::new(move || {
-        if logout.value().get().is_some() {
-            navigate("/login", Default::default());
-        }
-    });
     let tabs = TABS
         .iter()
         .map(|(slug, label)| {
@@ -40,7 +32,7 @@ pub fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, child
         <header class="topbar">
             <span class="brand">"Gatehouse"</span>
             <span class="user" data-testid="current-user">{me.user.email.clone()}</span>
-            <button class="link" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>"Log out"</button>
+            <LogoutButton />
         </header>
         <section class="organization">
             <p class="eyebrow">"Organization"</p>

@@ -3,8 +3,8 @@ use leptos_router::hooks::use_navigate;
 use shared::accounts::SignupRequest;
 use shared::validation::PASSWORD_MIN_CHARS;
 
-use crate::api::{self, ApiError, validation_error};
-use crate::components::{ErrorBanner, Field, SubmitButton};
+use crate::api::{self, validation_error};
+use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 
 #[component]
 pub fn Signup() -> impl IntoView {
@@ -12,8 +12,7 @@ pub fn Signup() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::new());
-    let banner = RwSignal::new(None::<String>);
+    let form = FormErrors::new();
     let navigate = use_navigate();
 
     let submit = Action::new_local(|req: &SignupRequest| {
@@ -24,23 +23,13 @@ pub fn Signup() -> impl IntoView {
             api::signup(&req).await
         }
     });
-    Effect::new(move || {
-        let Some(result) = submit.value().get() else { return };
-        match result {
-            Ok(res) => navigate(&format!("/organizations/{}/members", res.organization.id), Default::default()),
-            Err(e) => {
-                errors.set(e.field_errors());
-                banner.set(match &e {
-                    ApiError::Problem(p) if p.status == 422 => None,
-                    _ => Some(e.message()),
-                });
-            }
-        }
+    form.follow(submit, move |res| {
+        navigate(&format!("/organizations/{}/members", res.organization.id), Default::default())
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        banner.set(None);
+        form.clear();
         submit.dispatch(SignupRequest {
             organization_name: organization_name.get_untracked(),
             name: name.get_untracked(),
@@ -55,11 +44,11 @@ pub fn Signup() -> impl IntoView {
             <h1>"Create your organization"</h1>
             <p>"You will be its first Administrator."</p>
             <form on:submit=on_submit novalidate data-testid="signup-form">
-                <ErrorBanner message=banner.into() />
-                <Field label="Organization name" name="organization_name" autocomplete="organization" value=organization_name errors=errors />
-                <Field label="Your name" name="name" autocomplete="name" value=name errors=errors />
-                <Field label="Work email" name="email" kind="email" autocomplete="email" value=email errors=errors />
-                <Field label="Password" name="password" kind="password" autocomplete="new-password" value=password errors=errors hint=password_hint />
+                <ErrorBanner message=form.banner.into() />
+                <Field label="Organization name" name="organization_name" autocomplete="organization" value=organization_name errors=form.fields />
+                <Field label="Your name" name="name" autocomplete="name" value=name errors=form.fields />
+                <Field label="Work email" name="email" kind="email" autocomplete="email" value=email errors=form.fields />
+                <Field label="Password" name="password" kind="password" autocomplete="new-password" value=password errors=form.fields hint=password_hint />
                 <SubmitButton label="Create organization" busy_label="Creating…" busy=submit.pending().into() testid="signup-submit" />
             </form>
             <p>"Already have an account? " <a href="/login" data-testid="to-login">"Sign in"</a></p>
