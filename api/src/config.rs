@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use shared::provisioning::Plan;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -31,6 +32,21 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Database pool size (`GATEHOUSE_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
+    pub plans: Vec<Plan>,
+}
+
+fn plan(id: &str, name: &str, description: &str) -> Plan {
+    Plan { id: id.to_owned(), name: name.to_owned(), description: description.to_owned() }
+}
+
+/// The catalog until the operator sets their own.
+pub fn default_plans() -> Vec<Plan> {
+    vec![
+        plan("plan_core", "Core", "The essentials for every member."),
+        plan("plan_extended", "Extended", "Core plus advanced features."),
+        plan("plan_ultimate", "Ultimate", "Everything, with priority support."),
+    ]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +68,7 @@ impl Default for Settings {
             access_token_ttl_secs: 12 * 60 * 60,
             log_format: LogFormat::Pretty,
             db_max_connections: 16,
+            plans: default_plans(),
         }
     }
 }
@@ -67,6 +84,23 @@ impl Settings {
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// Refuses settings that would fail later, with a message naming the fix.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.plans.is_empty() {
+            anyhow::bail!("configure at least one plan ([[plans]] in gatehouse.toml)");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.plans {
+            if !Plan::valid_id(&p.id) {
+                anyhow::bail!("plan id {:?} must be `plan_` followed by a-z, 0-9, _ or -", p.id);
+            }
+            if !seen.insert(p.id.as_str()) {
+                anyhow::bail!("plan id {:?} is configured twice", p.id);
+            }
+        }
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {
@@ -101,8 +135,29 @@ mod tests {
             assert_eq!(s.database_url(), "postgres://localhost/x");
             assert_eq!(s.web_dir, PathBuf::from("dist"));
             assert_eq!(s.public_url(s.bind), "http://127.0.0.1:9000");
+            assert_eq!(s.plans.len(), 3);
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn operator_overrides_the_plan_catalog() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "gatehouse.toml",
+                "[[plans]]\nid = \"plan_team\"\nname = \"Team\"\ndescription = \"For teams\"\n",
+            )?;
+            let s = Settings::load().map_err(|e| *e)?;
+            assert_eq!(s.plans.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["plan_team"]);
+            assert!(s.check().is_ok());
+            Ok(())
+        });
+        let mut bad = Settings::default();
+        bad.plans.push(bad.plans[0].clone());
+        assert!(bad.check().unwrap_err().to_string().contains("twice"));
+        bad.plans = vec![plan("core", "Core", "")];
+        assert!(bad.check().is_err());
     }
 
     #[test]

@@ -6,9 +6,11 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod domains;
 pub mod error;
 pub mod health;
 pub mod openapi;
+pub mod provisioning;
 pub mod spa;
 pub mod state;
 pub mod telemetry;
@@ -38,6 +40,7 @@ pub const LOGIN_FAILURES_PER_MINUTE: usize = 10;
 
 /// Connects, migrates and loads keys: everything a request will need.
 pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    settings.check()?;
     let db = db::connect(&settings).await?;
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.data_dir)?;
     Ok(AppState {
@@ -54,7 +57,13 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/ready", web::get().to(health::ready))
-        .service(web::scope("/api/v1").configure(accounts::routes::configure).default_service(web::to(not_found)))
+        .service(
+            web::scope("/api/v1")
+                .configure(accounts::routes::configure)
+                .configure(domains::configure)
+                .configure(provisioning::configure)
+                .default_service(web::to(not_found)),
+        )
         .service(web::scope("/api").default_service(web::to(not_found)))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
 }

@@ -6,7 +6,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::accounts::handlers as accounts;
+use crate::domains::handlers as domains;
 use crate::health;
+use crate::provisioning::handlers as provisioning;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,10 +20,13 @@ use crate::health;
         health::health, health::ready,
         accounts::signup, accounts::login, accounts::logout, accounts::me,
         accounts::members, accounts::create_invite, accounts::preview_invite, accounts::accept_invite,
+        provisioning::plans, provisioning::state, provisioning::set_default_plan,
+        domains::add, domains::remove,
     ),
     modifiers(&Security),
     tags(
         (name = "accounts", description = "Sign-up, login, members and invites"),
+        (name = "provisioning", description = "The Single Sign-On / Provision tab: domains, plans, state"),
         (name = "service", description = "Liveness and readiness"),
     )
 )]

@@ -111,6 +111,10 @@ typed_id!(
     InviteId, "inv_"
 );
 typed_id!(
+    /// An email domain claimed by an organization.
+    DomainId, "dom_"
+);
+typed_id!(
     /// A signed-in session; access tokens name the session they belong to.
     SessionId, "ses_"
 );

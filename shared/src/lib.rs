@@ -4,8 +4,10 @@
 //! written here gives the same message in the browser and in the API.
 
 pub mod accounts;
+pub mod domains;
 pub mod ids;
 pub mod problem;
+pub mod provisioning;
 pub mod validation;
 
 pub use ids::*;

@@ -127,6 +127,7 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
         id: Set(OrganizationId::generate().to_string()),
         name: Set(v.organization_name.into_string()),
         disable_passwords_on_invites: Set(false),
+        default_plan_id: Set(None),
         created_at: Set(state.clock.now()),
     }
     .insert(&txn)

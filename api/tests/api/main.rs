@@ -9,4 +9,5 @@
 mod accounts;
 mod helpers;
 mod invites;
+mod provisioning;
 mod service;

@@ -7,6 +7,8 @@ pub struct Model {
     pub id: String,
     pub name: String,
     pub disable_passwords_on_invites: bool,
+    /// The Provision Default Plan (a plan id from the configured catalog).
+    pub default_plan_id: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,0 +1,50 @@
+use actix_web::{HttpResponse, web};
+use shared::Problem;
+use shared::domains::{AddDomainsRequest, AddDomainsResponse};
+
+use super::service;
+use crate::auth::OrgAdmin;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{org_id}/domains", tag = "provisioning",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    request_body = AddDomainsRequest,
+    responses(
+        (status = 201, description = "Added (domains already in this organization are kept once); shows what each input became", body = AddDomainsResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A domain is claimed by another organization (named in `detail`); nothing saved", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "One `errors[]` entry per refused domain (`domains[i]`), or `too_many_domains`; nothing saved", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn add(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    body: web::Json<AddDomainsRequest>,
+) -> AppResult<HttpResponse> {
+    let response = service::add(&state, &admin.org_id, &body.domains.entries()).await?;
+    Ok(HttpResponse::Created().json(response))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/organizations/{org_id}/domains/{domain_id}", tag = "provisioning",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("domain_id" = String, Path, description = "Domain id (`dom_…`)"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such domain in this organization", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn remove(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    service::remove(&state, &admin.org_id, &path.1).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,12 @@
+//! Email domains an organization claims (Single Sign-On / Provision tab).
+
+pub mod entity;
+pub mod handlers;
+pub mod service;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organizations/{org_id}/domains", web::post().to(handlers::add))
+        .route("/organizations/{org_id}/domains/{domain_id}", web::delete().to(handlers::remove));
+}

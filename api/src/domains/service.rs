@@ -1,0 +1,91 @@
+//! Domain rules that need the database: claimed elsewhere, the per-organization
+//! limit, and all-or-nothing saving.
+
+use std::collections::HashSet;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use shared::domains::{
+    AddDomainsResponse, Domain, MAX_DOMAINS_PER_ORGANIZATION, NormalizedDomain, check_claimable, normalize_all,
+};
+use shared::{DomainId, FieldError, OrganizationId};
+
+use super::entity as domain;
+use crate::accounts::service::parse_id;
+use crate::error::{AppError, AppResult, on_unique};
+use crate::state::AppState;
+
+fn taken(domain: &str) -> AppError {
+    AppError::conflict(
+        "domain_taken",
+        format!("{domain} is already claimed by another organization. If it is yours, contact support."),
+    )
+}
+
+pub async fn list(db: &impl ConnectionTrait, org_id: &OrganizationId) -> AppResult<Vec<Domain>> {
+    domain::Entity::find()
+        .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
+        .order_by_asc(domain::Column::Domain)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| Ok(Domain { id: parse_id(&d.id)?, domain: d.domain }))
+        .collect()
+}
+
+/// Adds every entry or none: any refused entry, a domain of another
+/// organization, or going over the limit saves nothing.
+pub async fn add(state: &AppState, org_id: &OrganizationId, entries: &[String]) -> AppResult<AddDomainsResponse> {
+    let normalized: Vec<NormalizedDomain> = normalize_all(entries, check_claimable).map_err(AppError::Validation)?;
+    let mut seen = HashSet::new();
+    let wanted: Vec<String> = normalized.iter().map(|n| n.domain.clone()).filter(|d| seen.insert(d.clone())).collect();
+
+    let txn = state.db.begin().await?;
+    let existing = domain::Entity::find().filter(domain::Column::Domain.is_in(wanted.clone())).all(&txn).await?;
+    if let Some(other) = existing.iter().find(|d| d.organization_id != org_id.as_str()) {
+        return Err(taken(&other.domain));
+    }
+    let already: HashSet<&str> = existing.iter().map(|d| d.domain.as_str()).collect();
+    let new: Vec<&String> = wanted.iter().filter(|d| !already.contains(d.as_str())).collect();
+    let current = domain::Entity::find().filter(domain::Column::OrganizationId.eq(org_id.as_str())).count(&txn).await?;
+    let total = usize::try_from(current).unwrap_or(usize::MAX).saturating_add(new.len());
+    if total > MAX_DOMAINS_PER_ORGANIZATION {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "domains",
+            "too_many_domains",
+            format!(
+                "An organization can have at most {MAX_DOMAINS_PER_ORGANIZATION} domains; it has {current} and this would add {}.",
+                new.len()
+            ),
+        )]));
+    }
+    let now = state.clock.now();
+    for d in new {
+        domain::ActiveModel {
+            id: Set(DomainId::generate().to_string()),
+            organization_id: Set(org_id.to_string()),
+            domain: Set(d.clone()),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| on_unique(e, || taken(d)))?;
+    }
+    let domains = list(&txn, org_id).await?;
+    txn.commit().await?;
+    Ok(AddDomainsResponse { domains, normalized })
+}
+
+pub async fn remove(state: &AppState, org_id: &OrganizationId, domain_id: &str) -> AppResult<()> {
+    let deleted = domain::Entity::delete_many()
+        .filter(domain::Column::Id.eq(domain_id))
+        .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
+        .exec(&state.db)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}

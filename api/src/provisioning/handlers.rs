@@ -1,0 +1,53 @@
+use actix_web::web;
+use shared::Problem;
+use shared::provisioning::{DefaultPlanResponse, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+
+use super::service;
+use crate::auth::{AuthUser, OrgAdmin};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[utoipa::path(
+    get, path = "/api/v1/plans", tag = "provisioning",
+    responses(
+        (status = 200, description = "The plan catalog (set by the operator in `gatehouse.toml`)", body = [Plan]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn plans(state: web::Data<AppState>, _user: AuthUser) -> web::Json<Vec<Plan>> {
+    web::Json(state.settings.plans.clone())
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/organizations/{org_id}/provisioning", tag = "provisioning",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    responses(
+        (status = 200, description = "Everything the Single Sign-On / Provision tab shows", body = ProvisioningResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn state(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web::Json<ProvisioningResponse>> {
+    Ok(web::Json(service::state(&state, &admin.org_id).await?))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/organizations/{org_id}/default-plan", tag = "provisioning",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    request_body = SetDefaultPlanRequest,
+    responses(
+        (status = 200, description = "The Provision Default Plan is set", body = DefaultPlanResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown plan", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn set_default_plan(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    body: web::Json<SetDefaultPlanRequest>,
+) -> AppResult<web::Json<DefaultPlanResponse>> {
+    let default_plan_id = service::set_default_plan(&state, &admin.org_id, &body.plan_id).await?;
+    Ok(web::Json(DefaultPlanResponse { default_plan_id }))
+}

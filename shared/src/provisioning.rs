@@ -1,0 +1,123 @@
+//! The Single Sign-On / Provision tab: plans, the organization's provisioning
+//! state, and the default plan.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domains::Domain;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// A plan of the SaaS's catalog; new members provisioned through SSO or SCIM get the default one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Plan {
+    /// `plan_…`, set by the operator.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+impl Plan {
+    /// Operator-chosen plan ids: `plan_` then 1–60 of `a-z 0-9 _ -`.
+    pub fn valid_id(id: &str) -> bool {
+        id.strip_prefix("plan_").is_some_and(|rest| {
+            (1..=60).contains(&rest.len())
+                && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        })
+    }
+}
+
+/// Where a purchased feature stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationStatus {
+    NotPurchased,
+    Awaiting,
+    Active,
+    Inactive,
+    Error,
+}
+
+impl IntegrationStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            IntegrationStatus::NotPurchased => "Not purchased",
+            IntegrationStatus::Awaiting => "Awaiting",
+            IntegrationStatus::Active => "Active",
+            IntegrationStatus::Inactive => "Inactive",
+            IntegrationStatus::Error => "Error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Integration {
+    pub status: IntegrationStatus,
+    /// Why the status is `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+impl Integration {
+    pub fn not_purchased() -> Self {
+        Self { status: IntegrationStatus::NotPurchased, reason: None, activated_at: None, last_activity_at: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Features {
+    /// True once Single Sign-On is purchased.
+    pub sso: bool,
+    /// True once Directory Sync (SCIM) is purchased.
+    pub directory_sync: bool,
+}
+
+/// Everything the Single Sign-On / Provision tab shows, in one call.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ProvisioningResponse {
+    pub domains: Vec<Domain>,
+    pub default_plan_id: Option<String>,
+    pub disable_passwords_on_invites: bool,
+    pub features: Features,
+    pub sso: Integration,
+    pub directory_sync: Integration,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct SetDefaultPlanRequest {
+    pub plan_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DefaultPlanResponse {
+    pub default_plan_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_ids() {
+        assert!(Plan::valid_id("plan_core"));
+        assert!(!Plan::valid_id("plan_"));
+        assert!(!Plan::valid_id("core"));
+        assert!(!Plan::valid_id("plan_Core"));
+    }
+
+    #[test]
+    fn statuses_are_snake_case() {
+        assert_eq!(serde_json::to_string(&IntegrationStatus::NotPurchased).unwrap(), "\"not_purchased\"");
+    }
+}
