@@ -42,6 +42,17 @@ pub enum IntegrationStatus {
 }
 
 impl IntegrationStatus {
+    /// The wire name (`not_purchased`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntegrationStatus::NotPurchased => "not_purchased",
+            IntegrationStatus::Awaiting => "awaiting",
+            IntegrationStatus::Active => "active",
+            IntegrationStatus::Inactive => "inactive",
+            IntegrationStatus::Error => "error",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             IntegrationStatus::NotPurchased => "Not purchased",
@@ -118,6 +129,8 @@ mod tests {
 
     #[test]
     fn statuses_are_snake_case() {
-        assert_eq!(serde_json::to_string(&IntegrationStatus::NotPurchased).unwrap(), "\"not_purchased\"");
+        for s in [IntegrationStatus::NotPurchased, IntegrationStatus::Awaiting, IntegrationStatus::Error] {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+        }
     }
 }

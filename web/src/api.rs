@@ -8,7 +8,9 @@ use shared::accounts::{
     AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
     LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
 };
-use shared::{FieldError, OrganizationId, Problem};
+use shared::domains::{AddDomainsRequest, AddDomainsResponse};
+use shared::provisioning::{DefaultPlanResponse, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+use shared::{DomainId, FieldError, OrganizationId, Problem};
 
 /// What a call can fail with: the API's problem, or no answer at all.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,4 +115,28 @@ pub async fn preview_invite(token: &str) -> Result<InvitePreview, ApiError> {
 
 pub async fn accept_invite(body: &AcceptInviteRequest) -> Result<AcceptInviteResponse, ApiError> {
     read(send_json(Request::post("/api/v1/invites/accept"), body).await?).await
+}
+
+pub async fn plans() -> Result<Vec<Plan>, ApiError> {
+    read(send(Request::get("/api/v1/plans")).await?).await
+}
+
+pub async fn provisioning(org: &OrganizationId) -> Result<ProvisioningResponse, ApiError> {
+    read(send(Request::get(&format!("/api/v1/organizations/{org}/provisioning"))).await?).await
+}
+
+pub async fn add_domains(org: &OrganizationId, body: &AddDomainsRequest) -> Result<AddDomainsResponse, ApiError> {
+    read(send_json(Request::post(&format!("/api/v1/organizations/{org}/domains")), body).await?).await
+}
+
+pub async fn remove_domain(org: &OrganizationId, id: &DomainId) -> Result<(), ApiError> {
+    let res = send(Request::delete(&format!("/api/v1/organizations/{org}/domains/{id}"))).await?;
+    if res.ok() { Ok(()) } else { read::<serde_json::Value>(res).await.map(|_| ()) }
+}
+
+pub async fn set_default_plan(
+    org: &OrganizationId,
+    body: &SetDefaultPlanRequest,
+) -> Result<DefaultPlanResponse, ApiError> {
+    read(send_json(Request::put(&format!("/api/v1/organizations/{org}/default-plan")), body).await?).await
 }

@@ -3,7 +3,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    accept_invite::AcceptInvite, home::Home, login::Login, members::MembersPage, not_found::NotFound, signup::Signup,
+    accept_invite::AcceptInvite, home::Home, login::Login, members::MembersPage, not_found::NotFound,
+    provision::ProvisionPage, signup::Signup,
 };
 
 #[component]
@@ -17,6 +18,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=Signup />
                     <Route path=path!("/invite/:token") view=AcceptInvite />
                     <Route path=path!("/organizations/:org_id/members") view=MembersPage />
+                    <Route path=path!("/organizations/:org_id/provision") view=ProvisionPage />
                 </Routes>
             </main>
         </Router>

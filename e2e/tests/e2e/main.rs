@@ -8,3 +8,4 @@
 
 mod accounts;
 mod harness;
+mod provision;

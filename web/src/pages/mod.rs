@@ -6,5 +6,6 @@ pub mod invite_form;
 pub mod login;
 pub mod members;
 pub mod not_found;
+pub mod provision;
 pub mod shell;
 pub mod signup;

@@ -1,17 +1,20 @@
 //! The signed-in frame: organization name, its navigation, the user and
-//! logout. Pages render inside it.
+//! logout. `OrgPage` loads who is signed in (sending anyone else to the login
+//! page) and renders a tab's content inside the frame.
 
 use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::OrganizationId;
 use shared::accounts::MeResponse;
 
+use crate::api;
 use crate::components::LogoutButton;
 
-/// The organization's tabs; later issues add Single Sign-On / Provision here.
-const TABS: &[(&str, &str)] = &[("members", "Members")];
+/// The organization's tabs.
+const TABS: &[(&str, &str)] = &[("members", "Members"), ("provision", "Single Sign-On / Provision")];
 
 #[component]
-pub fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, children: Children) -> impl IntoView {
+fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, children: Children) -> impl IntoView {
     let org_name = me
         .memberships
         .iter()
@@ -40,5 +43,40 @@ pub fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, child
             <nav class="tabs" aria-label="Organization">{tabs}</nav>
             <div class="tab-panel">{children()}</div>
         </section>
+    }
+}
+
+/// A tab of `/organizations/:org_id/…`: `content` renders inside the frame.
+#[component]
+pub fn OrgPage<F, V>(active: &'static str, content: F) -> impl IntoView
+where
+    F: Fn(OrganizationId) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let params = use_params_map();
+    let navigate = use_navigate();
+    let org_id = move || params.read().get("org_id").and_then(|s| OrganizationId::parse(&s).ok());
+    let me = LocalResource::new(api::me);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+            {move || {
+                let navigate = navigate.clone();
+                let content = content.clone();
+                let org = org_id();
+                Suspend::new(async move {
+                    match (me.await, org) {
+                        (Err(e), _) if e.status() == Some(401) => {
+                            navigate("/login", Default::default());
+                            ().into_any()
+                        }
+                        (Err(e), _) => view! { <div class="banner error" role="alert">{e.message()}</div> }.into_any(),
+                        (Ok(me), Some(org)) if me.memberships.iter().any(|m| m.organization_id == org) => view! {
+                            <Shell org_id=org.clone() active=active me=me>{content(org)}</Shell>
+                        }.into_any(),
+                        (Ok(_), _) => view! { <super::not_found::NotFound /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }

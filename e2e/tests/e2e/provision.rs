@@ -1,0 +1,58 @@
+use crate::harness::launch;
+
+#[actix_web::test]
+async fn admin_adds_domains_and_picks_the_default_plan() {
+    let Some(b) = launch().await else { return };
+
+    b.goto("/signup").await;
+    b.fill("input-organization_name", "Acme").await;
+    b.fill("input-name", "Ada").await;
+    b.fill("input-email", "ada@acme.com").await;
+    b.fill("input-password", "correct horse battery").await;
+    b.click("signup-submit").await;
+    b.wait_text("organization-name", "Acme").await;
+
+    b.click("tab-provision").await;
+    b.wait_text("status-sso", "Not purchased").await;
+    b.wait_text("checkout-readiness", "add at least one domain").await;
+
+    // Refused by the server (free-mail list): nothing saved, the reason shown.
+    b.fill("input-domains", "acme.com, gmail.com").await;
+    b.click("add-domains").await;
+    b.wait_text("error-domains", "free email provider").await;
+    b.wait_text("domain-list", "No domains yet").await;
+
+    // Refused in the browser by the shared syntax rules.
+    b.fill("input-domains", "intranet").await;
+    b.click("add-domains").await;
+    b.wait_text("error-domains", "needs a dot").await;
+
+    b.fill("input-domains", "Acme.com, https://www.acme.io/").await;
+    b.click("add-domains").await;
+    b.wait_text("domain-list", "acme.io").await;
+    b.wait_text("domain-list", "acme.com").await;
+    b.wait_text("normalized", "https://www.acme.io/ → acme.io").await;
+
+    b.el("input-plan").await.select_by_value("plan_extended").await.expect("select plan");
+    b.click("save-plan").await;
+    b.wait_text("checkout-readiness", "Ready for checkout").await;
+
+    // After a reload the tab shows what was saved.
+    b.goto("/").await;
+    b.wait_text("organization-name", "Acme").await;
+    b.click("tab-provision").await;
+    b.wait_text("domain-list", "acme.io").await;
+    let selected = b.el("input-plan").await.prop("value").await.expect("prop");
+    assert_eq!(selected.as_deref(), Some("plan_extended"));
+
+    b.click("remove-acme.io").await;
+    b.wait_text("checkout-readiness", "Ready").await;
+    for _ in 0..50 {
+        if !b.el("domain-list").await.text().await.expect("text").contains("acme.io") {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(!b.el("domain-list").await.text().await.expect("text").contains("acme.io"));
+    b.close().await;
+}

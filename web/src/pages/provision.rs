@@ -1,0 +1,215 @@
+//! Organization → Single Sign-On / Provision: domains, the Provision Default
+//! Plan, and where each feature stands.
+
+use leptos::prelude::*;
+use shared::domains::{AddDomainsRequest, DomainsInput, NormalizedDomain, normalize_all};
+use shared::provisioning::{Integration, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+use shared::{DomainId, OrganizationId};
+
+use super::shell::OrgPage;
+use crate::api::{self, validation_error};
+use crate::components::{ErrorBanner, FormErrors, SubmitButton};
+
+#[component]
+pub fn ProvisionPage() -> impl IntoView {
+    view! { <OrgPage active="provision" content=|org| view! { <ProvisionTab org_id=org /> } /> }
+}
+
+#[component]
+fn ProvisionTab(org_id: OrganizationId) -> impl IntoView {
+    // Bumped after every change so the tab reloads what the server now holds.
+    let version = RwSignal::new(0u32);
+    // Outlives the reload, so "what each input became" stays on screen.
+    let normalized = RwSignal::new(Vec::<NormalizedDomain>::new());
+    let org = org_id.clone();
+    let data = LocalResource::new(move || {
+        version.track();
+        let org = org.clone();
+        async move { Ok::<_, api::ApiError>((api::provisioning(&org).await?, api::plans().await?)) }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+            {move || {
+                let org_id = org_id.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <div class="banner error" role="alert">{e.message()}</div> }.into_any(),
+                        Ok((state, plans)) => view! {
+                            <div class="grid">
+                                <DomainsCard org_id=org_id.clone() state=state.clone() version=version normalized=normalized />
+                                <PlanCard org_id=org_id state=state.clone() plans=plans version=version />
+                                <StatusCard state=state />
+                            </div>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn DomainsCard(
+    org_id: OrganizationId,
+    state: ProvisioningResponse,
+    version: RwSignal<u32>,
+    normalized: RwSignal<Vec<NormalizedDomain>>,
+) -> impl IntoView {
+    let input = RwSignal::new(String::new());
+    let form = FormErrors::new();
+    let org = org_id.clone();
+    let add = Action::new_local(move |text: &String| {
+        let org = org.clone();
+        let domains = DomainsInput::Text(text.clone());
+        async move {
+            // Syntax rules run here first; lists (public suffixes, free mail) on the server.
+            normalize_all(&domains.entries(), |_| Ok(())).map_err(validation_error)?;
+            api::add_domains(&org, &AddDomainsRequest { domains }).await
+        }
+    });
+    form.follow(add, move |res| {
+        input.set(String::new());
+        normalized.set(res.normalized);
+        version.update(|v| *v += 1);
+    });
+    let org = org_id.clone();
+    let remove = Action::new_local(move |id: &DomainId| {
+        let org = org.clone();
+        let id = id.clone();
+        async move { api::remove_domain(&org, &id).await }
+    });
+    form.follow(remove, move |()| version.update(|v| *v += 1));
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.clear();
+        add.dispatch(input.get_untracked());
+    };
+    let domain_errors = move || {
+        form.fields.get().into_iter().filter(|e| e.field.starts_with("domains")).map(|e| e.message).collect::<Vec<_>>()
+    };
+    view! {
+        <section class="card" aria-labelledby="domains-title">
+            <h2 id="domains-title">"Domains"</h2>
+            <p class="hint">"Members whose email is at one of these domains can be provisioned by SSO and SCIM."</p>
+            <ul class="domains" data-testid="domain-list">
+                {state.domains.iter().map(|d| {
+                    let id = d.id.clone();
+                    view! {
+                        <li data-testid="domain-row">
+                            <span data-testid="domain-name">{d.domain.clone()}</span>
+                            <button type="button" class="link" data-testid=format!("remove-{}", d.domain)
+                                aria-label=format!("Remove {}", d.domain)
+                                on:click=move |_| { remove.dispatch(id.clone()); }>"Remove"</button>
+                        </li>
+                    }
+                }).collect_view()}
+                {state.domains.is_empty().then(|| view! { <li class="hint">"No domains yet."</li> })}
+            </ul>
+            <form on:submit=on_submit novalidate data-testid="domains-form">
+                <ErrorBanner message=form.banner.into() />
+                <div class="field">
+                    <label for="field-domains">"Add Domain"</label>
+                    <input id="field-domains" data-testid="input-domains" placeholder="acme.com, acme.io"
+                        aria-invalid=move || if domain_errors().is_empty() { "false" } else { "true" }
+                        aria-describedby="error-domains"
+                        prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev)) />
+                    <p class="hint">"Comma separated. Pasted addresses like https://www.acme.com/ are cleaned up."</p>
+                    <ul class="field-error" id="error-domains" data-testid="error-domains" role="alert">
+                        {move || domain_errors().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
+                    </ul>
+                </div>
+                <SubmitButton label="Add Domain" busy_label="Adding…" busy=add.pending().into() testid="add-domains" />
+            </form>
+            <Show when=move || !normalized.read().is_empty()>
+                <div class="banner ok" role="status" data-testid="normalized">
+                    <p>"Added:"</p>
+                    <ul>
+                        {move || normalized.get().into_iter().map(|n| view! {
+                            <li>{if n.input == n.domain { n.domain } else { format!("{} → {}", n.input, n.domain) }}</li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn PlanCard(
+    org_id: OrganizationId,
+    state: ProvisioningResponse,
+    plans: Vec<Plan>,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let selected = RwSignal::new(state.default_plan_id.clone().unwrap_or_default());
+    let form = FormErrors::new();
+    let save = Action::new_local(move |plan_id: &String| {
+        let org = org_id.clone();
+        let req = SetDefaultPlanRequest { plan_id: plan_id.clone() };
+        async move { api::set_default_plan(&org, &req).await }
+    });
+    form.follow(save, move |_| version.update(|v| *v += 1));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.clear();
+        save.dispatch(selected.get_untracked());
+    };
+    let message = move || form.fields.get().into_iter().next().map(|e| e.message);
+    view! {
+        <section class="card" aria-labelledby="plan-title">
+            <h2 id="plan-title">"Provision Default Plan"</h2>
+            <p class="hint">"Every new member provisioned with SSO or SCIM gets this plan."</p>
+            <form on:submit=on_submit novalidate data-testid="plan-form">
+                <ErrorBanner message=form.banner.into() />
+                <div class="field">
+                    <label for="field-plan">"Plan"</label>
+                    <select id="field-plan" data-testid="input-plan" on:change=move |ev| selected.set(event_target_value(&ev))>
+                        <option value="" selected=state.default_plan_id.is_none() disabled=true>"Choose a plan"</option>
+                        {plans.into_iter().map(|p| {
+                            let is_current = state.default_plan_id.as_deref() == Some(p.id.as_str());
+                            view! { <option value=p.id.clone() selected=is_current>{format!("{} — {}", p.name, p.description)}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error" data-testid="error-plan" role="alert">{message}</p>
+                </div>
+                <SubmitButton label="Save plan" busy_label="Saving…" busy=save.pending().into() testid="save-plan" />
+            </form>
+        </section>
+    }
+}
+
+fn status_row(label: &'static str, testid: &'static str, i: Integration) -> impl IntoView {
+    let class = format!("badge {}", i.status.as_str());
+    view! {
+        <div class="status-row">
+            <span>{label}</span>
+            <span class=class data-testid=testid>{i.status.label()}</span>
+        </div>
+    }
+}
+
+#[component]
+fn StatusCard(state: ProvisioningResponse) -> impl IntoView {
+    let missing: Vec<&str> = [
+        state.domains.is_empty().then_some("add at least one domain"),
+        state.default_plan_id.is_none().then_some("choose a default plan"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    view! {
+        <section class="card" aria-labelledby="status-title">
+            <h2 id="status-title">"Integration Status"</h2>
+            {status_row("Single Sign-On", "status-sso", state.sso)}
+            {status_row("Directory Sync", "status-directory-sync", state.directory_sync)}
+            <p class="hint" data-testid="checkout-readiness">
+                {if missing.is_empty() {
+                    "Ready for checkout.".to_owned()
+                } else {
+                    format!("Before checkout: {}.", missing.join(" and "))
+                }}
+            </p>
+        </section>
+    }
+}
