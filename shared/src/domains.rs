@@ -62,7 +62,12 @@ pub fn normalize(input: &str) -> Result<String, Invalid> {
             format!("“{}” is not a valid domain: use letters, digits and hyphens, like acme.com.", input.trim()),
         )
     };
-    let ascii = idna::domain_to_ascii(s).map_err(|_| bad_syntax())?;
+    let ascii = match to_ascii(s) {
+        Ok(a) => a,
+        Err(ToAscii::Invalid) => return Err(bad_syntax()),
+        // Without the IDNA tables (the SPA) an international name is left to the server.
+        Err(ToAscii::Unchecked) => return Ok(s.to_owned()),
+    };
     if ascii.parse::<std::net::Ipv4Addr>().is_ok() {
         return Err(invalid(
             "ip_address",
@@ -88,6 +93,23 @@ pub fn normalize(input: &str) -> Result<String, Invalid> {
         return Err(bad_syntax());
     }
     Ok(ascii)
+}
+
+enum ToAscii {
+    #[cfg_attr(not(feature = "lists"), allow(dead_code))]
+    Invalid,
+    #[cfg_attr(feature = "lists", allow(dead_code))]
+    Unchecked,
+}
+
+#[cfg(feature = "lists")]
+fn to_ascii(s: &str) -> Result<String, ToAscii> {
+    idna::domain_to_ascii(s).map_err(|_| ToAscii::Invalid)
+}
+
+#[cfg(not(feature = "lists"))]
+fn to_ascii(s: &str) -> Result<String, ToAscii> {
+    if s.is_ascii() { Ok(s.to_owned()) } else { Err(ToAscii::Unchecked) }
 }
 
 /// Whether `domain` (normalized) is a consumer email provider.
@@ -207,6 +229,7 @@ mod tests {
         assert_eq!(n("http://WWW.Acme.co.uk:8443/path?q=1#x"), Ok("acme.co.uk".into()));
         assert_eq!(n("ada@acme.com"), Ok("acme.com".into()));
         assert_eq!(n("acme.com."), Ok("acme.com".into()));
+        #[cfg(feature = "lists")]
         assert_eq!(n("Bücher.de"), Ok("xn--bcher-kva.de".into()));
         assert_eq!(n("mail.acme.com"), Ok("mail.acme.com".into()));
     }
