@@ -34,6 +34,23 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
+    /// Add-on prices per year, in minor units (`[prices]` in the file).
+    pub prices: Prices,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prices {
+    pub currency: String,
+    pub sso: i64,
+    pub directory_sync: i64,
+    pub both: i64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Self { currency: "usd".to_owned(), sso: 120_000, directory_sync: 120_000, both: 200_000 }
+    }
 }
 
 fn plan(id: &str, name: &str, description: &str) -> Plan {
@@ -69,6 +86,7 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             db_max_connections: 16,
             plans: default_plans(),
+            prices: Prices::default(),
         }
     }
 }
@@ -90,6 +108,10 @@ impl Settings {
     pub fn check(&self) -> anyhow::Result<()> {
         if self.plans.is_empty() {
             anyhow::bail!("configure at least one plan ([[plans]] in gatehouse.toml)");
+        }
+        let p = &self.prices;
+        if p.sso <= 0 || p.directory_sync <= 0 || p.both <= 0 || p.currency.len() != 3 {
+            anyhow::bail!("prices must be positive and the currency a 3-letter code");
         }
         let mut seen = std::collections::HashSet::new();
         for p in &self.plans {

@@ -18,6 +18,9 @@ pub enum AppError {
     /// 401: no credentials, or credentials that do not check out.
     #[error("{detail}")]
     Unauthorized { code: &'static str, detail: String },
+    /// 402: the payment was declined; `code` says why (`card_declined`, …).
+    #[error("{detail}")]
+    PaymentRequired { code: &'static str, detail: String },
     /// 404: not found, or not yours (the two are indistinguishable on purpose).
     #[error("not found")]
     NotFound,
@@ -64,7 +67,8 @@ impl AppError {
             AppError::BadRequest { code, detail }
             | AppError::Unauthorized { code, detail }
             | AppError::Conflict { code, detail }
-            | AppError::Gone { code, detail } => (Some(*code), Some(detail.clone()), vec![]),
+            | AppError::Gone { code, detail }
+            | AppError::PaymentRequired { code, detail } => (Some(*code), Some(detail.clone()), vec![]),
             AppError::NotFound => (Some("not_found"), Some("Nothing exists at this address.".to_owned()), vec![]),
             AppError::Validation(errors) => {
                 (Some("validation_failed"), Some("Some fields need attention; see errors.".to_owned()), errors.clone())
@@ -91,6 +95,7 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone { .. } => StatusCode::GONE,

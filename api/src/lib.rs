@@ -2,7 +2,9 @@
 //! the `gatehouse` binary and the test harnesses both call it.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -50,6 +52,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         keys,
         clock,
         login_failures: FailureLimiter::new(LOGIN_FAILURES_PER_MINUTE, chrono::Duration::minutes(1)),
+        gateway: Arc::new(billing::gateway::SandboxGateway::default()),
     })
 }
 
@@ -62,6 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(accounts::routes::configure)
                 .configure(domains::configure)
                 .configure(provisioning::configure)
+                .configure(billing::configure)
                 .default_service(web::to(not_found)),
         )
         .service(web::scope("/api").default_service(web::to(not_found)))

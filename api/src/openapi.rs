@@ -6,6 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::accounts::handlers as accounts;
+use crate::billing::handlers as billing;
 use crate::domains::handlers as domains;
 use crate::health;
 use crate::provisioning::handlers as provisioning;
@@ -22,11 +23,13 @@ use crate::provisioning::handlers as provisioning;
         accounts::members, accounts::create_invite, accounts::preview_invite, accounts::accept_invite,
         provisioning::plans, provisioning::state, provisioning::set_default_plan,
         domains::add, domains::remove,
+        billing::create, billing::confirm,
     ),
     modifiers(&Security),
     tags(
         (name = "accounts", description = "Sign-up, login, members and invites"),
         (name = "provisioning", description = "The Single Sign-On / Provision tab: domains, plans, state"),
+        (name = "checkout", description = "Buy Single Sign-On and Directory Sync"),
         (name = "service", description = "Liveness and readiness"),
     )
 )]

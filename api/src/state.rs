@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::accounts::limiter::FailureLimiter;
 use crate::auth::SigningKeys;
+use crate::billing::gateway::PaymentGateway;
 use crate::clock::Clock;
 use crate::config::Settings;
 
@@ -17,6 +18,7 @@ pub struct AppState {
     pub keys: SigningKeys,
     pub clock: Arc<dyn Clock>,
     pub login_failures: FailureLimiter,
+    pub gateway: Arc<dyn PaymentGateway>,
 }
 
 impl AppState {

@@ -115,6 +115,18 @@ typed_id!(
     DomainId, "dom_"
 );
 typed_id!(
+    /// A checkout quote.
+    CheckoutId, "chk_"
+);
+typed_id!(
+    /// A paid checkout.
+    PurchaseId, "pur_"
+);
+typed_id!(
+    /// An audit log event.
+    EventId, "evt_"
+);
+typed_id!(
     /// A signed-in session; access tokens name the session they belong to.
     SessionId, "ses_"
 );

@@ -18,6 +18,9 @@ const KEY_FILE: &str = "signing.key";
 
 pub struct SigningKeys {
     current_kid: String,
+    /// Keys the fingerprints of request bodies (idempotency) so a stored
+    /// hash of a card number cannot be reversed by trying every number.
+    fingerprint_key: Vec<u8>,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
 }
@@ -47,7 +50,9 @@ impl SigningKeys {
         for k in previous {
             decoding.insert(kid_of(k), DecodingKey::from_secret(k));
         }
-        Ok(Self { current_kid, encoding: EncodingKey::from_secret(current), decoding })
+        let fingerprint_key =
+            Sha256::new().chain_update(b"gatehouse fingerprint key\0").chain_update(current).finalize().to_vec();
+        Ok(Self { current_kid, fingerprint_key, encoding: EncodingKey::from_secret(current), decoding })
     }
 
     /// From settings (base64), or else the dev key file in the data folder,
@@ -58,6 +63,11 @@ impl SigningKeys {
             None => load_or_create_key_file(&data_dir.join(KEY_FILE))?,
         };
         Self::new(&secret, &[])
+    }
+
+    /// A keyed SHA-256 of `data`, hex.
+    pub fn fingerprint(&self, data: &[u8]) -> String {
+        hex::encode(Sha256::new().chain_update(&self.fingerprint_key).chain_update(data).finalize())
     }
 
     pub fn current_kid(&self) -> &str {

@@ -1,23 +1,38 @@
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use shared::OrganizationId;
-use shared::provisioning::{Features, Integration, ProvisioningResponse};
+use shared::provisioning::{Features, Integration, IntegrationStatus, ProvisioningResponse};
 
 use crate::accounts::entity::organization;
+use crate::billing::entity::feature;
+use crate::billing::service as billing;
 use crate::domains::service as domains;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<ProvisioningResponse> {
     let org = organization::Entity::find_by_id(org_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let features = billing::owned_features(&state.db, org_id.as_str()).await?;
+    let sso = features.iter().find(|f| f.feature == billing::FEATURE_SSO);
+    let directory_sync = features.iter().find(|f| f.feature == billing::FEATURE_DIRECTORY_SYNC);
     Ok(ProvisioningResponse {
         domains: domains::list(&state.db, org_id).await?,
         default_plan_id: org.default_plan_id,
         disable_passwords_on_invites: org.disable_passwords_on_invites,
-        // Purchases arrive with checkout; until then nothing is purchased.
-        features: Features::default(),
-        sso: Integration::not_purchased(),
-        directory_sync: Integration::not_purchased(),
+        features: Features { sso: sso.is_some(), directory_sync: directory_sync.is_some() },
+        sso: integration(sso),
+        directory_sync: integration(directory_sync),
     })
+}
+
+fn integration(row: Option<&feature::Model>) -> Integration {
+    let Some(f) = row else { return Integration::not_purchased() };
+    let status = match f.status.as_str() {
+        "awaiting" => IntegrationStatus::Awaiting,
+        "active" => IntegrationStatus::Active,
+        "inactive" => IntegrationStatus::Inactive,
+        _ => IntegrationStatus::Error,
+    };
+    Integration { status, reason: None, activated_at: f.activated_at, last_activity_at: f.last_activity_at }
 }
 
 pub async fn set_default_plan(state: &AppState, org_id: &OrganizationId, plan_id: &str) -> AppResult<String> {

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
+    pub dir: PathBuf,
     pub base: String,
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
@@ -40,7 +41,38 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options { web_dir: None }).await
 }
 
+/// Everything the servers of this test binary logged, at debug level, so a
+/// test can check that no secret ever reaches a log line.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.get_or_init(Default::default).lock().unwrap()).into_owned()
+}
+
+static LOGS: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+
+#[derive(Clone)]
+struct LogSink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    let sink = LogSink(LOGS.get_or_init(Default::default).clone());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || sink.clone())
+        .try_init();
+}
+
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    capture_logs();
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -56,7 +88,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let state = running.state.clone();
     actix_web::rt::spawn(running.server);
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base, client, state, clock, handle, _dir: dir }
+    TestApp { dir: dir.path().to_path_buf(), base, client, state, clock, handle, _dir: dir }
 }
 
 impl Drop for TestApp {
@@ -160,4 +192,51 @@ impl TestApp {
         use api::clock::Clock;
         self.clock.now()
     }
+}
+
+impl TestApp {
+    /// An organization ready for checkout: a domain and a default plan.
+    pub async fn ready_org(&self, name: &str, domain: &str) -> Signed {
+        let s = self.signup(name, &format!("admin@{domain}")).await;
+        let (status, body) = self
+            .post(&format!("/api/v1/organizations/{}/domains", s.org_id), &json!({ "domains": domain }), Some(&s.token))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let res = self
+            .client
+            .put(self.url(&format!("/api/v1/organizations/{}/default-plan", s.org_id)))
+            .bearer_auth(&s.token)
+            .json(&json!({"plan_id": "plan_core"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        s
+    }
+
+    pub async fn confirm(
+        &self,
+        s: &Signed,
+        checkout_id: &str,
+        key: Option<&str>,
+        payment: &Value,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .post(self.url(&format!("/api/v1/organizations/{}/checkout/{checkout_id}/confirm", s.org_id)))
+            .bearer_auth(&s.token)
+            .json(&json!({ "payment": payment }));
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        read(req.send().await.unwrap()).await
+    }
+
+    pub fn sandbox_charges(&self) -> u64 {
+        self.state.gateway.as_any().downcast_ref::<api::billing::gateway::SandboxGateway>().unwrap().charges()
+    }
+}
+
+pub fn card(number: &str) -> Value {
+    json!({"card_number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123", "cardholder_name": "Ada Admin"})
 }

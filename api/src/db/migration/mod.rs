@@ -5,12 +5,17 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_accounts;
 mod m0002_domains;
+mod m0003_billing;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_accounts::Migration), Box::new(m0002_domains::Migration)]
+        vec![
+            Box::new(m0001_accounts::Migration),
+            Box::new(m0002_domains::Migration),
+            Box::new(m0003_billing::Migration),
+        ]
     }
 }

@@ -1,0 +1,70 @@
+//! The audit log: one row per administrative action, written in the same
+//! transaction as the action. (The read API comes with the audit log page.)
+
+pub mod entity;
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use tracing_actix_web::RequestId;
+
+use crate::error::{AppError, AppResult};
+
+/// Where a request came from, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl FromRequest for RequestMeta {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(RequestMeta {
+            // The peer address: forwarded headers can be forged by the client.
+            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            user_agent: req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(512).collect()),
+            request_id: req.extensions().get::<RequestId>().map(ToString::to_string),
+        }))
+    }
+}
+
+pub struct Event<'a> {
+    pub organization_id: &'a str,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub details: serde_json::Value,
+}
+
+pub async fn record(
+    db: &impl ConnectionTrait,
+    meta: &RequestMeta,
+    at: chrono::DateTime<chrono::Utc>,
+    e: Event<'_>,
+) -> AppResult<()> {
+    entity::ActiveModel {
+        id: Set(shared::EventId::generate().to_string()),
+        organization_id: Set(e.organization_id.to_owned()),
+        actor: Set(e.actor.to_owned()),
+        action: Set(e.action.to_owned()),
+        target: Set(e.target.to_owned()),
+        details: Set(e.details.to_string()),
+        ip: Set(meta.ip.clone()),
+        user_agent: Set(meta.user_agent.clone()),
+        request_id: Set(meta.request_id.clone()),
+        occurred_at: Set(at),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use shared::Problem;
+use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
+
+use super::service::{self, ConfirmInput};
+use crate::audit::RequestMeta;
+use crate::auth::OrgAdmin;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{org_id}/checkout", tag = "checkout",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    request_body = CheckoutRequest,
+    responses(
+        (status = 201, description = "A quote, valid for one hour", body = CheckoutResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A chosen feature is already purchased", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No domain (`domains`) or no default plan (`default_plan_id`) yet", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    body: web::Json<CheckoutRequest>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(service::create(&state, &admin.org_id, body.features).await?))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{org_id}/checkout/{checkout_id}/confirm", tag = "checkout",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("checkout_id" = String, Path, description = "Checkout id (`chk_…`)"),
+        ("Idempotency-Key" = String, Header, description = "A random value per purchase attempt; a retry with the same key and body returns the first answer and never charges twice"),
+    ),
+    request_body = ConfirmRequest,
+    responses(
+        (status = 201, description = "Paid; the features are on with status `awaiting`", body = ConfirmResponse),
+        (status = 400, description = "No Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 402, description = "Declined; `code` says why (`card_declined`, `insufficient_funds`); nothing bought, retry with another card and a new key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such checkout in this organization", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already paid, a feature already owned, or the same key still in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The quote expired (after one hour)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid card details, or the key reused with a different body", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+    body: web::Json<ConfirmRequest>,
+) -> AppResult<HttpResponse> {
+    let key = service::check_idempotency_key(req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()))?;
+    let input = ConfirmInput {
+        org_id: &admin.org_id,
+        actor: &admin.user.user_id,
+        checkout_id: &path.1,
+        key: &key,
+        body: &body,
+        meta: &meta,
+    };
+    let stored = service::confirm(&state, input).await?;
+    let status = actix_web::http::StatusCode::from_u16(stored.status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    Ok(HttpResponse::build(status).content_type(stored.content_type()).body(stored.body))
+}

@@ -1,0 +1,328 @@
+//! Checkout rules. Confirming is idempotent per `Idempotency-Key`: the first
+//! request claims the key (a row insert, so concurrent duplicates lose), runs
+//! the charge, and stores its answer; retries with the same body get that
+//! answer back, without a second charge.
+
+use chrono::{Datelike, Duration};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+};
+use shared::billing::{
+    CardSummary, CheckoutResponse, ConfirmRequest, ConfirmResponse, FeatureChoice, LineItem, Purchase, ValidCard,
+};
+use shared::provisioning::IntegrationStatus;
+use shared::{CheckoutId, FieldError, OrganizationId, PurchaseId, UserId};
+
+use super::entity::{checkout, feature, idempotency, purchase};
+use super::gateway::Charge;
+use crate::accounts::entity::organization;
+use crate::audit::{self, RequestMeta};
+use crate::domains::entity as domain;
+use crate::error::{AppError, AppResult, PROBLEM_JSON};
+use crate::state::AppState;
+
+pub const QUOTE_TTL_MINUTES: i64 = 60;
+pub const FEATURE_SSO: &str = "sso";
+pub const FEATURE_DIRECTORY_SYNC: &str = "directory_sync";
+
+/// The features this organization already bought.
+pub async fn owned_features(db: &impl ConnectionTrait, org_id: &str) -> AppResult<Vec<feature::Model>> {
+    Ok(feature::Entity::find().filter(feature::Column::OrganizationId.eq(org_id)).all(db).await?)
+}
+
+fn already_owned(choice: FeatureChoice, owned: &[feature::Model]) -> Option<&'static str> {
+    let has = |f: &str| owned.iter().any(|m| m.feature == f);
+    if choice.includes_sso() && has(FEATURE_SSO) {
+        return Some("Single Sign-On");
+    }
+    if choice.includes_directory_sync() && has(FEATURE_DIRECTORY_SYNC) {
+        return Some("Directory Sync");
+    }
+    None
+}
+
+fn owned_conflict(name: &str) -> AppError {
+    AppError::conflict(
+        "already_purchased",
+        format!("Your organization already has {name}; choose only what it does not have yet."),
+    )
+}
+
+pub async fn create(state: &AppState, org_id: &OrganizationId, choice: FeatureChoice) -> AppResult<CheckoutResponse> {
+    let org = organization::Entity::find_by_id(org_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let has_domain = domain::Entity::find()
+        .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
+        .one(&state.db)
+        .await?
+        .is_some();
+    let mut missing = Vec::new();
+    if !has_domain {
+        missing.push(FieldError::new("domains", "domain_required", "Add at least one domain before checkout."));
+    }
+    if org.default_plan_id.is_none() {
+        missing.push(FieldError::new(
+            "default_plan_id",
+            "plan_required",
+            "Choose a Provision Default Plan before checkout.",
+        ));
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Validation(missing));
+    }
+    if let Some(name) = already_owned(choice, &owned_features(&state.db, org_id.as_str()).await?) {
+        return Err(owned_conflict(name));
+    }
+    let prices = &state.settings.prices;
+    let amount = match choice {
+        FeatureChoice::Sso => prices.sso,
+        FeatureChoice::DirectorySync => prices.directory_sync,
+        FeatureChoice::Both => prices.both,
+    };
+    let line_items = vec![LineItem { description: format!("{} — 1 year", choice.label()), amount }];
+    let now = state.clock.now();
+    let row = checkout::ActiveModel {
+        id: Set(CheckoutId::generate().to_string()),
+        organization_id: Set(org_id.to_string()),
+        features: Set(choice.as_str().to_owned()),
+        line_items: Set(serde_json::to_string(&line_items).map_err(anyhow::Error::from)?),
+        total: Set(amount),
+        currency: Set(prices.currency.clone()),
+        expires_at: Set(now + Duration::minutes(QUOTE_TTL_MINUTES)),
+        purchase_id: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(CheckoutResponse {
+        id: row.id,
+        features: choice,
+        line_items,
+        total: row.total,
+        currency: row.currency,
+        expires_at: row.expires_at,
+    })
+}
+
+/// An answer as it is stored for replay: status, content type, body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+impl StoredResponse {
+    pub fn content_type(&self) -> &'static str {
+        if self.status < 400 { "application/json" } else { PROBLEM_JSON }
+    }
+}
+
+fn stored_error(e: &AppError) -> AppResult<StoredResponse> {
+    let body = serde_json::to_string(&e.problem()).map_err(anyhow::Error::from)?;
+    Ok(StoredResponse { status: actix_web::ResponseError::status_code(e).as_u16(), body })
+}
+
+pub fn check_idempotency_key(key: Option<&str>) -> AppResult<String> {
+    let key = key.map(str::trim).unwrap_or_default();
+    if key.is_empty() {
+        return Err(AppError::bad_request(
+            "idempotency_key_required",
+            "Send an Idempotency-Key header (a random value per purchase attempt) so a retry never charges twice.",
+        ));
+    }
+    if key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "The Idempotency-Key must be 1–255 printable ASCII characters.",
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+pub struct ConfirmInput<'a> {
+    pub org_id: &'a OrganizationId,
+    pub actor: &'a UserId,
+    pub checkout_id: &'a str,
+    pub key: &'a str,
+    pub body: &'a ConfirmRequest,
+    pub meta: &'a RequestMeta,
+}
+
+pub async fn confirm(state: &AppState, input: ConfirmInput<'_>) -> AppResult<StoredResponse> {
+    let now = state.clock.now();
+    let card = input
+        .body
+        .payment
+        .validate(u32::try_from(now.year()).unwrap_or(0), now.month())
+        .map_err(AppError::Validation)?;
+    checkout::Entity::find_by_id(input.checkout_id)
+        .filter(checkout::Column::OrganizationId.eq(input.org_id.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+
+    let body_json = serde_json::to_vec(input.body).map_err(anyhow::Error::from)?;
+    let fingerprint = state.keys.fingerprint(&[input.checkout_id.as_bytes(), b"\n", &body_json].concat());
+    let claim = idempotency::ActiveModel {
+        organization_id: Set(input.org_id.to_string()),
+        key: Set(input.key.to_owned()),
+        request_hash: Set(fingerprint.clone()),
+        response_status: Set(None),
+        response_body: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&state.db)
+    .await;
+    if let Err(e) = claim {
+        if !matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+            return Err(e.into());
+        }
+        let prior = idempotency::Entity::find_by_id((input.org_id.to_string(), input.key.to_owned()))
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("idempotency row vanished")))?;
+        if prior.request_hash != fingerprint {
+            return Err(AppError::field(
+                "Idempotency-Key",
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request; use a new key for a new attempt.",
+            ));
+        }
+        return match (prior.response_status, prior.response_body) {
+            (Some(status), Some(body)) => Ok(StoredResponse { status: u16::try_from(status).unwrap_or(500), body }),
+            _ => Err(AppError::conflict(
+                "request_in_progress",
+                "A request with this Idempotency-Key is still being processed; retry in a moment.",
+            )),
+        };
+    }
+
+    let outcome = match charge_and_record(state, &input, &card).await {
+        Ok(response) => {
+            StoredResponse { status: 201, body: serde_json::to_string(&response).map_err(anyhow::Error::from)? }
+        }
+        Err(e @ AppError::Internal(_)) => {
+            // Nothing was decided: free the key so the same request can be retried.
+            idempotency::Entity::delete_by_id((input.org_id.to_string(), input.key.to_owned())).exec(&state.db).await?;
+            return Err(e);
+        }
+        Err(e) => stored_error(&e)?,
+    };
+    idempotency::Entity::update_many()
+        .col_expr(idempotency::Column::ResponseStatus, Expr::value(i32::from(outcome.status)))
+        .col_expr(idempotency::Column::ResponseBody, Expr::value(outcome.body.clone()))
+        .filter(idempotency::Column::OrganizationId.eq(input.org_id.as_str()))
+        .filter(idempotency::Column::Key.eq(input.key))
+        .exec(&state.db)
+        .await?;
+    Ok(outcome)
+}
+
+async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &ValidCard) -> AppResult<ConfirmResponse> {
+    let now = state.clock.now();
+    let quote = checkout::Entity::find_by_id(input.checkout_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    if quote.purchase_id.is_some() {
+        return Err(AppError::conflict("checkout_already_confirmed", "This checkout has already been paid."));
+    }
+    if quote.expires_at <= now {
+        return Err(AppError::gone(
+            "checkout_expired",
+            "This quote has expired (quotes last one hour). Start the checkout again.",
+        ));
+    }
+    let choice = FeatureChoice::parse(&quote.features)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored checkout features {:?}", quote.features)))?;
+    if let Some(name) = already_owned(choice, &owned_features(&state.db, input.org_id.as_str()).await?) {
+        return Err(owned_conflict(name));
+    }
+
+    let description = format!("Gatehouse {}", choice.label());
+    let charged = state
+        .gateway
+        .charge(Charge {
+            amount: quote.total,
+            currency: &quote.currency,
+            card,
+            idempotency_key: input.key,
+            description: &description,
+        })
+        .await?;
+    let reference = charged.map_err(|d| AppError::PaymentRequired { code: d.code, detail: d.message.to_owned() })?;
+
+    let purchase_id = PurchaseId::generate();
+    let txn = state.db.begin().await?;
+    let paid = checkout::Entity::update_many()
+        .col_expr(checkout::Column::PurchaseId, Expr::value(purchase_id.to_string()))
+        .filter(checkout::Column::Id.eq(quote.id.as_str()))
+        .filter(checkout::Column::PurchaseId.is_null())
+        .exec(&txn)
+        .await?;
+    if paid.rows_affected != 1 {
+        // Another key paid this quote between our check and now; the
+        // processor reference is logged for a refund.
+        tracing::warn!(%reference, checkout = %quote.id, "checkout paid twice under different keys; refund needed");
+        return Err(AppError::conflict("checkout_already_confirmed", "This checkout has already been paid."));
+    }
+    purchase::ActiveModel {
+        id: Set(purchase_id.to_string()),
+        organization_id: Set(input.org_id.to_string()),
+        checkout_id: Set(quote.id.clone()),
+        features: Set(quote.features.clone()),
+        amount: Set(quote.total),
+        currency: Set(quote.currency.clone()),
+        card_brand: Set(card.brand.to_owned()),
+        card_last4: Set(card.last4.clone()),
+        card_exp_month: Set(i32::try_from(card.exp_month).unwrap_or(0)),
+        card_exp_year: Set(i32::try_from(card.exp_year).unwrap_or(0)),
+        gateway_reference: Set(reference),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let bought = [
+        choice.includes_sso().then_some(FEATURE_SSO),
+        choice.includes_directory_sync().then_some(FEATURE_DIRECTORY_SYNC),
+    ];
+    for f in bought.into_iter().flatten() {
+        feature::ActiveModel {
+            organization_id: Set(input.org_id.to_string()),
+            feature: Set(f.to_owned()),
+            status: Set(IntegrationStatus::Awaiting.as_str().to_owned()),
+            purchased_at: Set(now),
+            activated_at: Set(None),
+            last_activity_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        input.meta,
+        now,
+        audit::Event {
+            organization_id: input.org_id.as_str(),
+            actor: input.actor.as_str(),
+            action: "checkout.confirmed",
+            target: purchase_id.as_str(),
+            details: serde_json::json!({
+                "checkout_id": quote.id, "features": quote.features, "amount": quote.total,
+                "currency": quote.currency, "card": {"brand": card.brand, "last4": card.last4},
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ConfirmResponse {
+        purchase: Purchase {
+            id: purchase_id.to_string(),
+            features: choice,
+            amount: quote.total,
+            currency: quote.currency,
+            card: CardSummary {
+                brand: card.brand.to_owned(),
+                last4: card.last4.clone(),
+                exp_month: card.exp_month,
+                exp_year: card.exp_year,
+            },
+        },
+    })
+}

@@ -1,0 +1,258 @@
+//! Checkout: what is bought, the quote, the card, the purchase.
+
+use serde::{Deserialize, Serialize};
+
+use crate::problem::FieldError;
+use crate::validation::FieldErrors;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// What the Administrator buys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureChoice {
+    Sso,
+    DirectorySync,
+    Both,
+}
+
+impl FeatureChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeatureChoice::Sso => "sso",
+            FeatureChoice::DirectorySync => "directory_sync",
+            FeatureChoice::Both => "both",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sso" => Some(FeatureChoice::Sso),
+            "directory_sync" => Some(FeatureChoice::DirectorySync),
+            "both" => Some(FeatureChoice::Both),
+            _ => None,
+        }
+    }
+
+    pub fn includes_sso(self) -> bool {
+        matches!(self, FeatureChoice::Sso | FeatureChoice::Both)
+    }
+
+    pub fn includes_directory_sync(self) -> bool {
+        matches!(self, FeatureChoice::DirectorySync | FeatureChoice::Both)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FeatureChoice::Sso => "Single Sign-On",
+            FeatureChoice::DirectorySync => "Directory Sync",
+            FeatureChoice::Both => "Single Sign-On + Directory Sync",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CheckoutRequest {
+    pub features: FeatureChoice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LineItem {
+    pub description: String,
+    /// Minor units (cents).
+    pub amount: i64,
+}
+
+/// A quote, valid for one hour.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CheckoutResponse {
+    /// `chk_…`
+    pub id: String,
+    pub features: FeatureChoice,
+    pub line_items: Vec<LineItem>,
+    pub total: i64,
+    pub currency: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Card details. Only brand, last 4 and expiry are ever kept.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct Payment {
+    pub card_number: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+    pub cvc: String,
+    pub cardholder_name: String,
+}
+
+impl std::fmt::Debug for Payment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Payment(…)")
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct ConfirmRequest {
+    pub payment: Payment,
+}
+
+/// A card that passed every check that needs no processor.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ValidCard {
+    pub number: String,
+    pub brand: &'static str,
+    pub last4: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+}
+
+impl std::fmt::Debug for ValidCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ValidCard({} …{})", self.brand, self.last4)
+    }
+}
+
+fn luhn_ok(digits: &str) -> bool {
+    let mut sum = 0;
+    for (i, c) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(c - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+pub fn card_brand(digits: &str) -> &'static str {
+    let n2: u32 = digits.get(..2).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let n4: u32 = digits.get(..4).and_then(|s| s.parse().ok()).unwrap_or(0);
+    match () {
+        _ if digits.starts_with('4') => "visa",
+        _ if (51..=55).contains(&n2) || (2221..=2720).contains(&n4) => "mastercard",
+        _ if n2 == 34 || n2 == 37 => "amex",
+        _ if n4 == 6011 || n2 == 65 => "discover",
+        _ => "unknown",
+    }
+}
+
+impl Payment {
+    /// `year`/`month`: today, so a card that expired is refused.
+    pub fn validate(&self, year: u32, month: u32) -> Result<ValidCard, Vec<FieldError>> {
+        let mut e = FieldErrors::new();
+        let number: String = self.card_number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        if number.is_empty() {
+            e.push(FieldError::new("payment.card_number", "required", "Enter the card number."));
+        } else if !(12..=19).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) || !luhn_ok(&number)
+        {
+            e.push(FieldError::new(
+                "payment.card_number",
+                "invalid_card_number",
+                "This card number is not valid. Check the digits.",
+            ));
+        }
+        if !(1..=12).contains(&self.exp_month) {
+            e.push(FieldError::new("payment.exp_month", "invalid_expiry", "Enter the expiry month (1–12)."));
+        } else if self.exp_year < year || (self.exp_year == year && self.exp_month < month) || self.exp_year > year + 30
+        {
+            e.push(FieldError::new("payment.exp_year", "card_expired", "This card has expired. Use another card."));
+        }
+        let amex = card_brand(&number) == "amex";
+        let cvc_ok = self.cvc.bytes().all(|b| b.is_ascii_digit()) && self.cvc.len() == if amex { 4 } else { 3 };
+        if !cvc_ok {
+            e.push(FieldError::new(
+                "payment.cvc",
+                "invalid_cvc",
+                if amex {
+                    "Enter the 4-digit security code."
+                } else {
+                    "Enter the 3-digit security code on the back of the card."
+                },
+            ));
+        }
+        if self.cardholder_name.trim().is_empty() {
+            e.push(FieldError::new("payment.cardholder_name", "required", "Enter the name on the card."));
+        }
+        if !e.is_empty() {
+            return Err(e.into_vec());
+        }
+        Ok(ValidCard {
+            brand: card_brand(&number),
+            last4: number[number.len() - 4..].to_owned(),
+            number,
+            exp_month: self.exp_month,
+            exp_year: self.exp_year,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CardSummary {
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: u32,
+    pub exp_year: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Purchase {
+    /// `pur_…`
+    pub id: String,
+    pub features: FeatureChoice,
+    pub amount: i64,
+    pub currency: String,
+    pub card: CardSummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConfirmResponse {
+    pub purchase: Purchase,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pay(number: &str, m: u32, y: u32, cvc: &str) -> Payment {
+        Payment {
+            card_number: number.into(),
+            exp_month: m,
+            exp_year: y,
+            cvc: cvc.into(),
+            cardholder_name: "Ada".into(),
+        }
+    }
+
+    #[test]
+    fn test_cards_pass_luhn_and_show_brand() {
+        let c = pay("4242 4242 4242 4242", 12, 2030, "123").validate(2026, 11).unwrap();
+        assert_eq!((c.brand, c.last4.as_str(), c.number.as_str()), ("visa", "4242", "4242424242424242"));
+        assert_eq!(format!("{c:?}"), "ValidCard(visa …4242)");
+        assert_eq!(format!("{:?}", pay("4242424242424242", 1, 2030, "123")), "Payment(…)");
+        assert_eq!(card_brand("5555555555554444"), "mastercard");
+    }
+
+    #[test]
+    fn bad_number_expiry_and_cvc_each_have_a_field() {
+        let codes = |p: Payment| p.validate(2026, 11).unwrap_err().into_iter().map(|e| e.code).collect::<Vec<_>>();
+        assert_eq!(codes(pay("4242424242424241", 12, 2030, "123")), ["invalid_card_number"]);
+        assert_eq!(codes(pay("4242424242424242", 10, 2026, "123")), ["card_expired"]);
+        assert_eq!(codes(pay("4242424242424242", 13, 2030, "12")), ["invalid_expiry", "invalid_cvc"]);
+        assert!(pay("4242424242424242", 11, 2026, "123").validate(2026, 11).is_ok());
+    }
+}
