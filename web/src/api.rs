@@ -8,6 +8,7 @@ use shared::accounts::{
     AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
     LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
 };
+use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
 use shared::domains::{AddDomainsRequest, AddDomainsResponse};
 use shared::provisioning::{DefaultPlanResponse, Plan, ProvisioningResponse, SetDefaultPlanRequest};
 use shared::{DomainId, FieldError, OrganizationId, Problem};
@@ -139,4 +140,20 @@ pub async fn set_default_plan(
     body: &SetDefaultPlanRequest,
 ) -> Result<DefaultPlanResponse, ApiError> {
     read(send_json(Request::put(&format!("/api/v1/organizations/{org}/default-plan")), body).await?).await
+}
+
+pub async fn create_checkout(org: &OrganizationId, body: &CheckoutRequest) -> Result<CheckoutResponse, ApiError> {
+    read(send_json(Request::post(&format!("/api/v1/organizations/{org}/checkout")), body).await?).await
+}
+
+/// `key` is the Idempotency-Key: one per purchase attempt.
+pub async fn confirm_checkout(
+    org: &OrganizationId,
+    checkout: &str,
+    key: &str,
+    body: &ConfirmRequest,
+) -> Result<ConfirmResponse, ApiError> {
+    let req = Request::post(&format!("/api/v1/organizations/{org}/checkout/{checkout}/confirm"))
+        .header("Idempotency-Key", key);
+    read(send_json(req, body).await?).await
 }

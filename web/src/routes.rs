@@ -3,8 +3,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    accept_invite::AcceptInvite, home::Home, login::Login, members::MembersPage, not_found::NotFound,
-    provision::ProvisionPage, signup::Signup,
+    accept_invite::AcceptInvite, checkout::CheckoutPage, home::Home, login::Login, members::MembersPage,
+    not_found::NotFound, provision::ProvisionPage, signup::Signup,
 };
 
 #[component]
@@ -19,6 +19,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=AcceptInvite />
                     <Route path=path!("/organizations/:org_id/members") view=MembersPage />
                     <Route path=path!("/organizations/:org_id/provision") view=ProvisionPage />
+                    <Route path=path!("/organizations/:org_id/checkout") view=CheckoutPage />
                 </Routes>
             </main>
         </Router>

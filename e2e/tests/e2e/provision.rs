@@ -56,3 +56,50 @@ async fn admin_adds_domains_and_picks_the_default_plan() {
     assert!(!b.el("domain-list").await.text().await.expect("text").contains("acme.io"));
     b.close().await;
 }
+
+#[actix_web::test]
+async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
+    let Some(b) = launch().await else { return };
+
+    b.goto("/signup").await;
+    b.fill("input-organization_name", "Umbrella").await;
+    b.fill("input-name", "Alice").await;
+    b.fill("input-email", "alice@umbrella.com").await;
+    b.fill("input-password", "correct horse battery").await;
+    b.click("signup-submit").await;
+    b.wait_text("organization-name", "Umbrella").await;
+    b.click("tab-provision").await;
+    b.fill("input-domains", "umbrella.com").await;
+    b.click("add-domains").await;
+    b.wait_text("domain-list", "umbrella.com").await;
+    b.el("input-plan").await.select_by_value("plan_core").await.expect("select plan");
+    b.click("save-plan").await;
+    b.wait_text("checkout-readiness", "Ready for checkout").await;
+
+    b.click("continue-to-checkout").await;
+    b.click("choose-sso").await;
+    b.wait_text("quote-total", "$1200.00").await;
+
+    // A declined card: the reason is shown, nothing is bought.
+    b.fill("input-cardholder_name", "Alice Admin").await;
+    b.fill("input-card_number", "4000 0000 0000 0002").await;
+    b.fill("input-expiry", "12/31").await;
+    b.fill("input-cvc", "123").await;
+    b.click("confirm-purchase").await;
+    b.wait_text("form-error", "declined").await;
+
+    // A card that fails the checks in the browser.
+    b.fill("input-card_number", "4242 4242 4242 4241").await;
+    b.click("confirm-purchase").await;
+    b.wait_text("error-card_number", "not valid").await;
+
+    b.fill("input-card_number", "4242 4242 4242 4242").await;
+    b.click("confirm-purchase").await;
+    b.wait_text("status-sso", "Awaiting").await;
+    b.wait_text("status-directory-sync", "Not purchased").await;
+    b.wait_text("domain-list", "umbrella.com").await;
+    assert!(b.path().await.ends_with("/provision"));
+    let selected = b.el("input-plan").await.prop("value").await.expect("prop");
+    assert_eq!(selected.as_deref(), Some("plan_core"));
+    b.close().await;
+}

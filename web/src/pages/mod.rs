@@ -1,6 +1,7 @@
 //! One file per screen.
 
 pub mod accept_invite;
+pub mod checkout;
 pub mod home;
 pub mod invite_form;
 pub mod login;

@@ -37,8 +37,8 @@ fn ProvisionTab(org_id: OrganizationId) -> impl IntoView {
                         Ok((state, plans)) => view! {
                             <div class="grid">
                                 <DomainsCard org_id=org_id.clone() state=state.clone() version=version normalized=normalized />
-                                <PlanCard org_id=org_id state=state.clone() plans=plans version=version />
-                                <StatusCard state=state />
+                                <PlanCard org_id=org_id.clone() state=state.clone() plans=plans version=version />
+                                <StatusCard org_id=org_id state=state />
                             </div>
                         }.into_any(),
                     }
@@ -190,7 +190,7 @@ fn status_row(label: &'static str, testid: &'static str, i: Integration) -> impl
 }
 
 #[component]
-fn StatusCard(state: ProvisioningResponse) -> impl IntoView {
+fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl IntoView {
     let missing: Vec<&str> = [
         state.domains.is_empty().then_some("add at least one domain"),
         state.default_plan_id.is_none().then_some("choose a default plan"),
@@ -210,6 +210,11 @@ fn StatusCard(state: ProvisioningResponse) -> impl IntoView {
                     format!("Before checkout: {}.", missing.join(" and "))
                 }}
             </p>
+            {(!(state.features.sso && state.features.directory_sync)).then(|| if missing.is_empty() {
+                view! { <a class="button primary" href=format!("/organizations/{org_id}/checkout") data-testid="continue-to-checkout">"Continue to Checkout"</a> }.into_any()
+            } else {
+                view! { <button class="primary" disabled=true data-testid="continue-to-checkout">"Continue to Checkout"</button> }.into_any()
+            })}
         </section>
     }
 }
