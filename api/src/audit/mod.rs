@@ -38,6 +38,12 @@ impl FromRequest for RequestMeta {
     }
 }
 
+/// Who did it and from where: what every administrative service call records.
+pub struct Actor<'a> {
+    pub user: &'a shared::UserId,
+    pub meta: &'a RequestMeta,
+}
+
 pub struct Event<'a> {
     pub organization_id: &'a str,
     pub actor: &'a str,

@@ -3,7 +3,7 @@ use shared::Problem;
 use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
 
 use super::service::{self, ConfirmInput};
-use crate::audit::RequestMeta;
+use crate::audit::{Actor, RequestMeta};
 use crate::auth::OrgAdmin;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -56,14 +56,8 @@ pub async fn confirm(
     body: web::Json<ConfirmRequest>,
 ) -> AppResult<HttpResponse> {
     let key = service::check_idempotency_key(req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()))?;
-    let input = ConfirmInput {
-        org_id: &admin.org_id,
-        actor: &admin.user.user_id,
-        checkout_id: &path.1,
-        key: &key,
-        body: &body,
-        meta: &meta,
-    };
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let input = ConfirmInput { org_id: &admin.org_id, actor: &actor, checkout_id: &path.1, key: &key, body: &body };
     let stored = service::confirm(&state, input).await?;
     let status = actix_web::http::StatusCode::from_u16(stored.status)
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);

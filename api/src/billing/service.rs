@@ -11,12 +11,12 @@ use shared::billing::{
     CardSummary, CheckoutResponse, ConfirmRequest, ConfirmResponse, FeatureChoice, LineItem, Purchase, ValidCard,
 };
 use shared::provisioning::IntegrationStatus;
-use shared::{CheckoutId, FieldError, OrganizationId, PurchaseId, UserId};
+use shared::{CheckoutId, FieldError, OrganizationId, PurchaseId};
 
 use super::entity::{checkout, feature, idempotency, purchase};
 use super::gateway::Charge;
 use crate::accounts::entity::organization;
-use crate::audit::{self, RequestMeta};
+use crate::audit::{self, Actor};
 use crate::domains::entity as domain;
 use crate::error::{AppError, AppResult, PROBLEM_JSON};
 use crate::state::AppState;
@@ -140,11 +140,10 @@ pub fn check_idempotency_key(key: Option<&str>) -> AppResult<String> {
 
 pub struct ConfirmInput<'a> {
     pub org_id: &'a OrganizationId,
-    pub actor: &'a UserId,
+    pub actor: &'a Actor<'a>,
     pub checkout_id: &'a str,
     pub key: &'a str,
     pub body: &'a ConfirmRequest,
-    pub meta: &'a RequestMeta,
 }
 
 pub async fn confirm(state: &AppState, input: ConfirmInput<'_>) -> AppResult<StoredResponse> {
@@ -296,11 +295,11 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
     }
     audit::record(
         &txn,
-        input.meta,
+        input.actor.meta,
         now,
         audit::Event {
             organization_id: input.org_id.as_str(),
-            actor: input.actor.as_str(),
+            actor: input.actor.user.as_str(),
             action: "checkout.confirmed",
             target: purchase_id.as_str(),
             details: serde_json::json!({

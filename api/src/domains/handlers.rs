@@ -3,6 +3,7 @@ use shared::Problem;
 use shared::domains::{AddDomainsRequest, AddDomainsResponse};
 
 use super::service;
+use crate::audit::{Actor, RequestMeta};
 use crate::auth::OrgAdmin;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -22,9 +23,11 @@ use crate::state::AppState;
 pub async fn add(
     state: web::Data<AppState>,
     admin: OrgAdmin,
+    meta: RequestMeta,
     body: web::Json<AddDomainsRequest>,
 ) -> AppResult<HttpResponse> {
-    let response = service::add(&state, &admin.org_id, &body.domains.entries()).await?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let response = service::add(&state, &actor, &admin.org_id, &body.domains.entries()).await?;
     Ok(HttpResponse::Created().json(response))
 }
 
@@ -43,8 +46,10 @@ pub async fn add(
 pub async fn remove(
     state: web::Data<AppState>,
     admin: OrgAdmin,
+    meta: RequestMeta,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    service::remove(&state, &admin.org_id, &path.1).await?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    service::remove(&state, &actor, &admin.org_id, &path.1).await?;
     Ok(HttpResponse::NoContent().finish())
 }

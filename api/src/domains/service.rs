@@ -14,6 +14,7 @@ use shared::{DomainId, FieldError, OrganizationId};
 
 use super::entity as domain;
 use crate::accounts::service::parse_id;
+use crate::audit::{self, Actor, Event};
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
 
@@ -37,7 +38,12 @@ pub async fn list(db: &impl ConnectionTrait, org_id: &OrganizationId) -> AppResu
 
 /// Adds every entry or none: any refused entry, a domain of another
 /// organization, or going over the limit saves nothing.
-pub async fn add(state: &AppState, org_id: &OrganizationId, entries: &[String]) -> AppResult<AddDomainsResponse> {
+pub async fn add(
+    state: &AppState,
+    actor: &Actor<'_>,
+    org_id: &OrganizationId,
+    entries: &[String],
+) -> AppResult<AddDomainsResponse> {
     let normalized: Vec<NormalizedDomain> = normalize_all(entries, check_claimable).map_err(AppError::Validation)?;
     let mut seen = HashSet::new();
     let wanted: Vec<String> = normalized.iter().map(|n| n.domain.clone()).filter(|d| seen.insert(d.clone())).collect();
@@ -62,30 +68,48 @@ pub async fn add(state: &AppState, org_id: &OrganizationId, entries: &[String]) 
         )]));
     }
     let now = state.clock.now();
-    for d in new {
+    for d in &new {
         domain::ActiveModel {
             id: Set(DomainId::generate().to_string()),
             organization_id: Set(org_id.to_string()),
-            domain: Set(d.clone()),
+            domain: Set((*d).clone()),
             created_at: Set(now),
         }
         .insert(&txn)
         .await
         .map_err(|e| on_unique(e, || taken(d)))?;
     }
+    if !new.is_empty() {
+        let event = Event {
+            organization_id: org_id.as_str(),
+            actor: actor.user.as_str(),
+            action: "domain.added",
+            target: &new.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(","),
+            details: serde_json::json!({ "domains": new }),
+        };
+        audit::record(&txn, actor.meta, now, event).await?;
+    }
     let domains = list(&txn, org_id).await?;
     txn.commit().await?;
     Ok(AddDomainsResponse { domains, normalized })
 }
 
-pub async fn remove(state: &AppState, org_id: &OrganizationId, domain_id: &str) -> AppResult<()> {
-    let deleted = domain::Entity::delete_many()
-        .filter(domain::Column::Id.eq(domain_id))
+pub async fn remove(state: &AppState, actor: &Actor<'_>, org_id: &OrganizationId, domain_id: &str) -> AppResult<()> {
+    let txn = state.db.begin().await?;
+    let row = domain::Entity::find_by_id(domain_id)
         .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
-        .exec(&state.db)
-        .await?;
-    if deleted.rows_affected == 0 {
-        return Err(AppError::NotFound);
-    }
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
+    let event = Event {
+        organization_id: org_id.as_str(),
+        actor: actor.user.as_str(),
+        action: "domain.removed",
+        target: &row.domain,
+        details: serde_json::json!({ "domain_id": row.id }),
+    };
+    audit::record(&txn, actor.meta, state.clock.now(), event).await?;
+    txn.commit().await?;
     Ok(())
 }

@@ -3,6 +3,7 @@ use shared::Problem;
 use shared::provisioning::{DefaultPlanResponse, Plan, ProvisioningResponse, SetDefaultPlanRequest};
 
 use super::service;
+use crate::audit::{Actor, RequestMeta};
 use crate::auth::{AuthUser, OrgAdmin};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -46,8 +47,10 @@ pub async fn state(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web
 pub async fn set_default_plan(
     state: web::Data<AppState>,
     admin: OrgAdmin,
+    meta: RequestMeta,
     body: web::Json<SetDefaultPlanRequest>,
 ) -> AppResult<web::Json<DefaultPlanResponse>> {
-    let default_plan_id = service::set_default_plan(&state, &admin.org_id, &body.plan_id).await?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let default_plan_id = service::set_default_plan(&state, &actor, &admin.org_id, &body.plan_id).await?;
     Ok(web::Json(DefaultPlanResponse { default_plan_id }))
 }

@@ -1,8 +1,9 @@
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait};
 use shared::OrganizationId;
 use shared::provisioning::{Features, Integration, IntegrationStatus, ProvisioningResponse};
 
 use crate::accounts::entity::organization;
+use crate::audit::{self, Actor, Event};
 use crate::billing::entity::feature;
 use crate::billing::service as billing;
 use crate::domains::service as domains;
@@ -35,7 +36,12 @@ fn integration(row: Option<&feature::Model>) -> Integration {
     Integration { status, reason: None, activated_at: f.activated_at, last_activity_at: f.last_activity_at }
 }
 
-pub async fn set_default_plan(state: &AppState, org_id: &OrganizationId, plan_id: &str) -> AppResult<String> {
+pub async fn set_default_plan(
+    state: &AppState,
+    actor: &Actor<'_>,
+    org_id: &OrganizationId,
+    plan_id: &str,
+) -> AppResult<String> {
     if !state.settings.plans.iter().any(|p| p.id == plan_id) {
         return Err(AppError::field(
             "plan_id",
@@ -43,9 +49,20 @@ pub async fn set_default_plan(state: &AppState, org_id: &OrganizationId, plan_id
             "Choose one of the plans in the catalog (GET /api/v1/plans).",
         ));
     }
-    let org = organization::Entity::find_by_id(org_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let txn = state.db.begin().await?;
+    let org = organization::Entity::find_by_id(org_id.as_str()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let previous = org.default_plan_id.clone();
     let mut active = org.into_active_model();
     active.default_plan_id = Set(Some(plan_id.to_owned()));
-    active.update(&state.db).await?;
+    active.update(&txn).await?;
+    let event = Event {
+        organization_id: org_id.as_str(),
+        actor: actor.user.as_str(),
+        action: "default_plan.changed",
+        target: plan_id,
+        details: serde_json::json!({ "previous": previous }),
+    };
+    audit::record(&txn, actor.meta, state.clock.now(), event).await?;
+    txn.commit().await?;
     Ok(plan_id.to_owned())
 }

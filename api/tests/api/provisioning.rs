@@ -129,6 +129,21 @@ async fn remove_a_domain_only_in_your_organization() {
     assert_eq!(delete(&acme.org_id, &acme.token).await.unwrap().status(), StatusCode::NO_CONTENT);
     assert!(domains_in_db(&app).await.is_empty());
     assert_eq!(delete(&acme.org_id, &acme.token).await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // Each change is in the audit log, with who did it; refusals are not.
+    use sea_orm::{EntityTrait, QueryOrder};
+    let events = api::audit::entity::Entity::find()
+        .order_by_asc(api::audit::entity::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let got: Vec<(&str, &str, &str)> =
+        events.iter().map(|e| (e.action.as_str(), e.target.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        got,
+        [("domain.added", "acme.com", acme.user_id.as_str()), ("domain.removed", "acme.com", acme.user_id.as_str())]
+    );
+    assert!(events.iter().all(|e| e.organization_id == acme.org_id && e.request_id.is_some()));
 }
 
 #[actix_web::test]
