@@ -74,13 +74,7 @@ async fn field_errors_appear_next_to_fields() {
 async fn an_invited_member_joins_through_the_link() {
     let Some(b) = launch().await else { return };
 
-    b.goto("/signup").await;
-    b.fill("input-organization_name", "Initech").await;
-    b.fill("input-name", "Bill").await;
-    b.fill("input-email", "bill@initech.com").await;
-    b.fill("input-password", "correct horse battery").await;
-    b.click("signup-submit").await;
-    b.wait_text("organization-name", "Initech").await;
+    b.sign_up("Initech", "Bill", "bill@initech.com").await;
 
     b.fill("input-email", "peter@initech.com").await;
     b.click("invite-submit").await;

@@ -11,6 +11,8 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+pub const PASSWORD: &str = "correct horse battery";
+
 pub struct Browser {
     pub client: Client,
     pub base: String,
@@ -147,6 +149,17 @@ impl Browser {
             actix_web::rt::time::sleep(Duration::from_millis(200)).await;
         }
         panic!("{testid} never showed {want:?}; last text {last:?}");
+    }
+
+    /// Creates an organization through the sign-up page and waits for its page.
+    pub async fn sign_up(&self, org: &str, name: &str, email: &str) {
+        self.goto("/signup").await;
+        self.fill("input-organization_name", org).await;
+        self.fill("input-name", name).await;
+        self.fill("input-email", email).await;
+        self.fill("input-password", PASSWORD).await;
+        self.click("signup-submit").await;
+        self.wait_text("organization-name", org).await;
     }
 
     pub async fn path(&self) -> String {

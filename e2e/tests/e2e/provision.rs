@@ -4,13 +4,7 @@ use crate::harness::launch;
 async fn admin_adds_domains_and_picks_the_default_plan() {
     let Some(b) = launch().await else { return };
 
-    b.goto("/signup").await;
-    b.fill("input-organization_name", "Acme").await;
-    b.fill("input-name", "Ada").await;
-    b.fill("input-email", "ada@acme.com").await;
-    b.fill("input-password", "correct horse battery").await;
-    b.click("signup-submit").await;
-    b.wait_text("organization-name", "Acme").await;
+    b.sign_up("Acme", "Ada", "ada@acme.com").await;
 
     b.click("tab-provision").await;
     b.wait_text("status-sso", "Not purchased").await;
@@ -61,13 +55,7 @@ async fn admin_adds_domains_and_picks_the_default_plan() {
 async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     let Some(b) = launch().await else { return };
 
-    b.goto("/signup").await;
-    b.fill("input-organization_name", "Umbrella").await;
-    b.fill("input-name", "Alice").await;
-    b.fill("input-email", "alice@umbrella.com").await;
-    b.fill("input-password", "correct horse battery").await;
-    b.click("signup-submit").await;
-    b.wait_text("organization-name", "Umbrella").await;
+    b.sign_up("Umbrella", "Alice", "alice@umbrella.com").await;
     b.click("tab-provision").await;
     b.fill("input-domains", "umbrella.com").await;
     b.click("add-domains").await;
