@@ -66,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(domains::configure)
                 .configure(provisioning::configure)
                 .configure(billing::configure)
+                .configure(audit::read::configure)
                 .default_service(web::to(not_found)),
         )
         .service(web::scope("/api").default_service(web::to(not_found)))

@@ -24,12 +24,15 @@ use crate::provisioning::handlers as provisioning;
         provisioning::plans, provisioning::state, provisioning::set_default_plan,
         domains::add, domains::remove,
         billing::create, billing::confirm,
+        provisioning::set_invite_settings,
+        crate::audit::read::list,
     ),
     modifiers(&Security),
     tags(
         (name = "accounts", description = "Sign-up, login, members and invites"),
         (name = "provisioning", description = "The Single Sign-On / Provision tab: domains, plans, state"),
         (name = "checkout", description = "Buy Single Sign-On and Directory Sync"),
+        (name = "audit", description = "The audit log"),
         (name = "service", description = "Liveness and readiness"),
     )
 )]

@@ -4,6 +4,7 @@
 //! written here gives the same message in the browser and in the API.
 
 pub mod accounts;
+pub mod audit;
 pub mod billing;
 pub mod domains;
 pub mod ids;

@@ -115,6 +115,13 @@ pub struct DefaultPlanResponse {
     pub default_plan_id: String,
 }
 
+/// "Disable Passwords on Invites": invites sent while it is on need no password.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InviteSettings {
+    pub disable_passwords_on_invites: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

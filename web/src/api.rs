@@ -8,9 +8,10 @@ use shared::accounts::{
     AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
     LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
 };
+use shared::audit::AuditPage;
 use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
 use shared::domains::{AddDomainsRequest, AddDomainsResponse};
-use shared::provisioning::{DefaultPlanResponse, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+use shared::provisioning::{DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest};
 use shared::{DomainId, FieldError, OrganizationId, Problem};
 
 /// What a call can fail with: the API's problem, or no answer at all.
@@ -156,4 +157,13 @@ pub async fn confirm_checkout(
     let req = Request::post(&format!("/api/v1/organizations/{org}/checkout/{checkout}/confirm"))
         .header("Idempotency-Key", key);
     read(send_json(req, body).await?).await
+}
+
+pub async fn set_invite_settings(org: &OrganizationId, body: &InviteSettings) -> Result<InviteSettings, ApiError> {
+    read(send_json(Request::put(&format!("/api/v1/organizations/{org}/invite-settings")), body).await?).await
+}
+
+pub async fn audit_events(org: &OrganizationId, cursor: Option<&str>) -> Result<AuditPage, ApiError> {
+    let query = cursor.map(|c| format!("?cursor={c}")).unwrap_or_default();
+    read(send(Request::get(&format!("/api/v1/organizations/{org}/audit-events{query}"))).await?).await
 }

@@ -3,8 +3,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    accept_invite::AcceptInvite, checkout::CheckoutPage, home::Home, login::Login, members::MembersPage,
-    not_found::NotFound, provision::ProvisionPage, signup::Signup,
+    accept_invite::AcceptInvite, audit::AuditLogPage, checkout::CheckoutPage, home::Home, login::Login,
+    members::MembersPage, not_found::NotFound, provision::ProvisionPage, signup::Signup,
 };
 
 #[component]
@@ -20,6 +20,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/organizations/:org_id/members") view=MembersPage />
                     <Route path=path!("/organizations/:org_id/provision") view=ProvisionPage />
                     <Route path=path!("/organizations/:org_id/checkout") view=CheckoutPage />
+                    <Route path=path!("/organizations/:org_id/audit") view=AuditLogPage />
                 </Routes>
             </main>
         </Router>

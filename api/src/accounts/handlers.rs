@@ -9,6 +9,7 @@ use shared::accounts::{
 };
 
 use super::service::{self, NewSession};
+use crate::audit::{Actor, RequestMeta};
 use crate::auth::extract::SESSION_COOKIE;
 use crate::auth::{AuthUser, OrgAdmin};
 use crate::error::{AppError, AppResult};
@@ -120,10 +121,12 @@ pub async fn members(state: State, admin: OrgAdmin) -> AppResult<web::Json<Membe
 pub async fn create_invite(
     state: State,
     admin: OrgAdmin,
+    meta: RequestMeta,
     body: web::Json<CreateInviteRequest>,
 ) -> AppResult<HttpResponse> {
     let email = body.validate().map_err(AppError::Validation)?;
-    let invite = service::create_invite(&state, &admin.org_id, &admin.user.user_id, email, body.role).await?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let invite = service::create_invite(&state, &actor, &admin.org_id, email, body.role).await?;
     Ok(HttpResponse::Created().json(invite))
 }
 

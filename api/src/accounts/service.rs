@@ -18,6 +18,7 @@ use shared::{InviteId, OrganizationId, SessionId, UserId};
 
 use super::entity::{invite, membership, organization, session, user};
 use super::password;
+use crate::audit::{self, Actor, Event};
 use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, sign};
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
@@ -224,8 +225,8 @@ fn token_hash(token: &str) -> String {
 
 pub async fn create_invite(
     state: &AppState,
+    actor: &Actor<'_>,
     org_id: &OrganizationId,
-    invited_by: &UserId,
     email: Email,
     role: Role,
 ) -> AppResult<InviteResponse> {
@@ -241,6 +242,7 @@ pub async fn create_invite(
     let token = B64URL.encode(raw);
     let now = state.clock.now();
     let id = InviteId::generate();
+    let txn = state.db.begin().await?;
     let row = invite::ActiveModel {
         id: Set(id.to_string()),
         organization_id: Set(org.id),
@@ -248,13 +250,22 @@ pub async fn create_invite(
         role: Set(role.as_str().to_owned()),
         token_hash: Set(token_hash(&token)),
         password_required: Set(!org.disable_passwords_on_invites),
-        invited_by: Set(invited_by.to_string()),
+        invited_by: Set(actor.user.to_string()),
         expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
         accepted_at: Set(None),
         created_at: Set(now),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    let event = Event {
+        organization_id: org_id.as_str(),
+        actor: actor.user.as_str(),
+        action: "invite.sent",
+        target: &row.email,
+        details: serde_json::json!({ "invite_id": row.id, "role": row.role, "password_required": row.password_required }),
+    };
+    audit::record(&txn, actor.meta, now, event).await?;
+    txn.commit().await?;
     Ok(InviteResponse {
         id,
         email: row.email,

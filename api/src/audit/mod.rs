@@ -1,7 +1,8 @@
 //! The audit log: one row per administrative action, written in the same
-//! transaction as the action. (The read API comes with the audit log page.)
+//! transaction as the action, and read newest first.
 
 pub mod entity;
+pub mod read;
 
 use std::future::{Ready, ready};
 

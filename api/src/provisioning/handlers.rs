@@ -1,6 +1,6 @@
 use actix_web::web;
 use shared::Problem;
-use shared::provisioning::{DefaultPlanResponse, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+use shared::provisioning::{DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest};
 
 use super::service;
 use crate::audit::{Actor, RequestMeta};
@@ -53,4 +53,24 @@ pub async fn set_default_plan(
     let actor = Actor { user: &admin.user.user_id, meta: &meta };
     let default_plan_id = service::set_default_plan(&state, &actor, &admin.org_id, &body.plan_id).await?;
     Ok(web::Json(DefaultPlanResponse { default_plan_id }))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/organizations/{org_id}/invite-settings", tag = "provisioning",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    request_body = InviteSettings,
+    responses(
+        (status = 200, description = "Saved. Applies to invites sent from now on, not to those already sent", body = InviteSettings),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn set_invite_settings(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    body: web::Json<InviteSettings>,
+) -> AppResult<web::Json<InviteSettings>> {
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    Ok(web::Json(service::set_invite_settings(&state, &actor, &admin.org_id, *body).await?))
 }

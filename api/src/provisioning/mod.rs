@@ -9,5 +9,6 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/plans", web::get().to(handlers::plans))
         .route("/organizations/{org_id}/provisioning", web::get().to(handlers::state))
-        .route("/organizations/{org_id}/default-plan", web::put().to(handlers::set_default_plan));
+        .route("/organizations/{org_id}/default-plan", web::put().to(handlers::set_default_plan))
+        .route("/organizations/{org_id}/invite-settings", web::put().to(handlers::set_invite_settings));
 }

@@ -1,6 +1,6 @@
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait};
 use shared::OrganizationId;
-use shared::provisioning::{Features, Integration, IntegrationStatus, ProvisioningResponse};
+use shared::provisioning::{Features, Integration, IntegrationStatus, InviteSettings, ProvisioningResponse};
 
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor, Event};
@@ -65,4 +65,28 @@ pub async fn set_default_plan(
     audit::record(&txn, actor.meta, state.clock.now(), event).await?;
     txn.commit().await?;
     Ok(plan_id.to_owned())
+}
+
+/// Not retroactive: invites store `password_required` when they are created.
+pub async fn set_invite_settings(
+    state: &AppState,
+    actor: &Actor<'_>,
+    org_id: &OrganizationId,
+    settings: InviteSettings,
+) -> AppResult<InviteSettings> {
+    let txn = state.db.begin().await?;
+    let org = organization::Entity::find_by_id(org_id.as_str()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let mut active = org.into_active_model();
+    active.disable_passwords_on_invites = Set(settings.disable_passwords_on_invites);
+    active.update(&txn).await?;
+    let event = Event {
+        organization_id: org_id.as_str(),
+        actor: actor.user.as_str(),
+        action: "invite_settings.changed",
+        target: org_id.as_str(),
+        details: serde_json::json!({ "disable_passwords_on_invites": settings.disable_passwords_on_invites }),
+    };
+    audit::record(&txn, actor.meta, state.clock.now(), event).await?;
+    txn.commit().await?;
+    Ok(settings)
 }

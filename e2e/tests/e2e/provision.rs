@@ -89,5 +89,12 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     assert!(b.path().await.ends_with("/provision"));
     let selected = b.el("input-plan").await.prop("value").await.expect("prop");
     assert_eq!(selected.as_deref(), Some("plan_core"));
+
+    b.click("toggle-disable-passwords").await;
+    b.click("tab-audit").await;
+    b.wait_text("audit-table", "invite_settings.changed").await;
+    let text = b.wait_text("audit-table", "checkout.confirmed").await;
+    assert!(text.contains("alice@umbrella.com") && text.contains("domain.added"), "{text}");
+    assert!(!text.contains("4242 4242"), "no card number in the audit log");
     b.close().await;
 }

@@ -1,6 +1,7 @@
 //! One file per screen.
 
 pub mod accept_invite;
+pub mod audit;
 pub mod checkout;
 pub mod home;
 pub mod invite_form;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use shared::domains::{AddDomainsRequest, DomainsInput, NormalizedDomain, normalize_all};
-use shared::provisioning::{Integration, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+use shared::provisioning::{Integration, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest};
 use shared::{DomainId, OrganizationId};
 
 use super::shell::OrgPage;
@@ -38,7 +38,8 @@ fn ProvisionTab(org_id: OrganizationId) -> impl IntoView {
                             <div class="grid">
                                 <DomainsCard org_id=org_id.clone() state=state.clone() version=version normalized=normalized />
                                 <PlanCard org_id=org_id.clone() state=state.clone() plans=plans version=version />
-                                <StatusCard org_id=org_id state=state />
+                                <StatusCard org_id=org_id.clone() state=state.clone() />
+                                <InviteSettingsCard org_id=org_id state=state version=version />
                             </div>
                         }.into_any(),
                     }
@@ -215,6 +216,32 @@ fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl IntoV
             } else {
                 view! { <button class="primary" disabled=true data-testid="continue-to-checkout">"Continue to Checkout"</button> }.into_any()
             })}
+        </section>
+    }
+}
+
+#[component]
+fn InviteSettingsCard(org_id: OrganizationId, state: ProvisioningResponse, version: RwSignal<u32>) -> impl IntoView {
+    let form = FormErrors::new();
+    let save = Action::new_local(move |on: &bool| {
+        let org = org_id.clone();
+        let req = InviteSettings { disable_passwords_on_invites: *on };
+        async move { api::set_invite_settings(&org, &req).await }
+    });
+    form.follow(save, move |_| version.update(|v| *v += 1));
+    view! {
+        <section class="card" aria-labelledby="invites-title">
+            <h2 id="invites-title">"Invites"</h2>
+            <ErrorBanner message=form.banner.into() />
+            <label class="checkbox">
+                <input type="checkbox" data-testid="toggle-disable-passwords"
+                    prop:checked=state.disable_passwords_on_invites
+                    disabled=move || save.pending().get()
+                    on:change=move |ev| { save.dispatch(event_target_checked(&ev)); } />
+                " Disable Passwords on Invites"
+            </label>
+            <p class="hint">"Invites sent while this is on create accounts without a password; members sign in with SSO. \
+                Not retroactive: invites already sent keep their behaviour."</p>
         </section>
     }
 }

@@ -11,7 +11,8 @@ use crate::api;
 use crate::components::LogoutButton;
 
 /// The organization's tabs.
-const TABS: &[(&str, &str)] = &[("members", "Members"), ("provision", "Single Sign-On / Provision")];
+const TABS: &[(&str, &str)] =
+    &[("members", "Members"), ("provision", "Single Sign-On / Provision"), ("audit", "Audit log")];
 
 #[component]
 fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, children: Children) -> impl IntoView {

@@ -1,0 +1,90 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[actix_web::test]
+async fn disable_passwords_on_invites_is_not_retroactive() {
+    let app = spawn_app().await;
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    let invites = format!("/api/v1/organizations/{}/invites", acme.org_id);
+    let (_, before) = app.post(&invites, &json!({"email": "before@acme.com"}), Some(&acme.token)).await;
+    assert_eq!(before["password_required"], true);
+
+    let settings = format!("/api/v1/organizations/{}/invite-settings", acme.org_id);
+    let res = app
+        .client
+        .put(app.url(&settings))
+        .bearer_auth(&acme.token)
+        .json(&json!({"disable_passwords_on_invites": true}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = crate::helpers::read(res).await;
+    assert_eq!((status, body["disable_passwords_on_invites"].as_bool()), (StatusCode::OK, Some(true)));
+    let (_, state) = app.get(&format!("/api/v1/organizations/{}/provisioning", acme.org_id), Some(&acme.token)).await;
+    assert_eq!(state["disable_passwords_on_invites"], true);
+
+    let (_, after) = app.post(&invites, &json!({"email": "after@acme.com"}), Some(&acme.token)).await;
+    assert_eq!(after["password_required"], false);
+
+    // The new invite is accepted without a password; the account has none.
+    let (status, joined) =
+        app.post("/api/v1/invites/accept", &json!({"token": after["token"], "name": "After"}), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    assert_eq!(app.login("after@acme.com", PASSWORD).await.0, StatusCode::UNAUTHORIZED);
+    // The earlier invite still needs one.
+    let (status, body) =
+        app.post("/api/v1/invites/accept", &json!({"token": before["token"], "name": "Before"}), None).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
+    let (status, _) = app
+        .post(
+            "/api/v1/invites/accept",
+            &json!({"token": before["token"], "name": "Before", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn audit_log_newest_first_with_cursor_pages_and_no_secrets() {
+    let app = spawn_app().await;
+    let acme = app.ready_org("Acme", "acme.com").await;
+    let (_, inv) = app
+        .post(
+            &format!("/api/v1/organizations/{}/invites", acme.org_id),
+            &json!({"email": "bob@acme.com"}),
+            Some(&acme.token),
+        )
+        .await;
+    let path = format!("/api/v1/organizations/{}/audit-events", acme.org_id);
+
+    let (status, first) = app.get(&format!("{path}?limit=2"), Some(&acme.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let actions = |page: &Value| {
+        page["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(actions(&first), ["invite.sent", "default_plan.changed"]);
+    assert_eq!(first["data"][0]["actor"], acme.user_id.as_str());
+    assert_eq!(first["data"][0]["actor_email"], "admin@acme.com");
+    assert_eq!(first["data"][0]["target"], "bob@acme.com");
+    assert!(first["data"][0]["ip"].as_str().unwrap().starts_with("127.0.0.1"));
+    let cursor = first["next_cursor"].as_str().unwrap();
+
+    let (_, second) = app.get(&format!("{path}?limit=2&cursor={cursor}"), Some(&acme.token)).await;
+    assert_eq!(actions(&second), ["domain.added"]);
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    let (_, all) = app.get(&path, Some(&acme.token)).await;
+    let text = all.to_string();
+    assert!(!text.contains(inv["token"].as_str().unwrap()), "no invite token in the audit log");
+    assert!(!text.contains(PASSWORD));
+
+    assert_eq!(app.get(&format!("{path}?cursor=nonsense"), Some(&acme.token)).await.0, StatusCode::BAD_REQUEST);
+    let globex = app.signup("Globex", "hank@globex.com").await;
+    assert_eq!(app.get(&path, Some(&globex.token)).await.0, StatusCode::NOT_FOUND);
+    let (_, theirs) =
+        app.get(&format!("/api/v1/organizations/{}/audit-events", globex.org_id), Some(&globex.token)).await;
+    assert!(theirs["data"].as_array().unwrap().is_empty(), "one organization never sees another's events");
+}

@@ -1,0 +1,56 @@
+//! Organization → Audit log: newest first, "Load older" follows the cursor.
+
+use leptos::prelude::*;
+use shared::OrganizationId;
+use shared::audit::AuditEvent;
+
+use super::shell::OrgPage;
+use crate::api;
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    view! { <OrgPage active="audit" content=|org| view! { <AuditLog org_id=org /> } /> }
+}
+
+#[component]
+fn AuditLog(org_id: OrganizationId) -> impl IntoView {
+    let events = RwSignal::new(Vec::<AuditEvent>::new());
+    let cursor = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let load = Action::new_local(move |after: &Option<String>| {
+        let org = org_id.clone();
+        let after = after.clone();
+        async move { api::audit_events(&org, after.as_deref()).await }
+    });
+    Effect::new(move || match load.value().get() {
+        Some(Ok(page)) => {
+            events.update(|e| e.extend(page.data));
+            cursor.set(page.next_cursor);
+        }
+        Some(Err(e)) => error.set(Some(e.message())),
+        None => {}
+    });
+    load.dispatch(None);
+    view! {
+        <h2>"Audit log"</h2>
+        {move || error.get().map(|m| view! { <div class="banner error" role="alert">{m}</div> })}
+        <table class="list" data-testid="audit-table">
+            <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th></tr></thead>
+            <tbody>
+                {move || events.get().into_iter().map(|e| view! {
+                    <tr data-testid="audit-row">
+                        <td>{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                        <td>{e.actor_email.unwrap_or(e.actor)}</td>
+                        <td data-testid="audit-action">{e.action}</td>
+                        <td>{e.target}</td>
+                        <td>{e.ip.unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Show when=move || cursor.get().is_some()>
+            <button class="secondary" data-testid="audit-more" disabled=move || load.pending().get()
+                on:click=move |_| { load.dispatch(cursor.get_untracked()); }>"Load older"</button>
+        </Show>
+    }
+}
