@@ -162,6 +162,15 @@ impl Browser {
         self.wait_text("organization-name", org).await;
     }
 
+    /// Saves a PNG of the page to `$E2E_SCREENSHOT_DIR/{name}.png` when that is set
+    /// (for looking at the UI; tests never compare pixels).
+    pub async fn screenshot(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("E2E_SCREENSHOT_DIR") {
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).expect("write screenshot");
+        }
+    }
+
     pub async fn path(&self) -> String {
         self.client.current_url().await.expect("url").path().to_owned()
     }

@@ -67,6 +67,7 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.click("continue-to-checkout").await;
     b.click("choose-sso").await;
     b.wait_text("quote-total", "$1200.00").await;
+    b.screenshot("checkout").await;
 
     // A declined card: the reason is shown, nothing is bought.
     b.fill("input-cardholder_name", "Alice Admin").await;
@@ -90,11 +91,13 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     let selected = b.el("input-plan").await.prop("value").await.expect("prop");
     assert_eq!(selected.as_deref(), Some("plan_core"));
 
+    b.screenshot("provision-after-purchase").await;
     b.click("toggle-disable-passwords").await;
     b.click("tab-audit").await;
     b.wait_text("audit-table", "invite_settings.changed").await;
     let text = b.wait_text("audit-table", "checkout.confirmed").await;
     assert!(text.contains("alice@umbrella.com") && text.contains("domain.added"), "{text}");
     assert!(!text.contains("4242 4242"), "no card number in the audit log");
+    b.screenshot("audit-log").await;
     b.close().await;
 }
