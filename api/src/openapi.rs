@@ -25,6 +25,7 @@ use crate::provisioning::handlers as provisioning;
         domains::add, domains::remove,
         billing::create, billing::confirm,
         provisioning::set_invite_settings,
+        crate::provisioning::integrations::sso, crate::provisioning::integrations::directory_sync,
         crate::audit::read::list,
     ),
     modifiers(&Security),

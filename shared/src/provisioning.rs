@@ -115,6 +115,13 @@ pub struct DefaultPlanResponse {
     pub default_plan_id: String,
 }
 
+/// Turn a purchased feature on or off (revoke / restore).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetEnabledRequest {
+    pub enabled: bool,
+}
+
 /// "Disable Passwords on Invites": invites sent while it is on need no password.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

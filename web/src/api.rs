@@ -11,7 +11,9 @@ use shared::accounts::{
 use shared::audit::AuditPage;
 use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
 use shared::domains::{AddDomainsRequest, AddDomainsResponse};
-use shared::provisioning::{DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+use shared::provisioning::{
+    DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest, SetEnabledRequest,
+};
 use shared::{DomainId, FieldError, OrganizationId, Problem};
 
 /// What a call can fail with: the API's problem, or no answer at all.
@@ -166,4 +168,14 @@ pub async fn set_invite_settings(org: &OrganizationId, body: &InviteSettings) ->
 pub async fn audit_events(org: &OrganizationId, cursor: Option<&str>) -> Result<AuditPage, ApiError> {
     let query = cursor.map(|c| format!("?cursor={c}")).unwrap_or_default();
     read(send(Request::get(&format!("/api/v1/organizations/{org}/audit-events{query}"))).await?).await
+}
+
+/// `which`: `sso` or `directory-sync`.
+pub async fn set_integration(
+    org: &OrganizationId,
+    which: &str,
+    enabled: bool,
+) -> Result<ProvisioningResponse, ApiError> {
+    let req = Request::put(&format!("/api/v1/organizations/{org}/integrations/{which}"));
+    read(send_json(req, &SetEnabledRequest { enabled }).await?).await
 }

@@ -289,6 +289,7 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
             purchased_at: Set(now),
             activated_at: Set(None),
             last_activity_at: Set(None),
+            previous_status: Set(None),
         }
         .insert(&txn)
         .await?;

@@ -223,3 +223,82 @@ async fn the_card_number_is_in_neither_the_database_nor_the_logs() {
     assert!(logs.contains("/confirm"), "the log capture works");
     assert!(needles.iter().all(|n| !logs.contains(n)), "card number found in the logs");
 }
+
+async fn toggle(app: &TestApp, s: &crate::helpers::Signed, which: &str, enabled: bool) -> (StatusCode, Value) {
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/organizations/{}/integrations/{which}", s.org_id)))
+        .bearer_auth(&s.token)
+        .json(&json!({ "enabled": enabled }))
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::read(res).await
+}
+
+fn statuses(state: &Value) -> (String, String) {
+    (
+        state["sso"]["status"].as_str().unwrap().to_owned(),
+        state["directory_sync"]["status"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[actix_web::test]
+async fn revoking_sso_revokes_directory_sync_and_restoring_keeps_the_rest() {
+    let app = spawn_app().await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    assert_eq!(toggle(&app, &s, "sso", false).await.1["code"], "not_purchased");
+    let (_, q) = quote(&app, &s, "both").await;
+    app.confirm(&s, q["id"].as_str().unwrap(), Some("k"), &card(GOOD)).await;
+
+    // Directory Sync off leaves SSO on.
+    let (status, state) = toggle(&app, &s, "directory-sync", false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(statuses(&state), ("awaiting".into(), "inactive".into()));
+    assert_eq!(toggle(&app, &s, "directory-sync", true).await.1["directory_sync"]["status"], "awaiting");
+
+    // SSO off turns both off, in one go.
+    let (_, state) = toggle(&app, &s, "sso", false).await;
+    assert_eq!(statuses(&state), ("inactive".into(), "inactive".into()));
+    assert_eq!(state["features"], json!({"sso": true, "directory_sync": true}), "still purchased");
+    // Directory Sync cannot come back while SSO is off.
+    let (status, body) = toggle(&app, &s, "directory-sync", true).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("sso_inactive")));
+
+    // Back on: each restores the status it had.
+    assert_eq!(statuses(&toggle(&app, &s, "sso", true).await.1), ("awaiting".into(), "inactive".into()));
+    assert_eq!(statuses(&toggle(&app, &s, "directory-sync", true).await.1), ("awaiting".into(), "awaiting".into()));
+    // Asking for what already is changes nothing.
+    assert_eq!(statuses(&toggle(&app, &s, "sso", true).await.1), ("awaiting".into(), "awaiting".into()));
+
+    use sea_orm::{EntityTrait, QueryOrder};
+    let events: Vec<(String, String)> = api::audit::entity::Entity::find()
+        .order_by_asc(api::audit::entity::Column::Id)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.starts_with("integration."))
+        .map(|e| (e.action, e.target))
+        .collect();
+    let want = [
+        ("integration.disabled", "directory_sync"),
+        ("integration.enabled", "directory_sync"),
+        ("integration.disabled", "sso"),
+        ("integration.disabled", "directory_sync"),
+        ("integration.enabled", "sso"),
+        ("integration.enabled", "directory_sync"),
+    ];
+    assert_eq!(events, want.map(|(a, t)| (a.to_owned(), t.to_owned())));
+
+    let other = app.ready_org("Globex", "globex.com").await;
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/organizations/{}/integrations/sso", s.org_id)))
+        .bearer_auth(&other.token)
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

@@ -92,11 +92,25 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     assert_eq!(selected.as_deref(), Some("plan_core"));
 
     b.screenshot("provision-after-purchase").await;
+
+    // Revoke asks first, and says what else it turns off.
+    b.click("toggle-sso").await;
+    b.wait_text("confirm-dialog", "will also disable Directory Sync").await;
+    b.screenshot("revoke-dialog").await;
+    b.click("confirm-cancel").await;
+    b.wait_text("status-sso", "Awaiting").await;
+    b.click("toggle-sso").await;
+    b.click("confirm-turn-off").await;
+    b.wait_text("status-sso", "Inactive").await;
+    b.click("toggle-sso").await;
+    b.wait_text("status-sso", "Awaiting").await;
+
     b.click("toggle-disable-passwords").await;
     b.click("tab-audit").await;
     b.wait_text("audit-table", "invite_settings.changed").await;
     let text = b.wait_text("audit-table", "checkout.confirmed").await;
     assert!(text.contains("alice@umbrella.com") && text.contains("domain.added"), "{text}");
+    assert!(text.contains("integration.disabled") && text.contains("integration.enabled"), "{text}");
     assert!(!text.contains("4242 4242"), "no card number in the audit log");
     b.screenshot("audit-log").await;
     b.close().await;

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 use shared::domains::{AddDomainsRequest, DomainsInput, NormalizedDomain, normalize_all};
-use shared::provisioning::{Integration, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest};
+use shared::provisioning::{
+    Integration, IntegrationStatus, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest,
+};
 use shared::{DomainId, OrganizationId};
 
 use super::shell::OrgPage;
@@ -38,7 +40,7 @@ fn ProvisionTab(org_id: OrganizationId) -> impl IntoView {
                             <div class="grid">
                                 <DomainsCard org_id=org_id.clone() state=state.clone() version=version normalized=normalized />
                                 <PlanCard org_id=org_id.clone() state=state.clone() plans=plans version=version />
-                                <StatusCard org_id=org_id.clone() state=state.clone() />
+                                <StatusCard org_id=org_id.clone() state=state.clone() version=version />
                                 <InviteSettingsCard org_id=org_id state=state version=version />
                             </div>
                         }.into_any(),
@@ -180,18 +182,8 @@ fn PlanCard(
     }
 }
 
-fn status_row(label: &'static str, testid: &'static str, i: Integration) -> impl IntoView {
-    let class = format!("badge {}", i.status.as_str());
-    view! {
-        <div class="status-row">
-            <span>{label}</span>
-            <span class=class data-testid=testid>{i.status.label()}</span>
-        </div>
-    }
-}
-
 #[component]
-fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl IntoView {
+fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse, version: RwSignal<u32>) -> impl IntoView {
     let missing: Vec<&str> = [
         state.domains.is_empty().then_some("add at least one domain"),
         state.default_plan_id.is_none().then_some("choose a default plan"),
@@ -202,8 +194,8 @@ fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl IntoV
     view! {
         <section class="card" aria-labelledby="status-title">
             <h2 id="status-title">"Integration Status"</h2>
-            {status_row("Single Sign-On", "status-sso", state.sso)}
-            {status_row("Directory Sync", "status-directory-sync", state.directory_sync)}
+            <StatusRow org_id=org_id.clone() which="sso" purchased=state.features.sso integration=state.sso.clone() version=version />
+            <StatusRow org_id=org_id.clone() which="directory-sync" purchased=state.features.directory_sync integration=state.directory_sync.clone() version=version />
             <p class="hint" data-testid="checkout-readiness">
                 {if missing.is_empty() {
                     "Ready for checkout.".to_owned()
@@ -243,5 +235,71 @@ fn InviteSettingsCard(org_id: OrganizationId, state: ProvisioningResponse, versi
             <p class="hint">"Invites sent while this is on create accounts without a password; members sign in with SSO. \
                 Not retroactive: invites already sent keep their behaviour."</p>
         </section>
+    }
+}
+
+/// One feature's badge and its on/off switch. Turning off asks first.
+#[component]
+fn StatusRow(
+    org_id: OrganizationId,
+    which: &'static str,
+    purchased: bool,
+    integration: Integration,
+    version: RwSignal<u32>,
+) -> impl IntoView {
+    let (label, warning) = if which == "sso" {
+        (
+            "Single Sign-On",
+            "Members will not be able to sign in with SSO. Deactivating Single Sign-On will also disable Directory Sync.",
+        )
+    } else {
+        (
+            "Directory Sync",
+            "Your directory will stop creating, updating and suspending members. Single Sign-On stays on.",
+        )
+    };
+    let on = integration.status != IntegrationStatus::Inactive;
+    let asking = RwSignal::new(false);
+    let form = FormErrors::new();
+    let toggle = Action::new_local(move |enabled: &bool| {
+        let org = org_id.clone();
+        let enabled = *enabled;
+        async move { api::set_integration(&org, which, enabled).await }
+    });
+    form.follow(toggle, move |_| {
+        asking.set(false);
+        version.update(|v| *v += 1);
+    });
+    let class = format!("badge {}", integration.status.as_str());
+    view! {
+        <div class="status-row">
+            <span>{label}</span>
+            <span class=class data-testid=format!("status-{which}")>{integration.status.label()}</span>
+            {purchased.then(|| view! {
+                <label class="switch">
+                    <input type="checkbox" role="switch" data-testid=format!("toggle-{which}") prop:checked=on
+                        aria-label=format!("{label} on")
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            if on { asking.set(true) } else { toggle.dispatch(true); }
+                        } />
+                </label>
+            })}
+        </div>
+        <ErrorBanner message=form.banner.into() />
+        <Show when=move || asking.get()>
+            <div class="backdrop">
+                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby=format!("confirm-{which}-title") data-testid="confirm-dialog">
+                    <h3 id=format!("confirm-{which}-title")>{format!("Turn off {label}?")}</h3>
+                    <p>{warning}</p>
+                    <p class="hint">"The configuration is kept: turning it back on needs no new setup."</p>
+                    <div class="actions">
+                        <button class="secondary" data-testid="confirm-cancel" on:click=move |_| asking.set(false)>"Cancel"</button>
+                        <button class="danger" data-testid="confirm-turn-off" disabled=move || toggle.pending().get()
+                            on:click=move |_| { toggle.dispatch(false); }>{format!("Turn off {label}")}</button>
+                    </div>
+                </div>
+            </div>
+        </Show>
     }
 }

@@ -14,6 +14,8 @@ pub struct Model {
     pub purchased_at: DateTimeUtc,
     pub activated_at: Option<DateTimeUtc>,
     pub last_activity_at: Option<DateTimeUtc>,
+    /// While `inactive`: the status to restore when it is turned back on.
+    pub previous_status: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_accounts;
 mod m0002_domains;
 mod m0003_billing;
+mod m0004_feature_previous_status;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_accounts::Migration),
             Box::new(m0002_domains::Migration),
             Box::new(m0003_billing::Migration),
+            Box::new(m0004_feature_previous_status::Migration),
         ]
     }
 }

@@ -1,0 +1,127 @@
+//! Revoke and restore: `PUT …/integrations/sso` and `…/integrations/directory-sync`.
+//! Turning SSO off turns Directory Sync off in the same transaction; turning
+//! either back on restores the status it had, configuration kept.
+
+use actix_web::web;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use shared::provisioning::{IntegrationStatus, ProvisioningResponse, SetEnabledRequest};
+use shared::{OrganizationId, Problem};
+
+use crate::audit::{self, Actor, Event, RequestMeta};
+use crate::auth::OrgAdmin;
+use crate::billing::entity::feature;
+use crate::billing::service::{FEATURE_DIRECTORY_SYNC, FEATURE_SSO};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+const INACTIVE: &str = "inactive";
+
+fn label(f: &str) -> &'static str {
+    if f == FEATURE_SSO { "Single Sign-On" } else { "Directory Sync" }
+}
+
+/// Sets one feature on or off (and, for SSO off, Directory Sync too).
+pub async fn set_enabled(
+    state: &AppState,
+    actor: &Actor<'_>,
+    org_id: &OrganizationId,
+    which: &str,
+    enabled: bool,
+) -> AppResult<()> {
+    let txn = state.db.begin().await?;
+    let rows = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org_id.as_str())).all(&txn).await?;
+    let find = |f: &str| rows.iter().find(|r| r.feature == f).cloned();
+    let target = find(which).ok_or_else(|| {
+        AppError::conflict("not_purchased", format!("{} is not purchased; buy it at checkout first.", label(which)))
+    })?;
+    if enabled && which == FEATURE_DIRECTORY_SYNC && find(FEATURE_SSO).is_some_and(|s| s.status == INACTIVE) {
+        return Err(AppError::conflict(
+            "sso_inactive",
+            "Single Sign-On is turned off; turn it on before Directory Sync.",
+        ));
+    }
+    let mut changed = vec![target];
+    if !enabled && which == FEATURE_SSO {
+        changed.extend(find(FEATURE_DIRECTORY_SYNC));
+    }
+    let now = state.clock.now();
+    for row in changed {
+        let is_inactive = row.status == INACTIVE;
+        if is_inactive != enabled {
+            continue; // already as asked
+        }
+        let feature_name = row.feature.clone();
+        let mut active = row.clone().into_active_model();
+        if enabled {
+            active.status =
+                Set(row.previous_status.clone().unwrap_or_else(|| IntegrationStatus::Awaiting.as_str().to_owned()));
+            active.previous_status = Set(None);
+        } else {
+            active.previous_status = Set(Some(row.status.clone()));
+            active.status = Set(INACTIVE.to_owned());
+        }
+        active.update(&txn).await?;
+        let event = Event {
+            organization_id: org_id.as_str(),
+            actor: actor.user.as_str(),
+            action: if enabled { "integration.enabled" } else { "integration.disabled" },
+            target: &feature_name,
+            details: serde_json::json!({ "requested": which }),
+        };
+        audit::record(&txn, actor.meta, now, event).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn respond(
+    state: &AppState,
+    admin: &OrgAdmin,
+    meta: &RequestMeta,
+    which: &str,
+    enabled: bool,
+) -> AppResult<web::Json<ProvisioningResponse>> {
+    let actor = Actor { user: &admin.user.user_id, meta };
+    set_enabled(state, &actor, &admin.org_id, which, enabled).await?;
+    Ok(web::Json(super::service::state(state, &admin.org_id).await?))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/organizations/{org_id}/integrations/sso", tag = "provisioning",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    request_body = SetEnabledRequest,
+    responses(
+        (status = 200, description = "The provisioning state. Turning SSO off also turns Directory Sync off", body = ProvisioningResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Single Sign-On is not purchased", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn sso(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    body: web::Json<SetEnabledRequest>,
+) -> AppResult<web::Json<ProvisioningResponse>> {
+    respond(&state, &admin, &meta, FEATURE_SSO, body.enabled).await
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/organizations/{org_id}/integrations/directory-sync", tag = "provisioning",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    request_body = SetEnabledRequest,
+    responses(
+        (status = 200, description = "The provisioning state. Single Sign-On is left as it is", body = ProvisioningResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Directory Sync is not purchased, or SSO is off while turning it on", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn directory_sync(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    body: web::Json<SetEnabledRequest>,
+) -> AppResult<web::Json<ProvisioningResponse>> {
+    respond(&state, &admin, &meta, FEATURE_DIRECTORY_SYNC, body.enabled).await
+}
