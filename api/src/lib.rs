@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod openapi;
 pub mod provisioning;
+pub mod setup;
 pub mod spa;
 pub mod state;
 pub mod telemetry;
@@ -67,6 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(provisioning::configure)
                 .configure(billing::configure)
                 .configure(audit::read::configure)
+                .configure(setup::configure)
                 .default_service(web::to(not_found)),
         )
         .service(web::scope("/api").default_service(web::to(not_found)))

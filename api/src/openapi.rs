@@ -27,6 +27,7 @@ use crate::provisioning::handlers as provisioning;
         provisioning::set_invite_settings,
         crate::provisioning::integrations::sso, crate::provisioning::integrations::directory_sync,
         crate::audit::read::list,
+        crate::setup::handlers::create, crate::setup::handlers::info,
     ),
     modifiers(&Security),
     tags(
@@ -34,6 +35,7 @@ use crate::provisioning::handlers as provisioning;
         (name = "provisioning", description = "The Single Sign-On / Provision tab: domains, plans, state"),
         (name = "checkout", description = "Buy Single Sign-On and Directory Sync"),
         (name = "audit", description = "The audit log"),
+        (name = "setup", description = "24-hour setup links for the customer's IT admin"),
         (name = "service", description = "Liveness and readiness"),
     )
 )]

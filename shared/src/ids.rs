@@ -127,6 +127,10 @@ typed_id!(
     EventId, "evt_"
 );
 typed_id!(
+    /// A setup link (its `jti`).
+    SetupLinkId, "lnk_"
+);
+typed_id!(
     /// A signed-in session; access tokens name the session they belong to.
     SessionId, "ses_"
 );

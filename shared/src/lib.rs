@@ -10,6 +10,7 @@ pub mod domains;
 pub mod ids;
 pub mod problem;
 pub mod provisioning;
+pub mod setup;
 pub mod validation;
 
 pub use ids::*;

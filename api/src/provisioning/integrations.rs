@@ -5,6 +5,7 @@
 use actix_web::web;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
 use shared::provisioning::{IntegrationStatus, ProvisioningResponse, SetEnabledRequest};
+use shared::setup::SetupKind;
 use shared::{OrganizationId, Problem};
 
 use crate::audit::{self, Actor, Event, RequestMeta};
@@ -12,6 +13,7 @@ use crate::auth::OrgAdmin;
 use crate::billing::entity::feature;
 use crate::billing::service::{FEATURE_DIRECTORY_SYNC, FEATURE_SSO};
 use crate::error::{AppError, AppResult};
+use crate::setup::service::revoke_outstanding;
 use crate::state::AppState;
 
 const INACTIVE: &str = "inactive";
@@ -45,6 +47,12 @@ pub async fn set_enabled(
         changed.extend(find(FEATURE_DIRECTORY_SYNC));
     }
     let now = state.clock.now();
+    if !enabled {
+        // Links for what is being turned off stop working now.
+        let kinds: Vec<SetupKind> =
+            changed.iter().map(|r| if r.feature == FEATURE_SSO { SetupKind::Sso } else { SetupKind::Scim }).collect();
+        revoke_outstanding(&txn, org_id.as_str(), &kinds, now).await?;
+    }
     for row in changed {
         let is_inactive = row.status == INACTIVE;
         if is_inactive != enabled {

@@ -25,15 +25,24 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
     })
 }
 
-fn integration(row: Option<&feature::Model>) -> Integration {
-    let Some(f) = row else { return Integration::not_purchased() };
-    let status = match f.status.as_str() {
+/// A stored feature status as the API names it.
+pub fn status_of(stored: &str) -> IntegrationStatus {
+    match stored {
         "awaiting" => IntegrationStatus::Awaiting,
         "active" => IntegrationStatus::Active,
         "inactive" => IntegrationStatus::Inactive,
         _ => IntegrationStatus::Error,
-    };
-    Integration { status, reason: None, activated_at: f.activated_at, last_activity_at: f.last_activity_at }
+    }
+}
+
+fn integration(row: Option<&feature::Model>) -> Integration {
+    let Some(f) = row else { return Integration::not_purchased() };
+    Integration {
+        status: status_of(&f.status),
+        reason: None,
+        activated_at: f.activated_at,
+        last_activity_at: f.last_activity_at,
+    }
 }
 
 pub async fn set_default_plan(

@@ -13,3 +13,4 @@ mod helpers;
 mod invites;
 mod provisioning;
 mod service;
+mod setup;

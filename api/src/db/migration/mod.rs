@@ -7,6 +7,7 @@ mod m0001_accounts;
 mod m0002_domains;
 mod m0003_billing;
 mod m0004_feature_previous_status;
+mod m0005_setup_links;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_domains::Migration),
             Box::new(m0003_billing::Migration),
             Box::new(m0004_feature_previous_status::Migration),
+            Box::new(m0005_setup_links::Migration),
         ]
     }
 }

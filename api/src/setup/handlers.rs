@@ -1,0 +1,43 @@
+use actix_web::{HttpResponse, web};
+use shared::Problem;
+use shared::setup::{CreateSetupLinkRequest, SetupInfo, SetupLinkResponse};
+
+use super::service;
+use crate::audit::{Actor, RequestMeta};
+use crate::auth::OrgAdmin;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{org_id}/setup-links", tag = "setup",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    request_body = CreateSetupLinkRequest,
+    responses(
+        (status = 201, description = "A link valid for 24 hours; the previous link of this kind stops working", body = SetupLinkResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The feature is not purchased (`feature_not_purchased`) or turned off (`feature_inactive`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn create(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    body: web::Json<CreateSetupLinkRequest>,
+) -> AppResult<HttpResponse> {
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    Ok(HttpResponse::Created().json(service::create(&state, &actor, &admin.org_id, body.kind).await?))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/setup/{token}", tag = "setup",
+    params(("token" = String, Path, description = "The token from the setup link")),
+    responses(
+        (status = 200, description = "What the link is for (no account needed)", body = SetupInfo),
+        (status = 401, description = "Not a setup link we issued (tampered, wrong key, another kind of token)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Expired (`setup_link_expired`) or replaced/revoked (`setup_link_revoked`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn info(state: web::Data<AppState>, token: web::Path<String>) -> AppResult<web::Json<SetupInfo>> {
+    Ok(web::Json(service::info(&state, &token).await?))
+}

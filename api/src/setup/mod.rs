@@ -1,0 +1,13 @@
+//! Setup links: 24-hour signed links that let a customer's IT admin configure
+//! SSO or SCIM without an account.
+
+pub mod entity;
+pub mod handlers;
+pub mod service;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organizations/{org_id}/setup-links", web::post().to(handlers::create))
+        .route("/setup/{token}", web::get().to(handlers::info));
+}
