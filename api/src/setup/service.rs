@@ -1,7 +1,7 @@
 //! Setup links are JWTs (`typ: setup-link+jwt`, audience `gatehouse-setup`,
 //! `sub` = organization, `kind`, `jti` = the stored link's id, `exp` = issue
-//! + 24 h). The signature proves we issued it; the stored row lets us revoke
-//! it; the token itself is never stored or logged.
+//! time plus 24 h). The signature proves we issued it; the stored row lets us
+//! revoke it; the token itself is never stored or logged.
 
 use chrono::Duration;
 use sea_orm::{
