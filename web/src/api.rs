@@ -14,6 +14,7 @@ use shared::domains::{AddDomainsRequest, AddDomainsResponse};
 use shared::provisioning::{
     DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest, SetEnabledRequest,
 };
+use shared::setup::{CreateSetupLinkRequest, SetupInfo, SetupKind, SetupLinkResponse};
 use shared::{DomainId, FieldError, OrganizationId, Problem};
 
 /// What a call can fail with: the API's problem, or no answer at all.
@@ -178,4 +179,13 @@ pub async fn set_integration(
 ) -> Result<ProvisioningResponse, ApiError> {
     let req = Request::put(&format!("/api/v1/organizations/{org}/integrations/{which}"));
     read(send_json(req, &SetEnabledRequest { enabled }).await?).await
+}
+
+pub async fn create_setup_link(org: &OrganizationId, kind: SetupKind) -> Result<SetupLinkResponse, ApiError> {
+    let req = Request::post(&format!("/api/v1/organizations/{org}/setup-links"));
+    read(send_json(req, &CreateSetupLinkRequest { kind }).await?).await
+}
+
+pub async fn setup_info(token: &str) -> Result<SetupInfo, ApiError> {
+    read(send(Request::get(&format!("/api/v1/setup/{token}"))).await?).await
 }

@@ -113,5 +113,34 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     assert!(text.contains("integration.disabled") && text.contains("integration.enabled"), "{text}");
     assert!(!text.contains("4242 4242"), "no card number in the audit log");
     b.screenshot("audit-log").await;
+
+    // Step 8: setup links; a new one replaces the old one.
+    b.click("tab-provision").await;
+    b.click("generate-sso-link").await;
+    b.wait_text("sso-link", "expires").await;
+    let first = b.el("sso-link-url").await.prop("value").await.expect("prop").expect("url");
+    b.click("generate-sso-link").await;
+    let mut second = first.clone();
+    for _ in 0..50 {
+        second = b.el("sso-link-url").await.prop("value").await.expect("prop").expect("url");
+        if second != first {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_ne!(first, second);
+    assert!(second.starts_with(&format!("{}/setup/", b.base)), "{second}");
+
+    // The IT admin's side: no account, the organization and the feature.
+    b.click("logout").await;
+    b.el("login-form").await;
+    b.client.goto(&second).await.expect("open link");
+    b.wait_text("setup-title", "Single Sign-On for Umbrella").await;
+    b.wait_text("setup-status", "Awaiting").await;
+    b.screenshot("setup-page").await;
+    b.client.goto(&first).await.expect("open old link");
+    b.wait_text("setup-revoked", "replaced").await;
+    b.goto("/setup/not-a-real-token").await;
+    b.wait_text("setup-invalid", "not valid").await;
     b.close().await;
 }

@@ -9,5 +9,6 @@ pub mod login;
 pub mod members;
 pub mod not_found;
 pub mod provision;
+pub mod setup;
 pub mod shell;
 pub mod signup;

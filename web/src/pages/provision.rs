@@ -6,11 +6,12 @@ use shared::domains::{AddDomainsRequest, DomainsInput, NormalizedDomain, normali
 use shared::provisioning::{
     Integration, IntegrationStatus, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest,
 };
+use shared::setup::{SetupKind, SetupLinkResponse};
 use shared::{DomainId, OrganizationId};
 
 use super::shell::OrgPage;
 use crate::api::{self, validation_error};
-use crate::components::{ErrorBanner, FormErrors, SubmitButton};
+use crate::components::{CopyButton, ErrorBanner, FormErrors, SubmitButton};
 
 #[component]
 pub fn ProvisionPage() -> impl IntoView {
@@ -41,6 +42,7 @@ fn ProvisionTab(org_id: OrganizationId) -> impl IntoView {
                                 <DomainsCard org_id=org_id.clone() state=state.clone() version=version normalized=normalized />
                                 <PlanCard org_id=org_id.clone() state=state.clone() plans=plans version=version />
                                 <StatusCard org_id=org_id.clone() state=state.clone() version=version />
+                                <SetupLinksCard org_id=org_id.clone() state=state.clone() />
                                 <InviteSettingsCard org_id=org_id state=state version=version />
                             </div>
                         }.into_any(),
@@ -302,4 +304,55 @@ fn StatusRow(
             </div>
         </Show>
     }
+}
+
+/// Step 8: generate the SSO and SCIM setup links for the IT admin.
+#[component]
+fn SetupLinksCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl IntoView {
+    let links = RwSignal::new(Vec::<SetupLinkResponse>::new());
+    let form = FormErrors::new();
+    let generate = Action::new_local(move |kind: &SetupKind| {
+        let org = org_id.clone();
+        let kind = *kind;
+        async move { api::create_setup_link(&org, kind).await }
+    });
+    form.follow(generate, move |link| {
+        links.update(|l| {
+            l.retain(|x| x.kind != link.kind);
+            l.push(link);
+        })
+    });
+    let kinds: Vec<(SetupKind, bool)> =
+        [(SetupKind::Sso, state.sso.status), (SetupKind::Scim, state.directory_sync.status)]
+            .into_iter()
+            .filter(|(_, status)| *status != IntegrationStatus::NotPurchased)
+            .map(|(k, status)| (k, status == IntegrationStatus::Inactive))
+            .collect();
+    if kinds.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="card" aria-labelledby="links-title">
+            <h2 id="links-title">"Setup links"</h2>
+            <p class="hint">"Send a link to the person who manages your identity provider. It works for 24 hours; generating a new one replaces the old one."</p>
+            <ErrorBanner message=form.banner.into() />
+            {kinds.into_iter().map(|(kind, off)| view! {
+                <button class="secondary block" data-testid=format!("generate-{}-link", kind.as_str())
+                    disabled=move || off || generate.pending().get()
+                    on:click=move |_| { generate.dispatch(kind); }>
+                    {format!("Generate {} setup link", if kind == SetupKind::Sso { "SSO" } else { "SCIM" })}
+                </button>
+            }).collect_view()}
+            {move || links.get().into_iter().map(|l| view! {
+                <div class="banner ok" data-testid=format!("{}-link", l.kind.as_str())>
+                    <p>{l.kind.label()} " — expires " {l.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()}</p>
+                    <div class="copy-row">
+                        <input readonly aria-label=format!("{} setup link", l.kind.label()) data-testid=format!("{}-link-url", l.kind.as_str()) prop:value=l.url.clone() />
+                        <CopyButton text=l.url.clone() testid="copy-setup-link" />
+                    </div>
+                </div>
+            }).collect_view()}
+        </section>
+    }
+    .into_any()
 }

@@ -1,0 +1,47 @@
+//! `/setup/{token}`: the page a customer's IT admin opens from a setup link.
+//! No account needed. Expired, revoked and invalid links each get their own
+//! page that says what to do. (The configuration forms come with the SCIM and
+//! SSO work.)
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{self, ApiError};
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let params = use_params_map();
+    let info = LocalResource::new(move || {
+        let token = params.read().get("token").unwrap_or_default();
+        async move { api::setup_info(&token).await }
+    });
+    view! {
+        <section class="card narrow">
+            <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match info.await {
+                        Ok(i) => view! {
+                            <p class="eyebrow">"Setup"</p>
+                            <h1 data-testid="setup-title">{format!("Set up {} for {}", i.kind.label(), i.organization_name)}</h1>
+                            <p data-testid="setup-expiry">"This link works until " {i.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()} "."</p>
+                            <p>"Status: " <span class=format!("badge {}", i.status.as_str()) data-testid="setup-status">{i.status.label()}</span></p>
+                            <p class="hint">"The step-by-step configuration for your identity provider appears here."</p>
+                        }.into_any(),
+                        Err(e) => {
+                            let (title, testid) = match &e {
+                                ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_expired") => ("This setup link has expired", "setup-expired"),
+                                ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_revoked") => ("This setup link was replaced", "setup-revoked"),
+                                ApiError::Problem(p) if p.status == 401 => ("This setup link is not valid", "setup-invalid"),
+                                _ => ("The link could not be checked", "setup-error"),
+                            };
+                            view! {
+                                <h1 data-testid=testid>{title}</h1>
+                                <p>{e.message()}</p>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
