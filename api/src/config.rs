@@ -26,6 +26,9 @@ pub struct Settings {
     /// HMAC key for access tokens, base64 (≥ 32 bytes) (`GATEHOUSE_SIGNING_KEY`).
     /// When unset, a key is generated once into `{data_dir}/signing.key` (mode 0600).
     pub signing_key: Option<String>,
+    /// Earlier signing keys (base64) that still verify tokens during a key
+    /// rotation; tokens name their key with `kid` (`GATEHOUSE_PREVIOUS_SIGNING_KEYS`, TOML list).
+    pub previous_signing_keys: Vec<String>,
     /// Access token and session lifetime in seconds (`GATEHOUSE_ACCESS_TOKEN_TTL_SECS`).
     pub access_token_ttl_secs: i64,
     /// `pretty` (default) or `json` log lines (`GATEHOUSE_LOG_FORMAT`); levels via `RUST_LOG`.
@@ -82,6 +85,7 @@ impl Default for Settings {
             public_url: None,
             web_dir: PathBuf::from("dist"),
             signing_key: None,
+            previous_signing_keys: Vec::new(),
             access_token_ttl_secs: 12 * 60 * 60,
             log_format: LogFormat::Pretty,
             db_max_connections: 16,

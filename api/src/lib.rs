@@ -45,7 +45,7 @@ pub const LOGIN_FAILURES_PER_MINUTE: usize = 10;
 pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     settings.check()?;
     let db = db::connect(&settings).await?;
-    let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.data_dir)?;
+    let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
     Ok(AppState {
         db,
         settings,

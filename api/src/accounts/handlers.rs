@@ -53,10 +53,10 @@ pub async fn signup(state: State, body: web::Json<SignupRequest>) -> AppResult<H
         (status = 429, description = "Too many failed attempts for this email; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn login(state: State, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
+pub async fn login(state: State, meta: RequestMeta, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
     body.validate().map_err(AppError::Validation)?;
     let LoginRequest { email, password } = body.into_inner();
-    let (user, session) = service::login(&state, &email, password).await?;
+    let (user, session) = service::login(&state, &meta, &email, password).await?;
     let cookie = session_cookie(&state, &session);
     Ok(HttpResponse::Ok().cookie(cookie).json(LoginResponse {
         access_token: session.access_token,

@@ -18,7 +18,7 @@ use shared::{InviteId, OrganizationId, SessionId, UserId};
 
 use super::entity::{invite, membership, organization, session, user};
 use super::password;
-use crate::audit::{self, Actor, Event};
+use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, sign};
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
@@ -146,7 +146,31 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
 }
 
 /// Checks the password (throttled per email) and opens a session.
-pub async fn login(state: &AppState, email: &str, password: String) -> AppResult<(UserSummary, NewSession)> {
+/// Records a sign-in attempt in the audit log of each organization the
+/// account belongs to (an unknown email belongs to none).
+async fn audit_login(state: &AppState, meta: &RequestMeta, user: &user::Model, ok: bool) -> AppResult<()> {
+    let orgs =
+        membership::Entity::find().filter(membership::Column::UserId.eq(user.id.as_str())).all(&state.db).await?;
+    let now = state.clock.now();
+    for m in orgs {
+        let event = Event {
+            organization_id: &m.organization_id,
+            actor: &user.id,
+            action: if ok { "login.succeeded" } else { "login.failed" },
+            target: &user.email,
+            details: serde_json::json!({ "method": "password" }),
+        };
+        audit::record(&state.db, meta, now, event).await?;
+    }
+    Ok(())
+}
+
+pub async fn login(
+    state: &AppState,
+    meta: &RequestMeta,
+    email: &str,
+    password: String,
+) -> AppResult<(UserSummary, NewSession)> {
     let key = email.trim().to_lowercase();
     let now = state.clock.now();
     if let Some(retry_after_secs) = state.login_failures.retry_after(&key, now) {
@@ -157,10 +181,15 @@ pub async fn login(state: &AppState, email: &str, password: String) -> AppResult
     }
     let user = find_user_by_email(&state.db, &key).await?;
     let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
-    let Some(user) = user.filter(|_| ok) else {
+    let Some(user) = user else {
         state.login_failures.record_failure(&key, now);
         return Err(invalid_credentials());
     };
+    audit_login(state, meta, &user, ok).await?;
+    if !ok {
+        state.login_failures.record_failure(&key, now);
+        return Err(invalid_credentials());
+    }
     state.login_failures.clear(&key);
     let session = open_session(&state.db, state, &user.id).await?;
     Ok((user_summary(&user)?, session))

@@ -57,12 +57,16 @@ impl SigningKeys {
 
     /// From settings (base64), or else the dev key file in the data folder,
     /// generated on first use with mode 0600.
-    pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+    pub fn load(configured: Option<&str>, previous: &[String], data_dir: &Path) -> anyhow::Result<Self> {
         let secret = match configured {
             Some(b64) => B64.decode(b64.trim()).context("signing_key is not valid base64")?,
             None => load_or_create_key_file(&data_dir.join(KEY_FILE))?,
         };
-        Self::new(&secret, &[])
+        let previous = previous
+            .iter()
+            .map(|k| B64.decode(k.trim()).context("a previous_signing_keys entry is not valid base64"))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Self::new(&secret, &previous)
     }
 
     /// A keyed SHA-256 of `data`, hex.
@@ -121,8 +125,8 @@ mod tests {
     #[test]
     fn dev_key_is_generated_once_with_private_mode() {
         let dir = tempfile::tempdir().unwrap();
-        let a = SigningKeys::load(None, dir.path()).unwrap();
-        let b = SigningKeys::load(None, dir.path()).unwrap();
+        let a = SigningKeys::load(None, &[], dir.path()).unwrap();
+        let b = SigningKeys::load(None, &[], dir.path()).unwrap();
         assert_eq!(a.current_kid(), b.current_kid());
         #[cfg(unix)]
         {

@@ -204,3 +204,25 @@ async fn malformed_json_is_400_problem() {
         assert!(problem["detail"].is_string());
     }
 }
+
+#[actix_web::test]
+async fn rotated_keys_verify_by_kid_and_unknown_keys_do_not() {
+    use api::auth::SigningKeys;
+    use api::auth::tokens::{ACCESS_TYP, AccessClaims, sign};
+    let (old, new, stranger) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+    let b64 = |k: &[u8]| base64::engine::general_purpose::STANDARD.encode(k);
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        signing_key: Some(b64(&new)),
+        previous_signing_keys: vec![b64(&old)],
+        ..Default::default()
+    })
+    .await;
+    let s = app.signup("Acme", "ada@acme.com").await;
+    let claims: AccessClaims =
+        serde_json::from_slice(&B64URL.decode(s.token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    let by_old = sign(&SigningKeys::new(&old, &[]).unwrap(), ACCESS_TYP, &claims).unwrap();
+    let by_stranger = sign(&SigningKeys::new(&stranger, &[]).unwrap(), ACCESS_TYP, &claims).unwrap();
+    assert_eq!(app.get("/api/v1/me", Some(&by_old)).await.0, StatusCode::OK, "a token from before the rotation");
+    assert_eq!(app.get("/api/v1/me", Some(&by_stranger)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/v1/me", Some(&s.token)).await.0, StatusCode::OK);
+}

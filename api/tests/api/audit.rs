@@ -88,3 +88,21 @@ async fn audit_log_newest_first_with_cursor_pages_and_no_secrets() {
         app.get(&format!("/api/v1/organizations/{}/audit-events", globex.org_id), Some(&globex.token)).await;
     assert!(theirs["data"].as_array().unwrap().is_empty(), "one organization never sees another's events");
 }
+
+#[actix_web::test]
+async fn sign_ins_are_audited_in_the_accounts_organizations() {
+    let app = spawn_app().await;
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    assert_eq!(app.login("ada@acme.com", "wrong password!").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.login("ada@acme.com", PASSWORD).await.0, StatusCode::OK);
+    assert_eq!(app.login("nobody@acme.com", PASSWORD).await.0, StatusCode::UNAUTHORIZED);
+    let (_, page) = app.get(&format!("/api/v1/organizations/{}/audit-events", acme.org_id), Some(&acme.token)).await;
+    let got: Vec<(&str, &str)> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["target"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [("login.succeeded", "ada@acme.com"), ("login.failed", "ada@acme.com")]);
+    assert!(!page.to_string().contains(PASSWORD) && !page.to_string().contains("wrong password"));
+}

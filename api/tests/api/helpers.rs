@@ -33,12 +33,15 @@ async fn fresh_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
+#[derive(Default)]
 pub struct Options {
     pub web_dir: Option<PathBuf>,
+    pub signing_key: Option<String>,
+    pub previous_signing_keys: Vec<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Options { web_dir: None }).await
+    spawn_app_with(Options::default()).await
 }
 
 /// Everything the servers of this test binary logged, at debug level, so a
@@ -79,6 +82,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         database_url: fresh_database().await,
         data_dir: dir.path().join("data"),
         web_dir: options.web_dir.unwrap_or_else(|| dir.path().join("no-spa")),
+        signing_key: options.signing_key,
+        previous_signing_keys: options.previous_signing_keys,
         ..Settings::default()
     };
     let clock = Arc::new(ManualClock::new(Utc::now().trunc_subsecs(0)));

@@ -30,7 +30,7 @@ async fn spa_is_served_with_fallback_for_client_routes() {
     let web = tempfile::tempdir().unwrap();
     std::fs::write(web.path().join("index.html"), "<!doctype html><title>spa</title>").unwrap();
     std::fs::write(web.path().join("app.js"), "console.log(1)").unwrap();
-    let app = spawn_app_with(Options { web_dir: Some(web.path().to_path_buf()) }).await;
+    let app = spawn_app_with(Options { web_dir: Some(web.path().to_path_buf()), ..Options::default() }).await;
 
     for path in ["/", "/login", "/organizations/org_x/members"] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
