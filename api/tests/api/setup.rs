@@ -149,4 +149,11 @@ async fn forged_foreign_and_unsigned_tokens_are_401() {
     }
     // And a setup link is no access token.
     assert_eq!(app.get("/api/v1/me", Some(&token)).await.0, StatusCode::UNAUTHORIZED);
+    // Where a SCIM link is required, an SSO link is refused (the SCIM and SSO
+    // setup endpoints resolve their token this way).
+    use api::setup::service::resolve;
+    use shared::setup::SetupKind;
+    assert!(resolve(&app.state, &token, Some(SetupKind::Sso)).await.is_ok());
+    let err = resolve(&app.state, &token, Some(SetupKind::Scim)).await.unwrap_err();
+    assert_eq!(err.problem().status, 401);
 }
