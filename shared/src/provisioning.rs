@@ -53,6 +53,13 @@ impl IntegrationStatus {
         }
     }
 
+    /// The inverse of [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::NotPurchased, Self::Awaiting, Self::Active, Self::Inactive, Self::Error]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             IntegrationStatus::NotPurchased => "Not purchased",
@@ -145,6 +152,7 @@ mod tests {
     fn statuses_are_snake_case() {
         for s in [IntegrationStatus::NotPurchased, IntegrationStatus::Awaiting, IntegrationStatus::Error] {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(IntegrationStatus::parse(s.as_str()), Some(s));
         }
     }
 }

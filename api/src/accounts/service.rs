@@ -259,7 +259,7 @@ pub async fn create_invite(
     email: Email,
     role: Role,
 ) -> AppResult<InviteResponse> {
-    let org = organization::Entity::find_by_id(org_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let org = organization::get(&state.db, org_id.as_str()).await?;
     if let Some(u) = find_user_by_email(&state.db, email.as_str()).await? {
         let member = membership::Entity::find_by_id((org.id.clone(), u.id)).one(&state.db).await?;
         if member.is_some() {
@@ -324,10 +324,7 @@ async fn usable_invite(state: &AppState, token: &str) -> AppResult<invite::Model
 
 pub async fn preview_invite(state: &AppState, token: &str) -> AppResult<InvitePreview> {
     let inv = usable_invite(state, token).await?;
-    let org = organization::Entity::find_by_id(inv.organization_id.as_str())
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let org = organization::get(&state.db, inv.organization_id.as_str()).await?;
     let existing_account = find_user_by_email(&state.db, &inv.email).await?.is_some();
     Ok(InvitePreview {
         organization_name: org.name,
@@ -389,8 +386,7 @@ pub async fn accept_invite(
     };
     let role = Role::parse(&inv.role).unwrap_or(Role::Member);
     insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
-    let org =
-        organization::Entity::find_by_id(inv.organization_id.as_str()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let org = organization::get(&txn, inv.organization_id.as_str()).await?;
     let session = open_session(&txn, state, &user.id).await?;
     txn.commit().await?;
     let response = AcceptInviteResponse {

@@ -49,7 +49,7 @@ fn owned_conflict(name: &str) -> AppError {
 }
 
 pub async fn create(state: &AppState, org_id: &OrganizationId, choice: FeatureChoice) -> AppResult<CheckoutResponse> {
-    let org = organization::Entity::find_by_id(org_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let org = organization::get(&state.db, org_id.as_str()).await?;
     let has_domain = domain::Entity::find()
         .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
         .one(&state.db)

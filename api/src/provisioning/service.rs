@@ -1,4 +1,4 @@
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
 use shared::OrganizationId;
 use shared::provisioning::{Features, Integration, IntegrationStatus, InviteSettings, ProvisioningResponse};
 
@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<ProvisioningResponse> {
-    let org = organization::Entity::find_by_id(org_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let org = organization::get(&state.db, org_id.as_str()).await?;
     let features = billing::owned_features(&state.db, org_id.as_str()).await?;
     let sso = features.iter().find(|f| f.feature == billing::FEATURE_SSO);
     let directory_sync = features.iter().find(|f| f.feature == billing::FEATURE_DIRECTORY_SYNC);
@@ -25,14 +25,9 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
     })
 }
 
-/// A stored feature status as the API names it.
+/// A stored feature status as the API names it (an unreadable one is an error state).
 pub fn status_of(stored: &str) -> IntegrationStatus {
-    match stored {
-        "awaiting" => IntegrationStatus::Awaiting,
-        "active" => IntegrationStatus::Active,
-        "inactive" => IntegrationStatus::Inactive,
-        _ => IntegrationStatus::Error,
-    }
+    IntegrationStatus::parse(stored).unwrap_or(IntegrationStatus::Error)
 }
 
 fn integration(row: Option<&feature::Model>) -> Integration {
@@ -59,7 +54,7 @@ pub async fn set_default_plan(
         ));
     }
     let txn = state.db.begin().await?;
-    let org = organization::Entity::find_by_id(org_id.as_str()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let org = organization::get(&txn, org_id.as_str()).await?;
     let previous = org.default_plan_id.clone();
     let mut active = org.into_active_model();
     active.default_plan_id = Set(Some(plan_id.to_owned()));
@@ -84,7 +79,7 @@ pub async fn set_invite_settings(
     settings: InviteSettings,
 ) -> AppResult<InviteSettings> {
     let txn = state.db.begin().await?;
-    let org = organization::Entity::find_by_id(org_id.as_str()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let org = organization::get(&txn, org_id.as_str()).await?;
     let mut active = org.into_active_model();
     active.disable_passwords_on_invites = Set(settings.disable_passwords_on_invites);
     active.update(&txn).await?;

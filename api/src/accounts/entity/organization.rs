@@ -25,3 +25,9 @@ impl Related<super::membership::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The organization, or 404: callers reach it through an id from a path or a
+/// row of their own, so a missing one is "not found", never a server fault.
+pub async fn get(db: &impl sea_orm::ConnectionTrait, id: &str) -> crate::error::AppResult<Model> {
+    Entity::find_by_id(id).one(db).await?.ok_or(crate::error::AppError::NotFound)
+}
