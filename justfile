@@ -18,6 +18,14 @@ tools:
     trunk --version 2>/dev/null | grep -q "{{trunk_version}}" || cargo install trunk --version {{trunk_version}} --locked
     wasm-bindgen --version 2>/dev/null | grep -q "{{wasm_bindgen_version}}" || cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}
 
+# Python tools for the tests (scim2-tester) in ./.venv, reinstalled when tools/requirements.txt changes.
+python-tools:
+    if ! cmp -s tools/requirements.txt .venv/requirements.txt; then rm -rf .venv && python3 -m venv .venv && .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt && cp tools/requirements.txt .venv/requirements.txt; fi
+
+# SCIM 2.0 conformance: scim2-tester (PyPI) against a spawned server (PostgreSQL when TEST_DATABASE_URL is set).
+scim-conformance: python-tools
+    cargo test -q -p api --test api scim2_tester_finds_no_errors -- --ignored --nocapture 2>&1 | grep -E "scim2-tester|ERROR|CRITICAL|test result|panicked"
+
 # Build the SPA in release mode into dist/ (size-optimized by wasm-opt when npm could install it).
 spa: tools
     if wasm-opt --version 2>/dev/null | grep -q "version 132"; then trunk build --release; else echo "note: binaryen 132 not installed (needs npm); building the SPA without wasm-opt"; sed 's/data-wasm-opt="z"/data-wasm-opt="0"/' web/index.html > web/index.noopt.html; trunk build web/index.noopt.html --release; rm web/index.noopt.html; fi
@@ -43,6 +51,8 @@ test:
     cargo clippy -p web -p shared --target wasm32-unknown-unknown -- -D warnings
     env -u TEST_DATABASE_URL cargo test -p shared -p api
     if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== PostgreSQL =="; cargo test -p api --test api; fi
+    if command -v python3 >/dev/null || [ "${REQUIRE_SCIM_CONFORMANCE:-}" = "1" ]; then echo "== SCIM conformance (SQLite) =="; env -u TEST_DATABASE_URL just scim-conformance; else echo "skipping SCIM conformance: python3 not installed"; fi
+    if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== SCIM conformance (PostgreSQL) =="; just scim-conformance; fi
     cargo build -p shared -p web --target wasm32-unknown-unknown
     if command -v chromedriver >/dev/null || [ "${REQUIRE_E2E:-}" = "1" ]; then just e2e; else echo "skipping e2e: chromedriver not installed (set REQUIRE_E2E=1 to require it)"; fi
 

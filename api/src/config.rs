@@ -35,6 +35,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Database pool size (`GATEHOUSE_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// SCIM requests per second allowed per organization, with bursts of twice
+    /// that; 0 turns the limit off (`GATEHOUSE_SCIM_REQUESTS_PER_SECOND`).
+    pub scim_requests_per_second: u32,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
     /// Add-on prices per year, in minor units (`[prices]` in the file).
@@ -89,6 +92,7 @@ impl Default for Settings {
             access_token_ttl_secs: 12 * 60 * 60,
             log_format: LogFormat::Pretty,
             db_max_connections: 16,
+            scim_requests_per_second: 100,
             plans: default_plans(),
             prices: Prices::default(),
         }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod openapi;
 pub mod provisioning;
+pub mod scim;
 pub mod setup;
 pub mod spa;
 pub mod state;
@@ -45,6 +46,7 @@ pub const LOGIN_FAILURES_PER_MINUTE: usize = 10;
 pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     settings.check()?;
     let db = db::connect(&settings).await?;
+    let settings_rate = settings.scim_requests_per_second;
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
     Ok(AppState {
         db,
@@ -54,6 +56,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         clock,
         login_failures: FailureLimiter::new(LOGIN_FAILURES_PER_MINUTE, chrono::Duration::minutes(1)),
         gateway: Arc::new(billing::gateway::SandboxGateway::default()),
+        scim: scim::Runtime::new(settings_rate),
     })
 }
 
@@ -72,6 +75,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(not_found)),
         )
         .service(web::scope("/api").default_service(web::to(not_found)))
+        .service(web::scope("/scim/v2").configure(scim::configure))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
 }
 

@@ -27,7 +27,7 @@ use crate::provisioning::handlers as provisioning;
         provisioning::set_invite_settings,
         crate::provisioning::integrations::sso, crate::provisioning::integrations::directory_sync,
         crate::audit::read::list,
-        crate::setup::handlers::create, crate::setup::handlers::info,
+        crate::setup::handlers::create, crate::setup::handlers::info, crate::setup::handlers::scim_credentials,
     ),
     modifiers(&Security),
     tags(

@@ -19,6 +19,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub login_failures: FailureLimiter,
     pub gateway: Arc<dyn PaymentGateway>,
+    pub scim: crate::scim::Runtime,
 }
 
 impl AppState {

@@ -159,6 +159,13 @@ pub struct Member {
     pub name: String,
     pub role: Role,
     pub joined_at: DateTime<Utc>,
+    /// The plan the member was given (the Provision Default Plan when the
+    /// directory or SSO created them).
+    pub plan_id: Option<String>,
+    /// Suspended by the directory (`active: false`): cannot use the organization.
+    pub suspended: bool,
+    /// Created or managed by the organization's directory (SCIM).
+    pub directory_managed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -134,6 +134,14 @@ typed_id!(
     /// A signed-in session; access tokens name the session they belong to.
     SessionId, "ses_"
 );
+typed_id!(
+    /// A user provisioned by an organization's directory (its SCIM `id`).
+    DirectoryUserId, "dus_"
+);
+typed_id!(
+    /// A group provisioned by an organization's directory (its SCIM `id`).
+    GroupId, "grp_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -68,4 +68,75 @@ pub struct SetupInfo {
     pub expires_at: DateTime<Utc>,
     /// The integration's status right now.
     pub status: IntegrationStatus,
+    /// SCIM links: when the current bearer token was generated, if one was.
+    /// Generating another revokes it.
+    pub scim_token_created_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/setup/{token}/scim-credentials`: what the IT admin pastes
+/// into the directory. The bearer token is shown this once; only its hash is
+/// stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ScimCredentials {
+    /// `{public_url}/scim/v2`
+    pub scim_base_url: String,
+    /// `gh_scim_…`: send as `Authorization: Bearer …`.
+    pub bearer_token: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Directory providers the SCIM wizard has instructions for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryProvider {
+    Okta,
+    MicrosoftEntraId,
+    GoogleWorkspace,
+    OneLogin,
+    JumpCloud,
+    Custom,
+}
+
+impl DirectoryProvider {
+    pub const ALL: [DirectoryProvider; 6] = [
+        DirectoryProvider::Okta,
+        DirectoryProvider::MicrosoftEntraId,
+        DirectoryProvider::GoogleWorkspace,
+        DirectoryProvider::OneLogin,
+        DirectoryProvider::JumpCloud,
+        DirectoryProvider::Custom,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DirectoryProvider::Okta => "okta",
+            DirectoryProvider::MicrosoftEntraId => "microsoft_entra_id",
+            DirectoryProvider::GoogleWorkspace => "google_workspace",
+            DirectoryProvider::OneLogin => "one_login",
+            DirectoryProvider::JumpCloud => "jump_cloud",
+            DirectoryProvider::Custom => "custom",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DirectoryProvider::Okta => "Okta",
+            DirectoryProvider::MicrosoftEntraId => "Microsoft Entra ID",
+            DirectoryProvider::GoogleWorkspace => "Google Workspace",
+            DirectoryProvider::OneLogin => "OneLogin",
+            DirectoryProvider::JumpCloud => "JumpCloud",
+            DirectoryProvider::Custom => "Custom SCIM 2.0",
+        }
+    }
+
+    /// Whether the provider can push users to a custom application over SCIM.
+    pub fn supports_scim(self) -> bool {
+        self != DirectoryProvider::GoogleWorkspace
+    }
 }

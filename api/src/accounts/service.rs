@@ -105,6 +105,9 @@ async fn insert_membership(
         user_id: Set(user_id.to_owned()),
         role: Set(role.as_str().to_owned()),
         created_at: Set(state.clock.now()),
+        plan_id: Set(None),
+        suspended_at: Set(None),
+        directory_managed: Set(false),
     }
     .insert(db)
     .await
@@ -209,6 +212,8 @@ pub async fn me(state: &AppState, user_id: &UserId) -> AppResult<MeResponse> {
     let user = user::Entity::find_by_id(user_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
     let rows = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id.as_str()))
+        // A suspended member cannot open the organization, so it is not listed.
+        .filter(membership::Column::SuspendedAt.is_null())
         .order_by_asc(membership::Column::CreatedAt)
         .find_also_related(organization::Entity)
         .all(&state.db)
@@ -243,6 +248,9 @@ pub async fn members(state: &AppState, org_id: &OrganizationId) -> AppResult<Vec
                 name: u.name,
                 role: Role::parse(&m.role).unwrap_or(Role::Member),
                 joined_at: m.created_at,
+                plan_id: m.plan_id,
+                suspended: m.suspended_at.is_some(),
+                directory_managed: m.directory_managed,
             })
         })
         .collect()

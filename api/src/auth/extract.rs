@@ -86,7 +86,7 @@ async fn authorize_admin(req: HttpRequest) -> Result<OrgAdmin, AppError> {
     let is_admin = membership::Entity::find_by_id((org_id.as_str().to_owned(), user.user_id.as_str().to_owned()))
         .one(&state.db)
         .await?
-        .is_some_and(|m| Role::parse(&m.role) == Some(Role::Admin));
+        .is_some_and(|m| Role::parse(&m.role) == Some(Role::Admin) && m.suspended_at.is_none());
     if !is_admin {
         return Err(AppError::NotFound);
     }

@@ -169,5 +169,15 @@ pub async fn info(state: &AppState, token: &str) -> AppResult<SetupInfo> {
         .find(|f| f.feature == feature_of(claims.kind))
         .map(|f| crate::provisioning::service::status_of(&f.status))
         .unwrap_or(IntegrationStatus::NotPurchased);
-    Ok(SetupInfo { kind: claims.kind, organization_name: org.name, expires_at: row.expires_at, status })
+    let scim_token_created_at = match claims.kind {
+        SetupKind::Scim => crate::scim::credentials::token_created_at(state, &row.organization_id).await?,
+        SetupKind::Sso => None,
+    };
+    Ok(SetupInfo {
+        kind: claims.kind,
+        organization_name: org.name,
+        expires_at: row.expires_at,
+        status,
+        scim_token_created_at,
+    })
 }

@@ -38,6 +38,8 @@ pub struct Options {
     pub web_dir: Option<PathBuf>,
     pub signing_key: Option<String>,
     pub previous_signing_keys: Vec<String>,
+    /// SCIM requests per second per organization (`None`: the default).
+    pub scim_requests_per_second: Option<u32>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -84,6 +86,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         web_dir: options.web_dir.unwrap_or_else(|| dir.path().join("no-spa")),
         signing_key: options.signing_key,
         previous_signing_keys: options.previous_signing_keys,
+        scim_requests_per_second: options
+            .scim_requests_per_second
+            .unwrap_or(Settings::default().scim_requests_per_second),
         ..Settings::default()
     };
     let clock = Arc::new(ManualClock::new(Utc::now().trunc_subsecs(0)));
@@ -244,4 +249,71 @@ impl TestApp {
 
 pub fn card(number: &str) -> Value {
     json!({"card_number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123", "cardholder_name": "Ada Admin"})
+}
+
+pub async fn buy(app: &TestApp, s: &Signed, features: &str) {
+    let (_, q) = app
+        .post(&format!("/api/v1/organizations/{}/checkout", s.org_id), &json!({ "features": features }), Some(&s.token))
+        .await;
+    let (status, _) = app.confirm(s, q["id"].as_str().unwrap(), Some(features), &card("4242424242424242")).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+pub async fn link(app: &TestApp, s: &Signed, kind: &str) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/organizations/{}/setup-links", s.org_id), &json!({ "kind": kind }), Some(&s.token)).await
+}
+
+pub fn token_of(link: &Value) -> String {
+    link["url"].as_str().unwrap().rsplit_once("/setup/").unwrap().1.to_owned()
+}
+
+/// An organization with Directory Sync bought and a SCIM token generated.
+pub struct Scim {
+    pub admin: Signed,
+    pub domain: String,
+    pub base: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn scim_org(&self, name: &str, domain: &str) -> Scim {
+        let admin = self.ready_org(name, domain).await;
+        buy(self, &admin, "directory_sync").await;
+        let (status, l) = link(self, &admin, "scim").await;
+        assert_eq!(status, StatusCode::CREATED, "{l}");
+        let (status, creds) =
+            self.post(&format!("/api/v1/setup/{}/scim-credentials", token_of(&l)), &json!({}), None).await;
+        assert_eq!(status, StatusCode::CREATED, "{creds}");
+        let base = creds["scim_base_url"].as_str().unwrap().to_owned();
+        assert_eq!(base, format!("{}/scim/v2", self.base));
+        Scim { admin, domain: domain.to_owned(), base, token: creds["bearer_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A SCIM request with the directory's token; the body parsed as JSON (or Null).
+    pub async fn scim(
+        &self,
+        s: &Scim,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        self.scim_as(&s.token, method, &format!("{}{path}", s.base), body).await
+    }
+
+    pub async fn scim_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, url).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.header("content-type", "application/scim+json").body(b.to_string());
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
 }

@@ -12,5 +12,7 @@ mod checkout;
 mod helpers;
 mod invites;
 mod provisioning;
+mod scim;
+mod scim_clients;
 mod service;
 mod setup;

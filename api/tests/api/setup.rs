@@ -4,23 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Signed, TestApp, captured_logs, card, spawn_app};
-
-async fn buy(app: &TestApp, s: &Signed, features: &str) {
-    let (_, q) = app
-        .post(&format!("/api/v1/organizations/{}/checkout", s.org_id), &json!({ "features": features }), Some(&s.token))
-        .await;
-    let (status, _) = app.confirm(s, q["id"].as_str().unwrap(), Some(features), &card("4242424242424242")).await;
-    assert_eq!(status, StatusCode::CREATED);
-}
-
-async fn link(app: &TestApp, s: &Signed, kind: &str) -> (StatusCode, Value) {
-    app.post(&format!("/api/v1/organizations/{}/setup-links", s.org_id), &json!({ "kind": kind }), Some(&s.token)).await
-}
-
-fn token_of(link: &Value) -> String {
-    link["url"].as_str().unwrap().rsplit_once("/setup/").unwrap().1.to_owned()
-}
+use crate::helpers::{TestApp, buy, captured_logs, link, spawn_app, token_of};
 
 async fn open(app: &TestApp, token: &str) -> (StatusCode, Value) {
     app.get(&format!("/api/v1/setup/{token}"), None).await

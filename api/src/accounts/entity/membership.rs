@@ -10,6 +10,11 @@ pub struct Model {
     /// `admin` or `member` (see `shared::accounts::Role`).
     pub role: String,
     pub created_at: DateTimeUtc,
+    pub plan_id: Option<String>,
+    /// Set while the organization's directory has the member inactive.
+    pub suspended_at: Option<DateTimeUtc>,
+    /// Created or managed by the organization's directory (SCIM).
+    pub directory_managed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m0002_domains;
 mod m0003_billing;
 mod m0004_feature_previous_status;
 mod m0005_setup_links;
+mod m0006_directory;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_billing::Migration),
             Box::new(m0004_feature_previous_status::Migration),
             Box::new(m0005_setup_links::Migration),
+            Box::new(m0006_directory::Migration),
         ]
     }
 }

@@ -1,0 +1,73 @@
+//! The SCIM bearer token, generated through a setup link: shown once,
+//! stored as SHA-256 (it is 256 random bits, so a fast hash is enough);
+//! generating another replaces it, so the old one stops working at once.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use shared::provisioning::IntegrationStatus;
+use shared::setup::{ScimCredentials, SetupKind};
+
+use super::entity::token;
+use super::token_hash;
+use crate::audit::{self, Event, RequestMeta};
+use crate::billing::service::{FEATURE_DIRECTORY_SYNC, owned_features};
+use crate::error::{AppError, AppResult};
+use crate::setup::service::resolve;
+use crate::state::AppState;
+
+pub const TOKEN_PREFIX: &str = "gh_scim_";
+
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> AppResult<ScimCredentials> {
+    let (link, _) = resolve(state, setup_token, Some(SetupKind::Scim)).await?;
+    let org_id = link.organization_id;
+    let inactive = owned_features(&state.db, &org_id)
+        .await?
+        .iter()
+        .find(|f| f.feature == FEATURE_DIRECTORY_SYNC)
+        .is_none_or(|f| f.status == IntegrationStatus::Inactive.as_str());
+    if inactive {
+        return Err(AppError::conflict(
+            "feature_inactive",
+            "Directory Sync is turned off for this organization; ask its administrator to turn it on.",
+        ));
+    }
+    let now = state.clock.now();
+    let bearer = generate_token();
+    let txn = state.db.begin().await?;
+    let replaced =
+        token::Entity::delete_many().filter(token::Column::OrganizationId.eq(org_id.as_str())).exec(&txn).await?;
+    token::ActiveModel {
+        organization_id: Set(org_id.clone()),
+        token_hash: Set(token_hash(&bearer)),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let event = Event {
+        organization_id: &org_id,
+        actor: "setup_link",
+        action: "directory_sync.token_generated",
+        target: FEATURE_DIRECTORY_SYNC,
+        details: serde_json::json!({ "link_id": link.id, "replaced_previous": replaced.rows_affected > 0 }),
+    };
+    audit::record(&txn, meta, now, event).await?;
+    txn.commit().await?;
+    Ok(ScimCredentials {
+        scim_base_url: format!("{}/scim/v2", state.public_url),
+        bearer_token: bearer,
+        created_at: now,
+    })
+}
+
+/// When the organization's current token was generated.
+pub async fn token_created_at(state: &AppState, org_id: &str) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(token::Entity::find_by_id(org_id).one(&state.db).await?.map(|t| t.created_at))
+}

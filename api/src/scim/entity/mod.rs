@@ -1,0 +1,6 @@
+//! sea-orm entities for Directory Sync.
+
+pub mod group;
+pub mod group_member;
+pub mod token;
+pub mod user;

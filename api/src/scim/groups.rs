@@ -1,0 +1,382 @@
+//! `/Groups`: groups of the directory's Users. Members are rows of
+//! `directory_group_members`, so concurrent PATCHes adding different members
+//! to one group never overwrite each other.
+
+use std::collections::{BTreeSet, HashMap};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::{Map, Value, json};
+use shared::GroupId;
+
+use super::document::{canonicalize, finish};
+use super::entity::{group, group_member, user as dir_user};
+use super::error::{ScimError, ScimResult};
+use super::filter;
+use super::schema::Kind;
+use super::{
+    DIRECTORY_ACTOR, Directory, ListParams, ListQuery, Projection, created, list_response, meta, read_json, respond,
+};
+use crate::audit::{self, Event};
+use crate::state::AppState;
+
+const KIND: Kind = Kind::Group;
+
+async fn find(db: &impl ConnectionTrait, dir: &Directory, id: &str) -> ScimResult<group::Model> {
+    group::Entity::find_by_id(id)
+        .filter(group::Column::OrganizationId.eq(dir.org_id.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ScimError::not_found("Group", id))
+}
+
+fn stored_doc(row: &group::Model) -> ScimResult<Map<String, Value>> {
+    match serde_json::from_str(&row.resource) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(ScimError::internal()),
+    }
+}
+
+/// Members of these groups: group id → user ids.
+async fn members_of(db: &impl ConnectionTrait, group_ids: &[String]) -> ScimResult<HashMap<String, Vec<String>>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    if group_ids.is_empty() {
+        return Ok(out);
+    }
+    let links = group_member::Entity::find()
+        .filter(group_member::Column::GroupId.is_in(group_ids.iter().cloned()))
+        .order_by_asc(group_member::Column::MemberId)
+        .all(db)
+        .await?;
+    for l in links {
+        out.entry(l.group_id).or_default().push(l.member_id);
+    }
+    Ok(out)
+}
+
+fn render(dir: &Directory, row: &group::Model, members: Option<&[String]>) -> ScimResult<Map<String, Value>> {
+    let mut doc = stored_doc(row)?;
+    doc.insert("id".to_owned(), Value::String(row.id.clone()));
+    finish(KIND, &mut doc);
+    if let Some(members) = members.filter(|m| !m.is_empty()) {
+        let list: Vec<Value> = members
+            .iter()
+            .map(|id| json!({ "value": id, "$ref": dir.location(Kind::User, id), "type": "User" }))
+            .collect();
+        doc.insert("members".to_owned(), Value::Array(list));
+    }
+    doc.insert("meta".to_owned(), meta(dir, KIND, &row.id, row.created_at, row.updated_at, row.version));
+    Ok(doc)
+}
+
+async fn render_one(
+    db: &impl ConnectionTrait,
+    dir: &Directory,
+    row: &group::Model,
+    p: &Projection,
+) -> ScimResult<Value> {
+    let members =
+        if p.includes("members") { members_of(db, std::slice::from_ref(&row.id)).await? } else { HashMap::new() };
+    let mut doc = render(dir, row, members.get(&row.id).map(Vec::as_slice))?;
+    p.apply(KIND, &mut doc);
+    Ok(Value::Object(doc))
+}
+
+fn filter_uses_members(f: &filter::Filter) -> bool {
+    use filter::Filter as F;
+    match f {
+        F::Compare(p, _, _) | F::Present(p) | F::ValuePath(p, _) => p.name.eq_ignore_ascii_case("members"),
+        F::And(a, b) | F::Or(a, b) => filter_uses_members(a) || filter_uses_members(b),
+        F::Not(f) => filter_uses_members(f),
+    }
+}
+
+async fn list_groups(state: &AppState, dir: &Directory, params: ListParams) -> ScimResult<HttpResponse> {
+    let db = &state.db;
+    let mut q = group::Entity::find().filter(group::Column::OrganizationId.eq(dir.org_id.as_str()));
+    let skip = params.start_index - 1;
+    let (total, page) = match &params.filter {
+        None => {
+            let total = q.clone().count(db).await?;
+            (total, q.order_by_asc(group::Column::Id).offset(skip).limit(params.count).all(db).await?)
+        }
+        Some(f) => {
+            if let Some((attr, value)) = filter::indexed_equality(KIND, f, &["id", "displayName", "externalId"]) {
+                q = match attr {
+                    "id" => q.filter(group::Column::Id.eq(value)),
+                    "displayName" => q.filter(group::Column::DisplayNameKey.eq(value.to_lowercase())),
+                    _ => q.filter(group::Column::ExternalId.eq(value)),
+                };
+            }
+            let rows = q.order_by_asc(group::Column::Id).all(db).await?;
+            let members = if filter_uses_members(f) {
+                members_of(db, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
+            } else {
+                HashMap::new()
+            };
+            let mut matching = Vec::new();
+            for row in rows {
+                if filter::matches(KIND, f, &Value::Object(render(dir, &row, members.get(&row.id).map(Vec::as_slice))?))
+                {
+                    matching.push(row);
+                }
+            }
+            let total = matching.len() as u64;
+            (total, matching.into_iter().skip(skip as usize).take(params.count as usize).collect())
+        }
+    };
+    let members = if params.projection.includes("members") {
+        members_of(db, &page.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
+    } else {
+        HashMap::new()
+    };
+    let mut resources = Vec::with_capacity(page.len());
+    for row in &page {
+        let mut doc = render(dir, row, members.get(&row.id).map(Vec::as_slice))?;
+        params.projection.apply(KIND, &mut doc);
+        resources.push(Value::Object(doc));
+    }
+    Ok(respond(StatusCode::OK, &list_response(total, params.start_index, resources)))
+}
+
+pub async fn list(state: web::Data<AppState>, dir: Directory, q: ListQuery) -> ScimResult<HttpResponse> {
+    let params = super::query_list_params(KIND, &q)?;
+    list_groups(&state, &dir, params).await
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    dir: Directory,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let params = super::search_list_params(KIND, &body)?;
+    list_groups(&state, &dir, params).await
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    dir: Directory,
+    id: web::Path<String>,
+    q: ListQuery,
+) -> ScimResult<HttpResponse> {
+    let row = find(&state.db, &dir, &id).await?;
+    let p = super::projection(super::param(&q, "attributes"), super::param(&q, "excludedAttributes"))?;
+    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &row, &p).await?))
+}
+
+/// Splits `members` out of a document: the set of user ids it names.
+fn take_members(doc: &mut Map<String, Value>) -> ScimResult<BTreeSet<String>> {
+    let Some(members) = doc.remove("members") else { return Ok(BTreeSet::new()) };
+    members
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|m| {
+                    m.get("value")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .ok_or_else(|| ScimError::invalid_value("Each member needs a 'value': the id of a User."))
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| Ok(BTreeSet::new()))
+}
+
+fn display_name(doc: &Map<String, Value>) -> ScimResult<String> {
+    doc.get("displayName")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ScimError::invalid_value("'displayName' is required."))
+}
+
+/// Adds and removes member rows; every added id must be a User of this directory.
+async fn sync_members(
+    txn: &DatabaseTransaction,
+    dir: &Directory,
+    group_id: &str,
+    add: &BTreeSet<String>,
+    remove: &BTreeSet<String>,
+) -> ScimResult<()> {
+    if !add.is_empty() {
+        let ids: Vec<String> = add.iter().cloned().collect();
+        let mut known = BTreeSet::new();
+        for chunk in ids.chunks(5000) {
+            let found = dir_user::Entity::find()
+                .select_only()
+                .column(dir_user::Column::Id)
+                .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
+                .filter(dir_user::Column::Id.is_in(chunk.iter().cloned()))
+                .into_tuple::<String>()
+                .all(txn)
+                .await?;
+            known.extend(found);
+        }
+        if let Some(missing) = add.iter().find(|id| !known.contains(*id)) {
+            return Err(ScimError::invalid_value(format!("Member '{missing}' is not a User of this directory.")));
+        }
+        let rows: Vec<group_member::ActiveModel> = add
+            .iter()
+            .map(|id| group_member::ActiveModel { group_id: Set(group_id.to_owned()), member_id: Set(id.clone()) })
+            .collect();
+        // A member added by a concurrent request is already there: not an error.
+        let on_conflict = OnConflict::columns([group_member::Column::GroupId, group_member::Column::MemberId])
+            .do_nothing()
+            .to_owned();
+        for chunk in rows.chunks(1000) {
+            match group_member::Entity::insert_many(chunk.to_vec()).on_conflict(on_conflict.clone()).exec(txn).await {
+                Ok(_) | Err(DbErr::RecordNotInserted) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    if !remove.is_empty() {
+        for chunk in remove.iter().cloned().collect::<Vec<_>>().chunks(5000) {
+            group_member::Entity::delete_many()
+                .filter(group_member::Column::GroupId.eq(group_id))
+                .filter(group_member::Column::MemberId.is_in(chunk.iter().cloned()))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    dir: &Directory,
+    action: &str,
+    target: &str,
+    details: Value,
+) -> ScimResult<()> {
+    let event = Event { organization_id: &dir.org_id, actor: DIRECTORY_ACTOR, action, target, details };
+    audit::record(txn, &dir.meta, dir.now, event).await?;
+    Ok(())
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    dir: Directory,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a Group object."))?;
+    let mut doc = canonicalize(KIND, input)?;
+    let members = take_members(&mut doc)?;
+    let name = display_name(&doc)?;
+    let id = GroupId::generate().to_string();
+    let txn = state.db.begin().await?;
+    let row = group::ActiveModel {
+        id: Set(id.clone()),
+        organization_id: Set(dir.org_id.clone()),
+        display_name: Set(name.clone()),
+        display_name_key: Set(name.to_lowercase()),
+        external_id: Set(doc.get("externalId").and_then(Value::as_str).map(str::to_owned)),
+        resource: Set(Value::Object(doc).to_string()),
+        version: Set(1),
+        created_at: Set(dir.now),
+        updated_at: Set(dir.now),
+    }
+    .insert(&txn)
+    .await?;
+    sync_members(&txn, &dir, &id, &members, &BTreeSet::new()).await?;
+    record(&txn, &dir, "directory.group.created", &name, json!({ "scim_id": id, "members": members.len() })).await?;
+    txn.commit().await?;
+    Ok(created(&dir.location(KIND, &id), &render_one(&state.db, &dir, &row, &Projection::default()).await?))
+}
+
+async fn current_members(db: &impl ConnectionTrait, group_id: &str) -> ScimResult<BTreeSet<String>> {
+    Ok(group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::MemberId)
+        .filter(group_member::Column::GroupId.eq(group_id))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Stores the new document and member set (computed from `before`).
+async fn save(
+    state: &AppState,
+    dir: &Directory,
+    row: group::Model,
+    mut doc: Map<String, Value>,
+    before: &BTreeSet<String>,
+) -> ScimResult<group::Model> {
+    let after = take_members(&mut doc)?;
+    let name = display_name(&doc)?;
+    let add: BTreeSet<String> = after.difference(before).cloned().collect();
+    let remove: BTreeSet<String> = before.difference(&after).cloned().collect();
+    let txn = state.db.begin().await?;
+    sync_members(&txn, dir, &row.id, &add, &remove).await?;
+    let mut m: group::ActiveModel = row.clone().into();
+    m.display_name = Set(name.clone());
+    m.display_name_key = Set(name.to_lowercase());
+    m.external_id = Set(doc.get("externalId").and_then(Value::as_str).map(str::to_owned));
+    m.resource = Set(Value::Object(doc).to_string());
+    m.version = Set(row.version + 1);
+    m.updated_at = Set(dir.now);
+    let updated = m.update(&txn).await?;
+    let details = json!({ "scim_id": row.id, "members_added": add.len(), "members_removed": remove.len() });
+    record(&txn, dir, "directory.group.updated", &name, details).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn replace(
+    state: web::Data<AppState>,
+    dir: Directory,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a Group object."))?;
+    let row = find(&state.db, &dir, &id).await?;
+    let doc = canonicalize(KIND, input)?;
+    let before = current_members(&state.db, &row.id).await?;
+    let updated = save(&state, &dir, row, doc, &before).await?;
+    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+}
+
+pub async fn patch(
+    state: web::Data<AppState>,
+    dir: Directory,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let row = find(&state.db, &dir, &id).await?;
+    let before = current_members(&state.db, &row.id).await?;
+    let mut doc = stored_doc(&row)?;
+    if !before.is_empty() {
+        let list: Vec<Value> = before.iter().map(|id| json!({ "value": id })).collect();
+        doc.insert("members".to_owned(), Value::Array(list));
+    }
+    super::patch::apply(KIND, &mut doc, &body)?;
+    let updated = save(&state, &dir, row, doc, &before).await?;
+    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+}
+
+pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
+    let txn = state.db.begin().await?;
+    let row = find(&txn, &dir, &id).await?;
+    group_member::Entity::delete_many().filter(group_member::Column::GroupId.eq(row.id.as_str())).exec(&txn).await?;
+    group::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
+    record(&txn, &dir, "directory.group.deleted", &row.display_name, json!({ "scim_id": row.id })).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,520 @@
+//! Directory Sync: a SCIM 2.0 service provider (RFC 7643/7644) at `/scim/v2`.
+//!
+//! The bearer token names the organization; everything a request reads or
+//! writes is scoped to it. Users become members of the organization (with
+//! the Provision Default Plan), groups hold them.
+
+pub mod credentials;
+pub mod document;
+pub mod entity;
+pub mod error;
+pub mod filter;
+pub mod groups;
+pub mod patch;
+pub mod schema;
+pub mod users;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use shared::provisioning::IntegrationStatus;
+
+use self::error::{SCIM_JSON, ScimError, ScimResult};
+use self::filter::{AttrPath, Filter};
+use self::schema::Kind;
+use crate::audit::{self, RequestMeta};
+use crate::billing::entity::feature;
+use crate::billing::service::FEATURE_DIRECTORY_SYNC;
+use crate::state::AppState;
+
+/// Largest request body, as RFC 7644 §3.7's `maxPayloadSize` advertises.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Largest page a list answers; `count` above it is clamped.
+pub const MAX_RESULTS: u64 = 1000;
+pub const DEFAULT_COUNT: u64 = 100;
+/// `last_activity_at` is written at most this often per organization.
+pub const ACTIVITY_WRITE_INTERVAL_SECS: i64 = 60;
+/// The audit log's name for changes made by an organization's directory.
+pub const DIRECTORY_ACTOR: &str = "directory";
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Per-organization token buckets: `rate` requests per second, bursts of `2 × rate`.
+pub struct RateLimiter {
+    rate: u32,
+    buckets: Mutex<HashMap<String, (f64, DateTime<Utc>)>>,
+}
+
+impl RateLimiter {
+    pub fn new(rate: u32) -> Self {
+        Self { rate, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err(seconds to wait)` when the organization is over its rate.
+    pub fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), u64> {
+        if self.rate == 0 {
+            return Ok(());
+        }
+        let rate = f64::from(self.rate);
+        let capacity = rate * 2.0;
+        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, at)| now - *at < Duration::minutes(1));
+        }
+        let (tokens, at) = map.entry(key.to_owned()).or_insert((capacity, now));
+        let elapsed = (now - *at).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6;
+        *tokens = (*tokens + elapsed * rate).min(capacity);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return Ok(());
+        }
+        Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+    }
+}
+
+/// Process-wide SCIM state: the rate limiter and when each organization's
+/// `last_activity_at` was last written.
+pub struct Runtime {
+    pub limiter: RateLimiter,
+    activity: Mutex<HashMap<String, DateTime<Utc>>>,
+}
+
+impl Runtime {
+    pub fn new(requests_per_second: u32) -> Self {
+        Self { limiter: RateLimiter::new(requests_per_second), activity: Mutex::new(HashMap::new()) }
+    }
+
+    fn due(&self, org: &str, now: DateTime<Utc>) -> bool {
+        let map = self.activity.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(org).is_none_or(|t| now - *t >= Duration::seconds(ACTIVITY_WRITE_INTERVAL_SECS))
+    }
+
+    fn written(&self, org: &str, now: DateTime<Utc>) {
+        self.activity.lock().unwrap_or_else(|p| p.into_inner()).insert(org.to_owned(), now);
+    }
+}
+
+/// An authenticated directory: the organization its token belongs to.
+pub struct Directory {
+    pub org_id: String,
+    /// `{public_url}/scim/v2`
+    pub base: String,
+    pub meta: RequestMeta,
+    pub now: DateTime<Utc>,
+}
+
+impl Directory {
+    pub fn location(&self, kind: Kind, id: &str) -> String {
+        format!("{}/{}/{id}", self.base, kind.endpoint())
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+}
+
+async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(ScimError::internal)?;
+    let token = bearer(&req).ok_or_else(|| {
+        ScimError::new(StatusCode::UNAUTHORIZED, None, "Send the Directory Sync token as 'Authorization: Bearer …'.")
+    })?;
+    let row = entity::token::Entity::find()
+        .filter(entity::token::Column::TokenHash.eq(token_hash(token)))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            ScimError::new(
+                StatusCode::UNAUTHORIZED,
+                None,
+                "This token is not valid: it was mistyped or replaced. Generate a new one from the setup link.",
+            )
+        })?;
+    let org_id = row.organization_id;
+    let feature = feature::Entity::find_by_id((org_id.clone(), FEATURE_DIRECTORY_SYNC.to_owned()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            ScimError::new(StatusCode::FORBIDDEN, None, "Directory Sync is not purchased for this organization.")
+        })?;
+    let status = crate::provisioning::service::status_of(&feature.status);
+    if status == IntegrationStatus::Inactive {
+        return Err(ScimError::new(
+            StatusCode::FORBIDDEN,
+            None,
+            "Directory Sync is turned off for this organization. An administrator can turn it back on.",
+        ));
+    }
+    let now = state.clock.now();
+    if let Err(retry_after_secs) = state.scim.limiter.check(&org_id, now) {
+        return Err(ScimError {
+            retry_after_secs: Some(retry_after_secs),
+            ..ScimError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                None,
+                "Too many requests for this organization; retry later.",
+            )
+        });
+    }
+    let meta = RequestMeta::from_request(&req, &mut Payload::None).await.unwrap_or_default();
+    record_activity(state, &org_id, status, now, &meta).await?;
+    Ok(Directory { org_id, base: format!("{}/scim/v2", state.public_url), meta, now })
+}
+
+/// The first authenticated request turns the status `active`; afterwards
+/// `last_activity_at` is refreshed at most once a minute per process.
+async fn record_activity(
+    state: &AppState,
+    org_id: &str,
+    status: IntegrationStatus,
+    now: DateTime<Utc>,
+    meta: &RequestMeta,
+) -> ScimResult<()> {
+    let scoped = || {
+        feature::Entity::update_many()
+            .filter(feature::Column::OrganizationId.eq(org_id))
+            .filter(feature::Column::Feature.eq(FEATURE_DIRECTORY_SYNC))
+    };
+    if status != IntegrationStatus::Active {
+        let updated = scoped()
+            .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
+            .col_expr(feature::Column::ActivatedAt, Expr::value(now))
+            .col_expr(feature::Column::LastActivityAt, Expr::value(now))
+            .filter(
+                feature::Column::Status
+                    .is_in([IntegrationStatus::Awaiting.as_str(), IntegrationStatus::Error.as_str()]),
+            )
+            .exec(&state.db)
+            .await?;
+        if updated.rows_affected > 0 {
+            let event = audit::Event {
+                organization_id: org_id,
+                actor: DIRECTORY_ACTOR,
+                action: "directory_sync.activated",
+                target: FEATURE_DIRECTORY_SYNC,
+                details: json!({ "reason": "first authenticated SCIM request" }),
+            };
+            audit::record(&state.db, meta, now, event).await?;
+        }
+        state.scim.written(org_id, now);
+    } else if state.scim.due(org_id, now) {
+        scoped().col_expr(feature::Column::LastActivityAt, Expr::value(now)).exec(&state.db).await?;
+        state.scim.written(org_id, now);
+    }
+    Ok(())
+}
+
+impl FromRequest for Directory {
+    type Error = ScimError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// A JSON request body of at most `MAX_BODY_BYTES` (413 beyond), whatever
+/// its content type says (`application/scim+json` or `application/json`).
+pub async fn read_json(req: &HttpRequest, payload: web::Payload) -> ScimResult<Value> {
+    let too_large = || {
+        ScimError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+        )
+    };
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let bytes = payload
+        .to_bytes_limited(MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?
+        .map_err(|_| ScimError::invalid_syntax("The request body could not be read."))?;
+    serde_json::from_slice(&bytes).map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))
+}
+
+pub fn respond(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
+        .body(body.to_string())
+}
+
+pub fn created(location: &str, body: &Value) -> HttpResponse {
+    let mut res = respond(StatusCode::CREATED, body);
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// `attributes` and `excludedAttributes`, from a query string or a search body.
+#[derive(Default)]
+pub struct Projection {
+    pub attributes: Vec<AttrPath>,
+    pub excluded: Vec<AttrPath>,
+}
+
+impl Projection {
+    pub fn apply(&self, kind: Kind, resource: &mut Map<String, Value>) {
+        document::project(kind, resource, &self.attributes, &self.excluded);
+    }
+
+    /// Whether the answer includes this (top-level, core) attribute.
+    pub fn includes(&self, name: &str) -> bool {
+        if !self.attributes.is_empty() {
+            return self.attributes.iter().any(|p| p.name.eq_ignore_ascii_case(name));
+        }
+        !self.excluded.iter().any(|p| p.name.eq_ignore_ascii_case(name) && p.sub.is_none())
+    }
+}
+
+pub struct ListParams {
+    pub filter: Option<Filter>,
+    pub start_index: u64,
+    pub count: u64,
+    pub projection: Projection,
+}
+
+type Query = web::Query<HashMap<String, String>>;
+
+fn param<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    q.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+fn projection(attributes: Option<&str>, excluded: Option<&str>) -> ScimResult<Projection> {
+    Ok(Projection {
+        attributes: document::parse_attribute_list(attributes)?,
+        excluded: document::parse_attribute_list(excluded)?,
+    })
+}
+
+fn list_params(
+    kind: Kind,
+    filter: Option<&str>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    projection: Projection,
+) -> ScimResult<ListParams> {
+    let filter = match filter.filter(|f| !f.trim().is_empty()) {
+        None => None,
+        Some(f) => {
+            let parsed = filter::parse_filter(f).map_err(|e| ScimError::invalid_filter(e.0))?;
+            filter::check(kind, &parsed).map_err(|e| ScimError::invalid_filter(e.0))?;
+            Some(parsed)
+        }
+    };
+    Ok(ListParams {
+        filter,
+        // RFC 7644 §3.4.2.4: values below 1 mean 1; negative counts mean 0.
+        start_index: start_index.unwrap_or(1).max(1) as u64,
+        count: (count.unwrap_or(DEFAULT_COUNT as i64).max(0) as u64).min(MAX_RESULTS),
+        projection,
+    })
+}
+
+fn int_param(q: &HashMap<String, String>, name: &str) -> ScimResult<Option<i64>> {
+    param(q, name)
+        .map(|v| v.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("'{name}' must be an integer."))))
+        .transpose()
+}
+
+pub fn query_list_params(kind: Kind, q: &HashMap<String, String>) -> ScimResult<ListParams> {
+    list_params(
+        kind,
+        param(q, "filter"),
+        int_param(q, "startIndex")?,
+        int_param(q, "count")?,
+        projection(param(q, "attributes"), param(q, "excludedAttributes"))?,
+    )
+}
+
+/// `POST …/.search` (RFC 7644 §3.4.3): the same parameters in a body.
+pub fn search_list_params(kind: Kind, body: &Value) -> ScimResult<ListParams> {
+    let map = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a SearchRequest object."))?;
+    let get = |name: &str| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+    let list = |name: &str| -> ScimResult<Option<String>> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => Ok(Some(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| ScimError::invalid_value(format!("'{name}' must be a list of attribute names.")))?
+                    .join(","),
+            )),
+            Some(_) => Err(ScimError::invalid_value(format!("'{name}' must be a list of attribute names."))),
+        }
+    };
+    let int = |name: &str| -> ScimResult<Option<i64>> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => {
+                v.as_i64().map(Some).ok_or_else(|| ScimError::invalid_value(format!("'{name}' must be an integer.")))
+            }
+        }
+    };
+    let filter = match get("filter") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => return Err(ScimError::invalid_filter("'filter' must be a string.")),
+    };
+    let attributes = list("attributes")?;
+    let excluded = list("excludedAttributes")?;
+    list_params(
+        kind,
+        filter,
+        int("startIndex")?,
+        int("count")?,
+        projection(attributes.as_deref(), excluded.as_deref())?,
+    )
+}
+
+pub fn list_response(total: u64, start_index: u64, resources: Vec<Value>) -> Value {
+    json!({
+        "schemas": [schema::LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
+}
+
+/// `meta` of a stored resource.
+pub fn meta(
+    dir: &Directory,
+    kind: Kind,
+    id: &str,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+    version: i64,
+) -> Value {
+    json!({
+        "resourceType": kind.name(),
+        "created": created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "lastModified": updated.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "location": dir.location(kind, id),
+        "version": format!("W/\"{version}\""),
+    })
+}
+
+// ---- discovery -------------------------------------------------------------
+
+async fn service_provider_config(dir: Directory) -> HttpResponse {
+    respond(StatusCode::OK, &schema::service_provider_config(&dir.base, MAX_RESULTS as usize, MAX_BODY_BYTES))
+}
+
+async fn resource_types(dir: Directory) -> HttpResponse {
+    let all: Vec<Value> =
+        [Kind::User, Kind::Group].into_iter().map(|k| schema::resource_type_json(k, &dir.base)).collect();
+    respond(StatusCode::OK, &list_response(all.len() as u64, 1, all))
+}
+
+async fn resource_type(dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
+    let kind = [Kind::User, Kind::Group]
+        .into_iter()
+        .find(|k| k.name() == id.as_str())
+        .ok_or_else(|| ScimError::not_found("ResourceType", &id))?;
+    Ok(respond(StatusCode::OK, &schema::resource_type_json(kind, &dir.base)))
+}
+
+async fn schemas(dir: Directory) -> HttpResponse {
+    let all: Vec<Value> = schema::all_schemas().into_iter().map(|s| schema::schema_json(s, &dir.base)).collect();
+    respond(StatusCode::OK, &list_response(all.len() as u64, 1, all))
+}
+
+async fn one_schema(dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
+    let s = schema::all_schemas()
+        .into_iter()
+        .find(|s| s.id == id.as_str())
+        .ok_or_else(|| ScimError::not_found("Schema", &id))?;
+    Ok(respond(StatusCode::OK, &schema::schema_json(s, &dir.base)))
+}
+
+async fn root_search(_dir: Directory) -> ScimResult<HttpResponse> {
+    Err(ScimError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        "Searching several resource types at once is not supported; use /Users/.search or /Groups/.search.",
+    ))
+}
+
+async fn scim_not_found() -> ScimResult<HttpResponse> {
+    Err(ScimError::new(StatusCode::NOT_FOUND, None, "No SCIM endpoint at this address."))
+}
+
+async fn method_not_allowed() -> ScimResult<HttpResponse> {
+    Err(ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, "This method is not supported at this address."))
+}
+
+/// A resource whose other methods answer 405 with a SCIM error.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/ServiceProviderConfig").route(web::get().to(service_provider_config)))
+        .service(resource("/ResourceTypes").route(web::get().to(resource_types)))
+        .service(resource("/ResourceTypes/{id}").route(web::get().to(resource_type)))
+        .service(resource("/Schemas").route(web::get().to(schemas)))
+        .service(resource("/Schemas/{id}").route(web::get().to(one_schema)))
+        .service(resource("/.search").route(web::post().to(root_search)))
+        .service(resource("/Users").route(web::get().to(users::list)).route(web::post().to(users::create)))
+        .service(resource("/Users/.search").route(web::post().to(users::search)))
+        .service(
+            resource("/Users/{id}")
+                .route(web::get().to(users::get))
+                .route(web::put().to(users::replace))
+                .route(web::patch().to(users::patch))
+                .route(web::delete().to(users::delete)),
+        )
+        .service(resource("/Groups").route(web::get().to(groups::list)).route(web::post().to(groups::create)))
+        .service(resource("/Groups/.search").route(web::post().to(groups::search)))
+        .service(
+            resource("/Groups/{id}")
+                .route(web::get().to(groups::get))
+                .route(web::put().to(groups::replace))
+                .route(web::patch().to(groups::patch))
+                .route(web::delete().to(groups::delete)),
+        )
+        .default_service(web::to(scim_not_found));
+}
+
+pub type ListQuery = Query;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limiter_refills() {
+        let l = RateLimiter::new(2);
+        let t0 = Utc::now();
+        for _ in 0..4 {
+            assert!(l.check("org", t0).is_ok());
+        }
+        assert_eq!(l.check("org", t0), Err(1));
+        assert!(l.check("other", t0).is_ok(), "buckets are per organization");
+        assert!(l.check("org", t0 + Duration::milliseconds(600)).is_ok());
+        assert!(RateLimiter::new(0).check("org", t0).is_ok());
+    }
+}

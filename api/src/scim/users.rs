@@ -1,0 +1,550 @@
+//! `/Users`: each SCIM User is a member of the directory's organization.
+//!
+//! - create: the work email (primary, else `type: work`, else the first, else
+//!   an email-shaped `userName`) must be in one of the organization's
+//!   domains; the account with that email is reused or created (without a
+//!   password: sign-in is through SSO), and becomes a member with the
+//!   Provision Default Plan; `roles` containing `admin` makes an Administrator.
+//! - `active: false` suspends the membership and ends the account's sessions.
+//! - delete disconnects the member from the organization; the account stays.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::{Map, Value, json};
+use shared::accounts::Role;
+use shared::validation::Email;
+use shared::{DirectoryUserId, UserId};
+
+use super::document::{canonicalize, finish};
+use super::entity::{group, group_member, user as dir_user};
+use super::error::{ScimError, ScimResult};
+use super::filter::{self, Filter};
+use super::schema::Kind;
+use super::{
+    DIRECTORY_ACTOR, Directory, ListParams, ListQuery, Projection, created, list_response, meta, read_json, respond,
+};
+use crate::accounts::entity::{membership, organization, session, user as account};
+use crate::audit::{self, Event};
+use crate::domains::entity as domain;
+use crate::error::on_unique;
+use crate::state::AppState;
+
+const KIND: Kind = Kind::User;
+
+fn not_found(id: &str) -> ScimError {
+    ScimError::not_found("User", id)
+}
+
+pub(crate) async fn find(db: &impl ConnectionTrait, dir: &Directory, id: &str) -> ScimResult<dir_user::Model> {
+    dir_user::Entity::find_by_id(id)
+        .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+fn stored_doc(row: &dir_user::Model) -> ScimResult<Map<String, Value>> {
+    match serde_json::from_str(&row.resource) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => {
+            tracing::error!(id = %row.id, "scim: stored user document is not an object");
+            Err(ScimError::internal())
+        }
+    }
+}
+
+/// The SCIM representation (before projection).
+fn render(
+    dir: &Directory,
+    row: &dir_user::Model,
+    groups: Option<&[(String, String)]>,
+) -> ScimResult<Map<String, Value>> {
+    let mut doc = stored_doc(row)?;
+    doc.insert("id".to_owned(), Value::String(row.id.clone()));
+    finish(KIND, &mut doc);
+    if let Some(groups) = groups.filter(|g| !g.is_empty()) {
+        let list: Vec<Value> = groups
+            .iter()
+            .map(|(id, name)| {
+                json!({ "value": id, "$ref": dir.location(Kind::Group, id), "display": name, "type": "direct" })
+            })
+            .collect();
+        doc.insert("groups".to_owned(), Value::Array(list));
+    }
+    doc.insert("meta".to_owned(), meta(dir, KIND, &row.id, row.created_at, row.updated_at, row.version));
+    Ok(doc)
+}
+
+/// Each member's groups, as (group id, displayName).
+async fn groups_of(db: &impl ConnectionTrait, ids: &[String]) -> ScimResult<HashMap<String, Vec<(String, String)>>> {
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let links =
+        group_member::Entity::find().filter(group_member::Column::MemberId.is_in(ids.iter().cloned())).all(db).await?;
+    if links.is_empty() {
+        return Ok(out);
+    }
+    let group_ids: Vec<String> = links.iter().map(|l| l.group_id.clone()).collect();
+    let names: HashMap<String, String> = group::Entity::find()
+        .filter(group::Column::Id.is_in(group_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.display_name))
+        .collect();
+    for l in links {
+        let name = names.get(&l.group_id).cloned().unwrap_or_default();
+        out.entry(l.member_id).or_default().push((l.group_id, name));
+    }
+    Ok(out)
+}
+
+async fn render_one(
+    db: &impl ConnectionTrait,
+    dir: &Directory,
+    row: &dir_user::Model,
+    p: &Projection,
+) -> ScimResult<Value> {
+    let groups =
+        if p.includes("groups") { groups_of(db, std::slice::from_ref(&row.id)).await? } else { HashMap::new() };
+    let mut doc = render(dir, row, groups.get(&row.id).map(Vec::as_slice))?;
+    p.apply(KIND, &mut doc);
+    Ok(Value::Object(doc))
+}
+
+fn filter_uses_groups(f: &Filter) -> bool {
+    match f {
+        Filter::Compare(p, _, _) | Filter::Present(p) | Filter::ValuePath(p, _) => {
+            p.name.eq_ignore_ascii_case("groups")
+        }
+        Filter::And(a, b) | Filter::Or(a, b) => filter_uses_groups(a) || filter_uses_groups(b),
+        Filter::Not(f) => filter_uses_groups(f),
+    }
+}
+
+async fn list_users(state: &AppState, dir: &Directory, params: ListParams) -> ScimResult<HttpResponse> {
+    let db = &state.db;
+    let mut q = dir_user::Entity::find().filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()));
+    let skip = params.start_index - 1;
+    let (total, page) = match &params.filter {
+        None => {
+            let total = q.clone().count(db).await?;
+            let rows = q.order_by_asc(dir_user::Column::Id).offset(skip).limit(params.count).all(db).await?;
+            (total, rows)
+        }
+        Some(f) => {
+            // Narrow by an indexed equality when the filter has one; the
+            // whole filter is then applied to each candidate.
+            if let Some((attr, value)) = filter::indexed_equality(KIND, f, &["id", "userName", "externalId"]) {
+                q = match attr {
+                    "id" => q.filter(dir_user::Column::Id.eq(value)),
+                    "userName" => q.filter(dir_user::Column::UserNameKey.eq(value.to_lowercase())),
+                    _ => q.filter(dir_user::Column::ExternalId.eq(value)),
+                };
+            }
+            let rows = q.order_by_asc(dir_user::Column::Id).all(db).await?;
+            let groups = if filter_uses_groups(f) {
+                groups_of(db, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
+            } else {
+                HashMap::new()
+            };
+            let mut matching = Vec::new();
+            for row in rows {
+                let doc = Value::Object(render(dir, &row, groups.get(&row.id).map(Vec::as_slice))?);
+                if filter::matches(KIND, f, &doc) {
+                    matching.push(row);
+                }
+            }
+            let total = matching.len() as u64;
+            let page = matching.into_iter().skip(skip as usize).take(params.count as usize).collect();
+            (total, page)
+        }
+    };
+    let groups = if params.projection.includes("groups") {
+        groups_of(db, &page.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
+    } else {
+        HashMap::new()
+    };
+    let mut resources = Vec::with_capacity(page.len());
+    for row in &page {
+        let mut doc = render(dir, row, groups.get(&row.id).map(Vec::as_slice))?;
+        params.projection.apply(KIND, &mut doc);
+        resources.push(Value::Object(doc));
+    }
+    Ok(respond(StatusCode::OK, &list_response(total, params.start_index, resources)))
+}
+
+pub async fn list(state: web::Data<AppState>, dir: Directory, q: ListQuery) -> ScimResult<HttpResponse> {
+    let params = super::query_list_params(KIND, &q)?;
+    list_users(&state, &dir, params).await
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    dir: Directory,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let params = super::search_list_params(KIND, &body)?;
+    list_users(&state, &dir, params).await
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    dir: Directory,
+    id: web::Path<String>,
+    q: ListQuery,
+) -> ScimResult<HttpResponse> {
+    let row = find(&state.db, &dir, &id).await?;
+    let p = super::projection(super::param(&q, "attributes"), super::param(&q, "excludedAttributes"))?;
+    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &row, &p).await?))
+}
+
+// ---- what a document means for the member --------------------------------
+
+fn text<'a>(doc: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    doc.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn user_name(doc: &Map<String, Value>) -> ScimResult<String> {
+    text(doc, "userName")
+        .map(str::to_owned)
+        .ok_or_else(|| ScimError::invalid_value("'userName' is required (usually the person's work email)."))
+}
+
+/// The address the account is provisioned with.
+fn work_email(doc: &Map<String, Value>) -> Option<String> {
+    let emails: Vec<&Map<String, Value>> = doc
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let value = |e: &&Map<String, Value>| e.get("value").and_then(Value::as_str).map(str::to_owned);
+    emails
+        .iter()
+        .find(|e| e.get("primary") == Some(&Value::Bool(true)))
+        .and_then(value)
+        .or_else(|| emails.iter().find(|e| e.get("type").and_then(Value::as_str) == Some("work")).and_then(value))
+        .or_else(|| emails.first().and_then(value))
+        .or_else(|| text(doc, "userName").filter(|u| u.contains('@')).map(str::to_owned))
+}
+
+fn active(doc: &Map<String, Value>) -> bool {
+    doc.get("active").and_then(Value::as_bool).unwrap_or(true)
+}
+
+fn role(doc: &Map<String, Value>) -> Role {
+    let admin = doc.get("roles").and_then(Value::as_array).is_some_and(|roles| {
+        roles
+            .iter()
+            .any(|r| r.get("value").and_then(Value::as_str).is_some_and(|v| v.trim().eq_ignore_ascii_case("admin")))
+    });
+    if admin { Role::Admin } else { Role::Member }
+}
+
+fn person_name(doc: &Map<String, Value>, fallback: &str) -> String {
+    let name = doc.get("name").and_then(Value::as_object);
+    let part = |k: &str| name.and_then(|n| n.get(k)).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let joined = [part("givenName"), part("familyName")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let chosen = text(doc, "displayName")
+        .map(str::to_owned)
+        .or_else(|| part("formatted").map(str::to_owned))
+        .or_else(|| (!joined.is_empty()).then_some(joined))
+        .unwrap_or_else(|| fallback.to_owned());
+    chosen.chars().take(200).collect()
+}
+
+/// The email, checked and lowercased, if its domain is one of the organization's.
+async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> ScimResult<String> {
+    let email = Email::parse(raw)
+        .map_err(|e| ScimError::invalid_value(format!("The email '{raw}' is not valid: {}", e.message)))?;
+    let domain = email.domain().to_owned();
+    let claimed = domain::Entity::find()
+        .filter(domain::Column::OrganizationId.eq(org_id))
+        .filter(domain::Column::Domain.eq(domain.as_str()))
+        .one(db)
+        .await?
+        .is_some();
+    if !claimed {
+        return Err(ScimError::invalid_value(format!(
+            "'{}' is not in one of this organization's domains, so it cannot become a member. \
+             An administrator can add '{domain}' under Organization → Single Sign-On / Provision.",
+            email.as_str()
+        )));
+    }
+    Ok(email.as_str().to_owned())
+}
+
+async fn end_sessions(txn: &DatabaseTransaction, user_id: &str, now: chrono::DateTime<chrono::Utc>) -> ScimResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
+    move || {
+        crate::error::AppError::conflict("uniqueness", format!("A User with userName '{user_name}' already exists."))
+    }
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    dir: &Directory,
+    action: &str,
+    target: &str,
+    details: Value,
+) -> ScimResult<()> {
+    let event = Event { organization_id: &dir.org_id, actor: DIRECTORY_ACTOR, action, target, details };
+    audit::record(txn, &dir.meta, dir.now, event).await?;
+    Ok(())
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    dir: Directory,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a User object."))?;
+    let doc = canonicalize(KIND, input)?;
+    let user_name = user_name(&doc)?;
+    let raw_email = work_email(&doc).ok_or_else(|| {
+        ScimError::invalid_value("The User needs a work email ('emails' or an email-shaped 'userName') in one of the organization's domains.")
+    })?;
+    let email = checked_email(&state.db, &dir.org_id, &raw_email).await?;
+    let is_active = active(&doc);
+    let role = role(&doc);
+    let name = person_name(&doc, &user_name);
+    let now = dir.now;
+
+    let txn = state.db.begin().await?;
+    let key = user_name.to_lowercase();
+    let clash = dir_user::Entity::find()
+        .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
+        .filter(dir_user::Column::UserNameKey.eq(key.as_str()))
+        .one(&txn)
+        .await?;
+    if clash.is_some() {
+        return Err(ScimError::uniqueness(format!("A User with userName '{user_name}' already exists.")));
+    }
+    let existing = account::Entity::find().filter(account::Column::Email.eq(email.as_str())).one(&txn).await?;
+    let account_id = match existing {
+        Some(a) => a.id,
+        None => {
+            let id = UserId::generate().to_string();
+            account::ActiveModel {
+                id: Set(id.clone()),
+                email: Set(email.clone()),
+                name: Set(name.clone()),
+                password_hash: Set(None),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await
+            .map_err(|e| on_unique(e, taken(&user_name)))?;
+            id
+        }
+    };
+    let member = membership::Entity::find_by_id((dir.org_id.clone(), account_id.clone())).one(&txn).await?;
+    let org = organization::get(&txn, &dir.org_id).await?;
+    let plan_id = match member {
+        Some(m) => {
+            let linked = dir_user::Entity::find()
+                .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
+                .filter(dir_user::Column::UserId.eq(account_id.as_str()))
+                .one(&txn)
+                .await?;
+            if let Some(l) = linked {
+                return Err(ScimError::uniqueness(format!(
+                    "'{email}' is already provisioned as User {} (userName '{}').",
+                    l.id, l.user_name
+                )));
+            }
+            // An existing member (signed up or invited) is now managed by the
+            // directory; the directory may promote but never demotes here.
+            let promoted = if role == Role::Admin { Role::Admin.as_str().to_owned() } else { m.role.clone() };
+            let plan = m.plan_id.clone().or(org.default_plan_id.clone());
+            let mut active_model: membership::ActiveModel = m.into();
+            active_model.role = Set(promoted);
+            active_model.plan_id = Set(plan.clone());
+            active_model.directory_managed = Set(true);
+            active_model.suspended_at = Set((!is_active).then_some(now));
+            active_model.update(&txn).await?;
+            plan
+        }
+        None => {
+            membership::ActiveModel {
+                organization_id: Set(dir.org_id.clone()),
+                user_id: Set(account_id.clone()),
+                role: Set(role.as_str().to_owned()),
+                created_at: Set(now),
+                plan_id: Set(org.default_plan_id.clone()),
+                suspended_at: Set((!is_active).then_some(now)),
+                directory_managed: Set(true),
+            }
+            .insert(&txn)
+            .await?;
+            org.default_plan_id.clone()
+        }
+    };
+    if !is_active {
+        end_sessions(&txn, &account_id, now).await?;
+    }
+    let id = DirectoryUserId::generate().to_string();
+    let row = dir_user::ActiveModel {
+        id: Set(id.clone()),
+        organization_id: Set(dir.org_id.clone()),
+        user_id: Set(account_id.clone()),
+        user_name: Set(user_name.clone()),
+        user_name_key: Set(key),
+        external_id: Set(text(&doc, "externalId").map(str::to_owned)),
+        email: Set(email.clone()),
+        active: Set(is_active),
+        resource: Set(Value::Object(doc).to_string()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| on_unique(e, taken(&user_name)))?;
+    record(
+        &txn,
+        &dir,
+        "directory.user.created",
+        &email,
+        json!({ "scim_id": id, "user_id": account_id, "role": role.as_str(), "plan_id": plan_id, "active": is_active }),
+    )
+    .await?;
+    txn.commit().await?;
+    let body = render_one(&state.db, &dir, &row, &Projection::default()).await?;
+    Ok(created(&dir.location(KIND, &id), &body))
+}
+
+/// Stores a changed document and carries its meaning over to the member.
+async fn save(
+    state: &AppState,
+    dir: &Directory,
+    row: dir_user::Model,
+    doc: Map<String, Value>,
+) -> ScimResult<dir_user::Model> {
+    let user_name = user_name(&doc)?;
+    let old = stored_doc(&row)?;
+    let now = dir.now;
+    let email = match work_email(&doc) {
+        Some(raw) if !raw.eq_ignore_ascii_case(&row.email) => Some(checked_email(&state.db, &dir.org_id, &raw).await?),
+        _ => None,
+    };
+    let txn = state.db.begin().await?;
+    let mut changes = Map::new();
+    let account_row =
+        account::Entity::find_by_id(row.user_id.as_str()).one(&txn).await?.ok_or_else(ScimError::internal)?;
+    let name = person_name(&doc, &user_name);
+    if email.is_some() || name != account_row.name {
+        let mut a: account::ActiveModel = account_row.into();
+        if let Some(e) = &email {
+            a.email = Set(e.clone());
+            changes.insert("email".to_owned(), json!(e));
+        }
+        a.name = Set(name);
+        a.update(&txn).await.map_err(|e| {
+            on_unique(e, || crate::error::AppError::conflict("uniqueness", "Another account already uses this email."))
+        })?;
+    }
+    let is_active = active(&doc);
+    let member_key = (dir.org_id.clone(), row.user_id.clone());
+    if is_active != row.active || role(&doc) != role(&old) {
+        if let Some(m) = membership::Entity::find_by_id(member_key).one(&txn).await? {
+            let mut m: membership::ActiveModel = m.into();
+            if is_active != row.active {
+                m.suspended_at = Set((!is_active).then_some(now));
+                changes.insert("active".to_owned(), json!(is_active));
+            }
+            if role(&doc) != role(&old) {
+                m.role = Set(role(&doc).as_str().to_owned());
+                changes.insert("role".to_owned(), json!(role(&doc).as_str()));
+            }
+            m.update(&txn).await?;
+        }
+        if !is_active && row.active {
+            end_sessions(&txn, &row.user_id, now).await?;
+        }
+    }
+    let email_now = email.unwrap_or_else(|| row.email.clone());
+    let mut m: dir_user::ActiveModel = row.clone().into();
+    m.user_name = Set(user_name.clone());
+    m.user_name_key = Set(user_name.to_lowercase());
+    m.external_id = Set(text(&doc, "externalId").map(str::to_owned));
+    m.email = Set(email_now.clone());
+    m.active = Set(is_active);
+    m.resource = Set(Value::Object(doc).to_string());
+    m.version = Set(row.version + 1);
+    m.updated_at = Set(now);
+    let updated = m.update(&txn).await.map_err(|e| on_unique(e, taken(&user_name)))?;
+    let action = match (row.active, is_active) {
+        (true, false) => "directory.user.suspended",
+        (false, true) => "directory.user.reactivated",
+        _ => "directory.user.updated",
+    };
+    changes.insert("scim_id".to_owned(), json!(row.id));
+    record(&txn, dir, action, &email_now, Value::Object(changes)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn replace(
+    state: web::Data<AppState>,
+    dir: Directory,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a User object."))?;
+    let row = find(&state.db, &dir, &id).await?;
+    let doc = canonicalize(KIND, input)?;
+    let updated = save(&state, &dir, row, doc).await?;
+    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+}
+
+pub async fn patch(
+    state: web::Data<AppState>,
+    dir: Directory,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ScimResult<HttpResponse> {
+    let body = read_json(&req, body).await?;
+    let row = find(&state.db, &dir, &id).await?;
+    let mut doc = stored_doc(&row)?;
+    super::patch::apply(KIND, &mut doc, &body)?;
+    let updated = save(&state, &dir, row, doc).await?;
+    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+}
+
+pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
+    let txn = state.db.begin().await?;
+    let row = find(&txn, &dir, &id).await?;
+    group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
+    dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
+    membership::Entity::delete_by_id((dir.org_id.clone(), row.user_id.clone())).exec(&txn).await?;
+    record(&txn, &dir, "directory.user.deleted", &row.email, json!({ "scim_id": row.id, "user_id": row.user_id }))
+        .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,483 @@
+//! Directory Sync: credentials, the SCIM server, provisioning into the
+//! organization, tenancy and limits.
+
+use chrono::Duration;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Options, Scim, TestApp, buy, captured_logs, link, spawn_app, spawn_app_with, token_of};
+
+fn user(user_name: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "name": { "givenName": "Ada", "familyName": "Lovelace" },
+        "emails": [{ "value": user_name, "type": "work", "primary": true }],
+        "active": true
+    })
+}
+
+async fn create(app: &TestApp, s: &Scim, body: &Value) -> Value {
+    let (status, created) = app.scim(s, Method::POST, "/Users", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created
+}
+
+async fn directory_sync(app: &TestApp, s: &Scim) -> Value {
+    let (status, p) =
+        app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    p["directory_sync"].clone()
+}
+
+async fn members(app: &TestApp, s: &Scim) -> Vec<Value> {
+    let (status, m) = app.get(&format!("/api/v1/organizations/{}/members", s.admin.org_id), Some(&s.admin.token)).await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    m["data"].as_array().unwrap().clone()
+}
+
+fn member<'a>(list: &'a [Value], email: &str) -> Option<&'a Value> {
+    list.iter().find(|m| m["email"] == email)
+}
+
+#[actix_web::test]
+async fn credentials_are_shown_once_stored_hashed_and_replaced() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    assert!(s.token.starts_with("gh_scim_") && s.token.len() > 40);
+    let (status, _) = app.scim(&s, Method::GET, "/ServiceProviderConfig", None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The stored value is a hash, and nothing logged the token.
+    let db = &app.state.db;
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT token_hash FROM scim_tokens"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let stored: String = rows[0].try_get("", "token_hash").unwrap();
+    assert_ne!(stored, s.token);
+    assert!(!stored.contains(&s.token[8..]));
+    assert!(!captured_logs().contains(&s.token[8..]), "the token reached a log line");
+
+    // Generating again (from a new link) revokes the old token.
+    let (_, l) = link(&app, &s.admin, "scim").await;
+    let setup = token_of(&l);
+    let (_, info) = app.get(&format!("/api/v1/setup/{setup}"), None).await;
+    assert!(info["scim_token_created_at"].is_string(), "{info}");
+    let (status, again) = app.post(&format!("/api/v1/setup/{setup}/scim-credentials"), &json!({}), None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, err) = app.scim(&s, Method::GET, "/Users", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(err["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+    assert_eq!(err["status"], "401");
+    let fresh = Scim { token: again["bearer_token"].as_str().unwrap().to_owned(), ..s };
+    assert_eq!(app.scim(&fresh, Method::GET, "/Users", None).await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn an_sso_link_cannot_issue_scim_credentials() {
+    let app = spawn_app().await;
+    let admin = app.ready_org("Acme", "acme.com").await;
+    buy(&app, &admin, "both").await;
+    let (_, l) = link(&app, &admin, "sso").await;
+    let (status, body) = app.post(&format!("/api/v1/setup/{}/scim-credentials", token_of(&l)), &json!({}), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(app.count("scim_tokens").await, 0);
+}
+
+#[actix_web::test]
+async fn first_authenticated_request_activates_and_activity_is_written_sparingly() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    assert_eq!(directory_sync(&app, &s).await["status"], "awaiting");
+    let (status, _) = app.scim_as("gh_scim_wrong", Method::GET, &format!("{}/Users", s.base), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app.client.get(format!("{}/Users", s.base)).send().await.map(|r| (r.status(), ())).unwrap();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(directory_sync(&app, &s).await["status"], "awaiting", "failed auth does not activate");
+
+    let t0 = app.clock_now();
+    app.scim(&s, Method::GET, "/Users", None).await;
+    let ds = directory_sync(&app, &s).await;
+    assert_eq!(ds["status"], "active");
+    assert_eq!(ds["activated_at"], ds["last_activity_at"]);
+    let (_, events) =
+        app.get(&format!("/api/v1/organizations/{}/audit-events", s.admin.org_id), Some(&s.admin.token)).await;
+    assert!(
+        events["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "directory_sync.activated" && e["actor"] == "directory")
+    );
+
+    app.clock.advance(Duration::seconds(30));
+    app.scim(&s, Method::GET, "/Users", None).await;
+    let first = directory_sync(&app, &s).await["last_activity_at"].clone();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(first.as_str().unwrap()).unwrap(),
+        t0,
+        "not rewritten within a minute"
+    );
+    app.clock.advance(Duration::seconds(31));
+    app.scim(&s, Method::GET, "/Users", None).await;
+    let later = directory_sync(&app, &s).await["last_activity_at"].clone();
+    assert_eq!(chrono::DateTime::parse_from_rfc3339(later.as_str().unwrap()).unwrap(), t0 + Duration::seconds(61));
+}
+
+#[actix_web::test]
+async fn provisioned_users_become_members_with_the_default_plan() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let mut body = user("Ada@Acme.com");
+    body["roles"] = json!([{ "value": "admin" }]);
+    body["externalId"] = json!("okta-00u1");
+    let created = create(&app, &s, &body).await;
+    let id = created["id"].as_str().unwrap();
+    assert!(id.starts_with("dus_"));
+    assert_eq!(created["userName"], "Ada@Acme.com");
+    assert_eq!(created["externalId"], "okta-00u1");
+    assert_eq!(created["meta"]["resourceType"], "User");
+    assert_eq!(created["meta"]["location"], format!("{}/Users/{id}", s.base));
+    assert_eq!(created["meta"]["version"], "W/\"1\"");
+
+    let list = members(&app, &s).await;
+    let m = member(&list, "ada@acme.com").expect("a member");
+    assert_eq!((m["plan_id"].as_str(), m["role"].as_str()), (Some("plan_core"), Some("admin")));
+    assert_eq!((m["directory_managed"].as_bool(), m["suspended"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(m["name"], "Ada Lovelace");
+
+    // userName is unique per organization, case-insensitively.
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&user("ada@acme.com"))).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{err}");
+
+    let (_, events) =
+        app.get(&format!("/api/v1/organizations/{}/audit-events", s.admin.org_id), Some(&s.admin.token)).await;
+    assert!(
+        events["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "directory.user.created" && e["actor"] == "directory")
+    );
+}
+
+#[actix_web::test]
+async fn users_outside_the_domains_are_refused_and_nothing_is_saved() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let before = (app.count("users").await, app.count("memberships").await, app.count("directory_users").await);
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&user("eve@evil.example"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["scimType"], "invalidValue");
+    assert!(err["detail"].as_str().unwrap().contains("evil.example"), "{err}");
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&json!({ "userName": "no-email" }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let (status, err) =
+        app.scim(&s, Method::POST, "/Users", Some(&json!({ "emails": [{ "value": "a@acme.com" }] }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("userName"));
+    let (status, err) =
+        app.scim(&s, Method::POST, "/Users", Some(&json!({ "userName": "a@acme.com", "active": "sometimes" }))).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    let (status, err) = app.scim_as(&s.token, Method::POST, &format!("{}/Users", s.base), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    let after = (app.count("users").await, app.count("memberships").await, app.count("directory_users").await);
+    assert_eq!(before, after);
+}
+
+#[actix_web::test]
+async fn suspension_ends_sessions_and_delete_disconnects_but_keeps_the_account() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    // An existing member with a password (invited earlier) is taken over by the directory.
+    let (_, inv) = app
+        .post(
+            &format!("/api/v1/organizations/{}/invites", s.admin.org_id),
+            &json!({ "email": "bob@acme.com", "role": "member" }),
+            Some(&s.admin.token),
+        )
+        .await;
+    let invite = inv["token"].as_str().unwrap().to_owned();
+    let (status, joined) = app
+        .post(
+            "/api/v1/invites/accept",
+            &json!({ "token": invite, "name": "Bob", "password": "correct horse battery" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    let bob_token = joined["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", Some(&bob_token)).await.0, StatusCode::OK);
+
+    let created = create(&app, &s, &user("bob@acme.com")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let users_before = app.count("users").await;
+
+    let patch = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] });
+    let (status, patched) = app.scim(&s, Method::PATCH, &format!("/Users/{id}"), Some(&patch)).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["active"], false);
+    assert_eq!(patched["meta"]["version"], "W/\"2\"");
+    assert_eq!(app.get("/api/v1/me", Some(&bob_token)).await.0, StatusCode::UNAUTHORIZED, "sessions ended");
+    let list = members(&app, &s).await;
+    assert_eq!(member(&list, "bob@acme.com").unwrap()["suspended"], true);
+    // Signing in again does not reopen the organization.
+    let (_, login) = app.login("bob@acme.com", "correct horse battery").await;
+    let again = login["access_token"].as_str().unwrap().to_owned();
+    let (_, me) = app.get("/api/v1/me", Some(&again)).await;
+    assert_eq!(me["memberships"], json!([]));
+
+    let reactivate = json!({ "Operations": [{ "op": "replace", "value": { "active": true } }] });
+    let (status, _) = app.scim(&s, Method::PATCH, &format!("/Users/{id}"), Some(&reactivate)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = app.get("/api/v1/me", Some(&again)).await;
+    assert_eq!(me["memberships"].as_array().map(Vec::len), Some(1));
+
+    let (status, _) = app.scim(&s, Method::DELETE, &format!("/Users/{id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.scim(&s, Method::GET, &format!("/Users/{id}"), None).await.0, StatusCode::NOT_FOUND);
+    assert!(member(&members(&app, &s).await, "bob@acme.com").is_none(), "disconnected");
+    assert_eq!(app.count("users").await, users_before, "the account is kept");
+    assert_eq!(app.scim(&s, Method::DELETE, &format!("/Users/{id}"), None).await.0, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn filters_pagination_and_attribute_selection() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    for (i, name) in ["ann", "bob", "cat", "dan", "eve"].iter().enumerate() {
+        let mut u = user(&format!("{name}@acme.com"));
+        u["title"] = json!(if i % 2 == 0 { "Engineer" } else { "Manager" });
+        create(&app, &s, &u).await;
+    }
+    let get = |q: &str| {
+        let q = q.to_owned();
+        let app = &app;
+        let s = &s;
+        async move { app.scim(s, Method::GET, &format!("/Users?{q}"), None).await }
+    };
+    let (status, page) = get("startIndex=2&count=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (page["totalResults"].as_u64(), page["itemsPerPage"].as_u64(), page["startIndex"].as_u64()),
+        (Some(5), Some(2), Some(2))
+    );
+    assert_eq!(page["Resources"][0]["userName"], "bob@acme.com");
+    assert_eq!(page["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:ListResponse");
+
+    let names = |v: &Value| {
+        v["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["userName"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let (_, r) = get("filter=userName%20eq%20%22BOB%40acme.com%22").await;
+    assert_eq!(names(&r), ["bob@acme.com"]);
+    let (_, r) = get("filter=title%20eq%20%22engineer%22%20and%20not%20(userName%20sw%20%22a%22)").await;
+    assert_eq!(names(&r), ["cat@acme.com", "eve@acme.com"]);
+    let (_, r) = get("filter=emails%5Btype%20eq%20%22work%22%20and%20value%20co%20%22dan%22%5D").await;
+    assert_eq!(names(&r), ["dan@acme.com"]);
+    let (_, r) = get("filter=title%20eq%20%22Manager%22&count=1&startIndex=2").await;
+    assert_eq!((r["totalResults"].as_u64(), names(&r)), (Some(2), vec!["dan@acme.com".to_owned()]));
+    let (_, r) = get("count=0").await;
+    assert_eq!((r["totalResults"].as_u64(), r["Resources"].as_array().map(Vec::len)), (Some(5), Some(0)));
+
+    let (_, r) = get("attributes=userName&count=1").await;
+    let keys: Vec<&String> = r["Resources"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "schemas", "userName"]);
+    let (_, r) = get("excludedAttributes=emails,name&count=1").await;
+    assert!(r["Resources"][0].get("emails").is_none() && r["Resources"][0]["title"].is_string());
+
+    let (status, r) = app
+        .scim(
+            &s,
+            Method::POST,
+            "/Users/.search",
+            Some(&json!({ "filter": "title eq \"Manager\"", "attributes": ["userName"] })),
+        )
+        .await;
+    assert_eq!((status, names(&r)), (StatusCode::OK, vec!["bob@acme.com".to_owned(), "dan@acme.com".to_owned()]));
+
+    for bad in ["filter=userName%20eq", "filter=shoeSize%20gt%2010", "count=ten"] {
+        let (status, err) = get(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {err}");
+    }
+    let deep = format!("filter={}userName%20pr{}", "(".repeat(40), ")".repeat(40));
+    let (status, err) = get(&deep).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidFilter")));
+}
+
+#[actix_web::test]
+async fn groups_hold_members() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let a = create(&app, &s, &user("a@acme.com")).await["id"].as_str().unwrap().to_owned();
+    let b = create(&app, &s, &user("b@acme.com")).await["id"].as_str().unwrap().to_owned();
+    let (status, g) = app
+        .scim(&s, Method::POST, "/Groups", Some(&json!({ "displayName": "Engineering", "members": [{ "value": a }] })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let gid = g["id"].as_str().unwrap().to_owned();
+    assert_eq!(g["members"][0]["value"], a.as_str());
+    assert_eq!(g["members"][0]["$ref"], format!("{}/Users/{a}", s.base));
+
+    let add = json!({ "Operations": [{ "op": "add", "path": "members", "value": [{ "value": b }] }] });
+    let (status, g) = app.scim(&s, Method::PATCH, &format!("/Groups/{gid}"), Some(&add)).await;
+    assert_eq!((status, g["members"].as_array().map(Vec::len)), (StatusCode::OK, Some(2)));
+    let (_, u) = app.scim(&s, Method::GET, &format!("/Users/{b}"), None).await;
+    assert_eq!(u["groups"][0]["display"], "Engineering");
+    let (_, r) = app
+        .scim(&s, Method::GET, "/Groups?filter=displayName%20eq%20%22engineering%22&excludedAttributes=members", None)
+        .await;
+    assert_eq!(r["totalResults"], 1);
+    assert!(r["Resources"][0].get("members").is_none());
+
+    let unknown = json!({ "Operations": [{ "op": "add", "path": "members", "value": [{ "value": "dus_00000000000000000000000000000000" }] }] });
+    let (status, err) = app.scim(&s, Method::PATCH, &format!("/Groups/{gid}"), Some(&unknown)).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+
+    // Deleting a user removes them from groups.
+    app.scim(&s, Method::DELETE, &format!("/Users/{a}"), None).await;
+    let (_, g) = app.scim(&s, Method::GET, &format!("/Groups/{gid}"), None).await;
+    assert_eq!(
+        g["members"].as_array().map(|m| m.iter().map(|x| x["value"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!(b)])
+    );
+    let (status, _) = app.scim(&s, Method::DELETE, &format!("/Groups/{gid}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(app.count("directory_group_members").await, 0);
+}
+
+#[actix_web::test]
+async fn one_organization_never_sees_or_changes_another() {
+    let app = spawn_app().await;
+    let a = app.scim_org("Acme", "acme.com").await;
+    let b = app.scim_org("Globex", "globex.com").await;
+    let ua = create(&app, &a, &user("ann@acme.com")).await["id"].as_str().unwrap().to_owned();
+    let (_, ga) = app.scim(&a, Method::POST, "/Groups", Some(&json!({ "displayName": "A-team" }))).await;
+    let ga = ga["id"].as_str().unwrap().to_owned();
+    create(&app, &b, &user("bo@globex.com")).await;
+
+    // B's token, A's objects.
+    for (method, path, body) in [
+        (Method::GET, format!("/Users/{ua}"), None),
+        (Method::PUT, format!("/Users/{ua}"), Some(user("ann@acme.com"))),
+        (
+            Method::PATCH,
+            format!("/Users/{ua}"),
+            Some(json!({ "Operations": [{ "op": "replace", "path": "active", "value": false }] })),
+        ),
+        (Method::DELETE, format!("/Users/{ua}"), None),
+        (Method::GET, format!("/Groups/{ga}"), None),
+        (
+            Method::PATCH,
+            format!("/Groups/{ga}"),
+            Some(json!({ "Operations": [{ "op": "replace", "path": "displayName", "value": "x" }] })),
+        ),
+        (Method::DELETE, format!("/Groups/{ga}"), None),
+    ] {
+        let (status, _) = app.scim(&b, method.clone(), &path, body.as_ref()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    let (_, list) = app.scim(&b, Method::GET, "/Users", None).await;
+    assert_eq!(list["totalResults"], 1);
+    let (_, list) = app.scim(&b, Method::GET, &format!("/Users?filter=id%20eq%20%22{ua}%22"), None).await;
+    assert_eq!(list["totalResults"], 0);
+    let (_, list) = app.scim(&b, Method::GET, "/Groups", None).await;
+    assert_eq!(list["totalResults"], 0);
+    // B cannot put A's user in its group, nor provision into A's domain.
+    let (status, _) =
+        app.scim(&b, Method::POST, "/Groups", Some(&json!({ "displayName": "B", "members": [{ "value": ua }] }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app.scim(&b, Method::POST, "/Users", Some(&user("mallory@acme.com"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A is untouched.
+    let (_, u) = app.scim(&a, Method::GET, &format!("/Users/{ua}"), None).await;
+    assert_eq!(u["active"], true);
+}
+
+#[actix_web::test]
+async fn revoked_directory_sync_is_refused_until_turned_back_on() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let toggle = |feature: &str, enabled: bool| {
+        let url = app.url(&format!("/api/v1/organizations/{}/integrations/{feature}", s.admin.org_id));
+        app.client.put(url).bearer_auth(&s.admin.token).json(&json!({ "enabled": enabled })).send()
+    };
+    assert_eq!(toggle("directory-sync", false).await.unwrap().status(), StatusCode::OK);
+    let (status, err) = app.scim(&s, Method::GET, "/Users", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(err["detail"].as_str().unwrap().contains("turned off"));
+    assert_eq!(toggle("directory-sync", true).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.scim(&s, Method::GET, "/Users", None).await.0, StatusCode::OK, "the same token works again");
+}
+
+#[actix_web::test]
+async fn limits_answer_scim_errors() {
+    let app = spawn_app_with(Options { scim_requests_per_second: Some(2), ..Options::default() }).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let big = json!({ "userName": "x@acme.com", "title": "x".repeat(1 << 20) });
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(err["status"], "413");
+    // The burst is twice the rate; the clock is frozen, so the bucket stays empty.
+    let mut last = (StatusCode::OK, Value::Null);
+    for _ in 0..4 {
+        last = app.scim(&s, Method::GET, "/ServiceProviderConfig", None).await;
+    }
+    assert_eq!(last.0, StatusCode::TOO_MANY_REQUESTS, "{}", last.1);
+    let res = app.client.get(format!("{}/Users", s.base)).bearer_auth(&s.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get("retry-after").is_some());
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(app.scim(&s, Method::GET, "/ServiceProviderConfig", None).await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn discovery_and_unknown_paths() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let res = app.client.get(format!("{}/ServiceProviderConfig", s.base)).bearer_auth(&s.token).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/scim+json");
+    let spc: Value = res.json().await.unwrap();
+    assert_eq!((spc["patch"]["supported"].as_bool(), spc["filter"]["maxResults"].as_u64()), (Some(true), Some(1000)));
+    let (_, types) = app.scim(&s, Method::GET, "/ResourceTypes", None).await;
+    assert_eq!(types["totalResults"], 2);
+    let (_, schemas) = app.scim(&s, Method::GET, "/Schemas", None).await;
+    assert_eq!(schemas["totalResults"], 3);
+    let (status, one) = app.scim(&s, Method::GET, "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", None).await;
+    assert_eq!((status, one["name"].as_str()), (StatusCode::OK, Some("User")));
+    let (status, err) = app.scim(&s, Method::GET, "/Nope", None).await;
+    assert_eq!((status, err["status"].as_str()), (StatusCode::NOT_FOUND, Some("404")));
+    let (status, _) = app.scim(&s, Method::GET, "/Users/dus_00000000000000000000000000000000", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// scim2-tester (PyPI) against this server, from the project's `.venv`.
+/// `just test` runs it on SQLite and PostgreSQL and shows its tally.
+#[actix_web::test]
+#[ignore = "needs ./.venv with scim2-tester: run by `just test` (or `just scim-conformance`)"]
+async fn scim2_tester_finds_no_errors() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let python = root.join(".venv/bin/python");
+    assert!(python.exists(), "{} is missing: run `just tools`", python.display());
+    let app = spawn_app_with(Options { scim_requests_per_second: Some(0), ..Options::default() }).await;
+    let s = app.scim_org("Conformance", "conformance-acme.com").await;
+    let out = tokio::process::Command::new(python)
+        .arg(root.join("scripts/scim_conformance.py"))
+        .args([&s.base, &s.token, &s.domain])
+        .args(std::env::var("SCIM_CONFORMANCE_VERBOSE").ok().map(|_| "-v"))
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "scim2-tester reported errors");
+}
