@@ -14,7 +14,7 @@ use shared::domains::{AddDomainsRequest, AddDomainsResponse};
 use shared::provisioning::{
     DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest, SetEnabledRequest,
 };
-use shared::setup::{CreateSetupLinkRequest, SetupInfo, SetupKind, SetupLinkResponse};
+use shared::setup::{CreateSetupLinkRequest, ScimCredentials, SetupInfo, SetupKind, SetupLinkResponse};
 use shared::{DomainId, FieldError, OrganizationId, Problem};
 
 /// What a call can fail with: the API's problem, or no answer at all.
@@ -188,4 +188,8 @@ pub async fn create_setup_link(org: &OrganizationId, kind: SetupKind) -> Result<
 
 pub async fn setup_info(token: &str) -> Result<SetupInfo, ApiError> {
     read(send(Request::get(&format!("/api/v1/setup/{token}"))).await?).await
+}
+
+pub async fn scim_credentials(token: &str) -> Result<ScimCredentials, ApiError> {
+    read(send(Request::post(&format!("/api/v1/setup/{token}/scim-credentials"))).await?).await
 }

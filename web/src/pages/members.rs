@@ -27,13 +27,18 @@ fn MembersTab(org_id: OrganizationId) -> impl IntoView {
                     Err(e) => view! { <div class="banner error" role="alert">{e.message()}</div> }.into_any(),
                     Ok(members) => view! {
                         <table class="list" data-testid="members-table">
-                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th></tr></thead>
+                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Plan"</th><th scope="col">"Status"</th><th scope="col">"Joined"</th></tr></thead>
                             <tbody>
                                 {members.data.into_iter().map(|m| view! {
                                     <tr data-testid="member-row">
                                         <td>{m.name}</td>
                                         <td data-testid="member-email">{m.email}</td>
                                         <td data-testid="member-role">{m.role.label()}</td>
+                                        <td>{m.plan_id.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                        <td data-testid="member-status">
+                                            {if m.suspended { "Suspended" } else { "Active" }}
+                                            {m.directory_managed.then(|| view! { <span class="hint">" · directory"</span> })}
+                                        </td>
                                         <td>{m.joined_at.format("%Y-%m-%d").to_string()}</td>
                                     </tr>
                                 }).collect_view()}

@@ -10,5 +10,6 @@ pub mod members;
 pub mod not_found;
 pub mod provision;
 pub mod setup;
+pub mod setup_scim;
 pub mod shell;
 pub mod signup;

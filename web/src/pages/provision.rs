@@ -277,6 +277,14 @@ fn StatusRow(
         <div class="status-row">
             <span>{label}</span>
             <span class=class data-testid=format!("status-{which}")>{integration.status.label()}</span>
+            {integration.last_activity_at.map(|t| {
+                let what = if which == "sso" { "Last sign-in" } else { "Last directory request" };
+                view! {
+                    <span class="hint" data-testid=format!("activity-{which}")>
+                        {format!("{what}: {}", t.format("%Y-%m-%d %H:%M UTC"))}
+                    </span>
+                }
+            })}
             {purchased.then(|| view! {
                 <label class="switch">
                     <input type="checkbox" role="switch" data-testid=format!("toggle-{which}") prop:checked=on

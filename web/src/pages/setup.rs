@@ -1,11 +1,13 @@
 //! `/setup/{token}`: the page a customer's IT admin opens from a setup link.
 //! No account needed. Expired, revoked and invalid links each get their own
-//! page that says what to do. (The configuration forms come with the SCIM and
-//! SSO work.)
+//! page that says what to do. SCIM links lead to the Directory Sync wizard.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use shared::setup::SetupKind;
+
+use super::setup_scim::ScimWizard;
 use crate::api::{self, ApiError};
 
 #[component]
@@ -16,17 +18,26 @@ pub fn SetupPage() -> impl IntoView {
         async move { api::setup_info(&token).await }
     });
     view! {
-        <section class="card narrow">
+        <section class="card setup">
             <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Checking the link…"</p> }>
                 {move || Suspend::new(async move {
                     match info.await {
-                        Ok(i) => view! {
-                            <p class="eyebrow">"Setup"</p>
-                            <h1 data-testid="setup-title">{format!("Set up {} for {}", i.kind.label(), i.organization_name)}</h1>
-                            <p data-testid="setup-expiry">"This link works until " {i.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()} "."</p>
-                            <p>"Status: " <span class=format!("badge {}", i.status.as_str()) data-testid="setup-status">{i.status.label()}</span></p>
-                            <p class="hint">"The step-by-step configuration for your identity provider appears here."</p>
-                        }.into_any(),
+                        Ok(i) => {
+                            let token = params.read_untracked().get("token").unwrap_or_default();
+                            let body = match i.kind {
+                                SetupKind::Scim => view! { <ScimWizard token=token info=i.clone() /> }.into_any(),
+                                SetupKind::Sso => view! {
+                                    <p>"Status: " <span class=format!("badge {}", i.status.as_str()) data-testid="setup-status">{i.status.label()}</span></p>
+                                    <p class="hint">"The step-by-step configuration for your identity provider appears here."</p>
+                                }.into_any(),
+                            };
+                            view! {
+                                <p class="eyebrow">"Setup"</p>
+                                <h1 data-testid="setup-title">{format!("Set up {} for {}", i.kind.label(), i.organization_name)}</h1>
+                                <p data-testid="setup-expiry">"This link works until " {i.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()} "."</p>
+                                {body}
+                            }.into_any()
+                        }
                         Err(e) => {
                             let (title, testid) = match &e {
                                 ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_expired") => ("This setup link has expired", "setup-expired"),

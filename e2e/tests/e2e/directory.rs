@@ -1,0 +1,86 @@
+use crate::harness::{PASSWORD, launch};
+
+/// Issue 5, end to end: buy Directory Sync, open the SCIM setup link as the
+/// IT admin, get credentials, provision a user with a real HTTP client, and
+/// see the status turn Active and the member appear.
+#[actix_web::test]
+async fn it_admin_connects_a_directory_and_members_flow_in() {
+    let Some(b) = launch().await else { return };
+
+    b.sign_up("Initech", "Bill", "bill@initech.com").await;
+    b.click("tab-provision").await;
+    b.fill("input-domains", "initech.com").await;
+    b.click("add-domains").await;
+    b.wait_text("domain-list", "initech.com").await;
+    b.el("input-plan").await.select_by_value("plan_extended").await.expect("select plan");
+    b.click("save-plan").await;
+    b.wait_text("checkout-readiness", "Ready for checkout").await;
+    b.click("continue-to-checkout").await;
+    b.click("choose-directory_sync").await;
+    b.fill("input-cardholder_name", "Bill Lumbergh").await;
+    b.fill("input-card_number", "4242 4242 4242 4242").await;
+    b.fill("input-expiry", "12/31").await;
+    b.fill("input-cvc", "123").await;
+    b.click("confirm-purchase").await;
+    b.wait_text("status-directory-sync", "Awaiting").await;
+    b.click("generate-scim-link").await;
+    b.wait_text("scim-link", "expires").await;
+    let link = b.el("scim-link-url").await.prop("value").await.expect("prop").expect("url");
+    b.click("logout").await;
+    b.el("login-form").await;
+
+    // The IT admin: no account.
+    b.client.goto(&link).await.expect("open link");
+    b.wait_text("setup-title", "Directory Sync (SCIM) for Initech").await;
+    b.click("provider-google_workspace").await;
+    b.wait_text("no-scim", "no SCIM provisioning").await;
+    b.click("provider-okta").await;
+    b.wait_text("provider-steps", "SCIM connector base URL").await;
+    b.click("generate-scim-token").await;
+    b.wait_text("scim-credentials", "shown only once").await;
+    let base = b.el("scim-base-url").await.prop("value").await.expect("prop").expect("base url");
+    let token = b.el("scim-token").await.prop("value").await.expect("prop").expect("token");
+    assert_eq!(base, format!("{}/scim/v2", b.base));
+    b.screenshot("scim-wizard").await;
+    b.wait_text("setup-status", "Awaiting").await;
+
+    // The directory: a real HTTP client.
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{base}/Users"))
+        .bearer_auth(&token)
+        .header("content-type", "application/scim+json")
+        .body(
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "milton@initech.com",
+                "name": { "givenName": "Milton", "familyName": "Waddams" },
+                "emails": [{ "value": "milton@initech.com", "type": "work", "primary": true }],
+                "active": true
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("scim request");
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{:?}", res.text().await);
+
+    b.click("refresh-status").await;
+    b.wait_text("setup-status", "Active").await;
+    b.wait_text("scim-active", "connected").await;
+
+    // The administrator sees it.
+    b.goto("/login").await;
+    b.fill("input-email", "bill@initech.com").await;
+    b.fill("input-password", PASSWORD).await;
+    b.click("login-submit").await;
+    b.wait_text("organization-name", "Initech").await;
+    b.wait_text("members-table", "milton@initech.com").await;
+    let table = b.wait_text("members-table", "plan_extended").await;
+    assert!(table.contains("Milton Waddams") && table.contains("directory"), "{table}");
+    b.click("tab-provision").await;
+    b.wait_text("status-directory-sync", "Active").await;
+    b.wait_text("activity-directory-sync", "Last directory request").await;
+    b.screenshot("provision-directory-active").await;
+    b.close().await;
+}
