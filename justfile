@@ -64,10 +64,11 @@ e2e: spa
 openapi:
     cargo run -q -p api --bin gatehouse -- openapi > openapi/openapi.json
 
-# Measure start-up time, idle memory and SPA size (release builds).
-bench: spa
-    cargo build --release -p api --bin gatehouse
-    bash scripts/bench-startup.sh
+# Benchmarks on release builds: `just bench` runs all; `just bench startup` (start-up time,
+# idle memory, SPA size) or `just bench scim` (SCIM create rate, filter latency) runs one.
+bench what="all":
+    if [ "{{what}}" != "scim" ]; then just spa && cargo build --release -p api --bin gatehouse && bash scripts/bench-startup.sh; fi
+    if [ "{{what}}" != "startup" ]; then cargo build --release -p api --bin gatehouse --example bench_scim && bash scripts/bench-scim.sh; fi
 
 fmt:
     cargo fmt --all

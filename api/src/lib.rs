@@ -47,6 +47,8 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
     settings.check()?;
     let db = db::connect(&settings).await?;
     let settings_rate = settings.scim_requests_per_second;
+    let write_gate = Arc::new(tokio::sync::Mutex::new(()));
+    let batcher = db::batch::Batcher::start(db.clone(), write_gate.clone());
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
     Ok(AppState {
         db,
@@ -57,6 +59,8 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         login_failures: FailureLimiter::new(LOGIN_FAILURES_PER_MINUTE, chrono::Duration::minutes(1)),
         gateway: Arc::new(billing::gateway::SandboxGateway::default()),
         scim: scim::Runtime::new(settings_rate),
+        batcher,
+        write_gate,
     })
 }
 

@@ -20,11 +20,20 @@ pub struct AppState {
     pub login_failures: FailureLimiter,
     pub gateway: Arc<dyn PaymentGateway>,
     pub scim: crate::scim::Runtime,
+    /// Serializes write transactions on SQLite (see `db::begin_write`).
+    pub write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Group commit for SCIM creates (see `db::batch`).
+    pub batcher: crate::db::batch::Batcher,
 }
 
 impl AppState {
     /// The `iss` of every token this deployment issues.
     pub fn issuer(&self) -> &str {
         &self.public_url
+    }
+
+    /// A transaction for a change (see `db::begin_write`).
+    pub async fn begin_write(&self) -> Result<crate::db::WriteTxn, sea_orm::DbErr> {
+        crate::db::begin_write(&self.db, &self.write_gate).await
     }
 }

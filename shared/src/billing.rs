@@ -165,8 +165,13 @@ impl Payment {
         }
         if !(1..=12).contains(&self.exp_month) {
             e.push(FieldError::new("payment.exp_month", "invalid_expiry", "Enter the expiry month (1–12)."));
-        } else if self.exp_year < year || (self.exp_year == year && self.exp_month < month) || self.exp_year > year + 30
-        {
+        } else if self.exp_year > year + 30 {
+            e.push(FieldError::new(
+                "payment.exp_year",
+                "invalid_expiry",
+                "Check the expiry year: it is too far ahead.",
+            ));
+        } else if self.exp_year < year || (self.exp_year == year && self.exp_month < month) {
             e.push(FieldError::new("payment.exp_year", "card_expired", "This card has expired. Use another card."));
         }
         let amex = card_brand(&number) == "amex";
@@ -252,6 +257,7 @@ mod tests {
         let codes = |p: Payment| p.validate(2026, 11).unwrap_err().into_iter().map(|e| e.code).collect::<Vec<_>>();
         assert_eq!(codes(pay("4242424242424241", 12, 2030, "123")), ["invalid_card_number"]);
         assert_eq!(codes(pay("4242424242424242", 10, 2026, "123")), ["card_expired"]);
+        assert_eq!(codes(pay("4242424242424242", 10, 2099, "123")), ["invalid_expiry"]);
         assert_eq!(codes(pay("4242424242424242", 13, 2030, "12")), ["invalid_expiry", "invalid_cvc"]);
         assert!(pay("4242424242424242", 11, 2026, "123").validate(2026, 11).is_ok());
     }

@@ -5,8 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chrono::Duration;
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use shared::accounts::{
@@ -126,7 +125,7 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
         return Err(email_taken());
     }
     let hash = password::hash(v.password.expose().to_owned()).await?;
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let org = organization::ActiveModel {
         id: Set(OrganizationId::generate().to_string()),
         name: Set(v.organization_name.into_string()),
@@ -279,7 +278,7 @@ pub async fn create_invite(
     let token = B64URL.encode(raw);
     let now = state.clock.now();
     let id = InviteId::generate();
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let row = invite::ActiveModel {
         id: Set(id.to_string()),
         organization_id: Set(org.id),
@@ -377,7 +376,7 @@ pub async fn accept_invite(
         (None, None) => None,
     };
 
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     // Claim the invite first: of two concurrent accepts, one wins.
     let claimed = invite::Entity::update_many()
         .col_expr(invite::Column::AcceptedAt, Expr::value(now))

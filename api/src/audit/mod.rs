@@ -59,6 +59,12 @@ pub async fn record(
     at: chrono::DateTime<chrono::Utc>,
     e: Event<'_>,
 ) -> AppResult<()> {
+    row(meta, at, e).insert(db).await?;
+    Ok(())
+}
+
+/// The row `record` inserts, for callers that batch their writes.
+pub fn row(meta: &RequestMeta, at: chrono::DateTime<chrono::Utc>, e: Event<'_>) -> entity::ActiveModel {
     entity::ActiveModel {
         id: Set(shared::EventId::generate().to_string()),
         organization_id: Set(e.organization_id.to_owned()),
@@ -71,7 +77,4 @@ pub async fn record(
         request_id: Set(meta.request_id.clone()),
         occurred_at: Set(at),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }

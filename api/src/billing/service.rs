@@ -4,9 +4,7 @@
 //! answer back, without a second charge.
 
 use chrono::{Datelike, Duration};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use shared::billing::{
     CardSummary, CheckoutResponse, ConfirmRequest, ConfirmResponse, FeatureChoice, LineItem, Purchase, ValidCard,
 };
@@ -248,7 +246,7 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
     let reference = charged.map_err(|d| AppError::PaymentRequired { code: d.code, detail: d.message.to_owned() })?;
 
     let purchase_id = PurchaseId::generate();
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let paid = checkout::Entity::update_many()
         .col_expr(checkout::Column::PurchaseId, Expr::value(purchase_id.to_string()))
         .filter(checkout::Column::Id.eq(quote.id.as_str()))

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use shared::domains::{
     AddDomainsResponse, Domain, MAX_DOMAINS_PER_ORGANIZATION, NormalizedDomain, check_claimable, normalize_all,
@@ -48,7 +47,7 @@ pub async fn add(
     let mut seen = HashSet::new();
     let wanted: Vec<String> = normalized.iter().map(|n| n.domain.clone()).filter(|d| seen.insert(d.clone())).collect();
 
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let existing = domain::Entity::find().filter(domain::Column::Domain.is_in(wanted.clone())).all(&txn).await?;
     if let Some(other) = existing.iter().find(|d| d.organization_id != org_id.as_str()) {
         return Err(taken(&other.domain));
@@ -95,7 +94,7 @@ pub async fn add(
 }
 
 pub async fn remove(state: &AppState, actor: &Actor<'_>, org_id: &OrganizationId, domain_id: &str) -> AppResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let row = domain::Entity::find_by_id(domain_id)
         .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
         .one(&txn)

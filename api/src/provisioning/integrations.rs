@@ -3,7 +3,7 @@
 //! either back on restores the status it had, configuration kept.
 
 use actix_web::web;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use shared::provisioning::{IntegrationStatus, ProvisioningResponse, SetEnabledRequest};
 use shared::setup::SetupKind;
 use shared::{OrganizationId, Problem};
@@ -30,7 +30,7 @@ pub async fn set_enabled(
     which: &str,
     enabled: bool,
 ) -> AppResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let rows = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org_id.as_str())).all(&txn).await?;
     let find = |f: &str| rows.iter().find(|r| r.feature == f).cloned();
     let target = find(which).ok_or_else(|| {
@@ -79,6 +79,8 @@ pub async fn set_enabled(
         audit::record(&txn, actor.meta, now, event).await?;
     }
     txn.commit().await?;
+    // SCIM requests see the new status at once (this process; others within the cache's TTL).
+    state.scim.forget(org_id.as_str());
     Ok(())
 }
 

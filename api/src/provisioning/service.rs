@@ -1,4 +1,4 @@
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use shared::OrganizationId;
 use shared::provisioning::{Features, Integration, IntegrationStatus, InviteSettings, ProvisioningResponse};
 
@@ -53,7 +53,7 @@ pub async fn set_default_plan(
             "Choose one of the plans in the catalog (GET /api/v1/plans).",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let org = organization::get(&txn, org_id.as_str()).await?;
     let previous = org.default_plan_id.clone();
     let mut active = org.into_active_model();
@@ -78,7 +78,7 @@ pub async fn set_invite_settings(
     org_id: &OrganizationId,
     settings: InviteSettings,
 ) -> AppResult<InviteSettings> {
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let org = organization::get(&txn, org_id.as_str()).await?;
     let mut active = org.into_active_model();
     active.disable_passwords_on_invites = Set(settings.disable_passwords_on_invites);

@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use shared::provisioning::IntegrationStatus;
 use shared::setup::{ScimCredentials, SetupKind};
 
@@ -41,7 +41,7 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
     }
     let now = state.clock.now();
     let bearer = generate_token();
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let replaced =
         token::Entity::delete_many().filter(token::Column::OrganizationId.eq(org_id.as_str())).exec(&txn).await?;
     token::ActiveModel {
@@ -60,6 +60,7 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
     };
     audit::record(&txn, meta, now, event).await?;
     txn.commit().await?;
+    state.scim.forget(&org_id);
     Ok(ScimCredentials {
         scim_base_url: format!("{}/scim/v2", state.public_url),
         bearer_token: bearer,

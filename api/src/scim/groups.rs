@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 use shared::GroupId;
@@ -275,7 +275,7 @@ pub async fn create(
     let members = take_members(&mut doc)?;
     let name = display_name(&doc)?;
     let id = GroupId::generate().to_string();
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let row = group::ActiveModel {
         id: Set(id.clone()),
         organization_id: Set(dir.org_id.clone()),
@@ -319,7 +319,7 @@ async fn save(
     let name = display_name(&doc)?;
     let add: BTreeSet<String> = after.difference(before).cloned().collect();
     let remove: BTreeSet<String> = before.difference(&after).cloned().collect();
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     sync_members(&txn, dir, &row.id, &add, &remove).await?;
     let mut m: group::ActiveModel = row.clone().into();
     m.display_name = Set(name.clone());
@@ -372,7 +372,7 @@ pub async fn patch(
 }
 
 pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let row = find(&txn, &dir, &id).await?;
     group_member::Entity::delete_many().filter(group_member::Column::GroupId.eq(row.id.as_str())).exec(&txn).await?;
     group::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;

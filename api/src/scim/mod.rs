@@ -86,16 +86,52 @@ impl RateLimiter {
     }
 }
 
-/// Process-wide SCIM state: the rate limiter and when each organization's
-/// `last_activity_at` was last written.
+/// How long a token's organization and Directory Sync status are trusted
+/// without reading them again. This process forgets them at once when they
+/// change (a new token, a toggle); other replicas catch up within this.
+pub const AUTH_CACHE_SECS: i64 = 5;
+
+#[derive(Clone)]
+struct Authorized {
+    org_id: String,
+    status: Option<IntegrationStatus>,
+    at: DateTime<Utc>,
+}
+
+/// Process-wide SCIM state: the rate limiter, recently checked tokens, and
+/// when each organization's `last_activity_at` was last written.
 pub struct Runtime {
     pub limiter: RateLimiter,
     activity: Mutex<HashMap<String, DateTime<Utc>>>,
+    tokens: Mutex<HashMap<String, Authorized>>,
 }
 
 impl Runtime {
     pub fn new(requests_per_second: u32) -> Self {
-        Self { limiter: RateLimiter::new(requests_per_second), activity: Mutex::new(HashMap::new()) }
+        Self {
+            limiter: RateLimiter::new(requests_per_second),
+            activity: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Drops what is cached about an organization's token and status.
+    pub fn forget(&self, org_id: &str) {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, a| a.org_id != org_id);
+    }
+
+    fn cached(&self, hash: &str, now: DateTime<Utc>) -> Option<Authorized> {
+        let map = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(hash).filter(|a| now - a.at < Duration::seconds(AUTH_CACHE_SECS) && a.at <= now).cloned()
+    }
+
+    fn remember(&self, hash: String, a: Authorized) {
+        let mut map = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            let now = a.at;
+            map.retain(|_, x| now - x.at < Duration::seconds(AUTH_CACHE_SECS));
+        }
+        map.insert(hash, a);
     }
 
     fn due(&self, org: &str, now: DateTime<Utc>) -> bool {
@@ -134,25 +170,38 @@ async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
     let token = bearer(&req).ok_or_else(|| {
         ScimError::new(StatusCode::UNAUTHORIZED, None, "Send the Directory Sync token as 'Authorization: Bearer …'.")
     })?;
-    let row = entity::token::Entity::find()
-        .filter(entity::token::Column::TokenHash.eq(token_hash(token)))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| {
-            ScimError::new(
-                StatusCode::UNAUTHORIZED,
-                None,
-                "This token is not valid: it was mistyped or replaced. Generate a new one from the setup link.",
-            )
-        })?;
-    let org_id = row.organization_id;
-    let feature = feature::Entity::find_by_id((org_id.clone(), FEATURE_DIRECTORY_SYNC.to_owned()))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| {
-            ScimError::new(StatusCode::FORBIDDEN, None, "Directory Sync is not purchased for this organization.")
-        })?;
-    let status = crate::provisioning::service::status_of(&feature.status);
+    let now = state.clock.now();
+    let hash = token_hash(token);
+    let authorized = match state.scim.cached(&hash, now) {
+        Some(a) => a,
+        None => {
+            let row = entity::token::Entity::find()
+                .filter(entity::token::Column::TokenHash.eq(hash.as_str()))
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| {
+                    ScimError::new(
+                        StatusCode::UNAUTHORIZED,
+                        None,
+                        "This token is not valid: it was mistyped or replaced. Generate a new one from the setup link.",
+                    )
+                })?;
+            let feature = feature::Entity::find_by_id((row.organization_id.clone(), FEATURE_DIRECTORY_SYNC.to_owned()))
+                .one(&state.db)
+                .await?;
+            let a = Authorized {
+                org_id: row.organization_id,
+                status: feature.map(|f| crate::provisioning::service::status_of(&f.status)),
+                at: now,
+            };
+            state.scim.remember(hash.clone(), a.clone());
+            a
+        }
+    };
+    let org_id = authorized.org_id;
+    let status = authorized.status.ok_or_else(|| {
+        ScimError::new(StatusCode::FORBIDDEN, None, "Directory Sync is not purchased for this organization.")
+    })?;
     if status == IntegrationStatus::Inactive {
         return Err(ScimError::new(
             StatusCode::FORBIDDEN,
@@ -160,7 +209,6 @@ async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
             "Directory Sync is turned off for this organization. An administrator can turn it back on.",
         ));
     }
-    let now = state.clock.now();
     if let Err(retry_after_secs) = state.scim.limiter.check(&org_id, now) {
         return Err(ScimError {
             retry_after_secs: Some(retry_after_secs),
@@ -212,6 +260,7 @@ async fn record_activity(
             audit::record(&state.db, meta, now, event).await?;
         }
         state.scim.written(org_id, now);
+        state.scim.forget(org_id);
     } else if state.scim.due(org_id, now) {
         scoped().col_expr(feature::Column::LastActivityAt, Expr::value(now)).exec(&state.db).await?;
         state.scim.written(org_id, now);

@@ -12,10 +12,10 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::{Map, Value, json};
 use shared::accounts::Role;
@@ -264,25 +264,46 @@ fn person_name(doc: &Map<String, Value>, fallback: &str) -> String {
     chosen.chars().take(200).collect()
 }
 
-/// The email, checked and lowercased, if its domain is one of the organization's.
-async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> ScimResult<String> {
+/// What provisioning an email needs to know, in one query.
+struct EmailCheck {
+    /// Checked and lowercased.
+    email: String,
+    /// The organization's Provision Default Plan.
+    default_plan: Option<String>,
+    /// The account that already has this email, if any.
+    account_id: Option<String>,
+}
+
+/// Refuses an email whose domain is not one of the organization's.
+async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> ScimResult<EmailCheck> {
     let email = Email::parse(raw)
         .map_err(|e| ScimError::invalid_value(format!("The email '{raw}' is not valid: {}", e.message)))?;
     let domain = email.domain().to_owned();
-    let claimed = domain::Entity::find()
-        .filter(domain::Column::OrganizationId.eq(org_id))
-        .filter(domain::Column::Domain.eq(domain.as_str()))
-        .one(db)
-        .await?
-        .is_some();
-    if !claimed {
+    let query = Query::select()
+        .column((organization::Entity, organization::Column::DefaultPlanId))
+        .expr_as(Expr::col((account::Entity, account::Column::Id)), Alias::new("account_id"))
+        .from(organization::Entity)
+        .inner_join(
+            domain::Entity,
+            Expr::col((domain::Entity, domain::Column::OrganizationId))
+                .equals((organization::Entity, organization::Column::Id)),
+        )
+        .left_join(account::Entity, Expr::col((account::Entity, account::Column::Email)).eq(email.as_str()))
+        .and_where(Expr::col((organization::Entity, organization::Column::Id)).eq(org_id))
+        .and_where(Expr::col((domain::Entity, domain::Column::Domain)).eq(domain.as_str()))
+        .to_owned();
+    let Some(row) = db.query_one(&query).await? else {
         return Err(ScimError::invalid_value(format!(
             "'{}' is not in one of this organization's domains, so it cannot become a member. \
              An administrator can add '{domain}' under Organization → Single Sign-On / Provision.",
             email.as_str()
         )));
-    }
-    Ok(email.as_str().to_owned())
+    };
+    Ok(EmailCheck {
+        email: email.as_str().to_owned(),
+        default_plan: row.try_get("", "default_plan_id")?,
+        account_id: row.try_get("", "account_id")?,
+    })
 }
 
 async fn end_sessions(txn: &DatabaseTransaction, user_id: &str, now: chrono::DateTime<chrono::Utc>) -> ScimResult<()> {
@@ -293,6 +314,14 @@ async fn end_sessions(txn: &DatabaseTransaction, user_id: &str, now: chrono::Dat
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// A unique index refused the new User: its userName, or its email.
+fn clash(user_name: &str, email: &str) -> crate::error::AppError {
+    crate::error::AppError::conflict(
+        "uniqueness",
+        format!("A User with userName '{user_name}' or email '{email}' already exists."),
+    )
 }
 
 fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
@@ -326,113 +355,119 @@ pub async fn create(
     let raw_email = work_email(&doc).ok_or_else(|| {
         ScimError::invalid_value("The User needs a work email ('emails' or an email-shaped 'userName') in one of the organization's domains.")
     })?;
-    let email = checked_email(&state.db, &dir.org_id, &raw_email).await?;
+    let EmailCheck { email, default_plan, account_id: existing } =
+        checked_email(&state.db, &dir.org_id, &raw_email).await?;
     let is_active = active(&doc);
     let role = role(&doc);
     let name = person_name(&doc, &user_name);
     let now = dir.now;
 
-    let txn = state.db.begin().await?;
     let key = user_name.to_lowercase();
-    let clash = dir_user::Entity::find()
-        .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
-        .filter(dir_user::Column::UserNameKey.eq(key.as_str()))
-        .one(&txn)
-        .await?;
-    if clash.is_some() {
-        return Err(ScimError::uniqueness(format!("A User with userName '{user_name}' already exists.")));
-    }
-    let existing = account::Entity::find().filter(account::Column::Email.eq(email.as_str())).one(&txn).await?;
-    let account_id = match existing {
-        Some(a) => a.id,
-        None => {
-            let id = UserId::generate().to_string();
-            account::ActiveModel {
-                id: Set(id.clone()),
-                email: Set(email.clone()),
-                name: Set(name.clone()),
-                password_hash: Set(None),
-                created_at: Set(now),
-            }
-            .insert(&txn)
-            .await
-            .map_err(|e| on_unique(e, taken(&user_name)))?;
-            id
-        }
+    // Reads first, outside the write lock; the unique indexes catch a
+    // concurrent request that got there in between (409, nothing saved).
+    let member = match &existing {
+        Some(a) => membership::Entity::find_by_id((dir.org_id.clone(), a.clone())).one(&state.db).await?,
+        None => None,
     };
-    let member = membership::Entity::find_by_id((dir.org_id.clone(), account_id.clone())).one(&txn).await?;
-    let org = organization::get(&txn, &dir.org_id).await?;
-    let plan_id = match member {
+    if let Some(a) = &existing {
+        let linked = dir_user::Entity::find()
+            .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
+            .filter(dir_user::Column::UserId.eq(a.as_str()))
+            .one(&state.db)
+            .await?;
+        if let Some(l) = linked {
+            return Err(ScimError::uniqueness(format!(
+                "'{email}' is already provisioned as User {} (userName '{}').",
+                l.id, l.user_name
+            )));
+        }
+    }
+    let account_id = existing.clone().unwrap_or_else(|| UserId::generate().to_string());
+    let id = DirectoryUserId::generate().to_string();
+    let row = dir_user::Model {
+        id: id.clone(),
+        organization_id: dir.org_id.clone(),
+        user_id: account_id.clone(),
+        user_name: user_name.clone(),
+        user_name_key: key,
+        external_id: text(&doc, "externalId").map(str::to_owned),
+        email: email.clone(),
+        active: is_active,
+        resource: Value::Object(doc).to_string(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut inserts = Vec::with_capacity(4);
+    if existing.is_none() {
+        let a = account::ActiveModel {
+            id: Set(account_id.clone()),
+            email: Set(email.clone()),
+            name: Set(name.clone()),
+            password_hash: Set(None),
+            created_at: Set(now),
+        };
+        inserts.push(account::Entity::insert(a).into_query());
+    }
+    // An existing member (signed up or invited) becomes managed by the
+    // directory, which may promote them but never demotes them here.
+    let (member_update, plan_id) = match member {
         Some(m) => {
-            let linked = dir_user::Entity::find()
-                .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
-                .filter(dir_user::Column::UserId.eq(account_id.as_str()))
-                .one(&txn)
-                .await?;
-            if let Some(l) = linked {
-                return Err(ScimError::uniqueness(format!(
-                    "'{email}' is already provisioned as User {} (userName '{}').",
-                    l.id, l.user_name
-                )));
-            }
-            // An existing member (signed up or invited) is now managed by the
-            // directory; the directory may promote but never demotes here.
             let promoted = if role == Role::Admin { Role::Admin.as_str().to_owned() } else { m.role.clone() };
-            let plan = m.plan_id.clone().or(org.default_plan_id.clone());
-            let mut active_model: membership::ActiveModel = m.into();
-            active_model.role = Set(promoted);
-            active_model.plan_id = Set(plan.clone());
-            active_model.directory_managed = Set(true);
-            active_model.suspended_at = Set((!is_active).then_some(now));
-            active_model.update(&txn).await?;
-            plan
+            let plan = m.plan_id.clone().or(default_plan.clone());
+            let mut am: membership::ActiveModel = m.into();
+            am.role = Set(promoted);
+            am.plan_id = Set(plan.clone());
+            am.directory_managed = Set(true);
+            am.suspended_at = Set((!is_active).then_some(now));
+            (Some(am), plan)
         }
         None => {
-            membership::ActiveModel {
+            let am = membership::ActiveModel {
                 organization_id: Set(dir.org_id.clone()),
                 user_id: Set(account_id.clone()),
                 role: Set(role.as_str().to_owned()),
                 created_at: Set(now),
-                plan_id: Set(org.default_plan_id.clone()),
+                plan_id: Set(default_plan.clone()),
                 suspended_at: Set((!is_active).then_some(now)),
                 directory_managed: Set(true),
-            }
-            .insert(&txn)
-            .await?;
-            org.default_plan_id.clone()
+            };
+            inserts.push(membership::Entity::insert(am).into_query());
+            (None, default_plan.clone())
         }
     };
-    if !is_active {
-        end_sessions(&txn, &account_id, now).await?;
+    let active_model: dir_user::ActiveModel = row.clone().into();
+    inserts.push(dir_user::Entity::insert(active_model).into_query());
+    let event = Event {
+        organization_id: &dir.org_id,
+        actor: DIRECTORY_ACTOR,
+        action: "directory.user.created",
+        target: &email,
+        details: json!({ "scim_id": id, "user_id": account_id, "role": role.as_str(), "plan_id": plan_id, "active": is_active }),
+    };
+    inserts.push(audit::entity::Entity::insert(audit::row(&dir.meta, now, event)).into_query());
+
+    let ends_sessions = !is_active && existing.is_some();
+    match member_update {
+        // The common case, only inserts: written with whatever other creates
+        // are in flight, under one commit.
+        None if !ends_sessions => {
+            state.batcher.insert(inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
+        }
+        update => {
+            let txn = state.begin_write().await?;
+            if let Some(am) = update {
+                am.update(&txn).await?;
+            }
+            crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
+            if ends_sessions {
+                end_sessions(&txn, &account_id, now).await?;
+            }
+            txn.commit().await?;
+        }
     }
-    let id = DirectoryUserId::generate().to_string();
-    let row = dir_user::ActiveModel {
-        id: Set(id.clone()),
-        organization_id: Set(dir.org_id.clone()),
-        user_id: Set(account_id.clone()),
-        user_name: Set(user_name.clone()),
-        user_name_key: Set(key),
-        external_id: Set(text(&doc, "externalId").map(str::to_owned)),
-        email: Set(email.clone()),
-        active: Set(is_active),
-        resource: Set(Value::Object(doc).to_string()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| on_unique(e, taken(&user_name)))?;
-    record(
-        &txn,
-        &dir,
-        "directory.user.created",
-        &email,
-        json!({ "scim_id": id, "user_id": account_id, "role": role.as_str(), "plan_id": plan_id, "active": is_active }),
-    )
-    .await?;
-    txn.commit().await?;
-    let body = render_one(&state.db, &dir, &row, &Projection::default()).await?;
+    // A new User belongs to no group yet.
+    let body = Value::Object(render(&dir, &row, None)?);
     Ok(created(&dir.location(KIND, &id), &body))
 }
 
@@ -447,10 +482,12 @@ async fn save(
     let old = stored_doc(&row)?;
     let now = dir.now;
     let email = match work_email(&doc) {
-        Some(raw) if !raw.eq_ignore_ascii_case(&row.email) => Some(checked_email(&state.db, &dir.org_id, &raw).await?),
+        Some(raw) if !raw.eq_ignore_ascii_case(&row.email) => {
+            Some(checked_email(&state.db, &dir.org_id, &raw).await?.email)
+        }
         _ => None,
     };
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let mut changes = Map::new();
     let account_row =
         account::Entity::find_by_id(row.user_id.as_str()).one(&txn).await?.ok_or_else(ScimError::internal)?;
@@ -538,7 +575,7 @@ pub async fn patch(
 }
 
 pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     let row = find(&txn, &dir, &id).await?;
     group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
     dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;

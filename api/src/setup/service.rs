@@ -4,9 +4,7 @@
 //! revoke it; the token itself is never stored or logged.
 
 use chrono::Duration;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use serde::{Deserialize, Serialize};
 use shared::provisioning::IntegrationStatus;
 use shared::setup::{SetupInfo, SetupKind, SetupLinkResponse};
@@ -82,7 +80,7 @@ pub async fn create(
     let now = state.clock.now();
     let expires_at = now + Duration::hours(LINK_TTL_HOURS);
     let id = SetupLinkId::generate();
-    let txn = state.db.begin().await?;
+    let txn = state.begin_write().await?;
     revoke_outstanding(&txn, org_id.as_str(), &[kind], now).await?;
     link::ActiveModel {
         id: Set(id.to_string()),

@@ -481,3 +481,29 @@ async fn scim2_tester_finds_no_errors() {
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "scim2-tester reported errors");
 }
+
+#[actix_web::test]
+async fn concurrent_creates_commit_together_and_a_clash_fails_alone() {
+    let app = spawn_app_with(Options { scim_requests_per_second: Some(0), ..Options::default() }).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let audit_before = app.count("audit_events").await;
+    let mut names: Vec<String> = (0..24).map(|i| format!("user{i}@acme.com")).collect();
+    names.push("user3@acme.com".to_owned()); // the same person twice
+    names.push("USER7@acme.com".to_owned()); // userName is case-insensitive
+    let requests = names.iter().map(|n| {
+        let body = user(n);
+        let app = &app;
+        let s = &s;
+        async move { app.scim(s, Method::POST, "/Users", Some(&body)).await }
+    });
+    let results = futures_util::future::join_all(requests).await;
+    let created = results.iter().filter(|(st, _)| *st == StatusCode::CREATED).count();
+    let clashes: Vec<&Value> = results.iter().filter(|(st, _)| *st == StatusCode::CONFLICT).map(|(_, b)| b).collect();
+    assert_eq!((created, clashes.len()), (24, 2), "{results:?}");
+    assert!(clashes.iter().all(|b| b["scimType"] == "uniqueness"));
+    assert_eq!(app.count("directory_users").await, 24);
+    assert_eq!(app.count("memberships").await, 25, "24 members and the admin");
+    assert_eq!(app.count("audit_events").await - audit_before, 24 + 1, "one per user, plus the activation");
+    let (_, list) = app.scim(&s, Method::GET, "/Users?count=0", None).await;
+    assert_eq!(list["totalResults"], 24);
+}

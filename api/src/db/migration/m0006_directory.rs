@@ -171,7 +171,6 @@ impl MigrationTrait for Migration {
         m.create_index(index("ix_directory_users_org_id", "directory_users", &["organization_id", "id"])).await?;
         m.create_index(index("ix_directory_users_external_id", "directory_users", &["organization_id", "external_id"]))
             .await?;
-        m.create_index(index("ix_directory_users_email", "directory_users", &["organization_id", "email"])).await?;
 
         m.create_table(
             Table::create()
