@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use sea_orm::sea_query::InsertStatement;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Most jobs written in one transaction.
@@ -57,19 +57,6 @@ impl Batcher {
     }
 }
 
-fn job_sql(backend: DbBackend, stmts: &[InsertStatement]) -> Statement {
-    let mut sql = String::from("SAVEPOINT job;\n");
-    let mut values = Vec::new();
-    for s in stmts {
-        let built = backend.build(s);
-        sql.push_str(&built.sql);
-        sql.push_str(";\n");
-        values.extend(built.values.map(|v| v.0).unwrap_or_default());
-    }
-    sql.push_str("RELEASE job;");
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
 async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> Vec<Result<(), DbErr>> {
     let txn = match super::begin_write(db, gate).await {
         Ok(t) => t,
@@ -79,7 +66,7 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
         let outcome = if backend == DbBackend::Sqlite {
-            txn.execute_raw(job_sql(backend, &job.stmts)).await.map(|_| ())
+            txn.execute_raw(super::sqlite_script(&job.stmts, "SAVEPOINT job;\n", "RELEASE job;")).await.map(|_| ())
         } else {
             async {
                 txn.execute_unprepared("SAVEPOINT job").await?;

@@ -124,7 +124,15 @@ pub async fn insert_all(txn: &DatabaseTransaction, stmts: &[InsertStatement]) ->
         }
         return Ok(());
     }
-    let mut sql = String::new();
+    txn.execute_raw(sqlite_script(stmts, "", "")).await?;
+    Ok(())
+}
+
+/// SQLite: the statements as one script between `before` and `after`, their
+/// `?` parameters bound in order.
+pub fn sqlite_script(stmts: &[InsertStatement], before: &str, after: &str) -> Statement {
+    let backend = DbBackend::Sqlite;
+    let mut sql = String::from(before);
     let mut values = Vec::new();
     for s in stmts {
         let built = backend.build(s);
@@ -132,8 +140,8 @@ pub async fn insert_all(txn: &DatabaseTransaction, stmts: &[InsertStatement]) ->
         sql.push_str(";\n");
         values.extend(built.values.map(|v| v.0).unwrap_or_default());
     }
-    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    Ok(())
+    sql.push_str(after);
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// `GET /ready`: can we reach the database right now?

@@ -8,38 +8,59 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
 };
 use serde_json::{Map, Value, json};
 use shared::GroupId;
 
-use super::document::{canonicalize, finish};
+use super::document::finish;
 use super::entity::{group, group_member, user as dir_user};
 use super::error::{ScimError, ScimResult};
-use super::filter;
+use super::resource::{self, Stored};
 use super::schema::Kind;
-use super::{
-    DIRECTORY_ACTOR, Directory, ListParams, ListQuery, Projection, created, list_response, meta, read_json, respond,
-};
-use crate::audit::{self, Event};
+use super::{Directory, Projection, created, meta, read_json, respond};
 use crate::state::AppState;
 
 const KIND: Kind = Kind::Group;
 
+impl Stored for group::Model {
+    type Entity = group::Entity;
+    type Related = String;
+    const KIND: Kind = KIND;
+    const RELATED: &'static str = "members";
+    const INDEXED: &'static [&'static str] = &["id", "displayName", "externalId"];
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn resource(&self) -> &str {
+        &self.resource
+    }
+    fn in_org(org_id: &str) -> Select<group::Entity> {
+        group::Entity::find().filter(group::Column::OrganizationId.eq(org_id)).order_by_asc(group::Column::Id)
+    }
+    fn narrow(q: Select<group::Entity>, attr: &str, value: &str) -> Select<group::Entity> {
+        match attr {
+            "id" => q.filter(group::Column::Id.eq(value)),
+            "displayName" => q.filter(group::Column::DisplayNameKey.eq(value.to_lowercase())),
+            _ => q.filter(group::Column::ExternalId.eq(value)),
+        }
+    }
+    async fn related(db: &impl ConnectionTrait, ids: &[String]) -> ScimResult<HashMap<String, Vec<String>>> {
+        members_of(db, ids).await
+    }
+    fn render(&self, dir: &Directory, members: Option<&[String]>) -> ScimResult<Map<String, Value>> {
+        render(dir, self, members)
+    }
+}
+
 async fn find(db: &impl ConnectionTrait, dir: &Directory, id: &str) -> ScimResult<group::Model> {
-    group::Entity::find_by_id(id)
-        .filter(group::Column::OrganizationId.eq(dir.org_id.as_str()))
-        .one(db)
-        .await?
-        .ok_or_else(|| ScimError::not_found("Group", id))
+    resource::find(db, dir, id).await
 }
 
 fn stored_doc(row: &group::Model) -> ScimResult<Map<String, Value>> {
-    match serde_json::from_str(&row.resource) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(ScimError::internal()),
-    }
+    resource::stored_doc(row)
 }
 
 /// Members of these groups: group id → user ids.
@@ -72,103 +93,6 @@ fn render(dir: &Directory, row: &group::Model, members: Option<&[String]>) -> Sc
     }
     doc.insert("meta".to_owned(), meta(dir, KIND, &row.id, row.created_at, row.updated_at, row.version));
     Ok(doc)
-}
-
-async fn render_one(
-    db: &impl ConnectionTrait,
-    dir: &Directory,
-    row: &group::Model,
-    p: &Projection,
-) -> ScimResult<Value> {
-    let members =
-        if p.includes("members") { members_of(db, std::slice::from_ref(&row.id)).await? } else { HashMap::new() };
-    let mut doc = render(dir, row, members.get(&row.id).map(Vec::as_slice))?;
-    p.apply(KIND, &mut doc);
-    Ok(Value::Object(doc))
-}
-
-fn filter_uses_members(f: &filter::Filter) -> bool {
-    use filter::Filter as F;
-    match f {
-        F::Compare(p, _, _) | F::Present(p) | F::ValuePath(p, _) => p.name.eq_ignore_ascii_case("members"),
-        F::And(a, b) | F::Or(a, b) => filter_uses_members(a) || filter_uses_members(b),
-        F::Not(f) => filter_uses_members(f),
-    }
-}
-
-async fn list_groups(state: &AppState, dir: &Directory, params: ListParams) -> ScimResult<HttpResponse> {
-    let db = &state.db;
-    let mut q = group::Entity::find().filter(group::Column::OrganizationId.eq(dir.org_id.as_str()));
-    let skip = params.start_index - 1;
-    let (total, page) = match &params.filter {
-        None => {
-            let total = q.clone().count(db).await?;
-            (total, q.order_by_asc(group::Column::Id).offset(skip).limit(params.count).all(db).await?)
-        }
-        Some(f) => {
-            if let Some((attr, value)) = filter::indexed_equality(KIND, f, &["id", "displayName", "externalId"]) {
-                q = match attr {
-                    "id" => q.filter(group::Column::Id.eq(value)),
-                    "displayName" => q.filter(group::Column::DisplayNameKey.eq(value.to_lowercase())),
-                    _ => q.filter(group::Column::ExternalId.eq(value)),
-                };
-            }
-            let rows = q.order_by_asc(group::Column::Id).all(db).await?;
-            let members = if filter_uses_members(f) {
-                members_of(db, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
-            } else {
-                HashMap::new()
-            };
-            let mut matching = Vec::new();
-            for row in rows {
-                if filter::matches(KIND, f, &Value::Object(render(dir, &row, members.get(&row.id).map(Vec::as_slice))?))
-                {
-                    matching.push(row);
-                }
-            }
-            let total = matching.len() as u64;
-            (total, matching.into_iter().skip(skip as usize).take(params.count as usize).collect())
-        }
-    };
-    let members = if params.projection.includes("members") {
-        members_of(db, &page.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
-    } else {
-        HashMap::new()
-    };
-    let mut resources = Vec::with_capacity(page.len());
-    for row in &page {
-        let mut doc = render(dir, row, members.get(&row.id).map(Vec::as_slice))?;
-        params.projection.apply(KIND, &mut doc);
-        resources.push(Value::Object(doc));
-    }
-    Ok(respond(StatusCode::OK, &list_response(total, params.start_index, resources)))
-}
-
-pub async fn list(state: web::Data<AppState>, dir: Directory, q: ListQuery) -> ScimResult<HttpResponse> {
-    let params = super::query_list_params(KIND, &q)?;
-    list_groups(&state, &dir, params).await
-}
-
-pub async fn search(
-    state: web::Data<AppState>,
-    dir: Directory,
-    req: HttpRequest,
-    body: web::Payload,
-) -> ScimResult<HttpResponse> {
-    let body = read_json(&req, body).await?;
-    let params = super::search_list_params(KIND, &body)?;
-    list_groups(&state, &dir, params).await
-}
-
-pub async fn get(
-    state: web::Data<AppState>,
-    dir: Directory,
-    id: web::Path<String>,
-    q: ListQuery,
-) -> ScimResult<HttpResponse> {
-    let row = find(&state.db, &dir, &id).await?;
-    let p = super::projection(super::param(&q, "attributes"), super::param(&q, "excludedAttributes"))?;
-    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &row, &p).await?))
 }
 
 /// Splits `members` out of a document: the set of user ids it names.
@@ -251,27 +175,13 @@ async fn sync_members(
     Ok(())
 }
 
-async fn record(
-    txn: &DatabaseTransaction,
-    dir: &Directory,
-    action: &str,
-    target: &str,
-    details: Value,
-) -> ScimResult<()> {
-    let event = Event { organization_id: &dir.org_id, actor: DIRECTORY_ACTOR, action, target, details };
-    audit::record(txn, &dir.meta, dir.now, event).await?;
-    Ok(())
-}
-
 pub async fn create(
     state: web::Data<AppState>,
     dir: Directory,
     req: HttpRequest,
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
-    let body = read_json(&req, body).await?;
-    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a Group object."))?;
-    let mut doc = canonicalize(KIND, input)?;
+    let mut doc = super::read_resource(&req, body, KIND).await?;
     let members = take_members(&mut doc)?;
     let name = display_name(&doc)?;
     let id = GroupId::generate().to_string();
@@ -290,9 +200,9 @@ pub async fn create(
     .insert(&txn)
     .await?;
     sync_members(&txn, &dir, &id, &members, &BTreeSet::new()).await?;
-    record(&txn, &dir, "directory.group.created", &name, json!({ "scim_id": id, "members": members.len() })).await?;
+    dir.record(&txn, "directory.group.created", &name, json!({ "scim_id": id, "members": members.len() })).await?;
     txn.commit().await?;
-    Ok(created(&dir.location(KIND, &id), &render_one(&state.db, &dir, &row, &Projection::default()).await?))
+    Ok(created(&dir.location(KIND, &id), &resource::render_one(&state.db, &dir, &row, &Projection::default()).await?))
 }
 
 async fn current_members(db: &impl ConnectionTrait, group_id: &str) -> ScimResult<BTreeSet<String>> {
@@ -330,7 +240,7 @@ async fn save(
     m.updated_at = Set(dir.now);
     let updated = m.update(&txn).await?;
     let details = json!({ "scim_id": row.id, "members_added": add.len(), "members_removed": remove.len() });
-    record(&txn, dir, "directory.group.updated", &name, details).await?;
+    dir.record(&txn, "directory.group.updated", &name, details).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -342,13 +252,11 @@ pub async fn replace(
     req: HttpRequest,
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
-    let body = read_json(&req, body).await?;
-    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a Group object."))?;
+    let doc = super::read_resource(&req, body, KIND).await?;
     let row = find(&state.db, &dir, &id).await?;
-    let doc = canonicalize(KIND, input)?;
     let before = current_members(&state.db, &row.id).await?;
     let updated = save(&state, &dir, row, doc, &before).await?;
-    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+    Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 
 pub async fn patch(
@@ -368,7 +276,7 @@ pub async fn patch(
     }
     super::patch::apply(KIND, &mut doc, &body)?;
     let updated = save(&state, &dir, row, doc, &before).await?;
-    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+    Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 
 pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
@@ -376,7 +284,7 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
     let row = find(&txn, &dir, &id).await?;
     group_member::Entity::delete_many().filter(group_member::Column::GroupId.eq(row.id.as_str())).exec(&txn).await?;
     group::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
-    record(&txn, &dir, "directory.group.deleted", &row.display_name, json!({ "scim_id": row.id })).await?;
+    dir.record(&txn, "directory.group.deleted", &row.display_name, json!({ "scim_id": row.id })).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod filter;
 pub mod groups;
 pub mod patch;
+pub mod resource;
 pub mod schema;
 pub mod users;
 
@@ -157,6 +158,28 @@ impl Directory {
     pub fn location(&self, kind: Kind, id: &str) -> String {
         format!("{}/{}/{id}", self.base, kind.endpoint())
     }
+
+    /// Writes an audit event with the directory as actor.
+    pub async fn record(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        action: &str,
+        target: &str,
+        details: Value,
+    ) -> ScimResult<()> {
+        let event = audit::Event { organization_id: &self.org_id, actor: DIRECTORY_ACTOR, action, target, details };
+        audit::record(db, &self.meta, self.now, event).await?;
+        Ok(())
+    }
+}
+
+/// A POST or PUT body: a resource object, canonicalized for storage.
+pub async fn read_resource(req: &HttpRequest, payload: web::Payload, kind: Kind) -> ScimResult<Map<String, Value>> {
+    let body = read_json(req, payload).await?;
+    let input = body
+        .as_object()
+        .ok_or_else(|| ScimError::invalid_syntax(format!("The body must be a {} object.", kind.name())))?;
+    document::canonicalize(kind, input)
 }
 
 fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -516,31 +539,39 @@ async fn method_not_allowed() -> ScimResult<HttpResponse> {
 }
 
 /// A resource whose other methods answer 405 with a SCIM error.
-fn resource(path: &str) -> actix_web::Resource {
+fn endpoint(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/ServiceProviderConfig").route(web::get().to(service_provider_config)))
-        .service(resource("/ResourceTypes").route(web::get().to(resource_types)))
-        .service(resource("/ResourceTypes/{id}").route(web::get().to(resource_type)))
-        .service(resource("/Schemas").route(web::get().to(schemas)))
-        .service(resource("/Schemas/{id}").route(web::get().to(one_schema)))
-        .service(resource("/.search").route(web::post().to(root_search)))
-        .service(resource("/Users").route(web::get().to(users::list)).route(web::post().to(users::create)))
-        .service(resource("/Users/.search").route(web::post().to(users::search)))
+    cfg.service(endpoint("/ServiceProviderConfig").route(web::get().to(service_provider_config)))
+        .service(endpoint("/ResourceTypes").route(web::get().to(resource_types)))
+        .service(endpoint("/ResourceTypes/{id}").route(web::get().to(resource_type)))
+        .service(endpoint("/Schemas").route(web::get().to(schemas)))
+        .service(endpoint("/Schemas/{id}").route(web::get().to(one_schema)))
+        .service(endpoint("/.search").route(web::post().to(root_search)))
         .service(
-            resource("/Users/{id}")
-                .route(web::get().to(users::get))
+            endpoint("/Users")
+                .route(web::get().to(resource::list::<entity::user::Model>))
+                .route(web::post().to(users::create)),
+        )
+        .service(endpoint("/Users/.search").route(web::post().to(resource::search::<entity::user::Model>)))
+        .service(
+            endpoint("/Users/{id}")
+                .route(web::get().to(resource::get::<entity::user::Model>))
                 .route(web::put().to(users::replace))
                 .route(web::patch().to(users::patch))
                 .route(web::delete().to(users::delete)),
         )
-        .service(resource("/Groups").route(web::get().to(groups::list)).route(web::post().to(groups::create)))
-        .service(resource("/Groups/.search").route(web::post().to(groups::search)))
         .service(
-            resource("/Groups/{id}")
-                .route(web::get().to(groups::get))
+            endpoint("/Groups")
+                .route(web::get().to(resource::list::<entity::group::Model>))
+                .route(web::post().to(groups::create)),
+        )
+        .service(endpoint("/Groups/.search").route(web::post().to(resource::search::<entity::group::Model>)))
+        .service(
+            endpoint("/Groups/{id}")
+                .route(web::get().to(resource::get::<entity::group::Model>))
                 .route(web::put().to(groups::replace))
                 .route(web::patch().to(groups::patch))
                 .route(web::delete().to(groups::delete)),
@@ -553,6 +584,20 @@ pub type ListQuery = Query;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_parameters_are_clamped() {
+        let q = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        };
+        let p = query_list_params(Kind::User, &q(&[("count", "5000"), ("startIndex", "0")])).ok();
+        assert_eq!(p.map(|p| (p.count, p.start_index)), Some((MAX_RESULTS, 1)));
+        let p = query_list_params(Kind::User, &q(&[("COUNT", "-3"), ("startindex", "7")])).ok();
+        assert_eq!(p.map(|p| (p.count, p.start_index)), Some((0, 7)), "parameter names are case-insensitive");
+        let p = query_list_params(Kind::User, &q(&[])).ok();
+        assert_eq!(p.map(|p| (p.count, p.start_index)), Some((DEFAULT_COUNT, 1)));
+        assert!(query_list_params(Kind::User, &q(&[("count", "lots")])).is_err());
+    }
 
     #[test]
     fn rate_limiter_refills() {

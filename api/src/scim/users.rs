@@ -14,22 +14,20 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QueryTrait, Select, Set,
 };
 use serde_json::{Map, Value, json};
 use shared::accounts::Role;
 use shared::validation::Email;
 use shared::{DirectoryUserId, UserId};
 
-use super::document::{canonicalize, finish};
+use super::document::finish;
 use super::entity::{group, group_member, user as dir_user};
 use super::error::{ScimError, ScimResult};
-use super::filter::{self, Filter};
+use super::resource::{self, Stored};
 use super::schema::Kind;
-use super::{
-    DIRECTORY_ACTOR, Directory, ListParams, ListQuery, Projection, created, list_response, meta, read_json, respond,
-};
+use super::{DIRECTORY_ACTOR, Directory, Projection, created, meta, read_json, respond};
 use crate::accounts::entity::{membership, organization, session, user as account};
 use crate::audit::{self, Event};
 use crate::domains::entity as domain;
@@ -38,26 +36,43 @@ use crate::state::AppState;
 
 const KIND: Kind = Kind::User;
 
-fn not_found(id: &str) -> ScimError {
-    ScimError::not_found("User", id)
+impl Stored for dir_user::Model {
+    type Entity = dir_user::Entity;
+    type Related = (String, String);
+    const KIND: Kind = KIND;
+    const RELATED: &'static str = "groups";
+    const INDEXED: &'static [&'static str] = &["id", "userName", "externalId"];
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn resource(&self) -> &str {
+        &self.resource
+    }
+    fn in_org(org_id: &str) -> Select<dir_user::Entity> {
+        dir_user::Entity::find().filter(dir_user::Column::OrganizationId.eq(org_id)).order_by_asc(dir_user::Column::Id)
+    }
+    fn narrow(q: Select<dir_user::Entity>, attr: &str, value: &str) -> Select<dir_user::Entity> {
+        match attr {
+            "id" => q.filter(dir_user::Column::Id.eq(value)),
+            "userName" => q.filter(dir_user::Column::UserNameKey.eq(value.to_lowercase())),
+            _ => q.filter(dir_user::Column::ExternalId.eq(value)),
+        }
+    }
+    async fn related(db: &impl ConnectionTrait, ids: &[String]) -> ScimResult<HashMap<String, Vec<(String, String)>>> {
+        groups_of(db, ids).await
+    }
+    fn render(&self, dir: &Directory, groups: Option<&[(String, String)]>) -> ScimResult<Map<String, Value>> {
+        render(dir, self, groups)
+    }
 }
 
 pub(crate) async fn find(db: &impl ConnectionTrait, dir: &Directory, id: &str) -> ScimResult<dir_user::Model> {
-    dir_user::Entity::find_by_id(id)
-        .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
-        .one(db)
-        .await?
-        .ok_or_else(|| not_found(id))
+    resource::find(db, dir, id).await
 }
 
 fn stored_doc(row: &dir_user::Model) -> ScimResult<Map<String, Value>> {
-    match serde_json::from_str(&row.resource) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => {
-            tracing::error!(id = %row.id, "scim: stored user document is not an object");
-            Err(ScimError::internal())
-        }
-    }
+    resource::stored_doc(row)
 }
 
 /// The SCIM representation (before projection).
@@ -106,108 +121,6 @@ async fn groups_of(db: &impl ConnectionTrait, ids: &[String]) -> ScimResult<Hash
         out.entry(l.member_id).or_default().push((l.group_id, name));
     }
     Ok(out)
-}
-
-async fn render_one(
-    db: &impl ConnectionTrait,
-    dir: &Directory,
-    row: &dir_user::Model,
-    p: &Projection,
-) -> ScimResult<Value> {
-    let groups =
-        if p.includes("groups") { groups_of(db, std::slice::from_ref(&row.id)).await? } else { HashMap::new() };
-    let mut doc = render(dir, row, groups.get(&row.id).map(Vec::as_slice))?;
-    p.apply(KIND, &mut doc);
-    Ok(Value::Object(doc))
-}
-
-fn filter_uses_groups(f: &Filter) -> bool {
-    match f {
-        Filter::Compare(p, _, _) | Filter::Present(p) | Filter::ValuePath(p, _) => {
-            p.name.eq_ignore_ascii_case("groups")
-        }
-        Filter::And(a, b) | Filter::Or(a, b) => filter_uses_groups(a) || filter_uses_groups(b),
-        Filter::Not(f) => filter_uses_groups(f),
-    }
-}
-
-async fn list_users(state: &AppState, dir: &Directory, params: ListParams) -> ScimResult<HttpResponse> {
-    let db = &state.db;
-    let mut q = dir_user::Entity::find().filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()));
-    let skip = params.start_index - 1;
-    let (total, page) = match &params.filter {
-        None => {
-            let total = q.clone().count(db).await?;
-            let rows = q.order_by_asc(dir_user::Column::Id).offset(skip).limit(params.count).all(db).await?;
-            (total, rows)
-        }
-        Some(f) => {
-            // Narrow by an indexed equality when the filter has one; the
-            // whole filter is then applied to each candidate.
-            if let Some((attr, value)) = filter::indexed_equality(KIND, f, &["id", "userName", "externalId"]) {
-                q = match attr {
-                    "id" => q.filter(dir_user::Column::Id.eq(value)),
-                    "userName" => q.filter(dir_user::Column::UserNameKey.eq(value.to_lowercase())),
-                    _ => q.filter(dir_user::Column::ExternalId.eq(value)),
-                };
-            }
-            let rows = q.order_by_asc(dir_user::Column::Id).all(db).await?;
-            let groups = if filter_uses_groups(f) {
-                groups_of(db, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
-            } else {
-                HashMap::new()
-            };
-            let mut matching = Vec::new();
-            for row in rows {
-                let doc = Value::Object(render(dir, &row, groups.get(&row.id).map(Vec::as_slice))?);
-                if filter::matches(KIND, f, &doc) {
-                    matching.push(row);
-                }
-            }
-            let total = matching.len() as u64;
-            let page = matching.into_iter().skip(skip as usize).take(params.count as usize).collect();
-            (total, page)
-        }
-    };
-    let groups = if params.projection.includes("groups") {
-        groups_of(db, &page.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?
-    } else {
-        HashMap::new()
-    };
-    let mut resources = Vec::with_capacity(page.len());
-    for row in &page {
-        let mut doc = render(dir, row, groups.get(&row.id).map(Vec::as_slice))?;
-        params.projection.apply(KIND, &mut doc);
-        resources.push(Value::Object(doc));
-    }
-    Ok(respond(StatusCode::OK, &list_response(total, params.start_index, resources)))
-}
-
-pub async fn list(state: web::Data<AppState>, dir: Directory, q: ListQuery) -> ScimResult<HttpResponse> {
-    let params = super::query_list_params(KIND, &q)?;
-    list_users(&state, &dir, params).await
-}
-
-pub async fn search(
-    state: web::Data<AppState>,
-    dir: Directory,
-    req: HttpRequest,
-    body: web::Payload,
-) -> ScimResult<HttpResponse> {
-    let body = read_json(&req, body).await?;
-    let params = super::search_list_params(KIND, &body)?;
-    list_users(&state, &dir, params).await
-}
-
-pub async fn get(
-    state: web::Data<AppState>,
-    dir: Directory,
-    id: web::Path<String>,
-    q: ListQuery,
-) -> ScimResult<HttpResponse> {
-    let row = find(&state.db, &dir, &id).await?;
-    let p = super::projection(super::param(&q, "attributes"), super::param(&q, "excludedAttributes"))?;
-    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &row, &p).await?))
 }
 
 // ---- what a document means for the member --------------------------------
@@ -330,27 +243,13 @@ fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
     }
 }
 
-async fn record(
-    txn: &DatabaseTransaction,
-    dir: &Directory,
-    action: &str,
-    target: &str,
-    details: Value,
-) -> ScimResult<()> {
-    let event = Event { organization_id: &dir.org_id, actor: DIRECTORY_ACTOR, action, target, details };
-    audit::record(txn, &dir.meta, dir.now, event).await?;
-    Ok(())
-}
-
 pub async fn create(
     state: web::Data<AppState>,
     dir: Directory,
     req: HttpRequest,
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
-    let body = read_json(&req, body).await?;
-    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a User object."))?;
-    let doc = canonicalize(KIND, input)?;
+    let doc = super::read_resource(&req, body, KIND).await?;
     let user_name = user_name(&doc)?;
     let raw_email = work_email(&doc).ok_or_else(|| {
         ScimError::invalid_value("The User needs a work email ('emails' or an email-shaped 'userName') in one of the organization's domains.")
@@ -539,7 +438,7 @@ async fn save(
         _ => "directory.user.updated",
     };
     changes.insert("scim_id".to_owned(), json!(row.id));
-    record(&txn, dir, action, &email_now, Value::Object(changes)).await?;
+    dir.record(&txn, action, &email_now, Value::Object(changes)).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -551,12 +450,10 @@ pub async fn replace(
     req: HttpRequest,
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
-    let body = read_json(&req, body).await?;
-    let input = body.as_object().ok_or_else(|| ScimError::invalid_syntax("The body must be a User object."))?;
+    let doc = super::read_resource(&req, body, KIND).await?;
     let row = find(&state.db, &dir, &id).await?;
-    let doc = canonicalize(KIND, input)?;
     let updated = save(&state, &dir, row, doc).await?;
-    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+    Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 
 pub async fn patch(
@@ -571,7 +468,7 @@ pub async fn patch(
     let mut doc = stored_doc(&row)?;
     super::patch::apply(KIND, &mut doc, &body)?;
     let updated = save(&state, &dir, row, doc).await?;
-    Ok(respond(StatusCode::OK, &render_one(&state.db, &dir, &updated, &Projection::default()).await?))
+    Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 
 pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
@@ -580,7 +477,7 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
     group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
     dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
     membership::Entity::delete_by_id((dir.org_id.clone(), row.user_id.clone())).exec(&txn).await?;
-    record(&txn, &dir, "directory.user.deleted", &row.email, json!({ "scim_id": row.id, "user_id": row.user_id }))
+    dir.record(&txn, "directory.user.deleted", &row.email, json!({ "scim_id": row.id, "user_id": row.user_id }))
         .await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
