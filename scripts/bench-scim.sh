@@ -18,6 +18,6 @@ for _ in $(seq 1 2000); do
   curl -fs -o /dev/null "http://127.0.0.1:$PORT/ready" && break
   sleep 0.005
 done
-echo "database: ${DATABASE_URL:-SQLite (fresh file)}"
+if [ -n "${DATABASE_URL:-}" ]; then echo "database: PostgreSQL (DATABASE_URL)"; else echo "database: SQLite (fresh file)"; fi
 BENCH_URL="http://127.0.0.1:$PORT" "$LOAD"
 echo "server RSS after the run: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$pid/status")"
