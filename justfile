@@ -12,11 +12,15 @@ default: run
 
 # Install the SPA toolchain pieces that are missing (wasm target, trunk, wasm-bindgen-cli,
 # and binaryen's wasm-opt from npm when npm is available).
-tools:
-    if command -v npm >/dev/null && [ ! -x tools/node_modules/.bin/wasm-opt ]; then (cd tools && npm ci --silent --no-audit --no-fund); fi
+tools: node-tools
     rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
     trunk --version 2>/dev/null | grep -q "{{trunk_version}}" || cargo install trunk --version {{trunk_version}} --locked
     wasm-bindgen --version 2>/dev/null | grep -q "{{wasm_bindgen_version}}" || cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}
+
+# npm tools in tools/node_modules (binaryen's wasm-opt; oidc-provider for the SSO tests),
+# reinstalled when tools/package-lock.json changes.
+node-tools:
+    if command -v npm >/dev/null && ! cmp -s tools/package-lock.json tools/node_modules/.package-lock.json.copy; then (cd tools && npm ci --silent --no-audit --no-fund && cp package-lock.json node_modules/.package-lock.json.copy); fi
 
 # Python tools for the tests (scim2-tester) in ./.venv, reinstalled when tools/requirements.txt changes.
 python-tools:
@@ -44,7 +48,7 @@ dev: tools
 # Everything CI checks: formatting, lints, unit + integration tests (SQLite, and PostgreSQL
 # when TEST_DATABASE_URL is set), the wasm32 build, and e2e when chromedriver is present
 # (REQUIRE_E2E=1 turns a missing chromedriver into a failure).
-test:
+test: node-tools
     rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
     cargo fmt --all --check
     cargo clippy --all-targets -- -D warnings

@@ -16,6 +16,7 @@ pub mod provisioning;
 pub mod scim;
 pub mod setup;
 pub mod spa;
+pub mod sso;
 pub mod state;
 pub mod telemetry;
 
@@ -76,10 +77,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(billing::configure)
                 .configure(audit::read::configure)
                 .configure(setup::configure)
+                .configure(sso::configure_api)
                 .default_service(web::to(not_found)),
         )
         .service(web::scope("/api").default_service(web::to(not_found)))
         .service(web::scope("/scim/v2").configure(scim::configure))
+        .service(web::scope("/sso").configure(sso::configure))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
 }
 

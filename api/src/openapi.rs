@@ -28,6 +28,7 @@ use crate::provisioning::handlers as provisioning;
         crate::provisioning::integrations::sso, crate::provisioning::integrations::directory_sync,
         crate::audit::read::list,
         crate::setup::handlers::create, crate::setup::handlers::info, crate::setup::handlers::scim_credentials,
+        crate::sso::get_connection, crate::sso::put_connection, crate::sso::start_test,
     ),
     modifiers(&Security),
     tags(
@@ -36,6 +37,7 @@ use crate::provisioning::handlers as provisioning;
         (name = "checkout", description = "Buy Single Sign-On and Directory Sync"),
         (name = "audit", description = "The audit log"),
         (name = "setup", description = "24-hour setup links for the customer's IT admin"),
+        (name = "sso", description = "Single Sign-On: the connection to the identity provider and test sign-in"),
         (name = "service", description = "Liveness and readiness"),
     )
 )]

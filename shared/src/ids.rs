@@ -142,6 +142,10 @@ typed_id!(
     /// A group provisioned by an organization's directory (its SCIM `id`).
     GroupId, "grp_"
 );
+typed_id!(
+    /// An organization's SSO connection to its identity provider.
+    ConnectionId, "con_"
+);
 
 #[cfg(test)]
 mod tests {

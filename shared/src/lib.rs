@@ -11,6 +11,7 @@ pub mod ids;
 pub mod problem;
 pub mod provisioning;
 pub mod setup;
+pub mod sso;
 pub mod validation;
 
 pub use ids::*;

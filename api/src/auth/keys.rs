@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -23,6 +23,8 @@ pub struct SigningKeys {
     fingerprint_key: Vec<u8>,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
+    /// AES-256-GCM keys for secrets at rest (IdP client secrets), by kid.
+    box_keys: HashMap<String, [u8; 32]>,
 }
 
 impl std::fmt::Debug for SigningKeys {
@@ -52,7 +54,15 @@ impl SigningKeys {
         }
         let fingerprint_key =
             Sha256::new().chain_update(b"gatehouse fingerprint key\0").chain_update(current).finalize().to_vec();
-        Ok(Self { current_kid, fingerprint_key, encoding: EncodingKey::from_secret(current), decoding })
+        let box_key = |k: &[u8]| -> [u8; 32] {
+            Sha256::new().chain_update(b"gatehouse secret box\0").chain_update(k).finalize().into()
+        };
+        let mut box_keys = HashMap::new();
+        box_keys.insert(current_kid.clone(), box_key(current));
+        for k in previous {
+            box_keys.insert(kid_of(k), box_key(k));
+        }
+        Ok(Self { current_kid, fingerprint_key, encoding: EncodingKey::from_secret(current), decoding, box_keys })
     }
 
     /// From settings (base64), or else the dev key file in the data folder,
@@ -72,6 +82,45 @@ impl SigningKeys {
     /// A keyed SHA-256 of `data`, hex.
     pub fn fingerprint(&self, data: &[u8]) -> String {
         hex::encode(Sha256::new().chain_update(&self.fingerprint_key).chain_update(data).finalize())
+    }
+
+    /// Encrypts a secret for storage: `v1.{kid}.{base64url(nonce ‖ ciphertext ‖ tag)}`
+    /// (AES-256-GCM with a key derived from the signing key named by `kid`,
+    /// so previous keys still open what they sealed).
+    pub fn seal(&self, plaintext: &[u8]) -> anyhow::Result<String> {
+        use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+        let raw = self.box_keys.get(&self.current_kid).context("no current secret-box key")?;
+        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, raw).map_err(|_| anyhow::anyhow!("bad AEAD key"))?);
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let mut data = plaintext.to_vec();
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(self.current_kid.as_bytes()),
+            &mut data,
+        )
+        .map_err(|_| anyhow::anyhow!("sealing failed"))?;
+        let mut out = nonce.to_vec();
+        out.extend(data);
+        Ok(format!("v1.{}.{}", self.current_kid, URL_SAFE_NO_PAD.encode(out)))
+    }
+
+    /// The plaintext of a `seal`ed value, if a known key opens it.
+    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+        let mut parts = sealed.splitn(3, '.');
+        let (Some("v1"), Some(kid), Some(b64)) = (parts.next(), parts.next(), parts.next()) else { return None };
+        let raw = self.box_keys.get(kid)?;
+        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, raw).ok()?);
+        let bytes = URL_SAFE_NO_PAD.decode(b64).ok()?;
+        if bytes.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, ct) = bytes.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut data = ct.to_vec();
+        let plain = key.open_in_place(nonce, Aad::from(kid.as_bytes()), &mut data).ok()?;
+        Some(plain.to_vec())
     }
 
     pub fn current_kid(&self) -> &str {
@@ -121,6 +170,26 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_secrets_open_with_the_same_or_a_previous_key_only() -> anyhow::Result<()> {
+        let (old, new) = ([1u8; 32], [2u8; 32]);
+        let before = SigningKeys::new(&old, &[])?;
+        let sealed = before.seal(b"client secret")?;
+        assert!(sealed.starts_with(&format!("v1.{}.", before.current_kid())));
+        assert!(!sealed.contains("client secret"));
+        assert_ne!(sealed, before.seal(b"client secret")?, "a fresh nonce each time");
+        assert_eq!(before.open(&sealed).as_deref(), Some(&b"client secret"[..]));
+        let rotated = SigningKeys::new(&new, &[old.to_vec()])?;
+        assert_eq!(rotated.open(&sealed).as_deref(), Some(&b"client secret"[..]), "previous keys still open");
+        assert!(SigningKeys::new(&new, &[])?.open(&sealed).is_none(), "an unrelated key does not");
+        let mut tampered = sealed.clone();
+        tampered.pop();
+        tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
+        assert!(before.open(&tampered).is_none());
+        assert!(before.open("v1.nokid.AAAA").is_none() && before.open("garbage").is_none());
+        Ok(())
+    }
 
     #[test]
     fn dev_key_is_generated_once_with_private_mode() {

@@ -16,3 +16,4 @@ mod scim;
 mod scim_clients;
 mod service;
 mod setup;
+mod sso;

@@ -13,3 +13,4 @@ pub mod setup;
 pub mod setup_scim;
 pub mod shell;
 pub mod signup;
+pub mod sso_result;

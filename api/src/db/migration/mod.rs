@@ -9,6 +9,7 @@ mod m0003_billing;
 mod m0004_feature_previous_status;
 mod m0005_setup_links;
 mod m0006_directory;
+mod m0007_sso;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_feature_previous_status::Migration),
             Box::new(m0005_setup_links::Migration),
             Box::new(m0006_directory::Migration),
+            Box::new(m0007_sso::Migration),
         ]
     }
 }

@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// Who a (connection, subject) pair signs in as: members are never matched
+/// by email alone.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sso_identities")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub connection_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub subject: String,
+    pub user_id: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

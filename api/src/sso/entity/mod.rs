@@ -1,0 +1,5 @@
+//! sea-orm entities for Single Sign-On.
+
+pub mod connection;
+pub mod identity;
+pub mod request;

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+/// A sign-in sent to the identity provider and not yet come back. `id` is the
+/// OAuth `state`; it is bound to the browser that started it (`browser_hash`
+/// is the SHA-256 of a cookie only that browser has) and usable once.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sso_requests")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub connection_id: String,
+    pub organization_id: String,
+    /// `test` (from the setup wizard) or `login` (a member).
+    pub purpose: String,
+    pub nonce: String,
+    /// The PKCE verifier, sealed.
+    pub code_verifier: String,
+    pub browser_hash: String,
+    pub expires_at: DateTimeUtc,
+    pub used_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

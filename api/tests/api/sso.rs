@@ -1,0 +1,256 @@
+//! Single Sign-On over OpenID Connect against a real provider: npm
+//! `oidc-provider` (OpenID Certified), started by the test from
+//! `tools/node_modules` (`just tools` installs it).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::helpers::{Signed, TestApp, buy, link, spawn_app, token_of};
+
+const CLIENT_ID: &str = "gatehouse-test";
+const CLIENT_SECRET: &str = "a-client-secret-that-is-long-enough";
+
+/// A running oidc-provider; killed on drop.
+struct Idp {
+    issuer: String,
+    _child: tokio::process::Child,
+}
+
+fn tools_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("tools")
+}
+
+/// Starts the provider for `redirect_uri`, or `None` (test skipped) when
+/// Node or the package is missing and `REQUIRE_IDP` is not set.
+async fn start_idp(redirect_uri: &str) -> Option<Idp> {
+    let script = tools_dir().join("oidc-provider.mjs");
+    let installed = tools_dir().join("node_modules/oidc-provider").exists();
+    let node = std::process::Command::new("node").arg("--version").output().is_ok();
+    if !(installed && node) {
+        assert!(
+            std::env::var("REQUIRE_IDP").is_err(),
+            "node and tools/node_modules/oidc-provider are needed: run `just tools`"
+        );
+        eprintln!("skipping: node or oidc-provider missing (run `just tools`)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = tokio::process::Command::new("node")
+        .arg(script)
+        .args([&port.to_string(), CLIENT_ID, CLIENT_SECRET, redirect_uri])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line()).await;
+    assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"), "oidc-provider did not start: {ready:?}");
+    // Keep reading what it prints: a closed pipe would stop it.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Some(Idp { issuer: format!("http://127.0.0.1:{port}"), _child: child })
+}
+
+struct Sso {
+    admin: Signed,
+    setup: String,
+    connection: Value,
+}
+
+async fn sso_org(app: &TestApp) -> Sso {
+    let admin = app.ready_org("Acme", "acme.com").await;
+    buy(app, &admin, "sso").await;
+    let (_, l) = link(app, &admin, "sso").await;
+    let setup = token_of(&l);
+    let (status, connection) = app.get(&format!("/api/v1/setup/{setup}/sso-connection"), None).await;
+    assert_eq!(status, StatusCode::OK, "{connection}");
+    Sso { admin, setup, connection }
+}
+
+async fn put_connection(app: &TestApp, setup: &str, body: &Value) -> (StatusCode, Value) {
+    let res =
+        app.client.put(app.url(&format!("/api/v1/setup/{setup}/sso-connection"))).json(body).send().await.unwrap();
+    crate::helpers::read(res).await
+}
+
+fn attr(html: &str, after: &str, name: &str) -> Option<String> {
+    let start = html.find(after)?;
+    let rest = &html[start..];
+    let i = rest.find(&format!("{name}=\""))? + name.len() + 2;
+    Some(rest[i..i + rest[i..].find('"')?].replace("&amp;", "&"))
+}
+
+/// Drives a browser-like client from `url` through the provider's login and
+/// consent pages until it is sent to our callback; returns that URL.
+async fn sign_in_at_idp(browser: &reqwest::Client, idp: &Idp, url: &str, login: &str) -> String {
+    let mut next = url.to_owned();
+    for _ in 0..20 {
+        let res = browser.get(&next).send().await.unwrap();
+        if res.status().is_redirection() {
+            let location = res.headers()["location"].to_str().unwrap().to_owned();
+            let absolute = if location.starts_with('/') { format!("{}{location}", idp.issuer) } else { location };
+            if !absolute.starts_with(&idp.issuer) {
+                return absolute;
+            }
+            next = absolute;
+            continue;
+        }
+        let html = res.text().await.unwrap();
+        let action = attr(&html, "<form", "action").unwrap_or_else(|| panic!("no form in {html}"));
+        let action = if action.starts_with('/') { format!("{}{action}", idp.issuer) } else { action };
+        let mut fields: Vec<(String, String)> = Vec::new();
+        if html.contains("name=\"login\"") {
+            fields.push(("login".into(), login.into()));
+            fields.push(("password".into(), "any".into()));
+        }
+        for part in html.split("<input").skip(1) {
+            if part.contains("type=\"hidden\"")
+                && let (Some(n), Some(v)) = (attr(part, "", "name"), attr(part, "", "value"))
+            {
+                fields.push((n, v));
+            }
+        }
+        let res = browser.post(&action).form(&fields).send().await.unwrap();
+        assert!(res.status().is_redirection(), "posting {action}: {}", res.status());
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        next = if location.starts_with('/') { format!("{}{location}", idp.issuer) } else { location };
+        if !next.starts_with(&idp.issuer) {
+            return next;
+        }
+    }
+    panic!("the provider never sent the browser back");
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn sso_status(app: &TestApp, s: &Sso) -> String {
+    let (_, p) = app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
+    p["sso"]["status"].as_str().unwrap().to_owned()
+}
+
+fn outcome(location: &str) -> (String, String) {
+    let url = reqwest::Url::parse(location).unwrap();
+    assert_eq!(url.path(), "/sso-result", "{location}");
+    let get = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned()).unwrap_or_default();
+    (get("outcome"), get("detail"))
+}
+
+#[actix_web::test]
+async fn oidc_connection_test_sign_in_turns_sso_active() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let redirect_uri = s.connection["redirect_uri"].as_str().unwrap().to_owned();
+    let id = s.connection["id"].as_str().unwrap();
+    assert!(id.starts_with("con_"));
+    assert_eq!(redirect_uri, format!("{}/sso/oidc/{id}/callback", app.base));
+    assert_eq!(s.connection["acs_url"], format!("{}/sso/saml/{id}/acs", app.base));
+    let Some(idp) = start_idp(&redirect_uri).await else { return };
+
+    // Refusals first: nothing saved.
+    let (status, err) = put_connection(&app, &s.setup, &json!({ "protocol": "oidc" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let (status, err) = put_connection(
+        &app,
+        &s.setup,
+        &json!({ "protocol": "oidc", "issuer": "http://127.0.0.1:9", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("discovery_failed")),
+        "{err}"
+    );
+    let (status, err) = app.post(&format!("/api/v1/setup/{}/sso-test", s.setup), &json!({}), None).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("not_configured")));
+
+    let (status, saved) = put_connection(
+        &app,
+        &s.setup,
+        &json!({ "provider": "custom_oidc", "protocol": "oidc", "issuer": idp.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(
+        (saved["client_secret_set"].as_bool(), saved["issuer"].as_str()),
+        (Some(true), Some(idp.issuer.as_str()))
+    );
+    assert!(!saved.to_string().contains(CLIENT_SECRET), "the secret is never returned");
+    assert_eq!(sso_status(&app, &s).await, "awaiting");
+
+    // The secret is stored sealed.
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT oidc_client_secret FROM sso_connections",
+        ))
+        .await
+        .unwrap();
+    let stored: String = rows[0].try_get("", "oidc_client_secret").unwrap();
+    assert!(stored.starts_with("v1.") && !stored.contains(CLIENT_SECRET));
+
+    // The test sign-in, in one browser.
+    let b = browser();
+    let res = b.post(app.url(&format!("/api/v1/setup/{}/sso-test", s.setup))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let start: Value = res.json().await.unwrap();
+    let authorize = start["redirect_url"].as_str().unwrap();
+    assert!(authorize.contains("code_challenge_method=S256") && authorize.contains("nonce="), "{authorize}");
+    let callback = sign_in_at_idp(&b, &idp, authorize, "ada@acme.com").await;
+    assert!(callback.starts_with(&redirect_uri), "{callback}");
+
+    // Another browser cannot finish it.
+    let res = browser().get(&callback).send().await.unwrap();
+    let (result, detail) = outcome(res.headers()["location"].to_str().unwrap());
+    assert_eq!(result, "error");
+    assert!(detail.contains("another browser"), "{detail}");
+    assert_eq!(sso_status(&app, &s).await, "awaiting");
+
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (result, detail) = outcome(res.headers()["location"].to_str().unwrap());
+    assert_eq!(result, "ok", "{detail}");
+    assert_eq!(sso_status(&app, &s).await, "active");
+
+    // The same response again: the state is used up.
+    let res = b.get(&callback).send().await.unwrap();
+    let (result, detail) = outcome(res.headers()["location"].to_str().unwrap());
+    assert_eq!(result, "error");
+    assert!(detail.contains("already used"), "{detail}");
+
+    // A made-up state.
+    let forged = callback.replace("state=", "state=x");
+    let res = b.get(&forged).send().await.unwrap();
+    assert_eq!(outcome(res.headers()["location"].to_str().unwrap()).0, "error");
+}
+
+#[actix_web::test]
+async fn a_wrong_client_secret_is_reported_in_words() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let redirect_uri = s.connection["redirect_uri"].as_str().unwrap().to_owned();
+    let Some(idp) = start_idp(&redirect_uri).await else { return };
+    let (status, _) = put_connection(
+        &app,
+        &s.setup,
+        &json!({ "protocol": "oidc", "issuer": idp.issuer, "client_id": CLIENT_ID, "client_secret": "not-the-secret" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let b = browser();
+    let start: Value =
+        b.post(app.url(&format!("/api/v1/setup/{}/sso-test", s.setup))).send().await.unwrap().json().await.unwrap();
+    let callback = sign_in_at_idp(&b, &idp, start["redirect_url"].as_str().unwrap(), "ada@acme.com").await;
+    let res = b.get(&callback).send().await.unwrap();
+    let (result, detail) = outcome(res.headers()["location"].to_str().unwrap());
+    assert_eq!(result, "error");
+    assert!(detail.contains("invalid_client"), "{detail}");
+    assert_eq!(sso_status(&app, &s).await, "awaiting");
+}
