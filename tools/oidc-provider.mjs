@@ -20,6 +20,8 @@ const provider = new Provider(issuer, {
   }],
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true } },
+  // Put the scopes' claims (email) in the ID token, as Okta and Entra ID do.
+  conformIdTokenClaims: false,
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   findAccount: async (ctx, id) => ({
     accountId: id,

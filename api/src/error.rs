@@ -24,6 +24,9 @@ pub enum AppError {
     /// 404: not found, or not yours (the two are indistinguishable on purpose).
     #[error("not found")]
     NotFound,
+    /// 404 that explains itself (nothing private is revealed by saying it).
+    #[error("{detail}")]
+    NotFoundWith { code: &'static str, detail: String },
     /// 409: conflicts with what is already stored.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
@@ -68,6 +71,7 @@ impl AppError {
             | AppError::Unauthorized { code, detail }
             | AppError::Conflict { code, detail }
             | AppError::Gone { code, detail }
+            | AppError::NotFoundWith { code, detail }
             | AppError::PaymentRequired { code, detail } => (Some(*code), Some(detail.clone()), vec![]),
             AppError::NotFound => (Some("not_found"), Some("Nothing exists at this address.".to_owned()), vec![]),
             AppError::Validation(errors) => {
@@ -96,7 +100,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NotFoundWith { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone { .. } => StatusCode::GONE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -192,6 +192,14 @@ pub struct SsoConnection {
     pub client_secret_set: bool,
 }
 
+/// `POST /api/v1/auth/sso`: a member's work email.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SsoLoginRequest {
+    #[serde(default)]
+    pub email: String,
+}
+
 /// Where to send the browser next (test sign-in, member sign-in).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

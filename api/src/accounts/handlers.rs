@@ -18,7 +18,7 @@ use crate::state::AppState;
 type State = web::Data<AppState>;
 
 /// The session cookie for the SPA: the same token as the bearer one.
-fn session_cookie(state: &AppState, session: &NewSession) -> Cookie<'static> {
+pub(crate) fn session_cookie(state: &AppState, session: &NewSession) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, session.access_token.clone())
         .http_only(true)
         .same_site(SameSite::Strict)

@@ -48,7 +48,7 @@ pub struct NewSession {
     pub expires_in: i64,
 }
 
-async fn open_session(db: &impl ConnectionTrait, state: &AppState, user_id: &str) -> AppResult<NewSession> {
+pub(crate) async fn open_session(db: &impl ConnectionTrait, state: &AppState, user_id: &str) -> AppResult<NewSession> {
     let now = state.clock.now();
     let ttl = state.settings.access_token_ttl_secs;
     let expires_at = now + Duration::seconds(ttl);

@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 use shared::ConnectionId;
 use shared::provisioning::IntegrationStatus;
 use shared::setup::SetupKind;
-use shared::sso::{SsoConnection, SsoConnectionRequest, SsoProtocol, SsoProvider, SsoRedirect};
+use shared::sso::{SsoConnection, SsoConnectionRequest, SsoLoginRequest, SsoProtocol, SsoProvider, SsoRedirect};
+use shared::validation::Email;
 use shared::{FieldError, Problem};
 
 use self::entity::{connection, request};
@@ -32,6 +33,7 @@ pub const REQUEST_TTL_MINUTES: i64 = 10;
 /// Binds a pending sign-in to the browser that started it.
 pub const BROWSER_COOKIE: &str = "gatehouse_sso";
 pub const PURPOSE_TEST: &str = "test";
+pub const PURPOSE_LOGIN: &str = "login";
 
 fn redirect_uri(state: &AppState, id: &str) -> String {
     format!("{}/sso/oidc/{id}/callback", state.public_url)
@@ -211,6 +213,17 @@ fn browser_hash(value: &str) -> String {
 pub async fn start_test(state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
     let (org_id, _) = link_org(&state, &token).await?;
     let c = connection_of(&state, &org_id).await?;
+    begin_sign_in(&state, &c, PURPOSE_TEST, None).await
+}
+
+/// Records a pending sign-in and answers the identity provider's URL, with
+/// the cookie that binds the sign-in to this browser.
+async fn begin_sign_in(
+    state: &AppState,
+    c: &connection::Model,
+    purpose: &str,
+    login_hint: Option<&str>,
+) -> AppResult<HttpResponse> {
     let (Some(endpoint), Some(client_id)) = (c.oidc_authorization_endpoint.as_deref(), c.oidc_client_id.as_deref())
     else {
         return Err(AppError::conflict(
@@ -226,8 +239,8 @@ pub async fn start_test(state: web::Data<AppState>, token: web::Path<String>) ->
     request::ActiveModel {
         id: Set(state_value.clone()),
         connection_id: Set(c.id.clone()),
-        organization_id: Set(org_id),
-        purpose: Set(PURPOSE_TEST.to_owned()),
+        organization_id: Set(c.organization_id.clone()),
+        purpose: Set(purpose.to_owned()),
         nonce: Set(nonce.clone()),
         code_verifier: Set(state.keys.seal(verifier.as_bytes())?),
         browser_hash: Set(browser_hash(&browser)),
@@ -240,11 +253,11 @@ pub async fn start_test(state: web::Data<AppState>, token: web::Path<String>) ->
     let url = oidc::authorize_url(&oidc::AuthorizeParams {
         authorization_endpoint: endpoint,
         client_id,
-        redirect_uri: &redirect_uri(&state, &c.id),
+        redirect_uri: &redirect_uri(state, &c.id),
         state: &state_value,
         nonce: &nonce,
         code_challenge: &challenge,
-        login_hint: None,
+        login_hint,
     })
     .map_err(|e| AppError::conflict("not_configured", e.0))?;
     let cookie = Cookie::build(BROWSER_COOKIE, browser)
@@ -256,6 +269,55 @@ pub async fn start_test(state: web::Data<AppState>, token: web::Path<String>) ->
         .max_age(CookieDuration::minutes(REQUEST_TTL_MINUTES))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(SsoRedirect { redirect_url: url }))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/sso", tag = "accounts",
+    request_body = SsoLoginRequest,
+    responses(
+        (status = 200, description = "Send the browser here to sign in at the organization's identity provider", body = SsoRedirect),
+        (status = 404, description = "No organization uses Single Sign-On for this email's domain (`sso_not_configured`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organization's Single Sign-On is turned off (`sso_inactive`) or not set up yet (`sso_not_ready`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn start_login(state: web::Data<AppState>, body: web::Json<SsoLoginRequest>) -> AppResult<HttpResponse> {
+    let email = Email::parse(&body.email).map_err(|e| AppError::Validation(vec![e.at("email")]))?;
+    let domain = crate::domains::entity::Entity::find()
+        .filter(crate::domains::entity::Column::Domain.eq(email.domain()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| not_configured(email.domain()))?;
+    let status = sso_status(&state, &domain.organization_id).await?;
+    match status {
+        IntegrationStatus::Active => {}
+        IntegrationStatus::Inactive => return Err(inactive()),
+        IntegrationStatus::NotPurchased => return Err(not_configured(email.domain())),
+        _ => {
+            return Err(AppError::conflict(
+                "sso_not_ready",
+                "Your organization has not finished setting up Single Sign-On. Sign in with your password, or ask your administrator.",
+            ));
+        }
+    }
+    let c = connection_of(&state, &domain.organization_id).await?;
+    begin_sign_in(&state, &c, PURPOSE_LOGIN, Some(email.as_str())).await
+}
+
+fn not_configured(domain: &str) -> AppError {
+    AppError::NotFoundWith {
+        code: "sso_not_configured",
+        detail: format!(
+            "No organization signs in with Single Sign-On for {domain}. Sign in with your password instead."
+        ),
+    }
+}
+
+fn inactive() -> AppError {
+    AppError::conflict(
+        "sso_inactive",
+        "Single Sign-On is turned off for your organization. Ask your administrator, or sign in with your password if you have one.",
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,7 +346,11 @@ pub async fn oidc_callback(
     query: web::Query<CallbackQuery>,
 ) -> HttpResponse {
     match finish_oidc(&state, &meta, &req, &path, &query).await {
-        Ok(purpose) => outcome(&state, true, &purpose, "Signed in through your identity provider."),
+        Ok(Done::Login(session)) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{}/", state.public_url)))
+            .cookie(crate::accounts::handlers::session_cookie(&state, &session))
+            .finish(),
+        Ok(Done::Test) => outcome(&state, true, PURPOSE_TEST, "Signed in through your identity provider."),
         Err((purpose, detail)) => {
             tracing::info!(detail = %detail, "sso: sign-in refused");
             outcome(&state, false, &purpose, &detail)
@@ -294,13 +360,18 @@ pub async fn oidc_callback(
 
 type Refusal = (String, String);
 
+enum Done {
+    Test,
+    Login(crate::accounts::service::NewSession),
+}
+
 async fn finish_oidc(
     state: &AppState,
     meta: &RequestMeta,
     req: &HttpRequest,
     connection_id: &str,
     q: &CallbackQuery,
-) -> Result<String, Refusal> {
+) -> Result<Done, Refusal> {
     let refuse = |purpose: &str, detail: String| (purpose.to_owned(), detail);
     let internal = |e: sea_orm::DbErr| {
         tracing::error!(error = %e, "sso: database error");
@@ -403,9 +474,144 @@ async fn finish_oidc(
             tracing::error!(error = ?e, "sso: audit failed");
             refuse(&purpose, "Something went wrong on our side; try again.".to_owned())
         })?;
-        return Ok(purpose);
+        return Ok(Done::Test);
     }
-    Err(refuse(&purpose, "Member sign-in through SSO is not available yet.".to_owned()))
+    let session = sign_in_member(state, meta, &c, &identity).await.map_err(|e| match e {
+        AppError::Internal(_) => {
+            tracing::error!(error = ?e, "sso: member sign-in failed");
+            refuse(&purpose, "Something went wrong on our side; try again.".to_owned())
+        }
+        other => refuse(&purpose, other.problem().detail.unwrap_or_default()),
+    })?;
+    Ok(Done::Login(session))
+}
+
+fn refused(detail: impl Into<String>) -> AppError {
+    AppError::unauthorized("sso_refused", detail)
+}
+
+/// The member behind a verified identity: found by (connection, subject);
+/// on a first sign-in, created just in time (or, when the organization
+/// already has them as a member, linked) — never matched by email alone to
+/// an account outside the organization.
+async fn sign_in_member(
+    state: &AppState,
+    meta: &RequestMeta,
+    c: &connection::Model,
+    identity: &oidc::Identity,
+) -> AppResult<crate::accounts::service::NewSession> {
+    use crate::accounts::entity::{membership, organization, user};
+    use shared::accounts::Role;
+    let org_id = c.organization_id.as_str();
+    match sso_status(state, org_id).await? {
+        IntegrationStatus::Active => {}
+        IntegrationStatus::Inactive => {
+            return Err(refused("Single Sign-On is turned off for your organization. Ask your administrator."));
+        }
+        _ => return Err(refused("Your organization has not finished setting up Single Sign-On.")),
+    }
+    let now = state.clock.now();
+    let known = entity::identity::Entity::find_by_id((c.id.clone(), identity.subject.clone())).one(&state.db).await?;
+    let user_id = match known {
+        Some(i) => i.user_id,
+        None => {
+            let email = identity
+                .email
+                .clone()
+                .filter(|_| identity.email_verified)
+                .ok_or_else(|| refused("Your identity provider did not send a verified email address; ask your administrator to include the email claim."))?;
+            let parsed = Email::parse(&email).map_err(|_| refused(format!("'{email}' is not an email address.")))?;
+            let claimed = crate::domains::entity::Entity::find()
+                .filter(crate::domains::entity::Column::OrganizationId.eq(org_id))
+                .filter(crate::domains::entity::Column::Domain.eq(parsed.domain()))
+                .one(&state.db)
+                .await?
+                .is_some();
+            if !claimed {
+                return Err(refused(format!("{email} is not in one of your organization's domains.")));
+            }
+            let existing = user::Entity::find().filter(user::Column::Email.eq(parsed.as_str())).one(&state.db).await?;
+            let txn = state.begin_write().await?;
+            let (uid, action) = match existing {
+                Some(u) => {
+                    let member = membership::Entity::find_by_id((org_id.to_owned(), u.id.clone())).one(&txn).await?;
+                    if member.is_none() {
+                        return Err(refused(format!(
+                            "An account with {email} already exists outside your organization; ask your administrator to invite it."
+                        )));
+                    }
+                    (u.id, "sso.identity_linked")
+                }
+                None => {
+                    let org = organization::get(&txn, org_id).await?;
+                    let id = shared::UserId::generate().to_string();
+                    let name = identity.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| email.clone());
+                    user::ActiveModel {
+                        id: Set(id.clone()),
+                        email: Set(parsed.as_str().to_owned()),
+                        name: Set(name.chars().take(200).collect()),
+                        password_hash: Set(None),
+                        created_at: Set(now),
+                    }
+                    .insert(&txn)
+                    .await?;
+                    membership::ActiveModel {
+                        organization_id: Set(org_id.to_owned()),
+                        user_id: Set(id.clone()),
+                        role: Set(Role::Member.as_str().to_owned()),
+                        created_at: Set(now),
+                        plan_id: Set(org.default_plan_id.clone()),
+                        suspended_at: Set(None),
+                        directory_managed: Set(false),
+                    }
+                    .insert(&txn)
+                    .await?;
+                    (id, "sso.member_created")
+                }
+            };
+            entity::identity::ActiveModel {
+                connection_id: Set(c.id.clone()),
+                subject: Set(identity.subject.clone()),
+                user_id: Set(uid.clone()),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            let event = Event {
+                organization_id: org_id,
+                actor: &uid,
+                action,
+                target: &email,
+                details: serde_json::json!({ "connection_id": c.id, "subject": identity.subject }),
+            };
+            audit::record(&txn, meta, now, event).await?;
+            txn.commit().await?;
+            uid
+        }
+    };
+    let member = membership::Entity::find_by_id((org_id.to_owned(), user_id.clone())).one(&state.db).await?;
+    match member {
+        Some(m) if m.suspended_at.is_none() => {}
+        Some(_) => return Err(refused("Your membership in this organization is suspended. Ask your administrator.")),
+        None => return Err(refused("You are no longer a member of this organization. Ask your administrator.")),
+    }
+    let session = crate::accounts::service::open_session(&state.db, state, &user_id).await?;
+    feature::Entity::update_many()
+        .col_expr(feature::Column::LastActivityAt, Expr::value(now))
+        .filter(feature::Column::OrganizationId.eq(org_id))
+        .filter(feature::Column::Feature.eq(FEATURE_SSO))
+        .exec(&state.db)
+        .await?;
+    let email = user::Entity::find_by_id(user_id.as_str()).one(&state.db).await?.map(|u| u.email).unwrap_or_default();
+    let event = Event {
+        organization_id: org_id,
+        actor: &user_id,
+        action: "login.succeeded",
+        target: &email,
+        details: serde_json::json!({ "method": "sso", "connection_id": c.id }),
+    };
+    audit::record(&state.db, meta, now, event).await?;
+    Ok(session)
 }
 
 fn capitalize(s: &str) -> String {
@@ -419,7 +625,8 @@ fn capitalize(s: &str) -> String {
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.route("/setup/{token}/sso-connection", web::get().to(get_connection))
         .route("/setup/{token}/sso-connection", web::put().to(put_connection))
-        .route("/setup/{token}/sso-test", web::post().to(start_test));
+        .route("/setup/{token}/sso-test", web::post().to(start_test))
+        .route("/auth/sso", web::post().to(start_login));
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -254,3 +254,149 @@ async fn a_wrong_client_secret_is_reported_in_words() {
     assert!(detail.contains("invalid_client"), "{detail}");
     assert_eq!(sso_status(&app, &s).await, "awaiting");
 }
+
+/// Configures the connection against `idp` and passes the test sign-in.
+async fn activate(app: &TestApp, s: &Sso, idp: &Idp) {
+    let (status, saved) = put_connection(
+        app,
+        &s.setup,
+        &json!({ "provider": "okta", "protocol": "oidc", "issuer": idp.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let b = browser();
+    let start: Value =
+        b.post(app.url(&format!("/api/v1/setup/{}/sso-test", s.setup))).send().await.unwrap().json().await.unwrap();
+    let callback = sign_in_at_idp(&b, idp, start["redirect_url"].as_str().unwrap(), "it-admin@acme.com").await;
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(outcome(res.headers()["location"].to_str().unwrap()).0, "ok");
+}
+
+/// A member's SSO sign-in from the login page; the session token, or the refusal.
+async fn member_sign_in(app: &TestApp, idp: &Idp, email: &str) -> Result<String, String> {
+    let b = browser();
+    let res = b.post(app.url("/api/v1/auth/sso")).json(&json!({ "email": email })).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let start: Value = res.json().await.unwrap();
+    let url = start["redirect_url"].as_str().unwrap();
+    assert!(url.contains("login_hint="), "{url}");
+    let callback = sign_in_at_idp(&b, idp, url, email).await;
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    if location == format!("{}/", app.base) {
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("gatehouse_session="));
+        let token = cookie
+            .expect("a session cookie")
+            .trim_start_matches("gatehouse_session=")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        return Ok(token);
+    }
+    Err(outcome(&location).1)
+}
+
+#[actix_web::test]
+async fn members_sign_in_through_sso_and_are_created_just_in_time() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_idp(s.connection["redirect_uri"].as_str().unwrap()).await else { return };
+
+    // Not set up yet: the login page says so.
+    let (status, err) = app.post("/api/v1/auth/sso", &json!({ "email": "bob@acme.com" }), None).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("sso_not_ready")), "{err}");
+    activate(&app, &s, &idp).await;
+
+    let (status, err) = app.post("/api/v1/auth/sso", &json!({ "email": "someone@elsewhere.com" }), None).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::NOT_FOUND, Some("sso_not_configured")), "{err}");
+    let (status, _) = app.post("/api/v1/auth/sso", &json!({ "email": "not an email" }), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A first sign-in creates the member with the default plan.
+    let users_before = app.count("users").await;
+    let token = member_sign_in(&app, &idp, "bob@acme.com").await.unwrap();
+    let (status, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["email"], "bob@acme.com");
+    assert_eq!(
+        (me["memberships"][0]["organization_id"].as_str(), me["memberships"][0]["role"].as_str()),
+        (Some(s.admin.org_id.as_str()), Some("member"))
+    );
+    let (_, members) =
+        app.get(&format!("/api/v1/organizations/{}/members", s.admin.org_id), Some(&s.admin.token)).await;
+    let bob = members["data"].as_array().unwrap().iter().find(|m| m["email"] == "bob@acme.com").cloned().unwrap();
+    assert_eq!(bob["plan_id"], "plan_core");
+    assert_eq!(app.count("users").await, users_before + 1);
+    // The second time it is the same member.
+    let again = member_sign_in(&app, &idp, "bob@acme.com").await.unwrap();
+    let (_, me2) = app.get("/api/v1/me", Some(&again)).await;
+    assert_eq!(me2["user"]["id"], me["user"]["id"]);
+    assert_eq!(app.count("users").await, users_before + 1);
+    assert_eq!(app.count("sso_identities").await, 1);
+
+    // An existing member (the admin) is linked, not duplicated.
+    let token = member_sign_in(&app, &idp, "admin@acme.com").await.unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(me["user"]["id"], s.admin.user_id.as_str());
+
+    // An account outside the organization is never taken over by email.
+    let outsider = app.signup("Other", "carol@acme.com").await;
+    let refused = member_sign_in(&app, &idp, "carol@acme.com").await.unwrap_err();
+    assert!(refused.contains("outside your organization"), "{refused}");
+    let (_, me) = app.get("/api/v1/me", Some(&outsider.token)).await;
+    assert_eq!(me["memberships"].as_array().map(Vec::len), Some(1));
+
+    let (_, p) = app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
+    assert!(p["sso"]["last_activity_at"].is_string());
+    let (_, events) =
+        app.get(&format!("/api/v1/organizations/{}/audit-events", s.admin.org_id), Some(&s.admin.token)).await;
+    let actions: Vec<&str> = events["data"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"sso.member_created") && actions.contains(&"sso.identity_linked"), "{actions:?}");
+}
+
+#[actix_web::test]
+async fn revoking_sso_refuses_the_next_sign_in_with_a_clear_message() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_idp(s.connection["redirect_uri"].as_str().unwrap()).await else { return };
+    activate(&app, &s, &idp).await;
+
+    // Started while active, finished after the admin turned SSO off.
+    let b = browser();
+    let start: Value = b
+        .post(app.url("/api/v1/auth/sso"))
+        .json(&json!({ "email": "bob@acme.com" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let callback = sign_in_at_idp(&b, &idp, start["redirect_url"].as_str().unwrap(), "bob@acme.com").await;
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/organizations/{}/integrations/sso", s.admin.org_id)))
+        .bearer_auth(&s.admin.token)
+        .json(&json!({ "enabled": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = b.get(&callback).send().await.unwrap();
+    let (result, detail) = outcome(res.headers()["location"].to_str().unwrap());
+    assert_eq!(result, "error");
+    assert!(detail.contains("turned off"), "{detail}");
+    assert!(res.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("gatehouse_session=")));
+    assert_eq!(app.count("sso_identities").await, 0, "no member created");
+
+    let (status, err) = app.post("/api/v1/auth/sso", &json!({ "email": "bob@acme.com" }), None).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("sso_inactive")));
+    assert!(err["detail"].as_str().unwrap().contains("turned off"));
+}
