@@ -15,6 +15,7 @@ use shared::provisioning::{
     DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest, SetEnabledRequest,
 };
 use shared::setup::{CreateSetupLinkRequest, ScimCredentials, SetupInfo, SetupKind, SetupLinkResponse};
+use shared::sso::{SsoConnection, SsoConnectionRequest, SsoLoginRequest, SsoRedirect};
 use shared::{DomainId, FieldError, OrganizationId, Problem};
 
 /// What a call can fail with: the API's problem, or no answer at all.
@@ -192,4 +193,27 @@ pub async fn setup_info(token: &str) -> Result<SetupInfo, ApiError> {
 
 pub async fn scim_credentials(token: &str) -> Result<ScimCredentials, ApiError> {
     read(send(Request::post(&format!("/api/v1/setup/{token}/scim-credentials"))).await?).await
+}
+
+pub async fn sso_connection(token: &str) -> Result<SsoConnection, ApiError> {
+    read(send(Request::get(&format!("/api/v1/setup/{token}/sso-connection"))).await?).await
+}
+
+pub async fn save_sso_connection(token: &str, body: &SsoConnectionRequest) -> Result<SsoConnection, ApiError> {
+    read(send_json(Request::put(&format!("/api/v1/setup/{token}/sso-connection")), body).await?).await
+}
+
+pub async fn start_sso_test(token: &str) -> Result<SsoRedirect, ApiError> {
+    read(send(Request::post(&format!("/api/v1/setup/{token}/sso-test"))).await?).await
+}
+
+pub async fn start_sso_login(email: &str) -> Result<SsoRedirect, ApiError> {
+    read(send_json(Request::post("/api/v1/auth/sso"), &SsoLoginRequest { email: email.to_owned() }).await?).await
+}
+
+/// Sends the whole tab to `url` (an identity provider).
+pub fn go_to(url: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(url);
+    }
 }

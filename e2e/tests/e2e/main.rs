@@ -10,3 +10,4 @@ mod accounts;
 mod directory;
 mod harness;
 mod provision;
+mod sso;

@@ -21,6 +21,12 @@ pub fn Login() -> impl IntoView {
     });
     form.follow(submit, move |_| navigate("/", Default::default()));
 
+    let sso = Action::new_local(|email: &String| {
+        let email = email.clone();
+        async move { api::start_sso_login(&email).await }
+    });
+    form.follow(sso, |r| api::go_to(&r.redirect_url));
+
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.clear();
@@ -35,6 +41,13 @@ pub fn Login() -> impl IntoView {
                 <Field label="Work email" name="email" kind="email" autocomplete="username" value=email errors=form.fields />
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" value=password errors=form.fields />
                 <SubmitButton label="Sign in" busy_label="Signing in…" busy=submit.pending().into() testid="login-submit" />
+                <p class="or">"or"</p>
+                <button type="button" class="secondary block" data-testid="sso-submit"
+                    disabled=move || sso.pending().get()
+                    aria-busy=move || sso.pending().get().to_string()
+                    on:click=move |_| { form.clear(); sso.dispatch(email.get_untracked()); }>
+                    {move || if sso.pending().get() { "Finding your identity provider…" } else { "Sign in with SSO (work email only)" }}
+                </button>
             </form>
             <p>"New here? " <a href="/signup" data-testid="to-signup">"Create an organization"</a></p>
         </section>

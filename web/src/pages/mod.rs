@@ -11,6 +11,7 @@ pub mod not_found;
 pub mod provision;
 pub mod setup;
 pub mod setup_scim;
+pub mod setup_sso;
 pub mod shell;
 pub mod signup;
 pub mod sso_result;

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use shared::setup::SetupKind;
 
 use super::setup_scim::ScimWizard;
+use super::setup_sso::SsoWizard;
 use crate::api::{self, ApiError};
 
 #[component]
@@ -26,10 +27,7 @@ pub fn SetupPage() -> impl IntoView {
                             let token = params.read_untracked().get("token").unwrap_or_default();
                             let body = match i.kind {
                                 SetupKind::Scim => view! { <ScimWizard token=token info=i.clone() /> }.into_any(),
-                                SetupKind::Sso => view! {
-                                    <p>"Status: " <span class=format!("badge {}", i.status.as_str()) data-testid="setup-status">{i.status.label()}</span></p>
-                                    <p class="hint">"The step-by-step configuration for your identity provider appears here."</p>
-                                }.into_any(),
+                                SetupKind::Sso => view! { <SsoWizard token=token status=i.status /> }.into_any(),
                             };
                             view! {
                                 <p class="eyebrow">"Setup"</p>

@@ -32,6 +32,12 @@ pub fn SsoResult() -> impl IntoView {
                     }}</p>
                 }.into_any()
             }}
+            {move || test().then(|| {
+                let back = web_sys::window()
+                    .and_then(|w| w.session_storage().ok().flatten())
+                    .and_then(|s| s.get_item(super::setup_sso::RETURN_KEY).ok().flatten());
+                back.map(|href| view! { <a href=href data-testid="back-to-setup">"Back to the setup page"</a> })
+            })}
         </section>
     }
 }

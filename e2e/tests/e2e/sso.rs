@@ -1,0 +1,142 @@
+//! Issue 6 in Chromium: configure Custom OIDC through an SSO setup link
+//! against a local `oidc-provider`, pass the test sign-in, then a member
+//! signs in through SSO; after a revoke the next SSO sign-in is refused.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::Locator;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::harness::{Browser, PASSWORD, launch};
+
+const CLIENT_ID: &str = "gatehouse-e2e";
+const CLIENT_SECRET: &str = "an-e2e-client-secret-long-enough";
+
+async fn start_idp(redirect_uri: &str) -> (String, tokio::process::Child) {
+    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").join("tools");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut child = tokio::process::Command::new("node")
+        .arg(tools.join("oidc-provider.mjs"))
+        .args([&port.to_string(), CLIENT_ID, CLIENT_SECRET, redirect_uri])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node tools/oidc-provider.mjs (run `just tools`)");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
+    assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"), "oidc-provider did not start: {ready:?}");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (format!("http://127.0.0.1:{port}"), child)
+}
+
+/// Signs in on the provider's own login and consent pages.
+async fn sign_in_at_idp(b: &Browser, login: &str) {
+    let field = b
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("input[name=login]"))
+        .await
+        .expect("the provider's login page");
+    // The provider pre-fills it from our login_hint.
+    field.clear().await.expect("clear login");
+    field.send_keys(login).await.expect("type login");
+    b.client.find(Locator::Css("input[name=password]")).await.expect("password").send_keys("any").await.expect("type");
+    b.client.find(Locator::Css("button[type=submit]")).await.expect("submit").click().await.expect("click");
+    // Consent ("Continue"), when the provider asks for it.
+    for _ in 0..50 {
+        let url = b.client.current_url().await.expect("url");
+        if url.as_str().starts_with(&b.base) {
+            return;
+        }
+        if let Ok(button) = b.client.find(Locator::Css("button[type=submit]")).await {
+            let _ = button.click().await;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[actix_web::test]
+async fn it_admin_connects_oidc_and_members_sign_in_with_sso() {
+    let Some(b) = launch().await else { return };
+
+    b.sign_up("Globex", "Hank", "hank@globex.com").await;
+    b.click("tab-provision").await;
+    b.fill("input-domains", "globex.com").await;
+    b.click("add-domains").await;
+    b.wait_text("domain-list", "globex.com").await;
+    b.el("input-plan").await.select_by_value("plan_core").await.expect("select plan");
+    b.click("save-plan").await;
+    b.wait_text("checkout-readiness", "Ready for checkout").await;
+    b.click("continue-to-checkout").await;
+    b.click("choose-sso").await;
+    b.fill("input-cardholder_name", "Hank Scorpio").await;
+    b.fill("input-card_number", "4242 4242 4242 4242").await;
+    b.fill("input-expiry", "12/31").await;
+    b.fill("input-cvc", "123").await;
+    b.click("confirm-purchase").await;
+    b.wait_text("status-sso", "Awaiting").await;
+    b.click("generate-sso-link").await;
+    b.wait_text("sso-link", "expires").await;
+    let link = b.el("sso-link-url").await.prop("value").await.expect("prop").expect("url");
+    b.click("logout").await;
+    b.el("login-form").await;
+
+    // The IT admin configures Custom OIDC and runs the test sign-in.
+    b.client.goto(&link).await.expect("open link");
+    b.wait_text("setup-title", "Single Sign-On for Globex").await;
+    b.click("provider-custom_oidc").await;
+    let redirect_uri = b.el("redirect-uri").await.prop("value").await.expect("prop").expect("redirect uri");
+    let (issuer, _idp) = start_idp(&redirect_uri).await;
+    b.fill("input-issuer", &issuer).await;
+    b.fill("input-client_id", CLIENT_ID).await;
+    b.fill("input-client_secret", CLIENT_SECRET).await;
+    b.click("save-sso").await;
+    for _ in 0..50 {
+        if b.el("test-sso").await.is_enabled().await.unwrap_or(false) {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    b.screenshot("sso-wizard").await;
+    b.click("test-sso").await;
+    sign_in_at_idp(&b, "it@globex.com").await;
+    b.wait_text("sso-result-title", "Test sign-in succeeded").await;
+    b.click("back-to-setup").await;
+    b.wait_text("setup-status", "Active").await;
+
+    // A member signs in with SSO from the login page: created just in time.
+    // (First forget the IT admin's session at the provider.)
+    b.client.goto(&format!("{issuer}/.well-known/openid-configuration")).await.expect("provider");
+    b.client.delete_all_cookies().await.expect("forget the provider session");
+    b.goto("/login").await;
+    b.fill("input-email", "moe@globex.com").await;
+    b.click("sso-submit").await;
+    sign_in_at_idp(&b, "moe@globex.com").await;
+    b.wait_text("member-home", "Globex").await;
+    b.click("logout").await;
+    b.el("login-form").await;
+
+    // The administrator sees the member and turns SSO off.
+    b.fill("input-email", "hank@globex.com").await;
+    b.fill("input-password", PASSWORD).await;
+    b.click("login-submit").await;
+    b.wait_text("members-table", "moe@globex.com").await;
+    b.click("tab-provision").await;
+    b.wait_text("status-sso", "Active").await;
+    b.wait_text("activity-sso", "Last sign-in").await;
+    b.click("toggle-sso").await;
+    b.click("confirm-turn-off").await;
+    b.wait_text("status-sso", "Inactive").await;
+    b.click("logout").await;
+    b.el("login-form").await;
+
+    // The next SSO sign-in is refused, and says why.
+    b.fill("input-email", "moe@globex.com").await;
+    b.click("sso-submit").await;
+    b.wait_text("form-error", "turned off").await;
+    b.close().await;
+}
