@@ -400,3 +400,39 @@ async fn revoking_sso_refuses_the_next_sign_in_with_a_clear_message() {
     assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("sso_inactive")));
     assert!(err["detail"].as_str().unwrap().contains("turned off"));
 }
+
+#[actix_web::test]
+async fn an_invite_without_password_is_accepted_and_then_signs_in_through_sso() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_idp(s.connection["redirect_uri"].as_str().unwrap()).await else { return };
+    activate(&app, &s, &idp).await;
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/organizations/{}/invite-settings", s.admin.org_id)))
+        .bearer_auth(&s.admin.token)
+        .json(&json!({ "disable_passwords_on_invites": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, invite) = app
+        .post(
+            &format!("/api/v1/organizations/{}/invites", s.admin.org_id),
+            &json!({ "email": "dan@acme.com" }),
+            Some(&s.admin.token),
+        )
+        .await;
+    assert_eq!(invite["password_required"], false);
+    let (status, joined) =
+        app.post("/api/v1/invites/accept", &json!({ "token": invite["token"], "name": "Dan" }), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    let dan = joined["user"]["id"].as_str().unwrap().to_owned();
+    // No password to sign in with…
+    let (status, _) = app.login("dan@acme.com", "anything-at-all").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // …but SSO finds the invited member.
+    let token = member_sign_in(&app, &idp, "dan@acme.com").await.unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(me["user"]["id"], dan.as_str());
+}
