@@ -234,7 +234,8 @@ pub struct Expected<'a> {
 
 /// Checks the ID token against the provider's published keys and what we sent.
 pub async fn verify(id_token: &str, e: &Expected<'_>) -> Result<Identity, OidcError> {
-    let header = jsonwebtoken::decode_header(id_token).map_err(|_| err("the ID token is not a JWT"))?;
+    let header = jsonwebtoken::decode_header(id_token)
+        .map_err(|_| err("the ID token is not a JWT signed with an accepted algorithm"))?;
     if !ALLOWED_ALGS.contains(&header.alg) {
         return Err(err(format!("the ID token is signed with {:?}, which is not accepted", header.alg)));
     }

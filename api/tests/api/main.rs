@@ -17,3 +17,4 @@ mod scim_clients;
 mod service;
 mod setup;
 mod sso;
+mod sso_attacks;
