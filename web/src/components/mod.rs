@@ -146,3 +146,30 @@ pub fn LogoutButton() -> impl IntoView {
         <button class="link" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>"Log out"</button>
     }
 }
+
+/// Large radio buttons for picking one of a few options (an identity
+/// provider, a directory): `(value, label, id)`, where `id` names the
+/// button's `data-testid` (`provider-{id}`).
+#[component]
+pub fn Picker<T>(
+    options: Vec<(T, &'static str, &'static str)>,
+    selected: RwSignal<Option<T>>,
+    label: &'static str,
+) -> impl IntoView
+where
+    T: Copy + PartialEq + Send + Sync + 'static,
+{
+    view! {
+        <div class="provider-grid" role="radiogroup" aria-label=label>
+            {options.into_iter().map(|(value, text, id)| view! {
+                <button type="button" class="provider" role="radio"
+                    data-testid=format!("provider-{id}")
+                    aria-checked=move || (selected.get() == Some(value)).to_string()
+                    class:selected=move || selected.get() == Some(value)
+                    on:click=move |_| selected.set(Some(value))>
+                    {text}
+                </button>
+            }).collect_view()}
+        </div>
+    }
+}

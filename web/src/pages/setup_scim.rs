@@ -7,7 +7,7 @@ use shared::provisioning::IntegrationStatus;
 use shared::setup::{DirectoryProvider, ScimCredentials, SetupInfo};
 
 use crate::api;
-use crate::components::{CopyButton, ErrorBanner, FormErrors};
+use crate::components::{CopyButton, ErrorBanner, FormErrors, Picker};
 
 /// Step-by-step instructions for one provider; `{url}` and `{token}` name
 /// the values generated below.
@@ -102,17 +102,7 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
 
     view! {
         <h2>"1. Choose your directory"</h2>
-        <div class="provider-grid" role="radiogroup" aria-label="Directory provider">
-            {DirectoryProvider::ALL.into_iter().map(|p| view! {
-                <button type="button" class="provider" role="radio"
-                    data-testid=format!("provider-{}", p.as_str())
-                    aria-checked=move || (provider.get() == Some(p)).to_string()
-                    class:selected=move || provider.get() == Some(p)
-                    on:click=move |_| provider.set(Some(p))>
-                    {p.label()}
-                </button>
-            }).collect_view()}
-        </div>
+        <Picker options=DirectoryProvider::ALL.map(|p| (p, p.label(), p.as_str())).to_vec() selected=provider label="Directory provider" />
         {move || provider.get().map(|p| view! {
             <h2 data-testid="provider-steps-title">{format!("2. Connect {}", p.label())}</h2>
             {(!p.supports_scim()).then(|| view! {

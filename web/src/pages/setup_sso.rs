@@ -7,7 +7,7 @@ use shared::provisioning::IntegrationStatus;
 use shared::sso::{SsoConnection, SsoConnectionRequest, SsoProtocol, SsoProvider};
 
 use crate::api;
-use crate::components::{CopyButton, ErrorBanner, Field, FormErrors};
+use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, Picker};
 
 /// Where `/sso-result` offers to return after a test sign-in.
 pub const RETURN_KEY: &str = "gatehouse_setup_return";
@@ -118,17 +118,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
     view! {
         <p>"Status: " <span class=move || format!("badge {}", status.get().as_str()) data-testid="setup-status">{move || status.get().label()}</span></p>
         <h2>"1. Choose your identity provider"</h2>
-        <div class="provider-grid" role="radiogroup" aria-label="Identity provider">
-            {SsoProvider::ALL.into_iter().map(|p| view! {
-                <button type="button" class="provider" role="radio"
-                    data-testid=format!("provider-{}", p.as_str())
-                    aria-checked=move || (provider.get() == Some(p)).to_string()
-                    class:selected=move || provider.get() == Some(p)
-                    on:click=move |_| provider.set(Some(p))>
-                    {p.label()}
-                </button>
-            }).collect_view()}
-        </div>
+        <Picker options=SsoProvider::ALL.map(|p| (p, p.label(), p.as_str())).to_vec() selected=provider label="Identity provider" />
         {move || provider.get().map(|p| view! {
             <h2>{format!("2. In {}", p.label())}</h2>
             <ol class="steps" data-testid="provider-steps">
