@@ -20,8 +20,9 @@ const provider = new Provider(issuer, {
   }],
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true } },
-  // Put the scopes' claims (email) in the ID token, as Okta and Entra ID do.
-  conformIdTokenClaims: false,
+  // By default the scopes' claims (email) go in the ID token, as Okta and
+  // Entra ID do; IDP_CONFORM=1 keeps them for the UserInfo endpoint only.
+  conformIdTokenClaims: process.env.IDP_CONFORM === '1',
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   findAccount: async (ctx, id) => ({
     accountId: id,

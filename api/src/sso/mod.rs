@@ -84,6 +84,7 @@ async fn connection_of(state: &AppState, org_id: &str) -> AppResult<connection::
         oidc_authorization_endpoint: Set(None),
         oidc_token_endpoint: Set(None),
         oidc_jwks_uri: Set(None),
+        oidc_userinfo_endpoint: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -174,6 +175,7 @@ pub async fn put_connection(
     m.oidc_authorization_endpoint = Set(Some(discovered.authorization_endpoint));
     m.oidc_token_endpoint = Set(Some(discovered.token_endpoint));
     m.oidc_jwks_uri = Set(Some(discovered.jwks_uri));
+    m.oidc_userinfo_endpoint = Set(discovered.userinfo_endpoint);
     m.updated_at = Set(now);
     let saved = m.update(&txn).await?;
     // A changed configuration must pass a new test sign-in.
@@ -436,7 +438,7 @@ async fn finish_oidc(
             "The stored client secret cannot be read; enter it again in the setup wizard.".to_owned(),
         ));
     };
-    let id_token = oidc::exchange(&oidc::Exchange {
+    let tokens = oidc::exchange(&oidc::Exchange {
         token_endpoint,
         client_id,
         client_secret: &secret,
@@ -446,9 +448,17 @@ async fn finish_oidc(
     })
     .await
     .map_err(|e| refuse(&purpose, capitalize(&e.0)))?;
-    let identity = oidc::verify(&id_token, &oidc::Expected { issuer, client_id, nonce: &pending.nonce, jwks_uri, now })
-        .await
-        .map_err(|e| refuse(&purpose, capitalize(&e.0)))?;
+    let mut identity =
+        oidc::verify(&tokens.id_token, &oidc::Expected { issuer, client_id, nonce: &pending.nonce, jwks_uri, now })
+            .await
+            .map_err(|e| refuse(&purpose, capitalize(&e.0)))?;
+    if identity.email.is_none()
+        && let (Some(endpoint), Some(access)) = (c.oidc_userinfo_endpoint.as_deref(), tokens.access_token.as_deref())
+    {
+        oidc::complete_from_userinfo(&mut identity, endpoint, access)
+            .await
+            .map_err(|e| refuse(&purpose, capitalize(&e.0)))?;
+    }
     if purpose == PURPOSE_TEST {
         let activated = feature::Entity::update_many()
             .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))

@@ -89,6 +89,7 @@ pub struct Discovery {
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub jwks_uri: String,
+    pub userinfo_endpoint: Option<String>,
 }
 
 /// Reads `{issuer}/.well-known/openid-configuration` and checks it names the same issuer.
@@ -105,6 +106,7 @@ pub async fn discover(issuer: &str) -> Result<Discovery, OidcError> {
         authorization_endpoint: endpoint(&doc, "authorization_endpoint")?,
         token_endpoint: endpoint(&doc, "token_endpoint")?,
         jwks_uri: endpoint(&doc, "jwks_uri")?,
+        userinfo_endpoint: endpoint(&doc, "userinfo_endpoint").ok(),
     })
 }
 
@@ -160,8 +162,14 @@ pub struct Exchange<'a> {
     pub redirect_uri: &'a str,
 }
 
-/// Trades the code for tokens; returns the ID token.
-pub async fn exchange(x: &Exchange<'_>) -> Result<String, OidcError> {
+/// What the token endpoint answers.
+pub struct Tokens {
+    pub id_token: String,
+    pub access_token: Option<String>,
+}
+
+/// Trades the code for tokens.
+pub async fn exchange(x: &Exchange<'_>) -> Result<Tokens, OidcError> {
     let http = client()?;
     // client_secret_basic: both parts form-encoded first (RFC 6749 §2.3.1).
     let enc = |s: &str| {
@@ -188,10 +196,44 @@ pub async fn exchange(x: &Exchange<'_>) -> Result<String, OidcError> {
         let detail = body.get("error_description").and_then(Value::as_str).unwrap_or("");
         return Err(err(format!("the identity provider refused the code exchange: {code} {detail}").trim().to_owned()));
     }
-    body.get("id_token")
+    let id_token = body
+        .get("id_token")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| err("the token response has no id_token (is the openid scope allowed for this client?)"))
+        .ok_or_else(|| err("the token response has no id_token (is the openid scope allowed for this client?)"))?;
+    let access_token = body.get("access_token").and_then(Value::as_str).map(str::to_owned);
+    Ok(Tokens { id_token, access_token })
+}
+
+/// Fills the email (and name) from the UserInfo endpoint when the ID token
+/// lacks them; the answer must be about the same subject (OIDC Core §5.3.2).
+pub async fn complete_from_userinfo(
+    identity: &mut Identity,
+    endpoint: &str,
+    access_token: &str,
+) -> Result<(), OidcError> {
+    let res = client()?
+        .get(endpoint)
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .map_err(|e| err(format!("could not reach the userinfo endpoint: {e}")))?;
+    if !res.status().is_success() {
+        return Err(err(format!("the userinfo endpoint answered {}", res.status())));
+    }
+    let info: Value = serde_json::from_slice(&read_limited(res, "userinfo response").await?)
+        .map_err(|_| err("the userinfo response is not JSON"))?;
+    if info.get("sub").and_then(Value::as_str) != Some(identity.subject.as_str()) {
+        return Err(err("the userinfo response is about another subject"));
+    }
+    if identity.email.is_none() {
+        identity.email = info.get("email").and_then(Value::as_str).map(|m| m.trim().to_lowercase());
+        identity.email_verified = info.get("email_verified").and_then(Value::as_bool).unwrap_or(false);
+    }
+    if identity.name.is_none() {
+        identity.name = info.get("name").and_then(Value::as_str).map(str::to_owned);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -27,6 +27,12 @@ fn tools_dir() -> PathBuf {
 /// Starts the provider for `redirect_uri`, or `None` (test skipped) when
 /// Node or the package is missing and `REQUIRE_IDP` is not set.
 async fn start_idp(redirect_uri: &str) -> Option<Idp> {
+    start_idp_with(redirect_uri, false).await
+}
+
+/// `conform`: the provider keeps email and name for its UserInfo endpoint
+/// (OIDC Core's default) instead of putting them in the ID token.
+async fn start_idp_with(redirect_uri: &str, conform: bool) -> Option<Idp> {
     let script = tools_dir().join("oidc-provider.mjs");
     let installed = tools_dir().join("node_modules/oidc-provider").exists();
     let node = std::process::Command::new("node").arg("--version").output().is_ok();
@@ -42,6 +48,7 @@ async fn start_idp(redirect_uri: &str) -> Option<Idp> {
     let mut child = tokio::process::Command::new("node")
         .arg(script)
         .args([&port.to_string(), CLIENT_ID, CLIENT_SECRET, redirect_uri])
+        .env("IDP_CONFORM", if conform { "1" } else { "0" })
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -435,4 +442,18 @@ async fn an_invite_without_password_is_accepted_and_then_signs_in_through_sso() 
     let token = member_sign_in(&app, &idp, "dan@acme.com").await.unwrap();
     let (_, me) = app.get("/api/v1/me", Some(&token)).await;
     assert_eq!(me["user"]["id"], dan.as_str());
+}
+
+#[actix_web::test]
+async fn the_email_comes_from_userinfo_when_the_id_token_lacks_it() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_idp_with(s.connection["redirect_uri"].as_str().unwrap(), true).await else { return };
+    activate(&app, &s, &idp).await;
+    let token = member_sign_in(&app, &idp, "erin@acme.com").await.unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(
+        (me["user"]["email"].as_str(), me["user"]["name"].as_str()),
+        (Some("erin@acme.com"), Some("Test erin@acme.com"))
+    );
 }

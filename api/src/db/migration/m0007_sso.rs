@@ -37,6 +37,7 @@ enum SsoConnections {
     OidcAuthorizationEndpoint,
     OidcTokenEndpoint,
     OidcJwksUri,
+    OidcUserinfoEndpoint,
     CreatedAt,
     UpdatedAt,
 }
@@ -89,6 +90,7 @@ impl MigrationTrait for Migration {
                 .col(string_null(SsoConnections::OidcAuthorizationEndpoint))
                 .col(string_null(SsoConnections::OidcTokenEndpoint))
                 .col(string_null(SsoConnections::OidcJwksUri))
+                .col(string_null(SsoConnections::OidcUserinfoEndpoint))
                 .col(timestamp_with_time_zone(SsoConnections::CreatedAt))
                 .col(timestamp_with_time_zone(SsoConnections::UpdatedAt))
                 .foreign_key(&mut cascade(

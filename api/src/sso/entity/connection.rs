@@ -18,6 +18,8 @@ pub struct Model {
     pub oidc_authorization_endpoint: Option<String>,
     pub oidc_token_endpoint: Option<String>,
     pub oidc_jwks_uri: Option<String>,
+    /// Asked for the email when the ID token does not carry it.
+    pub oidc_userinfo_endpoint: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
