@@ -102,7 +102,38 @@ pub struct SsoConnectionRequest {
     /// Stored encrypted, never returned. Leave empty to keep the stored one.
     #[serde(default)]
     pub client_secret: String,
+    /// SAML, one of three ways: the identity provider's metadata XML…
+    #[serde(default)]
+    pub idp_metadata_xml: String,
+    /// …or its metadata URL (fetched once: 5 s, 512 KiB, no redirects)…
+    #[serde(default)]
+    pub idp_metadata_url: String,
+    /// …or its entity ID, single sign-on URL (HTTP-Redirect) and signing certificate (PEM).
+    #[serde(default)]
+    pub idp_entity_id: String,
+    #[serde(default)]
+    pub idp_sso_url: String,
+    #[serde(default)]
+    pub idp_certificate: String,
 }
+
+/// Where a SAML configuration comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SamlSource {
+    MetadataXml(String),
+    MetadataUrl(String),
+    Manual { entity_id: String, sso_url: String, certificate: String },
+}
+
+/// A checked SAML configuration request (the XML and certificate are read by the server).
+#[derive(Debug, Clone)]
+pub struct ValidSaml {
+    pub provider: SsoProvider,
+    pub source: SamlSource,
+}
+
+/// Largest metadata XML accepted.
+pub const MAX_METADATA_BYTES: usize = 512 * 1024;
 
 /// A checked OIDC configuration request.
 #[derive(Debug, Clone)]
@@ -116,24 +147,36 @@ pub struct ValidOidc {
 /// An issuer URL: absolute `https://`, or `http://` on a loopback host (for
 /// local testing); no query or fragment; no trailing slash.
 pub fn parse_issuer(input: &str) -> Result<String, Invalid> {
+    parse_https_url(input, "issuer URL")
+}
+
+/// An identity provider URL (`what` names it in messages): absolute
+/// `https://`, or `http://` on a loopback host (for local testing); no
+/// fragment; no trailing slash. A query is kept only when `what` is not
+/// the issuer (SSO URLs may carry a tenant parameter).
+pub fn parse_https_url(input: &str, what: &str) -> Result<String, Invalid> {
     let s = input.trim().trim_end_matches('/');
     if s.is_empty() {
-        return Err(Invalid::new("required", "Enter the issuer URL from your identity provider."));
+        return Err(Invalid::new("required", format!("Enter the {what} from your identity provider.")));
     }
     let rest = if let Some(r) = s.strip_prefix("https://") {
         r
     } else if let Some(r) = s.strip_prefix("http://") {
         let host = r.split(['/', ':']).next().unwrap_or_default();
         if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-            return Err(Invalid::new("insecure_issuer", "The issuer must start with https://."));
+            return Err(Invalid::new("insecure_url", format!("The {what} must start with https://.")));
         }
         r
     } else {
-        return Err(Invalid::new("invalid_issuer", "The issuer must be a URL starting with https://."));
+        return Err(Invalid::new("invalid_url", format!("The {what} must be a URL starting with https://.")));
     };
-    let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() || s.contains(['?', '#', ' ']) {
-        return Err(Invalid::new("invalid_issuer", "The issuer must be a URL such as https://login.example.com."));
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let query_ok = what != "issuer URL" || !s.contains('?');
+    if host.is_empty() || s.contains(['#', ' ']) || !query_ok {
+        return Err(Invalid::new(
+            "invalid_url",
+            format!("The {what} must be a URL such as https://login.example.com."),
+        ));
     }
     Ok(s.to_owned())
 }
@@ -170,6 +213,78 @@ impl SsoConnectionRequest {
     }
 }
 
+impl SsoConnectionRequest {
+    /// Checks a SAML request: exactly one of metadata XML, metadata URL, or
+    /// entity ID + SSO URL + certificate.
+    pub fn validate_saml(&self) -> Result<ValidSaml, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let provider = self.provider.unwrap_or(SsoProvider::CustomSaml);
+        let xml = self.idp_metadata_xml.trim();
+        let url = self.idp_metadata_url.trim();
+        let manual =
+            [&self.idp_entity_id, &self.idp_sso_url, &self.idp_certificate].iter().any(|f| !f.trim().is_empty());
+        let given = [!xml.is_empty(), !url.is_empty(), manual].iter().filter(|g| **g).count();
+        if given == 0 {
+            errors.push(
+                Invalid::new(
+                    "required",
+                    "Paste the identity provider's metadata XML, enter its metadata URL, or enter its entity ID, SSO URL and certificate.",
+                )
+                .at("idp_metadata_xml"),
+            );
+            return Err(errors);
+        }
+        if given > 1 {
+            errors.push(
+                Invalid::new(
+                    "ambiguous",
+                    "Use one of: metadata XML, metadata URL, or entity ID + SSO URL + certificate.",
+                )
+                .at("idp_metadata_xml"),
+            );
+            return Err(errors);
+        }
+        let source = if !xml.is_empty() {
+            if xml.len() > MAX_METADATA_BYTES {
+                errors
+                    .push(Invalid::new("too_long", "The metadata XML is larger than 512 KiB.").at("idp_metadata_xml"));
+            }
+            SamlSource::MetadataXml(xml.to_owned())
+        } else if !url.is_empty() {
+            let url = errors.check("idp_metadata_url", parse_https_url(url, "metadata URL"));
+            SamlSource::MetadataUrl(url.unwrap_or_default())
+        } else {
+            let entity_id = self.idp_entity_id.trim();
+            if entity_id.is_empty() {
+                errors.push(
+                    Invalid::new("required", "Enter the identity provider's entity ID (Issuer).").at("idp_entity_id"),
+                );
+            } else if entity_id.len() > 1024 {
+                errors.push(Invalid::new("too_long", "The entity ID is too long.").at("idp_entity_id"));
+            }
+            let sso_url = errors.check("idp_sso_url", parse_https_url(&self.idp_sso_url, "SSO URL"));
+            let certificate = self.idp_certificate.trim();
+            if certificate.is_empty() {
+                errors.push(
+                    Invalid::new("required", "Paste the identity provider's signing certificate (PEM).")
+                        .at("idp_certificate"),
+                );
+            } else if certificate.len() > 64 * 1024 {
+                errors.push(Invalid::new("too_long", "The certificate is too long.").at("idp_certificate"));
+            }
+            SamlSource::Manual {
+                entity_id: entity_id.to_owned(),
+                sso_url: sso_url.unwrap_or_default(),
+                certificate: certificate.to_owned(),
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ValidSaml { provider, source })
+    }
+}
+
 /// A connection as the wizard sees it: our side (to paste into the identity
 /// provider) and theirs, without the secret.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -190,6 +305,14 @@ pub struct SsoConnection {
     pub client_id: Option<String>,
     /// Whether a client secret is stored (it is never returned).
     pub client_secret_set: bool,
+    /// SAML: the identity provider's entity ID.
+    pub idp_entity_id: Option<String>,
+    /// SAML: the identity provider's single sign-on URL.
+    pub idp_sso_url: Option<String>,
+    /// SAML: the metadata URL the configuration was read from.
+    pub idp_metadata_url: Option<String>,
+    /// SAML: when the (earliest) signing certificate expires.
+    pub idp_certificate_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `POST /api/v1/auth/sso`: a member's work email.
@@ -215,9 +338,9 @@ mod tests {
     fn issuers() {
         assert_eq!(parse_issuer(" https://idp.example.com/ ").ok().as_deref(), Some("https://idp.example.com"));
         assert_eq!(parse_issuer("http://127.0.0.1:9000").ok().as_deref(), Some("http://127.0.0.1:9000"));
-        assert_eq!(parse_issuer("http://idp.example.com").err().map(|e| e.code), Some("insecure_issuer"));
-        assert_eq!(parse_issuer("idp.example.com").err().map(|e| e.code), Some("invalid_issuer"));
-        assert_eq!(parse_issuer("https://x.com/?a=b").err().map(|e| e.code), Some("invalid_issuer"));
+        assert_eq!(parse_issuer("http://idp.example.com").err().map(|e| e.code), Some("insecure_url"));
+        assert_eq!(parse_issuer("idp.example.com").err().map(|e| e.code), Some("invalid_url"));
+        assert_eq!(parse_issuer("https://x.com/?a=b").err().map(|e| e.code), Some("invalid_url"));
         assert_eq!(parse_issuer("").err().map(|e| e.code), Some("required"));
     }
 
@@ -236,5 +359,41 @@ mod tests {
             ..SsoConnectionRequest::default()
         };
         assert!(keep.validate_oidc(true).is_ok_and(|v| v.client_secret.is_none()), "the stored secret is kept");
+    }
+
+    #[test]
+    fn saml_request_takes_exactly_one_source() {
+        let codes = |r: &SsoConnectionRequest| -> Vec<(String, String)> {
+            r.validate_saml()
+                .err()
+                .map(|e| e.into_vec().into_iter().map(|f| (f.field, f.code)).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(codes(&SsoConnectionRequest::default()), [("idp_metadata_xml".to_owned(), "required".to_owned())]);
+        let both = SsoConnectionRequest {
+            idp_metadata_xml: "<x/>".into(),
+            idp_metadata_url: "https://idp.example.com/m".into(),
+            ..SsoConnectionRequest::default()
+        };
+        assert_eq!(codes(&both), [("idp_metadata_xml".to_owned(), "ambiguous".to_owned())]);
+        let partial = SsoConnectionRequest { idp_entity_id: "https://idp".into(), ..SsoConnectionRequest::default() };
+        assert_eq!(
+            codes(&partial),
+            [("idp_sso_url".to_owned(), "required".to_owned()), ("idp_certificate".to_owned(), "required".to_owned())]
+        );
+        let url = SsoConnectionRequest {
+            idp_metadata_url:
+                "https://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml?appid=1".into(),
+            ..SsoConnectionRequest::default()
+        };
+        assert!(
+            url.validate_saml()
+                .is_ok_and(|v| matches!(v.source, SamlSource::MetadataUrl(u) if u.ends_with("?appid=1")))
+        );
+        let insecure = SsoConnectionRequest {
+            idp_metadata_url: "http://idp.example.com/m".into(),
+            ..SsoConnectionRequest::default()
+        };
+        assert_eq!(codes(&insecure), [("idp_metadata_url".to_owned(), "insecure_url".to_owned())]);
     }
 }

@@ -1,9 +1,10 @@
 //! Single Sign-On: the connection an IT admin configures through an SSO
-//! setup link, and sign-ins through the organization's identity provider.
-//! OpenID Connect is here; SAML 2.0 comes next (see issue 6).
+//! setup link (SAML 2.0 or OpenID Connect), and sign-ins through the
+//! organization's identity provider: the wizard's test sign-in and members'.
 
 pub mod entity;
 pub mod oidc;
+pub mod saml;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::header;
@@ -16,7 +17,9 @@ use sha2::{Digest, Sha256};
 use shared::ConnectionId;
 use shared::provisioning::IntegrationStatus;
 use shared::setup::SetupKind;
-use shared::sso::{SsoConnection, SsoConnectionRequest, SsoLoginRequest, SsoProtocol, SsoProvider, SsoRedirect};
+use shared::sso::{
+    SamlSource, SsoConnection, SsoConnectionRequest, SsoLoginRequest, SsoProtocol, SsoProvider, SsoRedirect,
+};
 use shared::validation::Email;
 use shared::{FieldError, Problem};
 
@@ -35,24 +38,43 @@ pub const BROWSER_COOKIE: &str = "gatehouse_sso";
 pub const PURPOSE_TEST: &str = "test";
 pub const PURPOSE_LOGIN: &str = "login";
 
+/// What the identity provider vouches for: a verified ID token or SAML assertion.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+}
+
 fn redirect_uri(state: &AppState, id: &str) -> String {
     format!("{}/sso/oidc/{id}/callback", state.public_url)
 }
 
+/// Our SAML entity ID (also where our metadata is) and ACS URL.
+fn saml_sp(state: &AppState, id: &str) -> (String, String) {
+    let base = format!("{}/sso/saml/{id}", state.public_url);
+    (format!("{base}/metadata"), format!("{base}/acs"))
+}
+
 fn view(state: &AppState, c: &connection::Model, status: IntegrationStatus) -> SsoConnection {
-    let base = format!("{}/sso/saml/{}", state.public_url, c.id);
+    let (entity_id, acs_url) = saml_sp(state, &c.id);
     SsoConnection {
         id: c.id.clone(),
         provider: c.provider.as_deref().and_then(SsoProvider::parse),
         protocol: c.protocol.as_deref().and_then(SsoProtocol::parse),
         status,
-        sp_entity_id: format!("{base}/metadata"),
-        acs_url: format!("{base}/acs"),
-        metadata_url: format!("{base}/metadata"),
+        sp_entity_id: entity_id.clone(),
+        acs_url,
+        metadata_url: entity_id,
         redirect_uri: redirect_uri(state, &c.id),
         issuer: c.oidc_issuer.clone(),
         client_id: c.oidc_client_id.clone(),
         client_secret_set: c.oidc_client_secret.is_some(),
+        idp_entity_id: c.saml_idp_entity_id.clone(),
+        idp_sso_url: c.saml_sso_url.clone(),
+        idp_metadata_url: c.saml_metadata_url.clone(),
+        idp_certificate_expires_at: c.saml_certificate_expires_at,
     }
 }
 
@@ -85,6 +107,11 @@ async fn connection_of(state: &AppState, org_id: &str) -> AppResult<connection::
         oidc_token_endpoint: Set(None),
         oidc_jwks_uri: Set(None),
         oidc_userinfo_endpoint: Set(None),
+        saml_idp_entity_id: Set(None),
+        saml_sso_url: Set(None),
+        saml_certificates: Set(None),
+        saml_metadata_url: Set(None),
+        saml_certificate_expires_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -141,18 +168,65 @@ pub async fn put_connection(
 ) -> AppResult<web::Json<SsoConnection>> {
     let (org_id, link_id) = link_org(&state, &token).await?;
     let c = connection_of(&state, &org_id).await?;
-    match body.protocol {
-        Some(SsoProtocol::Oidc) => {}
-        Some(SsoProtocol::Saml) => {
-            return Err(AppError::field(
-                "protocol",
-                "not_available",
-                "SAML connections are not available yet; use OpenID Connect.",
-            ));
-        }
+    let (m, details) = match body.protocol {
+        Some(SsoProtocol::Oidc) => oidc_settings(&state, c, &body).await?,
+        Some(SsoProtocol::Saml) => saml_settings(c, &body).await?,
         None => return Err(AppError::field("protocol", "required", "Choose SAML or OpenID Connect.")),
+    };
+    let now = state.clock.now();
+    let txn = state.begin_write().await?;
+    let mut m = m;
+    m.updated_at = Set(now);
+    let saved = m.update(&txn).await?;
+    // A changed configuration must pass a new test sign-in.
+    feature::Entity::update_many()
+        .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Awaiting.as_str()))
+        .filter(feature::Column::OrganizationId.eq(org_id.as_str()))
+        .filter(feature::Column::Feature.eq(FEATURE_SSO))
+        .filter(feature::Column::Status.is_in([IntegrationStatus::Active.as_str(), IntegrationStatus::Error.as_str()]))
+        .exec(&txn)
+        .await?;
+    let mut details = details;
+    details["link_id"] = serde_json::json!(link_id);
+    let event = Event {
+        organization_id: &org_id,
+        actor: "setup_link",
+        action: "sso.connection_saved",
+        target: &saved.id,
+        details,
+    };
+    audit::record(&txn, &meta, now, event).await?;
+    txn.commit().await?;
+    Ok(web::Json(view(&state, &saved, sso_status(&state, &org_id).await?)))
+}
+
+/// Clears what belongs to the other protocol (a stored client secret goes
+/// when the connection becomes SAML).
+fn reset_protocol(m: &mut connection::ActiveModel, protocol: SsoProtocol, provider: SsoProvider) {
+    m.provider = Set(Some(provider.as_str().to_owned()));
+    m.protocol = Set(Some(protocol.as_str().to_owned()));
+    if protocol == SsoProtocol::Saml {
+        m.oidc_issuer = Set(None);
+        m.oidc_client_id = Set(None);
+        m.oidc_client_secret = Set(None);
+        m.oidc_authorization_endpoint = Set(None);
+        m.oidc_token_endpoint = Set(None);
+        m.oidc_jwks_uri = Set(None);
+        m.oidc_userinfo_endpoint = Set(None);
+    } else {
+        m.saml_idp_entity_id = Set(None);
+        m.saml_sso_url = Set(None);
+        m.saml_certificates = Set(None);
+        m.saml_metadata_url = Set(None);
+        m.saml_certificate_expires_at = Set(None);
     }
-    let valid = body.validate_oidc(c.oidc_client_secret.is_some()).map_err(|e| AppError::Validation(e.into_vec()))?;
+}
+
+type Settings = (connection::ActiveModel, serde_json::Value);
+
+async fn oidc_settings(state: &AppState, c: connection::Model, body: &SsoConnectionRequest) -> AppResult<Settings> {
+    let keep_secret = c.oidc_client_secret.is_some() && c.protocol.as_deref() == Some(SsoProtocol::Oidc.as_str());
+    let valid = body.validate_oidc(keep_secret).map_err(|e| AppError::Validation(e.into_vec()))?;
     let discovered = oidc::discover(&valid.issuer).await.map_err(|e| {
         AppError::Validation(vec![FieldError::new(
             "issuer",
@@ -164,11 +238,8 @@ pub async fn put_connection(
         Some(s) => Some(state.keys.seal(s.as_bytes())?),
         None => c.oidc_client_secret.clone(),
     };
-    let now = state.clock.now();
-    let txn = state.begin_write().await?;
     let mut m: connection::ActiveModel = c.into();
-    m.provider = Set(Some(valid.provider.as_str().to_owned()));
-    m.protocol = Set(Some(SsoProtocol::Oidc.as_str().to_owned()));
+    reset_protocol(&mut m, SsoProtocol::Oidc, valid.provider);
     m.oidc_issuer = Set(Some(discovered.issuer.clone()));
     m.oidc_client_id = Set(Some(valid.client_id.clone()));
     m.oidc_client_secret = Set(secret);
@@ -176,26 +247,44 @@ pub async fn put_connection(
     m.oidc_token_endpoint = Set(Some(discovered.token_endpoint));
     m.oidc_jwks_uri = Set(Some(discovered.jwks_uri));
     m.oidc_userinfo_endpoint = Set(discovered.userinfo_endpoint);
-    m.updated_at = Set(now);
-    let saved = m.update(&txn).await?;
-    // A changed configuration must pass a new test sign-in.
-    feature::Entity::update_many()
-        .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Awaiting.as_str()))
-        .filter(feature::Column::OrganizationId.eq(org_id.as_str()))
-        .filter(feature::Column::Feature.eq(FEATURE_SSO))
-        .filter(feature::Column::Status.is_in([IntegrationStatus::Active.as_str(), IntegrationStatus::Error.as_str()]))
-        .exec(&txn)
-        .await?;
-    let event = Event {
-        organization_id: &org_id,
-        actor: "setup_link",
-        action: "sso.connection_saved",
-        target: &saved.id,
-        details: serde_json::json!({ "link_id": link_id, "protocol": "oidc", "issuer": discovered.issuer, "client_id": valid.client_id }),
+    let details = serde_json::json!({ "protocol": "oidc", "issuer": discovered.issuer, "client_id": valid.client_id });
+    Ok((m, details))
+}
+
+async fn saml_settings(c: connection::Model, body: &SsoConnectionRequest) -> AppResult<Settings> {
+    let valid = body.validate_saml().map_err(|e| AppError::Validation(e.into_vec()))?;
+    let refuse = |field: &str, e: saml::SamlError| {
+        AppError::Validation(vec![FieldError::new(field, "invalid_metadata", capitalize(&e.0))])
     };
-    audit::record(&txn, &meta, now, event).await?;
-    txn.commit().await?;
-    Ok(web::Json(view(&state, &saved, sso_status(&state, &org_id).await?)))
+    let (idp, metadata_url) = match &valid.source {
+        SamlSource::MetadataXml(xml) => (saml::parse_metadata(xml).map_err(|e| refuse("idp_metadata_xml", e))?, None),
+        SamlSource::MetadataUrl(url) => {
+            let xml = saml::fetch_metadata(url).await.map_err(|e| refuse("idp_metadata_url", e))?;
+            (saml::parse_metadata(&xml).map_err(|e| refuse("idp_metadata_url", e))?, Some(url.clone()))
+        }
+        SamlSource::Manual { entity_id, sso_url, certificate } => {
+            let der = saml::parse_certificate(certificate).map_err(|e| refuse("idp_certificate", e))?;
+            let idp =
+                saml::IdpConfig { entity_id: entity_id.clone(), sso_url: sso_url.clone(), certificates: vec![der] };
+            (idp, None)
+        }
+    };
+    let expires = idp.certificate_expires_at();
+    let mut m: connection::ActiveModel = c.into();
+    reset_protocol(&mut m, SsoProtocol::Saml, valid.provider);
+    m.saml_idp_entity_id = Set(Some(idp.entity_id.clone()));
+    m.saml_sso_url = Set(Some(idp.sso_url.clone()));
+    m.saml_certificates = Set(Some(idp.certificates_text()));
+    m.saml_metadata_url = Set(metadata_url);
+    m.saml_certificate_expires_at = Set(expires);
+    let details = serde_json::json!({
+        "protocol": "saml",
+        "idp_entity_id": idp.entity_id,
+        "idp_sso_url": idp.sso_url,
+        "certificates": idp.certificates.len(),
+        "certificate_expires_at": expires,
+    });
+    Ok((m, details))
 }
 
 fn browser_hash(value: &str) -> String {
@@ -226,25 +315,58 @@ async fn begin_sign_in(
     purpose: &str,
     login_hint: Option<&str>,
 ) -> AppResult<HttpResponse> {
-    let (Some(endpoint), Some(client_id)) = (c.oidc_authorization_endpoint.as_deref(), c.oidc_client_id.as_deref())
-    else {
-        return Err(AppError::conflict(
-            "not_configured",
-            "Enter your identity provider's details first, then run the test.",
-        ));
-    };
+    let not_configured =
+        || AppError::conflict("not_configured", "Enter your identity provider's details first, then run the test.");
     let now = state.clock.now();
     let state_value = oidc::random_token();
-    let nonce = oidc::random_token();
     let browser = oidc::random_token();
-    let (verifier, challenge) = oidc::pkce();
+    let (url, nonce, verifier) = match c.protocol.as_deref().and_then(SsoProtocol::parse) {
+        Some(SsoProtocol::Oidc) => {
+            let (Some(endpoint), Some(client_id)) =
+                (c.oidc_authorization_endpoint.as_deref(), c.oidc_client_id.as_deref())
+            else {
+                return Err(not_configured());
+            };
+            let nonce = oidc::random_token();
+            let (verifier, challenge) = oidc::pkce();
+            let url = oidc::authorize_url(&oidc::AuthorizeParams {
+                authorization_endpoint: endpoint,
+                client_id,
+                redirect_uri: &redirect_uri(state, &c.id),
+                state: &state_value,
+                nonce: &nonce,
+                code_challenge: &challenge,
+                login_hint,
+            })
+            .map_err(|e| AppError::conflict("not_configured", e.0))?;
+            (url, nonce, state.keys.seal(verifier.as_bytes())?)
+        }
+        Some(SsoProtocol::Saml) => {
+            let Some(sso_url) = c.saml_sso_url.as_deref() else {
+                return Err(not_configured());
+            };
+            let (sp_entity_id, acs_url) = saml_sp(state, &c.id);
+            let request_id = saml::request_id();
+            let url = saml::authn_request_url(&saml::AuthnParams {
+                idp_sso_url: sso_url,
+                sp_entity_id: &sp_entity_id,
+                acs_url: &acs_url,
+                request_id: &request_id,
+                relay_state: &state_value,
+                now,
+            })
+            .map_err(|e| AppError::conflict("not_configured", capitalize(&e.0)))?;
+            (url, request_id, String::new())
+        }
+        None => return Err(not_configured()),
+    };
     request::ActiveModel {
         id: Set(state_value.clone()),
         connection_id: Set(c.id.clone()),
         organization_id: Set(c.organization_id.clone()),
         purpose: Set(purpose.to_owned()),
-        nonce: Set(nonce.clone()),
-        code_verifier: Set(state.keys.seal(verifier.as_bytes())?),
+        nonce: Set(nonce),
+        code_verifier: Set(verifier),
         browser_hash: Set(browser_hash(&browser)),
         expires_at: Set(now + Duration::minutes(REQUEST_TTL_MINUTES)),
         used_at: Set(None),
@@ -252,20 +374,11 @@ async fn begin_sign_in(
     }
     .insert(&state.db)
     .await?;
-    let url = oidc::authorize_url(&oidc::AuthorizeParams {
-        authorization_endpoint: endpoint,
-        client_id,
-        redirect_uri: &redirect_uri(state, &c.id),
-        state: &state_value,
-        nonce: &nonce,
-        code_challenge: &challenge,
-        login_hint,
-    })
-    .map_err(|e| AppError::conflict("not_configured", e.0))?;
     let cookie = Cookie::build(BROWSER_COOKIE, browser)
         .path("/sso")
         .http_only(true)
-        // Lax: the identity provider's redirect back is a top-level navigation.
+        // Lax: the OIDC redirect back is a top-level navigation; a SAML POST
+        // from another site is bridged by `saml_acs` to carry it.
         .same_site(SameSite::Lax)
         .secure(state.public_url.starts_with("https://"))
         .max_age(CookieDuration::minutes(REQUEST_TTL_MINUTES))
@@ -339,6 +452,22 @@ fn outcome(state: &AppState, ok: bool, purpose: &str, detail: &str) -> HttpRespo
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
+/// Sends the browser on after a sign-in: a member with a session to `/`,
+/// anything else to the outcome page.
+fn respond(state: &AppState, result: Result<Done, Refusal>) -> HttpResponse {
+    match result {
+        Ok(Done::Login(session)) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{}/", state.public_url)))
+            .cookie(crate::accounts::handlers::session_cookie(state, &session))
+            .finish(),
+        Ok(Done::Test) => outcome(state, true, PURPOSE_TEST, "Signed in through your identity provider."),
+        Err((purpose, detail)) => {
+            tracing::info!(detail = %detail, "sso: sign-in refused");
+            outcome(state, false, &purpose, &detail)
+        }
+    }
+}
+
 /// `GET /sso/oidc/{connection_id}/callback`: the identity provider sends the browser back here.
 pub async fn oidc_callback(
     state: web::Data<AppState>,
@@ -347,24 +476,78 @@ pub async fn oidc_callback(
     path: web::Path<String>,
     query: web::Query<CallbackQuery>,
 ) -> HttpResponse {
-    match finish_oidc(&state, &meta, &req, &path, &query).await {
-        Ok(Done::Login(session)) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("{}/", state.public_url)))
-            .cookie(crate::accounts::handlers::session_cookie(&state, &session))
-            .finish(),
-        Ok(Done::Test) => outcome(&state, true, PURPOSE_TEST, "Signed in through your identity provider."),
-        Err((purpose, detail)) => {
-            tracing::info!(detail = %detail, "sso: sign-in refused");
-            outcome(&state, false, &purpose, &detail)
-        }
-    }
+    let result = finish_oidc(&state, &meta, &req, &path, &query).await;
+    respond(&state, result)
 }
 
+/// Why a sign-in was refused: (purpose, words for the IT admin or member).
 type Refusal = (String, String);
 
 enum Done {
     Test,
     Login(crate::accounts::service::NewSession),
+}
+
+fn refuse(purpose: &str, detail: impl Into<String>) -> Refusal {
+    (purpose.to_owned(), detail.into())
+}
+
+fn internal(e: sea_orm::DbErr) -> Refusal {
+    tracing::error!(error = %e, "sso: database error");
+    refuse(PURPOSE_LOGIN, "Something went wrong on our side; try again.")
+}
+
+/// The pending sign-in named by `state`/`RelayState`: it must belong to this
+/// connection, have been started by this browser, and not have expired.
+async fn pending_request(
+    state: &AppState,
+    req: &HttpRequest,
+    connection_id: &str,
+    state_value: Option<&str>,
+) -> Result<request::Model, Refusal> {
+    let state_value = state_value.filter(|s| !s.is_empty()).ok_or_else(|| {
+        refuse(PURPOSE_LOGIN, "The identity provider sent no state. Start the sign-in from our login page.")
+    })?;
+    let pending = request::Entity::find_by_id(state_value)
+        .one(&state.db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| refuse(PURPOSE_LOGIN, "This sign-in is unknown or was already used. Start again."))?;
+    let purpose = pending.purpose.as_str();
+    if pending.connection_id != connection_id {
+        return Err(refuse(purpose, "This sign-in belongs to another connection."));
+    }
+    let browser = req.cookie(BROWSER_COOKIE).map(|c| browser_hash(c.value()));
+    if browser.as_deref() != Some(pending.browser_hash.as_str()) {
+        return Err(refuse(purpose, "This sign-in was started in another browser. Start again here."));
+    }
+    if pending.expires_at <= state.clock.now() {
+        return Err(refuse(purpose, "This sign-in took too long. Start again."));
+    }
+    Ok(pending)
+}
+
+/// Uses the pending sign-in once: only the request that flips `used_at` goes on.
+async fn claim(state: &AppState, pending: &request::Model) -> Result<(), Refusal> {
+    let claimed = request::Entity::update_many()
+        .col_expr(request::Column::UsedAt, Expr::value(state.clock.now()))
+        .filter(request::Column::Id.eq(pending.id.as_str()))
+        .filter(request::Column::UsedAt.is_null())
+        .exec(&state.db)
+        .await
+        .map_err(internal)?;
+    if claimed.rows_affected != 1 {
+        return Err(refuse(&pending.purpose, "This sign-in was already used. Start again."));
+    }
+    Ok(())
+}
+
+async fn load_connection(state: &AppState, purpose: &str, id: &str) -> Result<connection::Model, Refusal> {
+    connection::Entity::find_by_id(id)
+        .one(&state.db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| refuse(purpose, "This connection no longer exists."))
 }
 
 async fn finish_oidc(
@@ -374,54 +557,15 @@ async fn finish_oidc(
     connection_id: &str,
     q: &CallbackQuery,
 ) -> Result<Done, Refusal> {
-    let refuse = |purpose: &str, detail: String| (purpose.to_owned(), detail);
-    let internal = |e: sea_orm::DbErr| {
-        tracing::error!(error = %e, "sso: database error");
-        ("login".to_owned(), "Something went wrong on our side; try again.".to_owned())
-    };
-    let state_value =
-        q.state.as_deref().ok_or_else(|| refuse("login", "The identity provider sent no state.".to_owned()))?;
-    let pending = request::Entity::find_by_id(state_value)
-        .one(&state.db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| refuse("login", "This sign-in is unknown or was already used. Start again.".to_owned()))?;
-    let purpose = pending.purpose.clone();
-    if pending.connection_id != connection_id {
-        return Err(refuse(&purpose, "This sign-in belongs to another connection.".to_owned()));
-    }
-    let browser = req.cookie(BROWSER_COOKIE).map(|c| browser_hash(c.value()));
-    if browser.as_deref() != Some(pending.browser_hash.as_str()) {
-        return Err(refuse(&purpose, "This sign-in was started in another browser. Start again here.".to_owned()));
-    }
-    let now = state.clock.now();
-    if pending.expires_at <= now {
-        return Err(refuse(&purpose, "This sign-in took too long. Start again.".to_owned()));
-    }
-    // Use the state once: only the request that flips `used_at` goes on.
-    let claimed = request::Entity::update_many()
-        .col_expr(request::Column::UsedAt, Expr::value(now))
-        .filter(request::Column::Id.eq(state_value))
-        .filter(request::Column::UsedAt.is_null())
-        .exec(&state.db)
-        .await
-        .map_err(internal)?;
-    if claimed.rows_affected != 1 {
-        return Err(refuse(&purpose, "This sign-in was already used. Start again.".to_owned()));
-    }
+    let pending = pending_request(state, req, connection_id, q.state.as_deref()).await?;
+    claim(state, &pending).await?;
+    let purpose = pending.purpose.as_str();
     if let Some(error) = &q.error {
         let detail = q.error_description.as_deref().unwrap_or("");
-        return Err(refuse(
-            &purpose,
-            format!("The identity provider refused the sign-in: {error} {detail}").trim().to_owned(),
-        ));
+        return Err(refuse(purpose, format!("The identity provider refused the sign-in: {error} {detail}").trim()));
     }
-    let code = q.code.as_deref().ok_or_else(|| refuse(&purpose, "The identity provider sent no code.".to_owned()))?;
-    let c = connection::Entity::find_by_id(connection_id)
-        .one(&state.db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| refuse(&purpose, "This connection no longer exists.".to_owned()))?;
+    let code = q.code.as_deref().ok_or_else(|| refuse(purpose, "The identity provider sent no code."))?;
+    let c = load_connection(state, purpose, connection_id).await?;
     let (Some(issuer), Some(client_id), Some(sealed), Some(token_endpoint), Some(jwks_uri)) = (
         c.oidc_issuer.as_deref(),
         c.oidc_client_id.as_deref(),
@@ -429,14 +573,11 @@ async fn finish_oidc(
         c.oidc_token_endpoint.as_deref(),
         c.oidc_jwks_uri.as_deref(),
     ) else {
-        return Err(refuse(&purpose, "The connection is not fully configured.".to_owned()));
+        return Err(refuse(purpose, "The connection is not configured for OpenID Connect."));
     };
     let open = |s: &str| state.keys.open(s).and_then(|b| String::from_utf8(b).ok());
     let (Some(secret), Some(verifier)) = (open(sealed), open(&pending.code_verifier)) else {
-        return Err(refuse(
-            &purpose,
-            "The stored client secret cannot be read; enter it again in the setup wizard.".to_owned(),
-        ));
+        return Err(refuse(purpose, "The stored client secret cannot be read; enter it again in the setup wizard."));
     };
     let tokens = oidc::exchange(&oidc::Exchange {
         token_endpoint,
@@ -447,18 +588,138 @@ async fn finish_oidc(
         redirect_uri: &redirect_uri(state, &c.id),
     })
     .await
-    .map_err(|e| refuse(&purpose, capitalize(&e.0)))?;
+    .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
+    let now = state.clock.now();
     let mut identity =
         oidc::verify(&tokens.id_token, &oidc::Expected { issuer, client_id, nonce: &pending.nonce, jwks_uri, now })
             .await
-            .map_err(|e| refuse(&purpose, capitalize(&e.0)))?;
+            .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
     if identity.email.is_none()
         && let (Some(endpoint), Some(access)) = (c.oidc_userinfo_endpoint.as_deref(), tokens.access_token.as_deref())
     {
         oidc::complete_from_userinfo(&mut identity, endpoint, access)
             .await
-            .map_err(|e| refuse(&purpose, capitalize(&e.0)))?;
+            .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
     }
+    complete(state, meta, &c, purpose, &identity).await
+}
+
+/// The form the identity provider's page posts to the ACS.
+#[derive(Debug, Deserialize)]
+pub struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    pub saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    pub relay_state: Option<String>,
+    /// Set by our own bridge page (see `saml_acs`).
+    pub bridged: Option<String>,
+}
+
+/// Re-posts the identity provider's form from our own origin so that the
+/// browser sends its `SameSite=Lax` sign-in cookie (a cross-site POST does
+/// not carry it).
+const BRIDGE_SCRIPT: &str = "document.getElementById('saml').submit()";
+
+fn bridge(form: &AcsForm) -> HttpResponse {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    };
+    let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, Sha256::digest(BRIDGE_SCRIPT));
+    let body = format!(
+        r#"<!doctype html><html lang="en"><meta charset="utf-8"><title>Signing in…</title>
+<form id="saml" method="post"><input type="hidden" name="SAMLResponse" value="{}"><input type="hidden" name="RelayState" value="{}"><input type="hidden" name="bridged" value="1"><noscript><p>Press Continue to finish signing in.</p><button type="submit">Continue</button></noscript></form>
+<script>{BRIDGE_SCRIPT}</script></html>"#,
+        esc(form.saml_response.as_deref().unwrap_or_default()),
+        esc(form.relay_state.as_deref().unwrap_or_default()),
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            format!("default-src 'none'; script-src 'sha256-{hash}'; form-action 'self'"),
+        ))
+        .body(body)
+}
+
+/// `POST /sso/saml/{connection_id}/acs`: the identity provider's page posts the Response here.
+pub async fn saml_acs(
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<AcsForm>,
+) -> HttpResponse {
+    if req.cookie(BROWSER_COOKIE).is_none() && form.bridged.is_none() {
+        return bridge(&form);
+    }
+    let result = finish_saml(&state, &meta, &req, &path, &form).await;
+    respond(&state, result)
+}
+
+async fn finish_saml(
+    state: &AppState,
+    meta: &RequestMeta,
+    req: &HttpRequest,
+    connection_id: &str,
+    form: &AcsForm,
+) -> Result<Done, Refusal> {
+    let pending = pending_request(state, req, connection_id, form.relay_state.as_deref()).await?;
+    let purpose = pending.purpose.as_str();
+    let c = load_connection(state, purpose, connection_id).await?;
+    let (Some(entity_id), Some(sso_url), Some(certificates)) =
+        (c.saml_idp_entity_id.as_deref(), c.saml_sso_url.as_deref(), c.saml_certificates.as_deref())
+    else {
+        return Err(refuse(purpose, "The connection is not configured for SAML."));
+    };
+    let idp = saml::IdpConfig::from_stored(entity_id, sso_url, certificates)
+        .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
+    let response = form
+        .saml_response
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| refuse(purpose, "The identity provider sent no SAMLResponse."))?;
+    let (sp_entity_id, acs_url) = saml_sp(state, &c.id);
+    let request_id = pending.nonce.clone();
+    let verified = web::block(move || {
+        saml::verify_response(
+            &response,
+            &saml::Expected { sp_entity_id: &sp_entity_id, acs_url: &acs_url, idp: &idp, request_id: &request_id },
+        )
+    })
+    .await
+    .map_err(|_| refuse(purpose, "Something went wrong on our side; try again."))?
+    .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
+    // Each assertion once: a replayed one is refused even before its request's state is checked.
+    let now = state.clock.now();
+    entity::saml_assertion::Entity::delete_many()
+        .filter(entity::saml_assertion::Column::ExpiresAt.lt(now))
+        .exec(&state.db)
+        .await
+        .map_err(internal)?;
+    let recorded = entity::saml_assertion::ActiveModel {
+        connection_id: Set(c.id.clone()),
+        assertion_id: Set(verified.assertion_id.clone()),
+        expires_at: Set(verified.valid_until.max(now + Duration::minutes(REQUEST_TTL_MINUTES))),
+    }
+    .insert(&state.db)
+    .await;
+    if recorded.is_err() {
+        return Err(refuse(purpose, "This SAML assertion was already used. Sign in again."));
+    }
+    claim(state, &pending).await?;
+    complete(state, meta, &c, purpose, &verified.identity).await
+}
+
+/// After a verified sign-in: a test turns SSO `active`; a member gets a session.
+async fn complete(
+    state: &AppState,
+    meta: &RequestMeta,
+    c: &connection::Model,
+    purpose: &str,
+    identity: &Identity,
+) -> Result<Done, Refusal> {
+    let now = state.clock.now();
     if purpose == PURPOSE_TEST {
         let activated = feature::Entity::update_many()
             .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
@@ -471,29 +732,42 @@ async fn finish_oidc(
             .await
             .map_err(internal)?;
         if activated.rows_affected == 0 {
-            return Err(refuse(&purpose, "Single Sign-On is turned off for this organization.".to_owned()));
+            return Err(refuse(purpose, "Single Sign-On is turned off for this organization."));
         }
         let event = Event {
             organization_id: &c.organization_id,
             actor: "setup_link",
             action: "sso.test_succeeded",
             target: &c.id,
-            details: serde_json::json!({ "subject": identity.subject, "email": identity.email }),
+            details: serde_json::json!({ "subject": identity.subject, "email": identity.email, "protocol": c.protocol }),
         };
         audit::record(&state.db, meta, now, event).await.map_err(|e| {
             tracing::error!(error = ?e, "sso: audit failed");
-            refuse(&purpose, "Something went wrong on our side; try again.".to_owned())
+            refuse(purpose, "Something went wrong on our side; try again.")
         })?;
         return Ok(Done::Test);
     }
-    let session = sign_in_member(state, meta, &c, &identity).await.map_err(|e| match e {
+    let session = sign_in_member(state, meta, c, identity).await.map_err(|e| match e {
         AppError::Internal(_) => {
             tracing::error!(error = ?e, "sso: member sign-in failed");
-            refuse(&purpose, "Something went wrong on our side; try again.".to_owned())
+            refuse(purpose, "Something went wrong on our side; try again.")
         }
-        other => refuse(&purpose, other.problem().detail.unwrap_or_default()),
+        other => refuse(purpose, other.problem().detail.unwrap_or_default()),
     })?;
     Ok(Done::Login(session))
+}
+
+/// `GET /sso/saml/{connection_id}/metadata`: our SP metadata for the identity provider.
+pub async fn saml_metadata(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let c = connection::Entity::find_by_id(path.as_str())
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFoundWith { code: "not_found", detail: "No such SSO connection.".to_owned() })?;
+    let (entity_id, acs_url) = saml_sp(&state, &c.id);
+    Ok(HttpResponse::Ok()
+        .content_type("application/samlmetadata+xml; charset=utf-8")
+        .insert_header(header::ContentDisposition::attachment(format!("gatehouse-{}-metadata.xml", c.id)))
+        .body(saml::sp_metadata(&entity_id, &acs_url)))
 }
 
 fn refused(detail: impl Into<String>) -> AppError {
@@ -508,7 +782,7 @@ async fn sign_in_member(
     state: &AppState,
     meta: &RequestMeta,
     c: &connection::Model,
-    identity: &oidc::Identity,
+    identity: &Identity,
 ) -> AppResult<crate::accounts::service::NewSession> {
     use crate::accounts::entity::{membership, organization, user};
     use shared::accounts::Role;
@@ -639,6 +913,16 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
         .route("/auth/sso", web::post().to(start_login));
 }
 
+/// Largest ACS form accepted (a SAMLResponse is base64 of at most
+/// `saml::MAX_XML_BYTES`).
+const MAX_ACS_FORM_BYTES: usize = 1024 * 1024;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/oidc/{connection_id}/callback", web::get().to(oidc_callback));
+    cfg.route("/oidc/{connection_id}/callback", web::get().to(oidc_callback))
+        .route("/saml/{connection_id}/metadata", web::get().to(saml_metadata))
+        .service(
+            web::resource("/saml/{connection_id}/acs")
+                .app_data(web::FormConfig::default().limit(MAX_ACS_FORM_BYTES))
+                .route(web::post().to(saml_acs)),
+        );
 }

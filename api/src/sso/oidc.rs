@@ -16,6 +16,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::Identity;
+
 /// Largest discovery document, JWKS or token response read.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -52,15 +54,16 @@ pub fn client() -> Result<reqwest::Client, OidcError> {
         .map_err(|e| err(format!("could not prepare an HTTP client: {e}")))
 }
 
-async fn read_limited(res: reqwest::Response, what: &str) -> Result<Vec<u8>, OidcError> {
-    if res.content_length().is_some_and(|n| n as usize > MAX_RESPONSE_BYTES) {
-        return Err(err(format!("the {what} is larger than {MAX_RESPONSE_BYTES} bytes")));
+/// Reads a response body of at most `max` bytes.
+pub(super) async fn read_limited(res: reqwest::Response, what: &str, max: usize) -> Result<Vec<u8>, OidcError> {
+    if res.content_length().is_some_and(|n| n as usize > max) {
+        return Err(err(format!("the {what} is larger than {max} bytes")));
     }
     let mut res = res;
     let mut body = Vec::new();
     while let Some(chunk) = res.chunk().await.map_err(|e| err(format!("reading the {what} failed: {e}")))? {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(err(format!("the {what} is larger than {MAX_RESPONSE_BYTES} bytes")));
+        if body.len() + chunk.len() > max {
+            return Err(err(format!("the {what} is larger than {max} bytes")));
         }
         body.extend_from_slice(&chunk);
     }
@@ -72,7 +75,7 @@ async fn get_json(http: &reqwest::Client, url: &str, what: &str) -> Result<Value
     if !res.status().is_success() {
         return Err(err(format!("{url} answered {} for the {what}", res.status())));
     }
-    let body = read_limited(res, what).await?;
+    let body = read_limited(res, what, MAX_RESPONSE_BYTES).await?;
     serde_json::from_slice(&body).map_err(|_| err(format!("the {what} at {url} is not JSON")))
 }
 
@@ -190,7 +193,8 @@ pub async fn exchange(x: &Exchange<'_>) -> Result<Tokens, OidcError> {
         .await
         .map_err(|e| err(format!("could not reach the token endpoint: {e}")))?;
     let status = res.status();
-    let body: Value = serde_json::from_slice(&read_limited(res, "token response").await?).unwrap_or(Value::Null);
+    let body: Value =
+        serde_json::from_slice(&read_limited(res, "token response", MAX_RESPONSE_BYTES).await?).unwrap_or(Value::Null);
     if !status.is_success() {
         let code = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error");
         let detail = body.get("error_description").and_then(Value::as_str).unwrap_or("");
@@ -221,7 +225,7 @@ pub async fn complete_from_userinfo(
     if !res.status().is_success() {
         return Err(err(format!("the userinfo endpoint answered {}", res.status())));
     }
-    let info: Value = serde_json::from_slice(&read_limited(res, "userinfo response").await?)
+    let info: Value = serde_json::from_slice(&read_limited(res, "userinfo response", MAX_RESPONSE_BYTES).await?)
         .map_err(|_| err("the userinfo response is not JSON"))?;
     if info.get("sub").and_then(Value::as_str) != Some(identity.subject.as_str()) {
         return Err(err("the userinfo response is about another subject"));
@@ -255,15 +259,6 @@ struct RawClaims {
     email: Option<String>,
     email_verified: Option<bool>,
     name: Option<String>,
-}
-
-/// What a verified ID token says.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub subject: String,
-    pub email: Option<String>,
-    pub email_verified: bool,
-    pub name: Option<String>,
 }
 
 pub struct Expected<'a> {

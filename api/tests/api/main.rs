@@ -18,3 +18,4 @@ mod service;
 mod setup;
 mod sso;
 mod sso_attacks;
+mod sso_saml;

@@ -20,7 +20,7 @@ struct Idp {
     _child: tokio::process::Child,
 }
 
-fn tools_dir() -> PathBuf {
+pub(crate) fn tools_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("tools")
 }
 
@@ -62,14 +62,19 @@ async fn start_idp_with(redirect_uri: &str, conform: bool) -> Option<Idp> {
     Some(Idp { issuer: format!("http://127.0.0.1:{port}"), _child: child })
 }
 
-struct Sso {
-    admin: Signed,
-    setup: String,
-    connection: Value,
+pub(crate) struct Sso {
+    pub admin: Signed,
+    pub setup: String,
+    pub connection: Value,
 }
 
-async fn sso_org(app: &TestApp) -> Sso {
-    let admin = app.ready_org("Acme", "acme.com").await;
+pub(crate) async fn sso_org(app: &TestApp) -> Sso {
+    sso_org_named(app, "Acme", "acme.com").await
+}
+
+/// An organization that bought SSO, with an SSO setup link and its (empty) connection.
+pub(crate) async fn sso_org_named(app: &TestApp, name: &str, domain: &str) -> Sso {
+    let admin = app.ready_org(name, domain).await;
     buy(app, &admin, "sso").await;
     let (_, l) = link(app, &admin, "sso").await;
     let setup = token_of(&l);
@@ -78,13 +83,13 @@ async fn sso_org(app: &TestApp) -> Sso {
     Sso { admin, setup, connection }
 }
 
-async fn put_connection(app: &TestApp, setup: &str, body: &Value) -> (StatusCode, Value) {
+pub(crate) async fn put_connection(app: &TestApp, setup: &str, body: &Value) -> (StatusCode, Value) {
     let res =
         app.client.put(app.url(&format!("/api/v1/setup/{setup}/sso-connection"))).json(body).send().await.unwrap();
     crate::helpers::read(res).await
 }
 
-fn attr(html: &str, after: &str, name: &str) -> Option<String> {
+pub(crate) fn attr(html: &str, after: &str, name: &str) -> Option<String> {
     let start = html.find(after)?;
     let rest = &html[start..];
     let i = rest.find(&format!("{name}=\""))? + name.len() + 2;
@@ -132,16 +137,16 @@ async fn sign_in_at_idp(browser: &reqwest::Client, idp: &Idp, url: &str, login: 
     panic!("the provider never sent the browser back");
 }
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-async fn sso_status(app: &TestApp, s: &Sso) -> String {
+pub(crate) async fn sso_status(app: &TestApp, s: &Sso) -> String {
     let (_, p) = app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
     p["sso"]["status"].as_str().unwrap().to_owned()
 }
 
-fn outcome(location: &str) -> (String, String) {
+pub(crate) fn outcome(location: &str) -> (String, String) {
     let url = reqwest::Url::parse(location).unwrap();
     assert_eq!(url.path(), "/sso-result", "{location}");
     let get = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned()).unwrap_or_default();

@@ -62,24 +62,48 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] hint: Option<String>,
+    /// A multi-line text area of this many rows instead of an input.
+    #[prop(optional)]
+    rows: Option<u32>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("error-{name}");
     let message = move || errors.read().iter().find(|e| e.field == name).map(|e| e.message.clone());
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
+    let invalid = move || if message().is_some() { "true" } else { "false" };
+    let control = match rows {
+        Some(rows) => view! {
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows
+                spellcheck="false"
+                data-testid=format!("input-{name}")
+                aria-invalid=invalid
+                aria-describedby=error_id.clone()
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            ></textarea>
+        }
+        .into_any(),
+        None => view! {
             <input
-                id=id
+                id=id.clone()
                 name=name
                 type=kind
                 autocomplete=autocomplete
                 data-testid=format!("input-{name}")
-                aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                aria-invalid=invalid
                 aria-describedby=error_id.clone()
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {control}
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
             <p class="field-error" id=error_id data-testid=format!("error-{name}") role="alert">
                 {message}
@@ -155,6 +179,9 @@ pub fn Picker<T>(
     options: Vec<(T, &'static str, &'static str)>,
     selected: RwSignal<Option<T>>,
     label: &'static str,
+    /// Test IDs are `{testid}-{id}`.
+    #[prop(default = "provider")]
+    testid: &'static str,
 ) -> impl IntoView
 where
     T: Copy + PartialEq + Send + Sync + 'static,
@@ -163,7 +190,7 @@ where
         <div class="provider-grid" role="radiogroup" aria-label=label>
             {options.into_iter().map(|(value, text, id)| view! {
                 <button type="button" class="provider" role="radio"
-                    data-testid=format!("provider-{id}")
+                    data-testid=format!("{testid}-{id}")
                     aria-checked=move || (selected.get() == Some(value)).to_string()
                     class:selected=move || selected.get() == Some(value)
                     on:click=move |_| selected.set(Some(value))>

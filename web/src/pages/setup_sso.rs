@@ -12,7 +12,55 @@ use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, Picker};
 /// Where `/sso-result` offers to return after a test sign-in.
 pub const RETURN_KEY: &str = "gatehouse_setup_return";
 
-fn steps(p: SsoProvider) -> &'static [&'static str] {
+/// How to create the application in the identity provider, per protocol.
+fn steps(p: SsoProvider, protocol: SsoProtocol) -> &'static [&'static str] {
+    match protocol {
+        SsoProtocol::Oidc => oidc_steps(p),
+        SsoProtocol::Saml => saml_steps(p),
+    }
+}
+
+fn saml_steps(p: SsoProvider) -> &'static [&'static str] {
+    match p {
+        SsoProvider::Okta => &[
+            "In the Okta Admin Console open Applications → Create App Integration and choose “SAML 2.0”.",
+            "Single sign-on URL: the ACS URL below (keep “Use this for Recipient URL and Destination URL” checked). Audience URI (SP Entity ID): the SP Entity ID below.",
+            "Name ID format “EmailAddress”, Application username “Email”. Attribute statements: email → user.email, firstName → user.firstName, lastName → user.lastName.",
+            "Assign the people or groups who should sign in; then on the Sign On tab copy the Metadata URL into the form below.",
+        ],
+        SsoProvider::MicrosoftEntraId => &[
+            "In the Microsoft Entra admin center open Enterprise applications → New application → Create your own application (“Integrate any other application you don't find in the gallery”).",
+            "Open Single sign-on → SAML. Under Basic SAML Configuration set Identifier (Entity ID) to the SP Entity ID and Reply URL (ACS) to the ACS URL below — or upload our metadata file from the SP metadata URL.",
+            "Keep the default claims (the email address claim is what we read).",
+            "Assign users and groups; under SAML Certificates copy the App Federation Metadata Url into the form below.",
+        ],
+        SsoProvider::GoogleWorkspace => &[
+            "In the Google Admin console open Apps → Web and mobile apps → Add app → Add custom SAML app.",
+            "On “Google Identity Provider details” download the IdP metadata; paste its XML into the form below.",
+            "Service provider details: ACS URL and Entity ID from below; Name ID format EMAIL, Name ID “Basic Information > Primary email”.",
+            "Turn the app ON for everyone (User access), which can take a few minutes to apply.",
+        ],
+        SsoProvider::OneLogin => &[
+            "In OneLogin open Applications → Add App and choose “SAML Custom Connector (Advanced)”.",
+            "On Configuration set Audience (EntityID) to the SP Entity ID, and Recipient and ACS (Consumer) URL to the ACS URL below; SAML signature element “Assertion” or “Both”.",
+            "On Parameters make NameID the email; add a parameter named email.",
+            "On SSO copy the Issuer URL (the metadata URL) into the form below.",
+        ],
+        SsoProvider::JumpCloud => &[
+            "In the JumpCloud Admin Portal open SSO Applications → Add New Application → Custom SAML App.",
+            "SP Entity ID and ACS URL from below; choose an IdP Entity ID; SAMLSubject NameID “email”; Sign “Assertion”. Add the attribute email → email.",
+            "Bind the user groups who may sign in, save, then Export Metadata and paste the XML into the form below.",
+        ],
+        SsoProvider::CustomOidc | SsoProvider::CustomSaml => &[
+            "Create a SAML 2.0 application with our ACS URL (HTTP-POST) and SP Entity ID as the audience, or load our metadata from the SP metadata URL.",
+            "Sign the assertion (or the whole response) with RSA-SHA256 or better; do not encrypt assertions.",
+            "Send the email as the NameID (emailAddress format) or in an attribute named email; firstName and lastName are read too.",
+            "Enter its metadata URL, paste its metadata XML, or enter its entity ID, SSO URL (HTTP-Redirect binding) and signing certificate.",
+        ],
+    }
+}
+
+fn oidc_steps(p: SsoProvider) -> &'static [&'static str] {
     match p {
         SsoProvider::Okta => &[
             "In the Okta Admin Console open Applications → Create App Integration, choose “OIDC – OpenID Connect” and “Web Application”.",
@@ -46,20 +94,57 @@ fn steps(p: SsoProvider) -> &'static [&'static str] {
             "Allow the scopes openid, email and profile; the ID token must carry email and email_verified.",
             "Enter the issuer (its /.well-known/openid-configuration is read), the client ID and the secret.",
         ],
-        SsoProvider::CustomSaml => &[
-            "SAML 2.0 connections are being built. Until then, connect your identity provider with OpenID Connect (every provider listed here supports it).",
-        ],
+        SsoProvider::CustomSaml => saml_steps(p),
+    }
+}
+
+/// Where the SAML configuration comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Url,
+    Xml,
+    Manual,
+}
+
+/// The protocol a provider is set up with unless the IT admin picks the other.
+fn default_protocol(p: SsoProvider) -> SsoProtocol {
+    if p == SsoProvider::CustomOidc { SsoProtocol::Oidc } else { SsoProtocol::Saml }
+}
+
+/// The certificate's expiry in words, with a warning when it is close or past.
+fn expiry_note(at: chrono::DateTime<chrono::Utc>) -> (String, bool) {
+    let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    let day = at.format("%Y-%m-%d").to_string();
+    let days = (at - now).num_days();
+    if at <= now {
+        (format!("The signing certificate expired on {day}: sign-ins fail until you upload the new one."), true)
+    } else if days < 30 {
+        (
+            format!(
+                "The signing certificate expires on {day} (in {days} days): add the new one in your identity provider and enter it here."
+            ),
+            true,
+        )
+    } else {
+        (format!("The signing certificate is valid until {day}."), false)
     }
 }
 
 #[component]
 pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
     let provider = RwSignal::new(None::<SsoProvider>);
+    let protocol = RwSignal::new(None::<SsoProtocol>);
+    let source = RwSignal::new(Some(Source::Url));
     let connection = RwSignal::new(None::<SsoConnection>);
     let status = RwSignal::new(status);
     let issuer = RwSignal::new(String::new());
     let client_id = RwSignal::new(String::new());
     let client_secret = RwSignal::new(String::new());
+    let metadata_url = RwSignal::new(String::new());
+    let metadata_xml = RwSignal::new(String::new());
+    let entity_id = RwSignal::new(String::new());
+    let sso_url = RwSignal::new(String::new());
+    let certificate = RwSignal::new(String::new());
     let form = FormErrors::new();
     let test_form = FormErrors::new();
 
@@ -72,12 +157,23 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
         if let Some(Ok(c)) = load.get() {
             issuer.set(c.issuer.clone().unwrap_or_default());
             client_id.set(c.client_id.clone().unwrap_or_default());
+            metadata_url.set(c.idp_metadata_url.clone().unwrap_or_default());
             if provider.get_untracked().is_none() {
                 provider.set(c.provider);
+                protocol.set(c.protocol);
             }
             status.set(c.status);
             connection.set(Some(c));
         }
+    });
+    // Picking a provider picks its usual protocol (the IT admin can switch).
+    Effect::new(move |previous: Option<Option<SsoProvider>>| {
+        let p = provider.get();
+        let switched = matches!(previous, Some(Some(prev)) if Some(prev) != p);
+        if switched || protocol.get_untracked().is_none() {
+            protocol.set(p.map(default_protocol));
+        }
+        p
     });
 
     let t = token.clone();
@@ -106,50 +202,122 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
     let on_save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.clear();
-        save.dispatch(SsoConnectionRequest {
+        let mut req = SsoConnectionRequest {
             provider: provider.get_untracked(),
-            protocol: Some(SsoProtocol::Oidc),
-            issuer: issuer.get_untracked(),
-            client_id: client_id.get_untracked(),
-            client_secret: client_secret.get_untracked(),
-        });
+            protocol: protocol.get_untracked(),
+            ..SsoConnectionRequest::default()
+        };
+        if protocol.get_untracked() == Some(SsoProtocol::Oidc) {
+            req.issuer = issuer.get_untracked();
+            req.client_id = client_id.get_untracked();
+            req.client_secret = client_secret.get_untracked();
+        } else {
+            match source.get_untracked() {
+                Some(Source::Xml) => req.idp_metadata_xml = metadata_xml.get_untracked(),
+                Some(Source::Manual) => {
+                    req.idp_entity_id = entity_id.get_untracked();
+                    req.idp_sso_url = sso_url.get_untracked();
+                    req.idp_certificate = certificate.get_untracked();
+                }
+                _ => req.idp_metadata_url = metadata_url.get_untracked(),
+            }
+        }
+        save.dispatch(req);
+    };
+    let is_saml = move || protocol.get() == Some(SsoProtocol::Saml);
+    let configured = move || {
+        connection.get().is_some_and(|c| match c.protocol {
+            Some(SsoProtocol::Oidc) => c.client_id.is_some(),
+            Some(SsoProtocol::Saml) => c.idp_entity_id.is_some(),
+            None => false,
+        })
+    };
+    let copy_row = |label: &'static str, id: &'static str, copy: &'static str, value: String| {
+        view! {
+            <label for=id>{label}</label>
+            <div class="copy-row">
+                <input id=id readonly data-testid=id prop:value=value.clone() />
+                <CopyButton text=value testid=copy />
+            </div>
+        }
     };
 
     view! {
         <p>"Status: " <span class=move || format!("badge {}", status.get().as_str()) data-testid="setup-status">{move || status.get().label()}</span></p>
         <h2>"1. Choose your identity provider"</h2>
         <Picker options=SsoProvider::ALL.map(|p| (p, p.label(), p.as_str())).to_vec() selected=provider label="Identity provider" />
-        {move || provider.get().map(|p| view! {
+        <Show when=move || provider.get().is_some_and(|p| !matches!(p, SsoProvider::CustomSaml | SsoProvider::CustomOidc))>
+            <p class="hint">"Connect with:"</p>
+            <Picker options=vec![(SsoProtocol::Saml, "SAML 2.0", "saml"), (SsoProtocol::Oidc, "OpenID Connect", "oidc")]
+                selected=protocol label="Protocol" testid="protocol" />
+        </Show>
+        {move || provider.get().zip(protocol.get()).map(|(p, proto)| view! {
             <h2>{format!("2. In {}", p.label())}</h2>
             <ol class="steps" data-testid="provider-steps">
-                {steps(p).iter().map(|s| view! { <li>{*s}</li> }).collect_view()}
+                {steps(p, proto).iter().map(|s| view! { <li>{*s}</li> }).collect_view()}
             </ol>
         })}
-        {move || connection.get().map(|c| view! {
-            <label for="redirect-uri">"Redirect URI (OpenID Connect)"</label>
-            <div class="copy-row">
-                <input id="redirect-uri" readonly data-testid="redirect-uri" prop:value=c.redirect_uri.clone() />
-                <CopyButton text=c.redirect_uri.clone() testid="copy-redirect-uri" />
-            </div>
+        {move || connection.get().zip(protocol.get()).map(|(c, proto)| match proto {
+            SsoProtocol::Oidc => copy_row("Redirect URI (OpenID Connect)", "redirect-uri", "copy-redirect-uri", c.redirect_uri.clone()).into_any(),
+            SsoProtocol::Saml => view! {
+                {copy_row("ACS URL (Assertion Consumer Service, HTTP-POST)", "acs-url", "copy-acs-url", c.acs_url.clone())}
+                {copy_row("SP Entity ID (Audience URI)", "sp-entity-id", "copy-sp-entity-id", c.sp_entity_id.clone())}
+                {copy_row("SP metadata URL", "sp-metadata-url", "copy-sp-metadata-url", c.metadata_url.clone())}
+            }.into_any(),
         })}
-        <Show when=move || provider.get().is_some_and(|p| p != SsoProvider::CustomSaml)>
+        <Show when=move || protocol.get().is_some()>
             <h2>"3. Your identity provider's details"</h2>
+            {move || connection.get().filter(|c| c.protocol == Some(SsoProtocol::Saml) && is_saml()).and_then(|c| {
+                let entity = c.idp_entity_id.clone()?;
+                let (note, warn) = c.idp_certificate_expires_at.map(expiry_note).unwrap_or_default();
+                Some(view! {
+                    <div class=if warn { "banner warning" } else { "banner" } data-testid="saml-configured">
+                        <p>{format!("Connected to {entity}")}{c.idp_sso_url.clone().map(|u| format!(" (sign-in at {u})")).unwrap_or_default()}"."</p>
+                        <p data-testid="certificate-expiry">{note}</p>
+                    </div>
+                })
+            })}
             <form on:submit=on_save novalidate data-testid="sso-form">
                 <ErrorBanner message=form.banner.into() />
-                <Field label="Issuer URL" name="issuer" value=issuer errors=form.fields hint="For example https://acme.okta.com" />
-                <Field label="Client ID" name="client_id" value=client_id errors=form.fields />
-                <Field label="Client secret" name="client_secret" kind="password" value=client_secret errors=form.fields
-                    hint="Stored encrypted and never shown again; once one is stored, leave this empty to keep it." />
+                <Show when=is_saml fallback=move || view! {
+                    <Field label="Issuer URL" name="issuer" value=issuer errors=form.fields hint="For example https://acme.okta.com" />
+                    <Field label="Client ID" name="client_id" value=client_id errors=form.fields />
+                    <Field label="Client secret" name="client_secret" kind="password" value=client_secret errors=form.fields
+                        hint="Stored encrypted and never shown again; once one is stored, leave this empty to keep it." />
+                }>
+                    <Picker options=vec![(Source::Url, "Metadata URL", "url"), (Source::Xml, "Metadata XML", "xml"), (Source::Manual, "Enter by hand", "manual")]
+                        selected=source label="How to enter the identity provider's side" testid="source" />
+                    {move || match source.get() {
+                        Some(Source::Xml) => view! {
+                            <Field label="Metadata XML" name="idp_metadata_xml" value=metadata_xml errors=form.fields rows=8
+                                hint="Paste the whole file (it starts with <EntityDescriptor or <md:EntityDescriptor)." />
+                        }.into_any(),
+                        Some(Source::Manual) => view! {
+                            <Field label="Identity provider entity ID (Issuer)" name="idp_entity_id" value=entity_id errors=form.fields />
+                            <Field label="Single sign-on URL (HTTP-Redirect)" name="idp_sso_url" value=sso_url errors=form.fields />
+                            <Field label="Signing certificate (PEM)" name="idp_certificate" value=certificate errors=form.fields rows=6
+                                hint="-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----" />
+                        }.into_any(),
+                        _ => view! {
+                            <Field label="Metadata URL" name="idp_metadata_url" value=metadata_url errors=form.fields
+                                hint="Read once now (it must answer within 5 seconds, without redirects); enter it again after the provider rotates its certificate." />
+                        }.into_any(),
+                    }}
+                </Show>
                 <button type="submit" class="primary" data-testid="save-sso" disabled=move || save.pending().get()
                     aria-busy=move || save.pending().get().to_string()>
-                    {move || if save.pending().get() { "Checking the issuer…" } else { "Save" }}
+                    {move || match (save.pending().get(), is_saml()) {
+                        (true, true) => "Reading the metadata…",
+                        (true, false) => "Checking the issuer…",
+                        _ => "Save",
+                    }}
                 </button>
             </form>
             <h2>"4. Test sign-in"</h2>
             <p class="hint">"Sign in once through your identity provider to prove the connection. On success Single Sign-On becomes active."</p>
             <ErrorBanner message=test_form.banner.into() />
             <button type="button" class="primary" data-testid="test-sso"
-                disabled=move || test.pending().get() || connection.get().is_none_or(|c| c.client_id.is_none())
+                disabled=move || test.pending().get() || !configured() || connection.get().and_then(|c| c.protocol) != protocol.get()
                 on:click=move |_| { test_form.clear(); test.dispatch(()); }>
                 {move || if test.pending().get() { "Opening your identity provider…" } else { "Run a test sign-in" }}
             </button>

@@ -1,6 +1,7 @@
 //! Directory Sync (SCIM): the organization's bearer token (hashed), the users
 //! and groups its directory provisions, and member status and plan.
 
+use super::cascade;
 use sea_orm_migration::{prelude::*, schema::*};
 
 pub struct Migration;
@@ -75,14 +76,6 @@ enum DirectoryGroupMembers {
     Table,
     GroupId,
     MemberId,
-}
-
-fn cascade(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
 fn index(name: &str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {

@@ -2,6 +2,7 @@
 //! pending sign-in requests (state, nonce, PKCE verifier), and the identities
 //! (connection, subject) that sign members in.
 
+use super::cascade;
 use sea_orm_migration::{prelude::*, schema::*};
 
 pub struct Migration;
@@ -64,14 +65,6 @@ enum SsoIdentities {
     Subject,
     UserId,
     CreatedAt,
-}
-
-fn cascade(
-    name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
 #[async_trait::async_trait]

@@ -10,6 +10,7 @@ mod m0004_feature_previous_status;
 mod m0005_setup_links;
 mod m0006_directory;
 mod m0007_sso;
+mod m0008_saml;
 
 pub struct Migrator;
 
@@ -24,6 +25,16 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_setup_links::Migration),
             Box::new(m0006_directory::Migration),
             Box::new(m0007_sso::Migration),
+            Box::new(m0008_saml::Migration),
         ]
     }
+}
+
+/// A foreign key whose rows go when the row they point to goes.
+fn cascade(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
 }

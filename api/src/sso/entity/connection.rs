@@ -20,6 +20,16 @@ pub struct Model {
     pub oidc_jwks_uri: Option<String>,
     /// Asked for the email when the ID token does not carry it.
     pub oidc_userinfo_endpoint: Option<String>,
+    /// SAML: the identity provider's entity ID (the Issuer of its responses).
+    pub saml_idp_entity_id: Option<String>,
+    /// SAML: where AuthnRequests go (HTTP-Redirect binding).
+    pub saml_sso_url: Option<String>,
+    /// SAML: the signing certificates, base64 DER, one per line. Only these verify responses.
+    pub saml_certificates: Option<String>,
+    /// SAML: the metadata URL, when the configuration was read from one.
+    pub saml_metadata_url: Option<String>,
+    /// SAML: the earliest `notAfter` of the signing certificates.
+    pub saml_certificate_expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

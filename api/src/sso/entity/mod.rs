@@ -3,3 +3,4 @@
 pub mod connection;
 pub mod identity;
 pub mod request;
+pub mod saml_assertion;

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A sign-in sent to the identity provider and not yet come back. `id` is the
-/// OAuth `state`; it is bound to the browser that started it (`browser_hash`
+/// OAuth `state` or the SAML `RelayState`; it is bound to the browser that started it (`browser_hash`
 /// is the SHA-256 of a cookie only that browser has) and usable once.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sso_requests")]
@@ -12,8 +12,9 @@ pub struct Model {
     pub organization_id: String,
     /// `test` (from the setup wizard) or `login` (a member).
     pub purpose: String,
+    /// OIDC: the `nonce`; SAML: the AuthnRequest ID (the `InResponseTo` expected).
     pub nonce: String,
-    /// The PKCE verifier, sealed.
+    /// OIDC: the PKCE verifier, sealed; SAML: empty.
     pub code_verifier: String,
     pub browser_hash: String,
     pub expires_at: DateTimeUtc,

@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+/// A SAML assertion ID already accepted for a connection, remembered until
+/// the assertion expires: each is accepted once.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "saml_assertions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub connection_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub assertion_id: String,
+    pub expires_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
