@@ -22,9 +22,10 @@ tools: node-tools
 node-tools:
     if command -v npm >/dev/null && ! cmp -s tools/package-lock.json tools/node_modules/.package-lock.json.copy; then (cd tools && npm ci --silent --no-audit --no-fund && cp package-lock.json node_modules/.package-lock.json.copy); fi
 
-# Python tools for the tests (scim2-tester) in ./.venv, reinstalled when tools/requirements.txt changes.
+# Python tools for the tests (scim2-tester; signxml for the SAML test IdP) in ./.venv,
+# reinstalled when tools/requirements.txt changes (skipped without python3: those tests then skip).
 python-tools:
-    if ! cmp -s tools/requirements.txt .venv/requirements.txt; then rm -rf .venv && python3 -m venv .venv && .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt && cp tools/requirements.txt .venv/requirements.txt; fi
+    if command -v python3 >/dev/null && ! cmp -s tools/requirements.txt .venv/requirements.txt; then rm -rf .venv && python3 -m venv .venv && .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt && cp tools/requirements.txt .venv/requirements.txt; fi
 
 # SCIM 2.0 conformance: scim2-tester (PyPI) against a spawned server (PostgreSQL when TEST_DATABASE_URL is set).
 scim-conformance: python-tools
@@ -48,7 +49,7 @@ dev: tools
 # Everything CI checks: formatting, lints, unit + integration tests (SQLite, and PostgreSQL
 # when TEST_DATABASE_URL is set), the wasm32 build, and e2e when chromedriver is present
 # (REQUIRE_E2E=1 turns a missing chromedriver into a failure).
-test: node-tools
+test: node-tools python-tools
     rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
     cargo fmt --all --check
     cargo clippy --all-targets -- -D warnings
