@@ -6,6 +6,7 @@ Prints "ready" once listening on 127.0.0.1:PORT.
 
   GET  /metadata          the IdP metadata (entity ID, HTTP-Redirect SSO URL, signing certificate)
   GET  /cert.pem          the signing certificate (for manual configuration)
+  GET  /moved, /huge      a redirect to /metadata, and 600 KiB of XML (both must be refused)
   GET  /sso?SAMLRequest=…&RelayState=…
                           HTTP-Redirect binding: a login form (type an email)
   POST /login             SAMLRequest, RelayState, email [, variant, subject, name]
@@ -85,8 +86,14 @@ def sign(element, key=KEY, cert=CERT):
     return signer.sign(element, key=key, cert=cert, reference_uri=element.get("ID"))
 
 
+def skew_of(variant):
+    return {"expired": -600, "not_yet_valid": 600}.get(variant, 0)
+
+
 def build_assertion(idp, req, email, subject, name, variant):
-    now_skew = -600 if variant == "expired" else 0
+    now_skew = skew_of(variant)
+    if variant == "issuer":
+        idp = "https://evil.example/idp"
     audience = "https://evil.example/metadata" if variant == "audience" else req["issuer"]
     recipient = "https://evil.example/acs" if variant == "recipient" else req["acs"]
     in_response_to = "_not-the-request" if variant == "in_response_to" else req["id"]
@@ -120,7 +127,7 @@ def build_assertion(idp, req, email, subject, name, variant):
 
 
 def build_response(idp, req, email, subject, name, variant):
-    now_skew = -600 if variant == "expired" else 0
+    now_skew = skew_of(variant)
     destination = "https://evil.example/acs" if variant == "destination" else req["acs"]
     r = etree.Element(q(SAMLP, "Response"), nsmap={"samlp": SAMLP, "saml": SAML},
                       ID="_r" + uuid.uuid4().hex, Version="2.0", IssueInstant=instant(now_skew),
@@ -238,6 +245,13 @@ class Handler(BaseHTTPRequestHandler):
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>
 """, "application/samlmetadata+xml")
+        elif url.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", "/metadata")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif url.path == "/huge":
+            self.send(200, "<x>" + "a" * (600 * 1024) + "</x>", "application/samlmetadata+xml")
         elif url.path == "/cert.pem":
             self.send(200, CERT, "application/x-pem-file")
         elif url.path == "/sso":

@@ -27,6 +27,9 @@ pub enum AppError {
     /// 404 that explains itself (nothing private is revealed by saying it).
     #[error("{detail}")]
     NotFoundWith { code: &'static str, detail: String },
+    /// 413: the body is larger than the endpoint accepts.
+    #[error("{detail}")]
+    PayloadTooLarge { detail: String },
     /// 409: conflicts with what is already stored.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
@@ -78,6 +81,7 @@ impl AppError {
                 (Some("validation_failed"), Some("Some fields need attention; see errors.".to_owned()), errors.clone())
             }
             AppError::TooManyRequests { detail, .. } => (Some("rate_limited"), Some(detail.clone()), vec![]),
+            AppError::PayloadTooLarge { detail } => (Some("body_too_large"), Some(detail.clone()), vec![]),
             AppError::Unavailable => {
                 (Some("unavailable"), Some("The service cannot reach its database.".to_owned()), vec![])
             }
@@ -105,6 +109,7 @@ impl ResponseError for AppError {
             AppError::Gone { .. } => StatusCode::GONE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -161,14 +166,29 @@ pub fn on_unique(e: DbErr, conflict: impl FnOnce() -> AppError) -> AppError {
 pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let app = match &err {
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
-            AppError::bad_request("body_too_large", "The request body is too large.")
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            AppError::PayloadTooLarge { detail: format!("The request body is larger than {limit} bytes.") }
         }
         E::ContentType => AppError::bad_request("unsupported_content_type", "Send the body as application/json."),
         E::Deserialize(e) if e.is_data() => {
             AppError::bad_request("invalid_body", format!("The JSON body does not match the expected shape: {e}"))
         }
         _ => AppError::bad_request("malformed_json", "The request body is not valid JSON."),
+    };
+    app.into()
+}
+
+/// Form bodies (the SAML ACS): too large → 413, anything else → 400.
+pub fn form_error_handler(err: actix_web::error::UrlencodedError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as E;
+    let app = match &err {
+        E::Overflow { limit, .. } => {
+            AppError::PayloadTooLarge { detail: format!("The request body is larger than {limit} bytes.") }
+        }
+        E::ContentType => {
+            AppError::bad_request("unsupported_content_type", "Send the body as application/x-www-form-urlencoded.")
+        }
+        _ => AppError::bad_request("malformed_form", "The request body is not a valid form."),
     };
     app.into()
 }

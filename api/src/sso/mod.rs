@@ -922,7 +922,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/saml/{connection_id}/metadata", web::get().to(saml_metadata))
         .service(
             web::resource("/saml/{connection_id}/acs")
-                .app_data(web::FormConfig::default().limit(MAX_ACS_FORM_BYTES))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(MAX_ACS_FORM_BYTES)
+                        .error_handler(crate::error::form_error_handler),
+                )
                 .route(web::post().to(saml_acs)),
         );
 }

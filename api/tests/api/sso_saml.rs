@@ -358,6 +358,8 @@ async fn forged_and_mismatched_saml_responses_are_refused_without_a_session() {
         ("recipient", "recipient"),
         ("destination", "instead of our ACS URL"),
         ("expired", "expired"),
+        ("not_yet_valid", "not valid before"),
+        ("issuer", "https://evil.example/idp"),
         ("in_response_to", "InResponseTo"),
         ("doctype", "DTD"),
     ];
@@ -385,6 +387,10 @@ async fn forged_and_mismatched_saml_responses_are_refused_without_a_session() {
         f.1.push('x');
     }
     assert!(post_acs(&b, &app, &posted).await.unwrap_err().contains("unknown"));
+    // Unsolicited (IdP-initiated): no RelayState naming a sign-in we started.
+    let unsolicited =
+        Posted { acs: posted.acs.clone(), fields: original.iter().filter(|f| f.0 != "RelayState").cloned().collect() };
+    assert!(post_acs(&b, &app, &unsolicited).await.unwrap_err().contains("sent no state"));
     let elsewhere = Posted { acs: other.connection["acs_url"].as_str().unwrap().to_owned(), fields: original.clone() };
     let refused = post_acs(&b, &app, &elsewhere).await.unwrap_err();
     assert!(refused.contains("another connection"), "{refused}");
@@ -397,4 +403,36 @@ async fn forged_and_mismatched_saml_responses_are_refused_without_a_session() {
     // Both signed (response and assertion) is fine too.
     assert!(member_sign_in(&app, &idp, "mallory@acme.com", &[("variant", "both")]).await.is_ok());
     assert!(member_sign_in(&app, &idp, "mallory@acme.com", &[("variant", "response")]).await.is_ok());
+}
+
+#[actix_web::test]
+async fn oversized_or_malformed_bodies_are_refused_as_problems() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let acs = s.connection["acs_url"].as_str().unwrap();
+    let big = format!("SAMLResponse={}", "A".repeat(1_100_000));
+    let res = app
+        .client
+        .post(acs)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let res = app.client.post(acs).json(&json!({ "SAMLResponse": "x" })).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The JSON API says 413 too.
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"email\":\"{}\"}}", "a".repeat(1_100_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "body_too_large");
 }
