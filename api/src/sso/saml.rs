@@ -206,7 +206,9 @@ fn xml_escape(s: &str) -> String {
 
 /// A fresh AuthnRequest ID (an XML ID: starts with a letter or `_`).
 pub fn request_id() -> String {
-    format!("_{}", hex::encode(super::oidc::random_token().as_bytes()).get(..40).unwrap_or_default())
+    let mut bytes = [0u8; 20];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    format!("_{}", hex::encode(bytes))
 }
 
 pub struct AuthnParams<'a> {

@@ -3,13 +3,11 @@
 //! `tools/node_modules` (`just tools` installs it).
 
 use std::path::PathBuf;
-use std::process::Stdio;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::{Signed, TestApp, buy, link, spawn_app, token_of};
+use crate::helpers::{Signed, TestApp, buy, free_port, link, spawn_app, spawn_ready, token_of};
 
 const CLIENT_ID: &str = "gatehouse-test";
 const CLIENT_SECRET: &str = "a-client-secret-that-is-long-enough";
@@ -44,21 +42,13 @@ async fn start_idp_with(redirect_uri: &str, conform: bool) -> Option<Idp> {
         eprintln!("skipping: node or oidc-provider missing (run `just tools`)");
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = tokio::process::Command::new("node")
+    let port = free_port();
+    let mut command = tokio::process::Command::new("node");
+    command
         .arg(script)
         .args([&port.to_string(), CLIENT_ID, CLIENT_SECRET, redirect_uri])
-        .env("IDP_CONFORM", if conform { "1" } else { "0" })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line()).await;
-    assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"), "oidc-provider did not start: {ready:?}");
-    // Keep reading what it prints: a closed pipe would stop it.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        .env("IDP_CONFORM", if conform { "1" } else { "0" });
+    let child = spawn_ready(command, "oidc-provider").await;
     Some(Idp { issuer: format!("http://127.0.0.1:{port}"), _child: child })
 }
 

@@ -5,13 +5,10 @@
 //! wrapping, comments in the NameID, wrong audience/recipient/destination,
 //! expired, DTDs — each must be refused with no session.
 
-use std::process::Stdio;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, free_port, spawn_app, spawn_ready};
 use crate::sso::{Sso, attr, browser, outcome, put_connection, sso_org, sso_org_named, sso_status, tools_dir};
 
 /// A running test IdP; killed on drop.
@@ -44,19 +41,10 @@ async fn start_saml_idp() -> Option<SamlIdp> {
         eprintln!("skipping: .venv with signxml missing (run `just python-tools`)");
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = tokio::process::Command::new(python)
-        .arg(tools_dir().join("saml-idp.py"))
-        .arg(port.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line()).await;
-    assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"), "the SAML IdP did not start: {ready:?}");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let port = free_port();
+    let mut command = tokio::process::Command::new(python);
+    command.arg(tools_dir().join("saml-idp.py")).arg(port.to_string());
+    let child = spawn_ready(command, "the SAML IdP").await;
     Some(SamlIdp { base: format!("http://127.0.0.1:{port}"), _child: child })
 }
 

@@ -15,22 +15,40 @@ use crate::harness::{Browser, PASSWORD, launch};
 const CLIENT_ID: &str = "gatehouse-e2e";
 const CLIENT_SECRET: &str = "an-e2e-client-secret-long-enough";
 
-async fn start_idp(redirect_uri: &str) -> (String, tokio::process::Child) {
-    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").join("tools");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-    let mut child = tokio::process::Command::new("node")
-        .arg(tools.join("oidc-provider.mjs"))
-        .args([&port.to_string(), CLIENT_ID, CLIENT_SECRET, redirect_uri])
+/// Starts a test identity provider that prints "ready" once listening; keeps
+/// draining its output. Killed when the child is dropped.
+async fn spawn_ready(mut command: tokio::process::Command, what: &str) -> tokio::process::Child {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .expect("node tools/oidc-provider.mjs (run `just tools`)");
+        .unwrap_or_else(|e| panic!("could not start {what} (run `just tools`): {e}"));
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
-    assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"), "oidc-provider did not start: {ready:?}");
+    assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"), "{what} did not start: {ready:?}");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (format!("http://127.0.0.1:{port}"), child)
+    child
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}
+
+async fn start_idp(redirect_uri: &str) -> (String, tokio::process::Child) {
+    let port = free_port();
+    let mut command = tokio::process::Command::new("node");
+    command.arg(workspace().join("tools/oidc-provider.mjs")).args([
+        &port.to_string(),
+        CLIENT_ID,
+        CLIENT_SECRET,
+        redirect_uri,
+    ]);
+    (format!("http://127.0.0.1:{port}"), spawn_ready(command, "oidc-provider").await)
 }
 
 /// Signs in on the provider's own login and consent pages.
@@ -156,21 +174,10 @@ async fn it_admin_connects_oidc_and_members_sign_in_with_sso() {
 
 /// The SAML test IdP (`tools/saml-idp.py`, signatures by PyPI signxml).
 async fn start_saml_idp() -> (String, tokio::process::Child) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
-    let mut child = tokio::process::Command::new(root.join(".venv/bin/python"))
-        .arg(root.join("tools/saml-idp.py"))
-        .arg(port.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect(".venv/bin/python tools/saml-idp.py (run `just python-tools`)");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
-    assert!(matches!(ready, Ok(Ok(Some(ref l))) if l == "ready"), "the SAML IdP did not start: {ready:?}");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (format!("http://127.0.0.1:{port}"), child)
+    let port = free_port();
+    let mut command = tokio::process::Command::new(workspace().join(".venv/bin/python"));
+    command.arg(workspace().join("tools/saml-idp.py")).arg(port.to_string());
+    (format!("http://127.0.0.1:{port}"), spawn_ready(command, "the SAML IdP").await)
 }
 
 /// Types the email on the test IdP's login page; its page then posts the
