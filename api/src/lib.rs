@@ -71,6 +71,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/ready", web::get().to(health::ready))
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(auth::extract::authorize_organization_paths))
                 .configure(accounts::routes::configure)
                 .configure(domains::configure)
                 .configure(provisioning::configure)

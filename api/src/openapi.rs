@@ -30,7 +30,7 @@ use crate::provisioning::handlers as provisioning;
         crate::setup::handlers::create, crate::setup::handlers::info, crate::setup::handlers::scim_credentials,
         crate::sso::get_connection, crate::sso::put_connection, crate::sso::start_test, crate::sso::start_login,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Unauthorized),
     tags(
         (name = "accounts", description = "Sign-up, login, members and invites"),
         (name = "provisioning", description = "The Single Sign-On / Provision tab: domains, plans, state"),
@@ -56,6 +56,43 @@ impl Modify for Security {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::extract::SESSION_COOKIE))),
         );
+    }
+}
+
+/// Every operation that needs a session can answer 401 (no token, or one
+/// that expired or was logged out): documented once here.
+struct Unauthorized;
+
+impl Modify for Unauthorized {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for op in operations.into_iter().flatten() {
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    op.responses.responses.entry("401".to_owned()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description("Not signed in, or the session was logged out or expired")
+                                .content(
+                                    "application/problem+json",
+                                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                                )
+                                .build(),
+                        )
+                    });
+                }
+            }
+        }
     }
 }
 

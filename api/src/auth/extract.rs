@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use sea_orm::EntityTrait;
 use shared::accounts::Role;
 use shared::{OrganizationId, SessionId, UserId};
@@ -77,10 +77,9 @@ pub struct OrgAdmin {
     pub user: AuthUser,
 }
 
-async fn authorize_admin(req: HttpRequest) -> Result<OrgAdmin, AppError> {
+async fn authorize_admin(req: HttpRequest, org_segment: &str) -> Result<OrgAdmin, AppError> {
     let user = authenticate(req.clone()).await?;
-    let org_id =
-        req.match_info().get("org_id").and_then(|s| OrganizationId::parse(s).ok()).ok_or(AppError::NotFound)?;
+    let org_id = OrganizationId::parse(org_segment).map_err(|_| AppError::NotFound)?;
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
     let is_admin = membership::Entity::find_by_id((org_id.as_str().to_owned(), user.user_id.as_str().to_owned()))
@@ -98,6 +97,32 @@ impl FromRequest for OrgAdmin {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        Box::pin(authorize_admin(req.clone()))
+        if let Some(admin) = req.extensions().get::<OrgAdmin>().cloned() {
+            return Box::pin(std::future::ready(Ok(admin)));
+        }
+        let req = req.clone();
+        Box::pin(async move {
+            let segment = req.match_info().get("org_id").unwrap_or_default().to_owned();
+            authorize_admin(req, &segment).await
+        })
     }
+}
+
+/// Middleware for `/api/v1/organizations/{org_id}/…`: the caller is
+/// authenticated and authorized before any handler argument (a JSON body,
+/// say) is read, so outsiders always get 401/404, never a validation error
+/// that would depend on which extractor finished first.
+pub async fn authorize_organization_paths(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let segment = req
+        .path()
+        .strip_prefix("/api/v1/organizations/")
+        .map(|rest| rest.split('/').next().unwrap_or_default().to_owned());
+    if let Some(segment) = segment {
+        let admin = authorize_admin(req.request().clone(), &segment).await?;
+        req.extensions_mut().insert(admin);
+    }
+    next.call(req).await
 }

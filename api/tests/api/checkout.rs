@@ -155,13 +155,13 @@ async fn bad_card_details_are_422_and_an_old_quote_is_410() {
 }
 
 #[actix_web::test]
-async fn twenty_concurrent_confirms_with_one_key_charge_once() {
+async fn fifty_concurrent_confirms_with_one_key_charge_once() {
     let app = spawn_app().await;
     let s = app.ready_org("Acme", "acme.com").await;
     let (_, q) = quote(&app, &s, "both").await;
     let id = q["id"].as_str().unwrap();
     let payment = card(GOOD);
-    let attempts = (0..20).map(|_| app.confirm(&s, id, Some("double-click"), &payment));
+    let attempts = (0..50).map(|_| app.confirm(&s, id, Some("double-click"), &payment));
     let results = futures_util::future::join_all(attempts).await;
     let created: Vec<&Value> = results.iter().filter(|(st, _)| *st == StatusCode::CREATED).map(|(_, b)| b).collect();
     assert!(!created.is_empty());

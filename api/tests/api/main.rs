@@ -12,6 +12,7 @@ mod checkout;
 mod helpers;
 mod invites;
 mod provisioning;
+mod robust;
 mod scim;
 mod scim_clients;
 mod service;

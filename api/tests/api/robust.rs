@@ -1,0 +1,249 @@
+//! Robustness (issue 7): every signed-in endpoint against every kind of
+//! caller, concurrency on one key or one group, floods, and secrets at rest.
+
+use std::collections::BTreeMap;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Signed, TestApp, buy, link, spawn_app, spawn_app_with, token_of};
+
+/// Every operation of the OpenAPI document that needs a session: (method, path template).
+fn signed_in_endpoints() -> Vec<(Method, String)> {
+    let doc: Value = serde_json::from_str(&api::openapi::json().unwrap()).unwrap();
+    let mut out = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                out.push((method.to_uppercase().parse().unwrap(), path.clone()));
+            }
+        }
+    }
+    assert!(out.len() >= 15, "the document lists the signed-in endpoints: {out:?}");
+    out
+}
+
+/// The path with its parameters filled in; an unknown parameter fails the
+/// test, so a new endpoint cannot slip past the matrix.
+fn fill(template: &str, org_id: &str, ids: &BTreeMap<&str, String>) -> String {
+    let mut path = template.replace("{org_id}", org_id);
+    for (name, value) in ids {
+        path = path.replace(&format!("{{{name}}}"), value);
+    }
+    assert!(!path.contains('{'), "the matrix does not know a parameter of {template}: add it");
+    path
+}
+
+async fn call(app: &TestApp, method: &Method, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+    // Well-formed requests, so what answers is the authorization, not the validation.
+    let mut req =
+        app.client.request(method.clone(), app.url(path)).header("Idempotency-Key", uuid::Uuid::new_v4().to_string());
+    if path.ends_with("/confirm") {
+        req = req.json(&json!({ "payment": crate::helpers::card("4242424242424242") }));
+    } else if method != Method::GET && method != Method::DELETE {
+        req = req.json(&json!({}));
+    }
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    crate::helpers::read(req.send().await.unwrap()).await
+}
+
+async fn domain_id(app: &TestApp, s: &Signed) -> String {
+    let (_, p) = app.get(&format!("/api/v1/organizations/{}/provisioning", s.org_id), Some(&s.token)).await;
+    p["domains"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn every_signed_in_endpoint_answers_only_its_own_organization() {
+    let app = spawn_app().await;
+    let a = app.ready_org("Acme", "acme.com").await;
+    let b = app.ready_org("Beta", "beta.com").await;
+    for s in [&a, &b] {
+        buy(&app, s, "sso").await;
+        link(&app, s, "sso").await;
+    }
+    let (_, quote) = app
+        .post(
+            &format!("/api/v1/organizations/{}/checkout", a.org_id),
+            &json!({ "features": "directory_sync" }),
+            Some(&a.token),
+        )
+        .await;
+    let ids_a: BTreeMap<&str, String> =
+        [("checkout_id", quote["id"].as_str().unwrap().to_owned()), ("domain_id", domain_id(&app, &a).await)].into();
+    // A second session of A's admin, logged out: its token is revoked.
+    let (_, revoked) = app.login("admin@acme.com", crate::helpers::PASSWORD).await;
+    let revoked = revoked["access_token"].as_str().unwrap().to_owned();
+    let res = app.client.post(app.url("/api/v1/auth/logout")).bearer_auth(&revoked).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    let endpoints = signed_in_endpoints();
+    let rows_before = (app.count("domains").await, app.count("audit_events").await);
+    for (method, template) in &endpoints {
+        let path = fill(template, &a.org_id, &ids_a);
+        for (who, token) in [("no token", None), ("revoked token", Some(revoked.as_str())), ("garbage", Some("x.y.z"))]
+        {
+            let (status, body) = call(&app, method, &path, token).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with {who}: {body}");
+            assert!(body["code"].is_string(), "a problem: {body}");
+        }
+        if template.contains("{org_id}") {
+            // Another organization's administrator, on our organization…
+            let (status, body) = call(&app, method, &path, Some(&b.token)).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path} as the other organization: {body}");
+            // …and on their own organization naming our objects.
+            if template.matches('{').count() > 1 {
+                let theirs = fill(template, &b.org_id, &ids_a);
+                let (status, body) = call(&app, method, &theirs, Some(&b.token)).await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "{method} {theirs} with our ids: {body}");
+            }
+        }
+    }
+    assert_eq!(
+        (app.count("domains").await, app.count("audit_events").await),
+        rows_before,
+        "refused calls changed nothing"
+    );
+
+    // Our own organization: never refused as unknown or unauthorized.
+    for (method, template) in &endpoints {
+        if template.ends_with("/logout") {
+            continue;
+        }
+        let path = fill(template, &a.org_id, &ids_a);
+        let (status, body) = call(&app, method, &path, Some(&a.token)).await;
+        assert!(
+            !matches!(status.as_u16(), 401 | 403 | 404) && status.as_u16() < 500,
+            "{method} {path} as its administrator: {status} {body}"
+        );
+    }
+
+    // List endpoints never show another organization's rows.
+    let (_, members) = app.get(&format!("/api/v1/organizations/{}/members", a.org_id), Some(&a.token)).await;
+    assert!(members["data"].as_array().unwrap().iter().all(|m| m["email"].as_str().unwrap().ends_with("@acme.com")));
+    let (_, events) = app.get(&format!("/api/v1/organizations/{}/audit-events", a.org_id), Some(&a.token)).await;
+    let events = events["data"].as_array().unwrap();
+    assert!(!events.is_empty());
+    assert!(
+        events.iter().all(|e| !e.to_string().contains("beta.com") && !e.to_string().contains(&b.org_id)),
+        "{events:?}"
+    );
+
+    // Expired: the same token once its lifetime has passed.
+    let ttl = app.state.settings.access_token_ttl_secs;
+    app.clock.advance(chrono::Duration::seconds(ttl + 1));
+    for (method, template) in &endpoints {
+        let path = fill(template, &a.org_id, &ids_a);
+        let (status, body) = call(&app, method, &path, Some(&a.token)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with an expired token: {body}");
+    }
+}
+
+#[actix_web::test]
+async fn a_hundred_concurrent_member_adds_to_one_group_keep_all_hundred() {
+    let app = spawn_app_with(crate::helpers::Options { scim_requests_per_second: Some(0), ..Default::default() }).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let mut ids = Vec::new();
+    for i in 0..100 {
+        let (status, user) =
+            app.scim(&s, Method::POST, "/Users", Some(&json!({ "userName": format!("u{i}@acme.com") }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let (status, group) = app.scim(&s, Method::POST, "/Groups", Some(&json!({ "displayName": "Everyone" }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let gid = group["id"].as_str().unwrap().to_owned();
+    let calls = ids.iter().map(|id| {
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{ "op": "add", "path": "members", "value": [{ "value": id }] }],
+        });
+        let (app, s, gid) = (&app, &s, &gid);
+        async move { app.scim(s, Method::PATCH, &format!("/Groups/{gid}"), Some(&body)).await.0 }
+    });
+    let statuses = futures_util::future::join_all(calls).await;
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    let (_, group) = app.scim(&s, Method::GET, &format!("/Groups/{gid}"), None).await;
+    assert_eq!(group["members"].as_array().map(Vec::len), Some(100), "every add landed");
+}
+
+#[actix_web::test]
+async fn a_flood_gets_429_with_retry_after_while_health_still_answers() {
+    let app = spawn_app_with(crate::helpers::Options { scim_requests_per_second: Some(5), ..Default::default() }).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let flood = (0..400).map(|_| async {
+        let res = app.client.get(format!("{}/Users?count=1", s.base)).bearer_auth(&s.token).send().await.unwrap();
+        let retry = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (res.status(), retry)
+    });
+    let health = async {
+        let mut ok = 0;
+        for _ in 0..20 {
+            let res = app.client.get(app.url("/health")).send().await.unwrap();
+            ok += usize::from(res.status() == StatusCode::OK);
+        }
+        ok
+    };
+    let (responses, healthy) = tokio::join!(futures_util::future::join_all(flood), health);
+    assert_eq!(healthy, 20, "/health answered throughout the flood");
+    let limited: Vec<_> = responses.iter().filter(|r| r.0 == StatusCode::TOO_MANY_REQUESTS).collect();
+    assert!(!limited.is_empty(), "the flood was limited");
+    assert!(
+        limited.iter().all(|r| r.1.as_deref().is_some_and(|v| v.parse::<u64>().is_ok_and(|n| n >= 1))),
+        "Retry-After on every 429"
+    );
+    assert!(responses.iter().all(|r| r.0 == StatusCode::OK || r.0 == StatusCode::TOO_MANY_REQUESTS));
+}
+
+#[actix_web::test]
+async fn no_secret_is_stored_or_logged_in_clear() {
+    let app = spawn_app().await;
+    let a = app.ready_org("Acme", "acme.com").await;
+    buy(&app, &a, "both").await;
+    let (_, sso_link) = link(&app, &a, "sso").await;
+    let (_, scim_link) = link(&app, &a, "scim").await;
+    let (sso_token, scim_token) = (token_of(&sso_link), token_of(&scim_link));
+    let (status, creds) = app.post(&format!("/api/v1/setup/{scim_token}/scim-credentials"), &json!({}), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{creds}");
+    let bearer = creds["bearer_token"].as_str().unwrap().to_owned();
+    let client_secret = "an-oidc-client-secret-nobody-may-read";
+    // Saving fails (nothing listens there) but the secret passed through the server.
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/setup/{sso_token}/sso-connection")))
+        .json(&json!({ "protocol": "oidc", "issuer": "http://127.0.0.1:9", "client_id": "c", "client_secret": client_secret }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) =
+        app.client.get(app.url("/scim/v2/Users")).bearer_auth(&bearer).send().await.map(|r| (r.status(), ())).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    let secrets = [
+        ("password", crate::helpers::PASSWORD.to_owned()),
+        ("access token", a.token.clone()),
+        ("SSO setup-link token", sso_token),
+        ("SCIM setup-link token", scim_token),
+        ("SCIM bearer token", bearer),
+        ("card number", "4242424242424242".to_owned()),
+        ("client secret", client_secret.to_owned()),
+    ];
+    let logs = crate::helpers::captured_logs();
+    // SQLite: the database file and its write-ahead log, byte for byte.
+    let mut stored = Vec::new();
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        for entry in std::fs::read_dir(app.dir.join("data")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("gatehouse.db")) {
+                stored.extend(std::fs::read(&path).unwrap());
+            }
+        }
+        assert!(!stored.is_empty(), "found the database files");
+    }
+    let stored = String::from_utf8_lossy(&stored);
+    for (what, secret) in secrets {
+        assert!(!logs.contains(&secret), "the {what} is in the logs");
+        assert!(!stored.contains(&secret), "the {what} is in the database file");
+    }
+}
