@@ -31,6 +31,11 @@ python-tools:
 scim-conformance: python-tools
     cargo test -q -p api --test api scim2_tester_finds_no_errors -- --ignored --nocapture 2>&1 | grep -E "scim2-tester|ERROR|CRITICAL|test result|panicked"
 
+# OpenAPI fuzzing: schemathesis (PyPI) against a spawned server, as one organization's
+# administrator and then as another organization's (PostgreSQL when TEST_DATABASE_URL is set).
+fuzz: python-tools
+    cargo test -q -p api --test api schemathesis_finds -- --ignored --nocapture 2>&1 | grep -E "schemathesis|panicked|test result|ST[0-9]|Received|Documented|___"
+
 # Build the SPA in release mode into dist/ (size-optimized by wasm-opt when npm could install it).
 spa: tools
     if wasm-opt --version 2>/dev/null | grep -q "version 132"; then trunk build --release; else echo "note: binaryen 132 not installed (needs npm); building the SPA without wasm-opt"; sed 's/data-wasm-opt="z"/data-wasm-opt="0"/' web/index.html > web/index.noopt.html; trunk build web/index.noopt.html --release; rm web/index.noopt.html; fi
@@ -58,6 +63,8 @@ test: node-tools python-tools
     if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== PostgreSQL =="; cargo test -p api --test api; fi
     if command -v python3 >/dev/null || [ "${REQUIRE_SCIM_CONFORMANCE:-}" = "1" ]; then echo "== SCIM conformance (SQLite) =="; env -u TEST_DATABASE_URL just scim-conformance; else echo "skipping SCIM conformance: python3 not installed"; fi
     if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== SCIM conformance (PostgreSQL) =="; just scim-conformance; fi
+    if command -v python3 >/dev/null || [ "${REQUIRE_SCIM_CONFORMANCE:-}" = "1" ]; then echo "== OpenAPI fuzzing (SQLite) =="; env -u TEST_DATABASE_URL just fuzz; else echo "skipping OpenAPI fuzzing: python3 not installed"; fi
+    if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== OpenAPI fuzzing (PostgreSQL) =="; just fuzz; fi
     cargo build -p shared -p web --target wasm32-unknown-unknown
     if command -v chromedriver >/dev/null || [ "${REQUIRE_E2E:-}" = "1" ]; then just e2e; else echo "skipping e2e: chromedriver not installed (set REQUIRE_E2E=1 to require it)"; fi
 

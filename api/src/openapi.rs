@@ -59,8 +59,10 @@ impl Modify for Security {
     }
 }
 
-/// Every operation that needs a session can answer 401 (no token, or one
-/// that expired or was logged out): documented once here.
+/// Answers every operation of a kind can give, documented once here: 401
+/// for those that need a session (no token, or one that expired or was
+/// logged out); 400 and 413 for those that take a body (not JSON, not the
+/// expected shape, larger than 1 MiB).
 struct Unauthorized;
 
 impl Modify for Unauthorized {
@@ -78,11 +80,11 @@ impl Modify for Unauthorized {
                 &mut item.trace,
             ];
             for op in operations.into_iter().flatten() {
-                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    op.responses.responses.entry("401".to_owned()).or_insert_with(|| {
+                let mut add = |status: &str, description: &str| {
+                    op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
                         RefOr::T(
                             ResponseBuilder::new()
-                                .description("Not signed in, or the session was logged out or expired")
+                                .description(description)
                                 .content(
                                     "application/problem+json",
                                     ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
@@ -90,6 +92,16 @@ impl Modify for Unauthorized {
                                 .build(),
                         )
                     });
+                };
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add("401", "Not signed in, or the session was logged out or expired");
+                }
+                if op.request_body.is_some() {
+                    add(
+                        "400",
+                        "The body is not JSON of the expected shape (`malformed_json`, `invalid_body`, `unsupported_content_type`)",
+                    );
+                    add("413", "The body is larger than 1 MiB (`body_too_large`)");
                 }
             }
         }

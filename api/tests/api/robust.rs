@@ -417,3 +417,103 @@ async fn acknowledged_scim_writes_survive_sigkill_and_the_database_stays_intact(
     assert_eq!(verdict, "ok");
     eprintln!("crash safety: {} acknowledged writes over 20 SIGKILLs, all present", acknowledged.len());
 }
+
+/// Runs schemathesis (`./.venv/bin/st`) against this server; the exit status
+/// and the HAR file of every exchange.
+async fn schemathesis(app: &TestApp, dir: &std::path::Path, pass: &str, token: &str, args: &[&str]) -> (bool, Value) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let har = dir.join(format!("{pass}.har"));
+    let seconds = std::env::var("FUZZ_SECONDS").unwrap_or_else(|_| "40".to_owned());
+    let out = tokio::process::Command::new(root.join(".venv/bin/st"))
+        .current_dir(dir)
+        .args(["--config-file", "st.toml", "--no-color", "run"])
+        .arg(app.url("/api-docs/openapi.json"))
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args(["--exclude-path", "/api/v1/auth/logout", "--phases", "examples,coverage,fuzzing"])
+        .args(["--max-time", &seconds, "--report", "har", "--report-har-path"])
+        .arg(&har)
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tally: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("generated") || l.contains("❌") || l.contains("Seed:") || l.starts_with("____"))
+        .collect();
+    println!("schemathesis {pass}: {}", tally.join(" | "));
+    if !out.status.success() {
+        println!("{stdout}");
+    }
+    (out.status.success(), serde_json::from_slice(&std::fs::read(&har).unwrap_or_default()).unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+#[ignore = "run by `just fuzz` (schemathesis from ./.venv)"]
+async fn schemathesis_finds_no_server_error_schema_break_or_cross_organization_access() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    assert!(root.join(".venv/bin/st").exists(), "schemathesis is missing: run `just python-tools`");
+    let app = spawn_app().await;
+    let a = app.ready_org("Acme", "acme.com").await;
+    buy(&app, &a, "sso").await;
+    let (_, sso_link) = link(&app, &a, "sso").await;
+    let b = app.ready_org("Beta", "beta.com").await;
+    let (_, quote) = app
+        .post(
+            &format!("/api/v1/organizations/{}/checkout", a.org_id),
+            &json!({ "features": "directory_sync" }),
+            Some(&a.token),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    // Our organization's real identifiers, so the fuzzing reaches past "not found".
+    std::fs::write(
+        dir.path().join("st.toml"),
+        format!(
+            "[parameters]\n\"path.org_id\" = \"{}\"\n\"path.checkout_id\" = \"{}\"\n\"path.domain_id\" = \"{}\"\n\"path.token\" = \"{}\"\n",
+            a.org_id,
+            quote["id"].as_str().unwrap(),
+            domain_id(&app, &a).await,
+            token_of(&sso_link)
+        ),
+    )
+    .unwrap();
+
+    // As our administrator: no 5xx, every status and body as documented.
+    let checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance";
+    let (ok, har) = schemathesis(&app, dir.path(), "own", &a.token, &["--checks", checks]).await;
+    assert!(ok, "schemathesis found failures as the organization's administrator");
+    let exchanges = har["log"]["entries"].as_array().map(Vec::len).unwrap_or_default();
+    assert!(exchanges > 1000, "schemathesis exercised the API: {exchanges} exchanges");
+
+    // As the other organization's administrator, on our organization's
+    // endpoints: never a success, and nothing changes.
+    let tables = ["domains", "purchases", "invites", "setup_links", "organization_features"];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(app.count(t).await);
+    }
+    let (ok, har) = schemathesis(
+        &app,
+        dir.path(),
+        "other",
+        &b.token,
+        &["--checks", checks, "--include-path-regex", "/organizations/"],
+    )
+    .await;
+    assert!(ok, "schemathesis found failures as another organization");
+    let entries = har["log"]["entries"].as_array().cloned().unwrap_or_default();
+    assert!(entries.len() > 100, "the other organization's pass ran: {}", entries.len());
+    for e in &entries {
+        let (url, status) =
+            (e["request"]["url"].as_str().unwrap_or_default(), e["response"]["status"].as_u64().unwrap_or(0));
+        if url.contains(&a.org_id) {
+            assert!(!(200..300).contains(&status), "another organization got {status} from {url}");
+        }
+    }
+    let mut after = Vec::new();
+    for t in tables {
+        after.push(app.count(t).await);
+    }
+    assert_eq!(before, after, "the other organization changed nothing");
+}
