@@ -62,6 +62,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         scim: scim::Runtime::new(settings_rate),
         batcher,
         write_gate,
+        sessions: Default::default(),
     })
 }
 

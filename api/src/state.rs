@@ -24,6 +24,8 @@ pub struct AppState {
     pub write_gate: Arc<tokio::sync::Mutex<()>>,
     /// Group commit for SCIM creates (see `db::batch`).
     pub batcher: crate::db::batch::Batcher,
+    /// Open sessions looked up recently (see `auth::cache`).
+    pub sessions: crate::auth::cache::AuthCache,
 }
 
 impl AppState {

@@ -204,6 +204,7 @@ pub async fn logout(state: &AppState, session_id: &SessionId) -> AppResult<()> {
         .filter(session::Column::RevokedAt.is_null())
         .exec(&state.db)
         .await?;
+    state.sessions.forget_session(session_id.as_str());
     Ok(())
 }
 
@@ -396,6 +397,8 @@ pub async fn accept_invite(
     let org = organization::get(&txn, inv.organization_id.as_str()).await?;
     let session = open_session(&txn, state, &user.id).await?;
     txn.commit().await?;
+    // The user's other sessions see the new membership at once.
+    state.sessions.forget_user(&user.id);
     let response = AcceptInviteResponse {
         organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
         user: user_summary(&user)?,

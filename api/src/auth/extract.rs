@@ -7,10 +7,11 @@ use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use shared::accounts::Role;
 use shared::{OrganizationId, SessionId, UserId};
 
+use super::cache::CachedSession;
 use super::tokens::{TokenError, verify_access};
 use crate::accounts::entity::{membership, session};
 use crate::error::AppError;
@@ -39,10 +40,15 @@ fn invalid_token() -> AppError {
 }
 
 async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
+    Ok(session_of(&req).await?.0)
+}
+
+/// The caller's open session, from the cache or the database (then cached
+/// with the organizations the user administers).
+async fn session_of(req: &HttpRequest) -> Result<(AuthUser, CachedSession), AppError> {
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
-    let token =
-        bearer_or_cookie(&req).ok_or_else(|| AppError::unauthorized("missing_token", "Sign in to continue."))?;
+    let token = bearer_or_cookie(req).ok_or_else(|| AppError::unauthorized("missing_token", "Sign in to continue."))?;
     let now = state.clock.now();
     let claims = verify_access(&state.keys, &token, state.issuer(), now).map_err(|e| match e {
         TokenError::Expired => AppError::unauthorized("token_expired", "Your session has expired. Sign in again."),
@@ -50,14 +56,32 @@ async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
     })?;
     let user_id = UserId::parse(&claims.sub).map_err(|_| invalid_token())?;
     let session_id = SessionId::parse(&claims.sid).map_err(|_| invalid_token())?;
-    let open = session::Entity::find_by_id(session_id.as_str())
-        .one(&state.db)
-        .await?
-        .is_some_and(|s| s.user_id == claims.sub && s.revoked_at.is_none() && s.expires_at > now);
-    if !open {
+    let cached = match state.sessions.get(session_id.as_str()) {
+        Some(c) => c,
+        None => {
+            let open = session::Entity::find_by_id(session_id.as_str())
+                .one(&state.db)
+                .await?
+                .filter(|s| s.user_id == claims.sub && s.revoked_at.is_none())
+                .ok_or_else(invalid_token)?;
+            let admin_of = membership::Entity::find()
+                .filter(membership::Column::UserId.eq(claims.sub.as_str()))
+                .filter(membership::Column::Role.eq(Role::Admin.as_str()))
+                .filter(membership::Column::SuspendedAt.is_null())
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|m| m.organization_id)
+                .collect();
+            let c = CachedSession::new(open.user_id, open.expires_at, admin_of);
+            state.sessions.put(session_id.as_str(), c.clone());
+            c
+        }
+    };
+    if cached.user_id != claims.sub || cached.expires_at <= now {
         return Err(invalid_token());
     }
-    Ok(AuthUser { user_id, session_id })
+    Ok((AuthUser { user_id, session_id }, cached))
 }
 
 impl FromRequest for AuthUser {
@@ -78,15 +102,9 @@ pub struct OrgAdmin {
 }
 
 async fn authorize_admin(req: HttpRequest, org_segment: &str) -> Result<OrgAdmin, AppError> {
-    let user = authenticate(req.clone()).await?;
+    let (user, session) = session_of(&req).await?;
     let org_id = OrganizationId::parse(org_segment).map_err(|_| AppError::NotFound)?;
-    let state =
-        req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
-    let is_admin = membership::Entity::find_by_id((org_id.as_str().to_owned(), user.user_id.as_str().to_owned()))
-        .one(&state.db)
-        .await?
-        .is_some_and(|m| Role::parse(&m.role) == Some(Role::Admin) && m.suspended_at.is_none());
-    if !is_admin {
+    if !session.admin_of.iter().any(|o| o == org_id.as_str()) {
         return Err(AppError::NotFound);
     }
     Ok(OrgAdmin { org_id, user })

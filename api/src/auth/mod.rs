@@ -1,6 +1,7 @@
 //! Who is calling: access tokens (JWT) and the extractors that put
 //! authorization into handler signatures.
 
+pub mod cache;
 pub mod extract;
 pub mod keys;
 pub mod tokens;

@@ -1,43 +1,73 @@
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
-use shared::OrganizationId;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, IntoActiveModel, Set, Statement};
+use shared::domains::Domain;
 use shared::provisioning::{Features, Integration, IntegrationStatus, InviteSettings, ProvisioningResponse};
+use shared::{DomainId, OrganizationId};
 
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor, Event};
-use crate::billing::entity::feature;
 use crate::billing::service as billing;
-use crate::domains::service as domains;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+/// The tab's state in one database round trip: the organization, its
+/// features and its domains, as one `UNION ALL` (rows told apart by `k`).
 pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<ProvisioningResponse> {
-    let org = organization::get(&state.db, org_id.as_str()).await?;
-    let features = billing::owned_features(&state.db, org_id.as_str()).await?;
-    let sso = features.iter().find(|f| f.feature == billing::FEATURE_SSO);
-    let directory_sync = features.iter().find(|f| f.feature == billing::FEATURE_DIRECTORY_SYNC);
+    let backend = state.db.get_database_backend();
+    let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { "?".to_owned() };
+    let sql = format!(
+        "SELECT 0 AS k, default_plan_id AS a, NULL AS b, NULL AS c, NULL AS d, disable_passwords_on_invites AS f \
+         FROM organizations WHERE id = {} \
+         UNION ALL SELECT 1, feature, status, activated_at, last_activity_at, NULL \
+         FROM organization_features WHERE organization_id = {} \
+         UNION ALL SELECT 2, id, domain, NULL, NULL, NULL FROM domains WHERE organization_id = {} \
+         ORDER BY 1, 3",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let id = org_id.as_str();
+    let rows =
+        state.db.query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into(), id.into(), id.into()])).await?;
+    let mut org = None;
+    let (mut sso, mut directory_sync, mut domains) = (None, None, Vec::new());
+    for row in rows {
+        let a: Option<String> = row.try_get("", "a")?;
+        let b: Option<String> = row.try_get("", "b")?;
+        match row.try_get::<i32>("", "k")? {
+            0 => org = Some((a, row.try_get::<Option<bool>>("", "f")?.unwrap_or(false))),
+            1 => {
+                let integration = Integration {
+                    status: status_of(b.as_deref().unwrap_or_default()),
+                    reason: None,
+                    activated_at: row.try_get("", "c")?,
+                    last_activity_at: row.try_get("", "d")?,
+                };
+                match a.as_deref() {
+                    Some(billing::FEATURE_SSO) => sso = Some(integration),
+                    Some(billing::FEATURE_DIRECTORY_SYNC) => directory_sync = Some(integration),
+                    _ => {}
+                }
+            }
+            _ => {
+                let id: DomainId = crate::accounts::service::parse_id(a.as_deref().unwrap_or_default())?;
+                domains.push(Domain { id, domain: b.unwrap_or_default() });
+            }
+        }
+    }
+    let (default_plan_id, disable_passwords_on_invites) = org.ok_or(AppError::NotFound)?;
     Ok(ProvisioningResponse {
-        domains: domains::list(&state.db, org_id).await?,
-        default_plan_id: org.default_plan_id,
-        disable_passwords_on_invites: org.disable_passwords_on_invites,
+        domains,
+        default_plan_id,
+        disable_passwords_on_invites,
         features: Features { sso: sso.is_some(), directory_sync: directory_sync.is_some() },
-        sso: integration(sso),
-        directory_sync: integration(directory_sync),
+        sso: sso.unwrap_or_else(Integration::not_purchased),
+        directory_sync: directory_sync.unwrap_or_else(Integration::not_purchased),
     })
 }
 
 /// A stored feature status as the API names it (an unreadable one is an error state).
 pub fn status_of(stored: &str) -> IntegrationStatus {
     IntegrationStatus::parse(stored).unwrap_or(IntegrationStatus::Error)
-}
-
-fn integration(row: Option<&feature::Model>) -> Integration {
-    let Some(f) = row else { return Integration::not_purchased() };
-    Integration {
-        status: status_of(&f.status),
-        reason: None,
-        activated_at: f.activated_at,
-        last_activity_at: f.last_activity_at,
-    }
 }
 
 pub async fn set_default_plan(

@@ -363,6 +363,7 @@ pub async fn create(
                 end_sessions(&txn, &account_id, now).await?;
             }
             txn.commit().await?;
+            state.sessions.forget_user(&account_id);
         }
     }
     // A new User belongs to no group yet.
@@ -438,8 +439,13 @@ async fn save(
         _ => "directory.user.updated",
     };
     changes.insert("scim_id".to_owned(), json!(row.id));
+    let membership_changed = changes.contains_key("active") || changes.contains_key("role");
     dir.record(&txn, action, &email_now, Value::Object(changes)).await?;
     txn.commit().await?;
+    if membership_changed {
+        // Admin rights and sessions follow the change at once in this process.
+        state.sessions.forget_user(&row.user_id);
+    }
     Ok(updated)
 }
 
@@ -480,5 +486,6 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
     dir.record(&txn, "directory.user.deleted", &row.email, json!({ "scim_id": row.id, "user_id": row.user_id }))
         .await?;
     txn.commit().await?;
+    state.sessions.forget_user(&row.user_id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,92 @@
+//! Open sessions, and the organizations their user administers, remembered
+//! for [`TTL`] so an authenticated request needs no database round trip.
+//!
+//! What ends access is forgotten at once in this process: logging out
+//! (`forget_session`), and the directory suspending, demoting or removing a
+//! member (`forget_user`, after the change is committed). Expiry is checked
+//! against the clock on every request. Another replica may still honour a
+//! session it had cached for up to [`TTL`] after a logout elsewhere.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+/// How long a looked-up session is trusted without asking the database.
+pub const TTL: Duration = Duration::from_secs(5);
+/// Beyond this many cached sessions the cache starts over (memory bound).
+const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct CachedSession {
+    pub user_id: String,
+    pub expires_at: DateTime<Utc>,
+    /// Organizations where the user is an unsuspended Administrator.
+    pub admin_of: Arc<[String]>,
+    loaded: Instant,
+}
+
+impl CachedSession {
+    pub fn new(user_id: String, expires_at: DateTime<Utc>, admin_of: Vec<String>) -> Self {
+        Self { user_id, expires_at, admin_of: admin_of.into(), loaded: Instant::now() }
+    }
+}
+
+#[derive(Default)]
+pub struct AuthCache {
+    entries: Mutex<HashMap<String, CachedSession>>,
+}
+
+impl AuthCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedSession>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn get(&self, session_id: &str) -> Option<CachedSession> {
+        let mut entries = self.entries();
+        match entries.get(session_id) {
+            Some(e) if e.loaded.elapsed() < TTL => Some(e.clone()),
+            Some(_) => {
+                entries.remove(session_id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn put(&self, session_id: &str, session: CachedSession) {
+        let mut entries = self.entries();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(session_id.to_owned(), session);
+    }
+
+    pub fn forget_session(&self, session_id: &str) {
+        self.entries().remove(session_id);
+    }
+
+    pub fn forget_user(&self, user_id: &str) {
+        self.entries().retain(|_, e| e.user_id != user_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgetting_ends_the_cached_session_at_once() {
+        let cache = AuthCache::default();
+        let at = Utc::now();
+        cache.put("s1", CachedSession::new("u1".into(), at, vec!["o1".into()]));
+        cache.put("s2", CachedSession::new("u1".into(), at, vec![]));
+        cache.put("s3", CachedSession::new("u2".into(), at, vec![]));
+        assert!(cache.get("s1").is_some_and(|s| s.admin_of.contains(&"o1".to_owned())));
+        cache.forget_session("s1");
+        assert!(cache.get("s1").is_none());
+        cache.forget_user("u1");
+        assert!(cache.get("s2").is_none() && cache.get("s3").is_some());
+    }
+}
