@@ -30,7 +30,7 @@ wait_ready() {
 run_gatehouse() {
   local dir pid out
   dir=$(mktemp -d)
-  DATABASE_URL="$1" GATEHOUSE_BIND=127.0.0.1:$PORT GATEHOUSE_DATA_DIR="$dir" GATEHOUSE_SCIM_REQUESTS_PER_SECOND=0 \
+  env ${1:+DATABASE_URL=$1} GATEHOUSE_BIND=127.0.0.1:$PORT GATEHOUSE_DATA_DIR="$dir" GATEHOUSE_SCIM_REQUESTS_PER_SECOND=0 \
     RUST_LOG=warn "$BIN" >"$dir/server.log" 2>&1 &
   pid=$!
   wait_ready "http://127.0.0.1:$PORT/ready"
@@ -84,7 +84,9 @@ else
 fi
 
 for i in $(seq 1 "$RUNS"); do
-  rate=$("$RAW" | tee /dev/stderr | sed -n 's/.*, \([0-9]*\) users\/s$/\1/p')
+  line=$("$RAW")
+  echo "raw run $i: $line"
+  rate=$(echo "$line" | sed -n 's/.*, \([0-9]*\) users\/s$/\1/p')
   record raw_rate "$rate"
 done
 

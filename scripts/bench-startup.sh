@@ -44,6 +44,7 @@ size() { stat -c %s "$1"; }
 gz() { gzip -9c "$1" | wc -c; }
 wasm=$(ls dist/*_bg.wasm 2>/dev/null | head -1)
 js=$(ls dist/*.js 2>/dev/null | head -1)
+css=$(ls dist/*.css 2>/dev/null | head -1)
 
 printf '\n%-44s %s\n' "figure" "value"
 printf '%-44s %s\n' "--------------------------------------------" "----------------"
@@ -52,7 +53,8 @@ printf '%-44s %s MiB\n' "idle RSS after sign-up" "$(awk -v k="$rss_kb" 'BEGIN {p
 if [ -n "$wasm" ] && [ -n "$js" ]; then
   printf '%-44s %s KB raw, %s KB gzip\n' "SPA wasm" "$(( $(size "$wasm") / 1024 ))" "$(( $(gz "$wasm") / 1024 ))"
   printf '%-44s %s KB raw, %s KB gzip\n' "SPA js" "$(( $(size "$js") / 1024 ))" "$(( $(gz "$js") / 1024 ))"
-  printf '%-44s %s KB raw, %s KB gzip\n' "SPA wasm + js" "$(( ($(size "$wasm") + $(size "$js")) / 1024 ))" "$(( ($(gz "$wasm") + $(gz "$js")) / 1024 ))"
+  printf '%-44s %s KB raw, %s KB gzip\n' "SPA css" "$(( $(size "$css") / 1024 ))" "$(( $(gz "$css") / 1024 ))"
+  printf '%-44s %s KB raw, %s KB gzip\n' "SPA wasm + js + css" "$(( ($(size "$wasm") + $(size "$js") + $(size "$css")) / 1024 ))" "$(( ($(gz "$wasm") + $(gz "$js") + $(gz "$css")) / 1024 ))"
 else
   echo "no built SPA in dist/ (run just spa)"
 fi
