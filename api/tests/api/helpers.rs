@@ -242,6 +242,18 @@ impl TestApp {
         read(req.send().await.unwrap()).await
     }
 
+    /// The actions in an organization's audit log, newest first.
+    pub async fn audit_actions(&self, s: &Signed) -> Vec<String> {
+        let (_, events) = self.get(&format!("/api/v1/organizations/{}/audit-events", s.org_id), Some(&s.token)).await;
+        events["data"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect()
+    }
+
+    /// A checkout quote for `features`, not yet confirmed.
+    pub async fn quote(&self, s: &Signed, features: &str) -> Value {
+        let path = format!("/api/v1/organizations/{}/checkout", s.org_id);
+        self.post(&path, &json!({ "features": features }), Some(&s.token)).await.1
+    }
+
     pub fn sandbox_charges(&self) -> u64 {
         self.state.gateway.as_any().downcast_ref::<api::billing::gateway::SandboxGateway>().unwrap().charges()
     }

@@ -63,13 +63,7 @@ async fn every_signed_in_endpoint_answers_only_its_own_organization() {
         buy(&app, s, "sso").await;
         link(&app, s, "sso").await;
     }
-    let (_, quote) = app
-        .post(
-            &format!("/api/v1/organizations/{}/checkout", a.org_id),
-            &json!({ "features": "directory_sync" }),
-            Some(&a.token),
-        )
-        .await;
+    let quote = app.quote(&a, "directory_sync").await;
     let ids_a: BTreeMap<&str, String> =
         [("checkout_id", quote["id"].as_str().unwrap().to_owned()), ("domain_id", domain_id(&app, &a).await)].into();
     // A second session of A's admin, logged out: its token is revoked.
@@ -458,13 +452,7 @@ async fn schemathesis_finds_no_server_error_schema_break_or_cross_organization_a
     buy(&app, &a, "sso").await;
     let (_, sso_link) = link(&app, &a, "sso").await;
     let b = app.ready_org("Beta", "beta.com").await;
-    let (_, quote) = app
-        .post(
-            &format!("/api/v1/organizations/{}/checkout", a.org_id),
-            &json!({ "features": "directory_sync" }),
-            Some(&a.token),
-        )
-        .await;
+    let quote = app.quote(&a, "directory_sync").await;
     let dir = tempfile::tempdir().unwrap();
     // Our organization's real identifiers, so the fuzzing reaches past "not found".
     std::fs::write(
