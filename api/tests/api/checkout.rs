@@ -2,7 +2,7 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, captured_logs, card, fields, spawn_app};
+use crate::helpers::{TestApp, captured_logs, card, fields, spawn_app, toggle};
 
 const GOOD: &str = "4242 4242 4242 4242";
 
@@ -222,18 +222,6 @@ async fn the_card_number_is_in_neither_the_database_nor_the_logs() {
     let logs = captured_logs();
     assert!(logs.contains("/confirm"), "the log capture works");
     assert!(needles.iter().all(|n| !logs.contains(n)), "card number found in the logs");
-}
-
-async fn toggle(app: &TestApp, s: &crate::helpers::Signed, which: &str, enabled: bool) -> (StatusCode, Value) {
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/organizations/{}/integrations/{which}", s.org_id)))
-        .bearer_auth(&s.token)
-        .json(&json!({ "enabled": enabled }))
-        .send()
-        .await
-        .unwrap();
-    crate::helpers::read(res).await
 }
 
 fn statuses(state: &Value) -> (String, String) {

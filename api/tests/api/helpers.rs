@@ -271,6 +271,19 @@ pub async fn buy(app: &TestApp, s: &Signed, features: &str) {
     assert_eq!(status, StatusCode::CREATED);
 }
 
+/// Turns a feature (`sso` or `directory-sync`) on or off from the Provision tab.
+pub async fn toggle(app: &TestApp, s: &Signed, which: &str, enabled: bool) -> (StatusCode, Value) {
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/organizations/{}/integrations/{which}", s.org_id)))
+        .bearer_auth(&s.token)
+        .json(&json!({ "enabled": enabled }))
+        .send()
+        .await
+        .unwrap();
+    read(res).await
+}
+
 pub async fn link(app: &TestApp, s: &Signed, kind: &str) -> (StatusCode, Value) {
     app.post(&format!("/api/v1/organizations/{}/setup-links", s.org_id), &json!({ "kind": kind }), Some(&s.token)).await
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, buy, captured_logs, link, spawn_app, token_of};
+use crate::helpers::{TestApp, buy, captured_logs, link, spawn_app, toggle, token_of};
 
 async fn open(app: &TestApp, token: &str) -> (StatusCode, Value) {
     app.get(&format!("/api/v1/setup/{token}"), None).await
@@ -19,15 +19,7 @@ async fn links_only_for_purchased_enabled_features() {
     buy(&app, &s, "sso").await;
     assert_eq!(link(&app, &s, "scim").await.1["code"], "feature_not_purchased");
     assert_eq!(link(&app, &s, "sso").await.0, StatusCode::CREATED);
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/organizations/{}/integrations/sso", s.org_id)))
-        .bearer_auth(&s.token)
-        .json(&json!({"enabled": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(toggle(&app, &s, "sso", false).await.0, StatusCode::OK);
     assert_eq!(link(&app, &s, "sso").await.1["code"], "feature_inactive");
     assert_eq!(link(&app, &s, "telepathy").await.0, StatusCode::BAD_REQUEST);
 }
@@ -79,15 +71,7 @@ async fn a_new_link_or_turning_the_feature_off_revokes_the_old_one() {
     assert_eq!(open(&app, &scim).await.0, StatusCode::OK, "other kinds are untouched");
 
     // SSO off: its links and the SCIM links stop working.
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/organizations/{}/integrations/sso", s.org_id)))
-        .bearer_auth(&s.token)
-        .json(&json!({"enabled": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(toggle(&app, &s, "sso", false).await.0, StatusCode::OK);
     assert_eq!(open(&app, &second).await.0, StatusCode::GONE);
     assert_eq!(open(&app, &scim).await.0, StatusCode::GONE);
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Signed, TestApp, buy, free_port, link, spawn_app, spawn_ready, token_of};
+use crate::helpers::{Signed, TestApp, buy, free_port, link, spawn_app, spawn_ready, toggle, token_of};
 
 const CLIENT_ID: &str = "gatehouse-test";
 const CLIENT_SECRET: &str = "a-client-secret-that-is-long-enough";
@@ -383,15 +383,7 @@ async fn revoking_sso_refuses_the_next_sign_in_with_a_clear_message() {
         .await
         .unwrap();
     let callback = sign_in_at_idp(&b, &idp, start["redirect_url"].as_str().unwrap(), "bob@acme.com").await;
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/organizations/{}/integrations/sso", s.admin.org_id)))
-        .bearer_auth(&s.admin.token)
-        .json(&json!({ "enabled": false }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(toggle(&app, &s.admin, "sso", false).await.0, StatusCode::OK);
     let res = b.get(&callback).send().await.unwrap();
     let (result, detail) = outcome(res.headers()["location"].to_str().unwrap());
     assert_eq!(result, "error");

@@ -8,7 +8,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, free_port, spawn_app, spawn_ready};
+use crate::helpers::{TestApp, free_port, spawn_app, spawn_ready, toggle};
 use crate::sso::{Sso, attr, browser, outcome, put_connection, sso_org, sso_org_named, sso_status, tools_dir};
 
 /// A running test IdP; killed on drop.
@@ -311,15 +311,7 @@ async fn saml_members_are_created_just_in_time_and_known_by_subject() {
     assert_eq!(me["user"]["id"], s.admin.user_id.as_str());
 
     // Turning SSO off refuses the next sign-in with the clear message.
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/organizations/{}/integrations/sso", s.admin.org_id)))
-        .bearer_auth(&s.admin.token)
-        .json(&json!({ "enabled": false }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(toggle(&app, &s.admin, "sso", false).await.0, StatusCode::OK);
     let (status, err) = app.post("/api/v1/auth/sso", &json!({ "email": "bob@acme.com" }), None).await;
     assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("sso_inactive")));
 }
