@@ -1,7 +1,10 @@
 //! One typed client over the `shared` DTOs. The session lives in an HttpOnly
 //! cookie set by the API, so requests only need to be same-origin.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use std::future::Future;
+use std::pin::Pin;
+
+use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::accounts::{
@@ -62,93 +65,144 @@ pub fn validation_error(errors: Vec<FieldError>) -> ApiError {
     })
 }
 
-async fn read<R: DeserializeOwned>(res: Response) -> Result<R, ApiError> {
-    if res.ok() {
-        return res.json::<R>().await.map_err(|e| ApiError::Network(e.to_string()));
-    }
-    let status = res.status();
-    match res.json::<Problem>().await {
-        Ok(p) => Err(ApiError::Problem(p)),
-        Err(_) => Err(ApiError::Problem(Problem {
-            type_: "about:blank".into(),
-            title: res.status_text(),
-            status,
-            detail: None,
-            code: None,
-            errors: vec![],
-        })),
-    }
+/// What came back, before it is decoded.
+struct Reply {
+    status: u16,
+    status_text: String,
+    body: String,
 }
 
-async fn send(req: RequestBuilder) -> Result<Response, ApiError> {
-    req.send().await.map_err(|e| ApiError::Network(e.to_string()))
+/// The one place a request is sent. It is deliberately not generic and
+/// returns a boxed future: every typed call below shares this code instead of
+/// inlining its own copy of the fetch state machine (that copy per call site
+/// was a large part of the SPA's size).
+fn exchange(
+    method: &'static str,
+    url: String,
+    body: Option<String>,
+    idempotency_key: Option<String>,
+) -> Pin<Box<dyn Future<Output = Result<Reply, ApiError>>>> {
+    Box::pin(async move {
+        let network = |e: gloo_net::Error| ApiError::Network(e.to_string());
+        let mut req = RequestBuilder::new(&url).method(match method {
+            "POST" => Method::POST,
+            "PUT" => Method::PUT,
+            "DELETE" => Method::DELETE,
+            _ => Method::GET,
+        });
+        if let Some(key) = idempotency_key {
+            req = req.header("Idempotency-Key", &key);
+        }
+        let res = match body {
+            Some(json) => req.header("Content-Type", "application/json").body(json).map_err(network)?.send().await,
+            None => req.send().await,
+        }
+        .map_err(network)?;
+        let body = res.text().await.map_err(network)?;
+        Ok(Reply { status: res.status(), status_text: res.status_text(), body })
+    })
 }
 
-async fn send_json<B: Serialize>(req: RequestBuilder, body: &B) -> Result<Response, ApiError> {
-    let req = req.json(body).map_err(|e| ApiError::Network(e.to_string()))?;
-    req.send().await.map_err(|e| ApiError::Network(e.to_string()))
+/// A 2xx body as `R`; anything else as the API's problem.
+fn decode<R: DeserializeOwned>(reply: Reply) -> Result<R, ApiError> {
+    if (200..300).contains(&reply.status) {
+        return serde_json::from_str(&reply.body).map_err(|e| ApiError::Network(e.to_string()));
+    }
+    Err(problem(reply))
+}
+
+fn problem(reply: Reply) -> ApiError {
+    ApiError::Problem(serde_json::from_str::<Problem>(&reply.body).unwrap_or(Problem {
+        type_: "about:blank".into(),
+        title: reply.status_text,
+        status: reply.status,
+        detail: None,
+        code: None,
+        errors: vec![],
+    }))
+}
+
+/// For calls whose success has no body worth reading; `also_fine` is a
+/// status that means the same as success.
+fn outcome(reply: Reply, also_fine: Option<u16>) -> Result<(), ApiError> {
+    if (200..300).contains(&reply.status) || Some(reply.status) == also_fine { Ok(()) } else { Err(problem(reply)) }
+}
+
+fn json<B: Serialize>(body: &B) -> Result<Option<String>, ApiError> {
+    serde_json::to_string(body).map(Some).map_err(|e| ApiError::Network(e.to_string()))
+}
+
+async fn get<R: DeserializeOwned>(url: String) -> Result<R, ApiError> {
+    decode(exchange("GET", url, None, None).await?)
+}
+
+async fn post<R: DeserializeOwned>(url: String) -> Result<R, ApiError> {
+    decode(exchange("POST", url, None, None).await?)
+}
+
+async fn send<B: Serialize, R: DeserializeOwned>(method: &'static str, url: String, body: &B) -> Result<R, ApiError> {
+    let body = json(body)?;
+    decode(exchange(method, url, body, None).await?)
 }
 
 pub async fn signup(body: &SignupRequest) -> Result<SignupResponse, ApiError> {
-    read(send_json(Request::post("/api/v1/auth/signup"), body).await?).await
+    send("POST", "/api/v1/auth/signup".into(), body).await
 }
 
 pub async fn login(body: &LoginRequest) -> Result<LoginResponse, ApiError> {
-    read(send_json(Request::post("/api/v1/auth/login"), body).await?).await
+    send("POST", "/api/v1/auth/login".into(), body).await
 }
 
 pub async fn logout() -> Result<(), ApiError> {
-    let res = send(Request::post("/api/v1/auth/logout")).await?;
     // 401 means the session had already ended: the outcome is the same.
-    if res.ok() || res.status() == 401 { Ok(()) } else { read::<serde_json::Value>(res).await.map(|_| ()) }
+    outcome(exchange("POST", "/api/v1/auth/logout".into(), None, None).await?, Some(401))
 }
 
 pub async fn me() -> Result<MeResponse, ApiError> {
-    read(send(Request::get("/api/v1/me")).await?).await
+    get("/api/v1/me".into()).await
 }
 
 pub async fn members(org: &OrganizationId) -> Result<MembersResponse, ApiError> {
-    read(send(Request::get(&format!("/api/v1/organizations/{org}/members"))).await?).await
+    get(format!("/api/v1/organizations/{org}/members")).await
 }
 
 pub async fn create_invite(org: &OrganizationId, body: &CreateInviteRequest) -> Result<InviteResponse, ApiError> {
-    read(send_json(Request::post(&format!("/api/v1/organizations/{org}/invites")), body).await?).await
+    send("POST", format!("/api/v1/organizations/{org}/invites"), body).await
 }
 
 pub async fn preview_invite(token: &str) -> Result<InvitePreview, ApiError> {
-    read(send(Request::get(&format!("/api/v1/invites/{token}"))).await?).await
+    get(format!("/api/v1/invites/{token}")).await
 }
 
 pub async fn accept_invite(body: &AcceptInviteRequest) -> Result<AcceptInviteResponse, ApiError> {
-    read(send_json(Request::post("/api/v1/invites/accept"), body).await?).await
+    send("POST", "/api/v1/invites/accept".into(), body).await
 }
 
 pub async fn plans() -> Result<Vec<Plan>, ApiError> {
-    read(send(Request::get("/api/v1/plans")).await?).await
+    get("/api/v1/plans".into()).await
 }
 
 pub async fn provisioning(org: &OrganizationId) -> Result<ProvisioningResponse, ApiError> {
-    read(send(Request::get(&format!("/api/v1/organizations/{org}/provisioning"))).await?).await
+    get(format!("/api/v1/organizations/{org}/provisioning")).await
 }
 
 pub async fn add_domains(org: &OrganizationId, body: &AddDomainsRequest) -> Result<AddDomainsResponse, ApiError> {
-    read(send_json(Request::post(&format!("/api/v1/organizations/{org}/domains")), body).await?).await
+    send("POST", format!("/api/v1/organizations/{org}/domains"), body).await
 }
 
 pub async fn remove_domain(org: &OrganizationId, id: &DomainId) -> Result<(), ApiError> {
-    let res = send(Request::delete(&format!("/api/v1/organizations/{org}/domains/{id}"))).await?;
-    if res.ok() { Ok(()) } else { read::<serde_json::Value>(res).await.map(|_| ()) }
+    outcome(exchange("DELETE", format!("/api/v1/organizations/{org}/domains/{id}"), None, None).await?, None)
 }
 
 pub async fn set_default_plan(
     org: &OrganizationId,
     body: &SetDefaultPlanRequest,
 ) -> Result<DefaultPlanResponse, ApiError> {
-    read(send_json(Request::put(&format!("/api/v1/organizations/{org}/default-plan")), body).await?).await
+    send("PUT", format!("/api/v1/organizations/{org}/default-plan"), body).await
 }
 
 pub async fn create_checkout(org: &OrganizationId, body: &CheckoutRequest) -> Result<CheckoutResponse, ApiError> {
-    read(send_json(Request::post(&format!("/api/v1/organizations/{org}/checkout")), body).await?).await
+    send("POST", format!("/api/v1/organizations/{org}/checkout"), body).await
 }
 
 /// `key` is the Idempotency-Key: one per purchase attempt.
@@ -158,18 +212,18 @@ pub async fn confirm_checkout(
     key: &str,
     body: &ConfirmRequest,
 ) -> Result<ConfirmResponse, ApiError> {
-    let req = Request::post(&format!("/api/v1/organizations/{org}/checkout/{checkout}/confirm"))
-        .header("Idempotency-Key", key);
-    read(send_json(req, body).await?).await
+    let url = format!("/api/v1/organizations/{org}/checkout/{checkout}/confirm");
+    let body = json(body)?;
+    decode(exchange("POST", url, body, Some(key.to_owned())).await?)
 }
 
 pub async fn set_invite_settings(org: &OrganizationId, body: &InviteSettings) -> Result<InviteSettings, ApiError> {
-    read(send_json(Request::put(&format!("/api/v1/organizations/{org}/invite-settings")), body).await?).await
+    send("PUT", format!("/api/v1/organizations/{org}/invite-settings"), body).await
 }
 
 pub async fn audit_events(org: &OrganizationId, cursor: Option<&str>) -> Result<AuditPage, ApiError> {
     let query = cursor.map(|c| format!("?cursor={c}")).unwrap_or_default();
-    read(send(Request::get(&format!("/api/v1/organizations/{org}/audit-events{query}"))).await?).await
+    get(format!("/api/v1/organizations/{org}/audit-events{query}")).await
 }
 
 /// `which`: `sso` or `directory-sync`.
@@ -178,37 +232,35 @@ pub async fn set_integration(
     which: &str,
     enabled: bool,
 ) -> Result<ProvisioningResponse, ApiError> {
-    let req = Request::put(&format!("/api/v1/organizations/{org}/integrations/{which}"));
-    read(send_json(req, &SetEnabledRequest { enabled }).await?).await
+    send("PUT", format!("/api/v1/organizations/{org}/integrations/{which}"), &SetEnabledRequest { enabled }).await
 }
 
 pub async fn create_setup_link(org: &OrganizationId, kind: SetupKind) -> Result<SetupLinkResponse, ApiError> {
-    let req = Request::post(&format!("/api/v1/organizations/{org}/setup-links"));
-    read(send_json(req, &CreateSetupLinkRequest { kind }).await?).await
+    send("POST", format!("/api/v1/organizations/{org}/setup-links"), &CreateSetupLinkRequest { kind }).await
 }
 
 pub async fn setup_info(token: &str) -> Result<SetupInfo, ApiError> {
-    read(send(Request::get(&format!("/api/v1/setup/{token}"))).await?).await
+    get(format!("/api/v1/setup/{token}")).await
 }
 
 pub async fn scim_credentials(token: &str) -> Result<ScimCredentials, ApiError> {
-    read(send(Request::post(&format!("/api/v1/setup/{token}/scim-credentials"))).await?).await
+    post(format!("/api/v1/setup/{token}/scim-credentials")).await
 }
 
 pub async fn sso_connection(token: &str) -> Result<SsoConnection, ApiError> {
-    read(send(Request::get(&format!("/api/v1/setup/{token}/sso-connection"))).await?).await
+    get(format!("/api/v1/setup/{token}/sso-connection")).await
 }
 
 pub async fn save_sso_connection(token: &str, body: &SsoConnectionRequest) -> Result<SsoConnection, ApiError> {
-    read(send_json(Request::put(&format!("/api/v1/setup/{token}/sso-connection")), body).await?).await
+    send("PUT", format!("/api/v1/setup/{token}/sso-connection"), body).await
 }
 
 pub async fn start_sso_test(token: &str) -> Result<SsoRedirect, ApiError> {
-    read(send(Request::post(&format!("/api/v1/setup/{token}/sso-test"))).await?).await
+    post(format!("/api/v1/setup/{token}/sso-test")).await
 }
 
 pub async fn start_sso_login(email: &str) -> Result<SsoRedirect, ApiError> {
-    read(send_json(Request::post("/api/v1/auth/sso"), &SsoLoginRequest { email: email.to_owned() }).await?).await
+    send("POST", "/api/v1/auth/sso".into(), &SsoLoginRequest { email: email.to_owned() }).await
 }
 
 /// Sends the whole tab to `url` (an identity provider).

@@ -1,6 +1,7 @@
 //! Gatehouse admin SPA: Leptos, client-side rendered, served by the API.
 
 mod api;
+mod call;
 mod components;
 mod pages;
 mod routes;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use shared::FieldError;
 
 use crate::api::ApiError;
+use crate::call::Call;
 
 /// What a form shows when a submission fails: field errors next to their
 /// inputs (a 422, from the API or the same rule checked in the browser) or
@@ -32,23 +33,30 @@ impl FormErrors {
         });
     }
 
-    /// Runs `on_ok` when the action succeeds, shows the error when it fails.
-    pub fn follow<I, T>(self, action: Action<I, Result<T, ApiError>>, on_ok: impl Fn(T) + 'static)
+    /// Runs `on_ok` when the call succeeds, shows the error when it fails.
+    pub fn follow<I, T>(self, call: Call<I, Result<T, ApiError>>, on_ok: impl Fn(T) + 'static)
     where
         I: 'static,
-        T: Clone + 'static,
+        T: Clone + Send + Sync + 'static,
     {
-        Effect::new(move || {
-            let Some(result) = action.value().get() else { return };
-            match result {
-                Ok(v) => {
-                    self.clear();
-                    on_ok(v);
-                }
-                Err(e) => self.show(&e),
+        call.on_done(move |result| match result {
+            Ok(v) => {
+                self.clear();
+                on_ok(v.clone());
             }
+            Err(e) => self.show(e),
         });
     }
+}
+
+/// What a page shows while it loads.
+pub fn loading(text: &'static str) -> AnyView {
+    view! { <p class="loading" aria-busy="true">{text}</p> }.into_any()
+}
+
+/// A failure that replaces what a page would show.
+pub fn failure(message: String) -> AnyView {
+    view! { <div class="banner error" role="alert">{message}</div> }.into_any()
 }
 
 /// A labelled input whose error (from the API's problem+json or the same
@@ -160,12 +168,8 @@ pub fn CopyButton(text: String, testid: &'static str) -> impl IntoView {
 #[component]
 pub fn LogoutButton() -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
-    let logout = Action::new_local(|_: &()| crate::api::logout());
-    Effect::new(move || {
-        if logout.value().get().is_some() {
-            navigate("/login", Default::default());
-        }
-    });
+    let logout = Call::new(|_: &()| crate::api::logout());
+    logout.on_done(move |_| navigate("/login", Default::default()));
     view! {
         <button class="link" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>"Log out"</button>
     }
@@ -198,5 +202,25 @@ where
                 </button>
             }).collect_view()}
         </div>
+    }
+}
+
+/// How a time is shown: `2026-11-29` (`Day`), `2026-11-29 14:05 UTC`
+/// (`Minute`) or `2026-11-29 14:05:09` (`Second`, in the UTC audit table).
+/// Written out by hand: chrono's strftime formatter is several KB of wasm.
+#[derive(Clone, Copy)]
+pub enum Shown {
+    Day,
+    Minute,
+    Second,
+}
+
+pub fn when(t: chrono::DateTime<chrono::Utc>, shown: Shown) -> String {
+    use chrono::{Datelike, Timelike};
+    let day = format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day());
+    match shown {
+        Shown::Day => day,
+        Shown::Minute => format!("{day} {:02}:{:02} UTC", t.hour(), t.minute()),
+        Shown::Second => format!("{day} {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()),
     }
 }

@@ -5,13 +5,14 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::accounts::AcceptInviteRequest;
 
 use crate::api::{self, validation_error};
-use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
+use crate::call::{Call, load};
+use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton, loading};
 
 #[component]
 pub fn AcceptInvite() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let preview = LocalResource::new(move || {
+    let preview = load(move || {
         let token = token();
         async move { api::preview_invite(&token).await }
     });
@@ -20,7 +21,7 @@ pub fn AcceptInvite() -> impl IntoView {
     let form = FormErrors::new();
     let navigate = use_navigate();
 
-    let submit = Action::new_local(|req: &AcceptInviteRequest| {
+    let submit = Call::new(|req: &AcceptInviteRequest| {
         let req = req.clone();
         async move {
             req.validate().map_err(validation_error)?;
@@ -41,16 +42,15 @@ pub fn AcceptInvite() -> impl IntoView {
 
     view! {
         <section class="card narrow">
-            <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match preview.await {
-                        Err(e) => view! {
+                {move || match preview.get() {
+                        None => loading("Loading…"),
+                        Some(Err(e)) => view! {
                             <h1>"This invite cannot be used"</h1>
                             <p data-testid="invite-error">{
                                 if e.status() == Some(404) { "This invite link is not valid. Check that you copied all of it.".to_owned() } else { e.message() }
                             }</p>
                         }.into_any(),
-                        Ok(p) => {
+                        Some(Ok(p)) => {
                             let password_label = if p.existing_account {
                                 "Your current password"
                             } else if p.password_required {
@@ -65,13 +65,11 @@ pub fn AcceptInvite() -> impl IntoView {
                                     <ErrorBanner message=form.banner.into() />
                                     <Field label="Your name" name="name" autocomplete="name" value=name errors=form.fields />
                                     <Field label=password_label name="password" kind="password" autocomplete="new-password" value=password errors=form.fields />
-                                    <SubmitButton label="Join organization" busy_label="Joining…" busy=submit.pending().into() testid="accept-submit" />
+                                    <SubmitButton label="Join organization" busy_label="Joining…" busy=submit.pending() testid="accept-submit" />
                                 </form>
                             }.into_any()
                         }
-                    }
-                })}
-            </Suspense>
+                }}
         </section>
     }
 }

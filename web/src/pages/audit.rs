@@ -6,6 +6,8 @@ use shared::audit::AuditEvent;
 
 use super::shell::OrgPage;
 use crate::api;
+use crate::call::Call;
+use crate::components::{Shown, when};
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
@@ -17,18 +19,17 @@ fn AuditLog(org_id: OrganizationId) -> impl IntoView {
     let events = RwSignal::new(Vec::<AuditEvent>::new());
     let cursor = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let load = Action::new_local(move |after: &Option<String>| {
+    let load = Call::new(move |after: &Option<String>| {
         let org = org_id.clone();
         let after = after.clone();
         async move { api::audit_events(&org, after.as_deref()).await }
     });
-    Effect::new(move || match load.value().get() {
-        Some(Ok(page)) => {
-            events.update(|e| e.extend(page.data));
-            cursor.set(page.next_cursor);
+    load.on_done(move |result| match result {
+        Ok(page) => {
+            events.update(|e| e.extend(page.data.iter().cloned()));
+            cursor.set(page.next_cursor.clone());
         }
-        Some(Err(e)) => error.set(Some(e.message())),
-        None => {}
+        Err(e) => error.set(Some(e.message())),
     });
     load.dispatch(None);
     view! {
@@ -39,7 +40,7 @@ fn AuditLog(org_id: OrganizationId) -> impl IntoView {
             <tbody>
                 {move || events.get().into_iter().map(|e| view! {
                     <tr data-testid="audit-row">
-                        <td>{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                        <td>{when(e.occurred_at, Shown::Second)}</td>
                         <td>{e.actor_email.unwrap_or(e.actor)}</td>
                         <td data-testid="audit-action">{e.action}</td>
                         <td>{e.target}</td>

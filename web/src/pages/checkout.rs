@@ -8,6 +8,7 @@ use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, Feature
 
 use super::shell::OrgPage;
 use crate::api::{self, validation_error};
+use crate::call::{Call, load};
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 
 #[component]
@@ -27,7 +28,7 @@ fn new_key() -> String {
 #[component]
 fn Checkout(org_id: OrganizationId) -> impl IntoView {
     let org = org_id.clone();
-    let owned = LocalResource::new(move || {
+    let owned = load(move || {
         let org = org.clone();
         async move { api::provisioning(&org).await.map(|s| s.features) }
     });
@@ -35,7 +36,7 @@ fn Checkout(org_id: OrganizationId) -> impl IntoView {
     let quote = RwSignal::new(None::<CheckoutResponse>);
     let form = FormErrors::new();
     let org = org_id.clone();
-    let create = Action::new_local(move |features: &FeatureChoice| {
+    let create = Call::new(move |features: &FeatureChoice| {
         let org = org.clone();
         let req = CheckoutRequest { features: *features };
         async move { api::create_checkout(&org, &req).await }
@@ -92,7 +93,7 @@ fn PaymentForm(org_id: OrganizationId, quote: CheckoutResponse) -> impl IntoView
     let navigate = use_navigate();
     let org = org_id.clone();
     let checkout_id = quote.id.clone();
-    let confirm = Action::new_local(move |payment: &Payment| {
+    let confirm = Call::new(move |payment: &Payment| {
         let org = org.clone();
         let id = checkout_id.clone();
         let req = ConfirmRequest { payment: payment.clone() };
@@ -144,7 +145,7 @@ fn PaymentForm(org_id: OrganizationId, quote: CheckoutResponse) -> impl IntoView
                     <Field label="Expiry (MM/YY)" name="expiry" autocomplete="cc-exp" value=expiry errors=shown />
                     <Field label="CVC" name="cvc" autocomplete="cc-csc" value=cvc errors=shown />
                 </div>
-                <SubmitButton label="Confirm Purchase" busy_label="Processing…" busy=confirm.pending().into() testid="confirm-purchase" />
+                <SubmitButton label="Confirm Purchase" busy_label="Processing…" busy=confirm.pending() testid="confirm-purchase" />
                 <p class="hint">"Your card details go to the payment processor; only the brand, last 4 digits and expiry are kept."</p>
             </form>
         </section>

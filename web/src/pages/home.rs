@@ -6,12 +6,13 @@ use leptos_router::hooks::use_navigate;
 use shared::accounts::Role;
 
 use crate::api;
+use crate::call::load;
 use crate::components::LogoutButton;
 
 #[component]
 pub fn Home() -> impl IntoView {
     let navigate = use_navigate();
-    let me = LocalResource::new(api::me);
+    let me = load(api::me);
     let member_of = RwSignal::new(None::<String>);
     Effect::new(move || {
         let Some(result) = me.get() else { return };

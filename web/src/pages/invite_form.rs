@@ -6,7 +6,8 @@ use shared::OrganizationId;
 use shared::accounts::{CreateInviteRequest, InviteResponse, Role};
 
 use crate::api::{self, validation_error};
-use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, SubmitButton};
+use crate::call::Call;
+use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, Shown, SubmitButton, when};
 
 #[component]
 pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
@@ -15,7 +16,7 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
     let form = FormErrors::new();
     let created = RwSignal::new(None::<InviteResponse>);
 
-    let submit = Action::new_local(move |req: &CreateInviteRequest| {
+    let submit = Call::new(move |req: &CreateInviteRequest| {
         let req = req.clone();
         let org_id = org_id.clone();
         async move {
@@ -45,11 +46,11 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
                     on:change=move |ev| admin.set(event_target_checked(&ev)) />
                 " Make them an Administrator"
             </label>
-            <SubmitButton label="Create invite" busy_label="Creating…" busy=submit.pending().into() testid="invite-submit" />
+            <SubmitButton label="Create invite" busy_label="Creating…" busy=submit.pending() testid="invite-submit" />
             {move || created.get().map(|inv| view! {
                 <div class="banner ok" role="status" data-testid="invite-created">
                     <p>"Send this link to " <strong>{inv.email.clone()}</strong> ". It works once, until "
-                        {inv.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()} "."
+                        {when(inv.expires_at, Shown::Minute)} "."
                         {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
                     <div class="copy-row">
                         <input readonly aria-label="Invite link" data-testid="invite-link" prop:value=inv.accept_url.clone() />

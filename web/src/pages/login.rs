@@ -3,6 +3,7 @@ use leptos_router::hooks::use_navigate;
 use shared::accounts::LoginRequest;
 
 use crate::api::{self, validation_error};
+use crate::call::Call;
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 
 #[component]
@@ -12,7 +13,7 @@ pub fn Login() -> impl IntoView {
     let form = FormErrors::new();
     let navigate = use_navigate();
 
-    let submit = Action::new_local(|req: &LoginRequest| {
+    let submit = Call::new(|req: &LoginRequest| {
         let req = req.clone();
         async move {
             req.validate().map_err(validation_error)?;
@@ -21,7 +22,7 @@ pub fn Login() -> impl IntoView {
     });
     form.follow(submit, move |_| navigate("/", Default::default()));
 
-    let sso = Action::new_local(|email: &String| {
+    let sso = Call::new(|email: &String| {
         let email = email.clone();
         async move { api::start_sso_login(&email).await }
     });
@@ -40,7 +41,7 @@ pub fn Login() -> impl IntoView {
                 <ErrorBanner message=form.banner.into() />
                 <Field label="Work email" name="email" kind="email" autocomplete="username" value=email errors=form.fields />
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" value=password errors=form.fields />
-                <SubmitButton label="Sign in" busy_label="Signing in…" busy=submit.pending().into() testid="login-submit" />
+                <SubmitButton label="Sign in" busy_label="Signing in…" busy=submit.pending() testid="login-submit" />
                 <p class="or">"or"</p>
                 <button type="button" class="secondary block" data-testid="sso-submit"
                     disabled=move || sso.pending().get()

@@ -6,6 +6,8 @@ use shared::OrganizationId;
 use super::invite_form::InviteForm;
 use super::shell::OrgPage;
 use crate::api;
+use crate::call::load;
+use crate::components::{Shown, failure, loading, when};
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
@@ -15,17 +17,16 @@ pub fn MembersPage() -> impl IntoView {
 #[component]
 fn MembersTab(org_id: OrganizationId) -> impl IntoView {
     let org = org_id.clone();
-    let members = LocalResource::new(move || {
+    let members = load(move || {
         let org = org.clone();
         async move { api::members(&org).await }
     });
     view! {
         <h2>"Members"</h2>
-        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match members.await {
-                    Err(e) => view! { <div class="banner error" role="alert">{e.message()}</div> }.into_any(),
-                    Ok(members) => view! {
+        {move || match members.get() {
+                    None => loading("Loading…"),
+                    Some(Err(e)) => failure(e.message()),
+                    Some(Ok(members)) => view! {
                         <table class="list" data-testid="members-table">
                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Plan"</th><th scope="col">"Status"</th><th scope="col">"Joined"</th></tr></thead>
                             <tbody>
@@ -39,15 +40,13 @@ fn MembersTab(org_id: OrganizationId) -> impl IntoView {
                                             {if m.suspended { "Suspended" } else { "Active" }}
                                             {m.directory_managed.then(|| view! { <span class="hint">" · directory"</span> })}
                                         </td>
-                                        <td>{m.joined_at.format("%Y-%m-%d").to_string()}</td>
+                                        <td>{when(m.joined_at, Shown::Day)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
                     }.into_any(),
-                }
-            })}
-        </Suspense>
+        }}
         <InviteForm org_id=org_id />
     }
 }

@@ -11,7 +11,8 @@ use shared::{DomainId, OrganizationId};
 
 use super::shell::OrgPage;
 use crate::api::{self, validation_error};
-use crate::components::{CopyButton, ErrorBanner, FormErrors, SubmitButton};
+use crate::call::{Call, load};
+use crate::components::{CopyButton, ErrorBanner, FormErrors, Shown, SubmitButton, failure, loading, when};
 
 #[component]
 pub fn ProvisionPage() -> impl IntoView {
@@ -25,31 +26,25 @@ fn ProvisionTab(org_id: OrganizationId) -> impl IntoView {
     // Outlives the reload, so "what each input became" stays on screen.
     let normalized = RwSignal::new(Vec::<NormalizedDomain>::new());
     let org = org_id.clone();
-    let data = LocalResource::new(move || {
+    let data = load(move || {
         version.track();
         let org = org.clone();
         async move { Ok::<_, api::ApiError>((api::provisioning(&org).await?, api::plans().await?)) }
     });
     view! {
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || {
-                let org_id = org_id.clone();
-                Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <div class="banner error" role="alert">{e.message()}</div> }.into_any(),
-                        Ok((state, plans)) => view! {
-                            <div class="grid">
-                                <DomainsCard org_id=org_id.clone() state=state.clone() version=version normalized=normalized />
-                                <PlanCard org_id=org_id.clone() state=state.clone() plans=plans version=version />
-                                <StatusCard org_id=org_id.clone() state=state.clone() version=version />
-                                <SetupLinksCard org_id=org_id.clone() state=state.clone() />
-                                <InviteSettingsCard org_id=org_id state=state version=version />
-                            </div>
-                        }.into_any(),
-                    }
-                })
-            }}
-        </Transition>
+        {move || match data.get() {
+            None => loading("Loading…"),
+            Some(Err(e)) => failure(e.message()),
+            Some(Ok((state, plans))) => view! {
+                <div class="grid">
+                    <DomainsCard org_id=org_id.clone() state=state.clone() version=version normalized=normalized />
+                    <PlanCard org_id=org_id.clone() state=state.clone() plans=plans version=version />
+                    <StatusCard org_id=org_id.clone() state=state.clone() version=version />
+                    <SetupLinksCard org_id=org_id.clone() state=state.clone() />
+                    <InviteSettingsCard org_id=org_id.clone() state=state version=version />
+                </div>
+            }.into_any(),
+        }}
     }
 }
 
@@ -63,7 +58,7 @@ fn DomainsCard(
     let input = RwSignal::new(String::new());
     let form = FormErrors::new();
     let org = org_id.clone();
-    let add = Action::new_local(move |text: &String| {
+    let add = Call::new(move |text: &String| {
         let org = org.clone();
         let domains = DomainsInput::Text(text.clone());
         async move {
@@ -78,7 +73,7 @@ fn DomainsCard(
         version.update(|v| *v += 1);
     });
     let org = org_id.clone();
-    let remove = Action::new_local(move |id: &DomainId| {
+    let remove = Call::new(move |id: &DomainId| {
         let org = org.clone();
         let id = id.clone();
         async move { api::remove_domain(&org, &id).await }
@@ -124,7 +119,7 @@ fn DomainsCard(
                         {move || domain_errors().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
                     </ul>
                 </div>
-                <SubmitButton label="Add Domain" busy_label="Adding…" busy=add.pending().into() testid="add-domains" />
+                <SubmitButton label="Add Domain" busy_label="Adding…" busy=add.pending() testid="add-domains" />
             </form>
             <Show when=move || !normalized.read().is_empty()>
                 <div class="banner ok" role="status" data-testid="normalized">
@@ -149,7 +144,7 @@ fn PlanCard(
 ) -> impl IntoView {
     let selected = RwSignal::new(state.default_plan_id.clone().unwrap_or_default());
     let form = FormErrors::new();
-    let save = Action::new_local(move |plan_id: &String| {
+    let save = Call::new(move |plan_id: &String| {
         let org = org_id.clone();
         let req = SetDefaultPlanRequest { plan_id: plan_id.clone() };
         async move { api::set_default_plan(&org, &req).await }
@@ -178,7 +173,7 @@ fn PlanCard(
                     </select>
                     <p class="field-error" data-testid="error-plan" role="alert">{message}</p>
                 </div>
-                <SubmitButton label="Save plan" busy_label="Saving…" busy=save.pending().into() testid="save-plan" />
+                <SubmitButton label="Save plan" busy_label="Saving…" busy=save.pending() testid="save-plan" />
             </form>
         </section>
     }
@@ -217,7 +212,7 @@ fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse, version: RwSi
 #[component]
 fn InviteSettingsCard(org_id: OrganizationId, state: ProvisioningResponse, version: RwSignal<u32>) -> impl IntoView {
     let form = FormErrors::new();
-    let save = Action::new_local(move |on: &bool| {
+    let save = Call::new(move |on: &bool| {
         let org = org_id.clone();
         let req = InviteSettings { disable_passwords_on_invites: *on };
         async move { api::set_invite_settings(&org, &req).await }
@@ -263,7 +258,7 @@ fn StatusRow(
     let on = integration.status != IntegrationStatus::Inactive;
     let asking = RwSignal::new(false);
     let form = FormErrors::new();
-    let toggle = Action::new_local(move |enabled: &bool| {
+    let toggle = Call::new(move |enabled: &bool| {
         let org = org_id.clone();
         let enabled = *enabled;
         async move { api::set_integration(&org, which, enabled).await }
@@ -281,7 +276,7 @@ fn StatusRow(
                 let what = if which == "sso" { "Last sign-in" } else { "Last directory request" };
                 view! {
                     <span class="hint" data-testid=format!("activity-{which}")>
-                        {format!("{what}: {}", t.format("%Y-%m-%d %H:%M UTC"))}
+                        {format!("{what}: {}", when(t, Shown::Minute))}
                     </span>
                 }
             })}
@@ -319,7 +314,7 @@ fn StatusRow(
 fn SetupLinksCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl IntoView {
     let links = RwSignal::new(Vec::<SetupLinkResponse>::new());
     let form = FormErrors::new();
-    let generate = Action::new_local(move |kind: &SetupKind| {
+    let generate = Call::new(move |kind: &SetupKind| {
         let org = org_id.clone();
         let kind = *kind;
         async move { api::create_setup_link(&org, kind).await }
@@ -353,7 +348,7 @@ fn SetupLinksCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl I
             }).collect_view()}
             {move || links.get().into_iter().map(|l| view! {
                 <div class="banner ok" data-testid=format!("{}-link", l.kind.as_str())>
-                    <p>{l.kind.label()} " — expires " {l.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()}</p>
+                    <p>{l.kind.label()} " — expires " {when(l.expires_at, Shown::Minute)}</p>
                     <div class="copy-row">
                         <input readonly aria-label=format!("{} setup link", l.kind.label()) data-testid=format!("{}-link-url", l.kind.as_str()) prop:value=l.url.clone() />
                         <CopyButton text=l.url.clone() testid="copy-setup-link" />

@@ -10,20 +10,21 @@ use shared::setup::SetupKind;
 use super::setup_scim::ScimWizard;
 use super::setup_sso::SsoWizard;
 use crate::api::{self, ApiError};
+use crate::call::load;
+use crate::components::{Shown, loading, when};
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let params = use_params_map();
-    let info = LocalResource::new(move || {
+    let info = load(move || {
         let token = params.read().get("token").unwrap_or_default();
         async move { api::setup_info(&token).await }
     });
     view! {
         <section class="card setup">
-            <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Checking the link…"</p> }>
-                {move || Suspend::new(async move {
-                    match info.await {
-                        Ok(i) => {
+                {move || match info.get() {
+                        None => loading("Checking the link…"),
+                        Some(Ok(i)) => {
                             let token = params.read_untracked().get("token").unwrap_or_default();
                             let body = match i.kind {
                                 SetupKind::Scim => view! { <ScimWizard token=token info=i.clone() /> }.into_any(),
@@ -32,11 +33,11 @@ pub fn SetupPage() -> impl IntoView {
                             view! {
                                 <p class="eyebrow">"Setup"</p>
                                 <h1 data-testid="setup-title">{format!("Set up {} for {}", i.kind.label(), i.organization_name)}</h1>
-                                <p data-testid="setup-expiry">"This link works until " {i.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()} "."</p>
+                                <p data-testid="setup-expiry">"This link works until " {when(i.expires_at, Shown::Minute)} "."</p>
                                 {body}
                             }.into_any()
                         }
-                        Err(e) => {
+                        Some(Err(e)) => {
                             let (title, testid) = match &e {
                                 ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_expired") => ("This setup link has expired", "setup-expired"),
                                 ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_revoked") => ("This setup link was replaced", "setup-revoked"),
@@ -48,9 +49,7 @@ pub fn SetupPage() -> impl IntoView {
                                 <p>{e.message()}</p>
                             }.into_any()
                         }
-                    }
-                })}
-            </Suspense>
+                }}
         </section>
     }
 }

@@ -7,7 +7,8 @@ use shared::provisioning::IntegrationStatus;
 use shared::setup::{DirectoryProvider, ScimCredentials, SetupInfo};
 
 use crate::api;
-use crate::components::{CopyButton, ErrorBanner, FormErrors, Picker};
+use crate::call::Call;
+use crate::components::{CopyButton, ErrorBanner, FormErrors, Picker, Shown, when};
 
 /// Step-by-step instructions for one provider; `{url}` and `{token}` name
 /// the values generated below.
@@ -74,7 +75,7 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
     let had_token = info.scim_token_created_at;
     let form = FormErrors::new();
     let tok = token.clone();
-    let generate = Action::new_local(move |_: &()| {
+    let generate = Call::new(move |_: &()| {
         let t = tok.clone();
         async move { api::scim_credentials(&t).await }
     });
@@ -83,12 +84,12 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
         credentials.set(Some(c));
     });
     let status = RwSignal::new(info.status);
-    let refresh = Action::new_local(move |_: &()| {
+    let refresh = Call::new(move |_: &()| {
         let t = token.clone();
         async move { api::setup_info(&t).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(i)) = refresh.value().get() {
+    refresh.on_done(move |result| {
+        if let Ok(i) = result {
             status.set(i.status);
         }
     });
@@ -129,7 +130,7 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
         <h2>"3. SCIM base URL and token"</h2>
         {had_token.map(|t| view! {
             <p class="hint" data-testid="token-exists">
-                {format!("A token was generated on {}. Generating a new one stops the old one from working.", t.format("%Y-%m-%d %H:%M UTC"))}
+                {format!("A token was generated on {}. Generating a new one stops the old one from working.", when(t, Shown::Minute))}
             </p>
         })}
         <Show when=move || credentials.get().is_none()>

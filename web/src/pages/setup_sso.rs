@@ -7,7 +7,8 @@ use shared::provisioning::IntegrationStatus;
 use shared::sso::{SsoConnection, SsoConnectionRequest, SsoProtocol, SsoProvider};
 
 use crate::api;
-use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, Picker};
+use crate::call::{Call, load};
+use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, Picker, Shown, when};
 
 /// Where `/sso-result` offers to return after a test sign-in.
 pub const RETURN_KEY: &str = "gatehouse_setup_return";
@@ -114,7 +115,7 @@ fn default_protocol(p: SsoProvider) -> SsoProtocol {
 /// The certificate's expiry in words, with a warning when it is close or past.
 fn expiry_note(at: chrono::DateTime<chrono::Utc>) -> (String, bool) {
     let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
-    let day = at.format("%Y-%m-%d").to_string();
+    let day = when(at, Shown::Day);
     let days = (at - now).num_days();
     if at <= now {
         (format!("The signing certificate expired on {day}: sign-ins fail until you upload the new one."), true)
@@ -149,7 +150,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
     let test_form = FormErrors::new();
 
     let t = token.clone();
-    let load = LocalResource::new(move || {
+    let load = load(move || {
         let t = t.clone();
         async move { api::sso_connection(&t).await }
     });
@@ -177,7 +178,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
     });
 
     let t = token.clone();
-    let save = Action::new_local(move |req: &SsoConnectionRequest| {
+    let save = Call::new(move |req: &SsoConnectionRequest| {
         let (t, req) = (t.clone(), req.clone());
         async move { api::save_sso_connection(&t, &req).await }
     });
@@ -187,7 +188,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
         connection.set(Some(c));
     });
     let t = token.clone();
-    let test = Action::new_local(move |_: &()| {
+    let test = Call::new(move |_: &()| {
         let t = t.clone();
         async move { api::start_sso_test(&t).await }
     });

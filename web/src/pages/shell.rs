@@ -8,7 +8,8 @@ use shared::OrganizationId;
 use shared::accounts::MeResponse;
 
 use crate::api;
-use crate::components::LogoutButton;
+use crate::call::load;
+use crate::components::{LogoutButton, failure, loading};
 
 /// The organization's tabs.
 const TABS: &[(&str, &str)] =
@@ -57,27 +58,21 @@ where
     let params = use_params_map();
     let navigate = use_navigate();
     let org_id = move || params.read().get("org_id").and_then(|s| OrganizationId::parse(&s).ok());
-    let me = LocalResource::new(api::me);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || {
-                let navigate = navigate.clone();
-                let content = content.clone();
-                let org = org_id();
-                Suspend::new(async move {
-                    match (me.await, org) {
-                        (Err(e), _) if e.status() == Some(401) => {
-                            navigate("/login", Default::default());
-                            ().into_any()
-                        }
-                        (Err(e), _) => view! { <div class="banner error" role="alert">{e.message()}</div> }.into_any(),
-                        (Ok(me), Some(org)) if me.memberships.iter().any(|m| m.organization_id == org) => view! {
-                            <Shell org_id=org.clone() active=active me=me>{content(org)}</Shell>
-                        }.into_any(),
-                        (Ok(_), _) => view! { <super::not_found::NotFound /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+    let me = load(api::me);
+    move || {
+        let org = org_id();
+        match (me.get(), org) {
+            (None, _) => loading("Loading…"),
+            (Some(Err(e)), _) if e.status() == Some(401) => {
+                navigate("/login", Default::default());
+                ().into_any()
+            }
+            (Some(Err(e)), _) => failure(e.message()),
+            (Some(Ok(me)), Some(org)) if me.memberships.iter().any(|m| m.organization_id == org) => {
+                let body = content(org.clone());
+                view! { <Shell org_id=org active=active me=me>{body}</Shell> }.into_any()
+            }
+            (Some(Ok(_)), _) => view! { <super::not_found::NotFound /> }.into_any(),
+        }
     }
 }

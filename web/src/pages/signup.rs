@@ -4,6 +4,7 @@ use shared::accounts::SignupRequest;
 use shared::validation::PASSWORD_MIN_CHARS;
 
 use crate::api::{self, validation_error};
+use crate::call::Call;
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 
 #[component]
@@ -15,7 +16,7 @@ pub fn Signup() -> impl IntoView {
     let form = FormErrors::new();
     let navigate = use_navigate();
 
-    let submit = Action::new_local(|req: &SignupRequest| {
+    let submit = Call::new(|req: &SignupRequest| {
         let req = req.clone();
         async move {
             // The same rules the API applies, checked before the round trip.
@@ -49,7 +50,7 @@ pub fn Signup() -> impl IntoView {
                 <Field label="Your name" name="name" autocomplete="name" value=name errors=form.fields />
                 <Field label="Work email" name="email" kind="email" autocomplete="email" value=email errors=form.fields />
                 <Field label="Password" name="password" kind="password" autocomplete="new-password" value=password errors=form.fields hint=password_hint />
-                <SubmitButton label="Create organization" busy_label="Creating…" busy=submit.pending().into() testid="signup-submit" />
+                <SubmitButton label="Create organization" busy_label="Creating…" busy=submit.pending() testid="signup-submit" />
             </form>
             <p>"Already have an account? " <a href="/login" data-testid="to-login">"Sign in"</a></p>
         </section>
