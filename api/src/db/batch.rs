@@ -58,6 +58,23 @@ impl Batcher {
 }
 
 async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> Vec<Result<(), DbErr>> {
+    // SQLite, the common case: the whole batch as one script, so one trip to
+    // the connection's worker thread writes every job. Should any statement
+    // fail (a unique clash), nothing of it is kept and the batch is written
+    // again job by job below, where a failing job is rolled back alone.
+    if db.get_database_backend() == DbBackend::Sqlite && jobs.len() > 1 {
+        if let Ok(txn) = super::begin_write(db, gate).await {
+            let stmts: Vec<InsertStatement> = jobs.iter().flat_map(|j| j.stmts.iter().cloned()).collect();
+            if txn.execute_raw(super::sqlite_script(&stmts, "", "")).await.is_ok() {
+                return match txn.commit().await {
+                    Ok(()) => jobs.iter().map(|_| Ok(())).collect(),
+                    Err(e) => jobs.iter().map(|_| Err(DbErr::Custom(format!("batch commit failed: {e}")))).collect(),
+                };
+            }
+            // Released before the retry takes the write lock again.
+            let _ = txn.rollback().await;
+        }
+    }
     let txn = match super::begin_write(db, gate).await {
         Ok(t) => t,
         Err(e) => return jobs.iter().map(|_| Err(DbErr::Custom(e.to_string()))).collect(),
@@ -88,5 +105,49 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
     match txn.commit().await {
         Ok(()) => results,
         Err(e) => jobs.iter().map(|_| Err(DbErr::Custom(format!("batch commit failed: {e}")))).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::{ConnectOptions, Database, Statement};
+
+    use super::*;
+
+    fn insert(id: &str) -> InsertStatement {
+        Query::insert().into_table(Alias::new("t")).columns([Alias::new("id")]).values_panic([id.into()]).to_owned()
+    }
+
+    async fn ids(db: &DatabaseConnection) -> Vec<String> {
+        let rows = db
+            .query_all_raw(Statement::from_string(DbBackend::Sqlite, "SELECT id FROM t ORDER BY id"))
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.try_get::<String>("", "id").unwrap()).collect()
+    }
+
+    /// The whole batch goes as one script first; when one job clashes, the
+    /// batch is written again job by job: the clashing job (all of its
+    /// statements) is refused, the others are written.
+    #[tokio::test]
+    async fn a_clash_in_a_batch_fails_only_its_own_job() {
+        let mut opts = ConnectOptions::new("sqlite::memory:");
+        opts.max_connections(1).sqlx_logging(false);
+        let db = Database::connect(opts).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (id TEXT PRIMARY KEY)").await.unwrap();
+        let gate = Arc::new(Mutex::new(()));
+        let job = |stmts: Vec<InsertStatement>| Job { stmts, reply: oneshot::channel().0 };
+
+        let clean = [job(vec![insert("a")]), job(vec![insert("b"), insert("c")])];
+        assert!(write(&db, &gate, &clean).await.iter().all(Result::is_ok));
+        assert_eq!(ids(&db).await, ["a", "b", "c"]);
+
+        let mixed = [job(vec![insert("d")]), job(vec![insert("e"), insert("a")]), job(vec![insert("f")])];
+        let results = write(&db, &gate, &mixed).await;
+        assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok(), "{results:?}");
+        assert_eq!(ids(&db).await, ["a", "b", "c", "d", "f"], "job 2's first insert is rolled back with it");
     }
 }

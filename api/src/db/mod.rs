@@ -68,6 +68,10 @@ impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
 }
 
 impl std::ops::Deref for WriteTxn {
