@@ -62,18 +62,19 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
     // the connection's worker thread writes every job. Should any statement
     // fail (a unique clash), nothing of it is kept and the batch is written
     // again job by job below, where a failing job is rolled back alone.
-    if db.get_database_backend() == DbBackend::Sqlite && jobs.len() > 1 {
-        if let Ok(txn) = super::begin_write(db, gate).await {
-            let stmts: Vec<InsertStatement> = jobs.iter().flat_map(|j| j.stmts.iter().cloned()).collect();
-            if txn.execute_raw(super::sqlite_script(&stmts, "", "")).await.is_ok() {
-                return match txn.commit().await {
-                    Ok(()) => jobs.iter().map(|_| Ok(())).collect(),
-                    Err(e) => jobs.iter().map(|_| Err(DbErr::Custom(format!("batch commit failed: {e}")))).collect(),
-                };
-            }
-            // Released before the retry takes the write lock again.
-            let _ = txn.rollback().await;
+    if db.get_database_backend() == DbBackend::Sqlite
+        && jobs.len() > 1
+        && let Ok(txn) = super::begin_write(db, gate).await
+    {
+        let stmts: Vec<InsertStatement> = jobs.iter().flat_map(|j| j.stmts.iter().cloned()).collect();
+        if txn.execute_raw(super::sqlite_script(&stmts, "", "")).await.is_ok() {
+            return match txn.commit().await {
+                Ok(()) => jobs.iter().map(|_| Ok(())).collect(),
+                Err(e) => jobs.iter().map(|_| Err(DbErr::Custom(format!("batch commit failed: {e}")))).collect(),
+            };
         }
+        // Released before the retry takes the write lock again.
+        let _ = txn.rollback().await;
     }
     let txn = match super::begin_write(db, gate).await {
         Ok(t) => t,
@@ -122,10 +123,8 @@ mod tests {
     }
 
     async fn ids(db: &DatabaseConnection) -> Vec<String> {
-        let rows = db
-            .query_all_raw(Statement::from_string(DbBackend::Sqlite, "SELECT id FROM t ORDER BY id"))
-            .await
-            .unwrap();
+        let rows =
+            db.query_all_raw(Statement::from_string(DbBackend::Sqlite, "SELECT id FROM t ORDER BY id")).await.unwrap();
         rows.iter().map(|r| r.try_get::<String>("", "id").unwrap()).collect()
     }
 
