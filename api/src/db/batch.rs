@@ -143,7 +143,8 @@ mod tests {
     #[test]
     fn chunks_are_powers_of_two_covering_everything() {
         assert_eq!(chunks(7).collect::<Vec<_>>(), [0..4, 4..6, 6..7]);
-        assert_eq!(chunks(64).collect::<Vec<_>>(), [0..64]);
+        assert_eq!(chunks(64).next(), Some(0..64));
+        assert_eq!(chunks(64).count(), 1);
         assert_eq!(chunks(10).collect::<Vec<_>>(), [0..8, 8..10]);
         assert_eq!(chunks(0).count(), 0);
     }
