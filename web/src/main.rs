@@ -3,6 +3,7 @@
 mod api;
 mod call;
 mod components;
+mod nav;
 mod pages;
 mod routes;
 

@@ -106,6 +106,9 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.wait_text("status-sso", "Awaiting").await;
 
     b.click("toggle-disable-passwords").await;
+    // Tabs are in-app navigation: a value set on the page survives the click,
+    // Back and Forward (a page load would wipe it).
+    b.client.execute("window.stayed = true", vec![]).await.expect("mark the page");
     b.click("tab-audit").await;
     b.wait_text("audit-table", "invite_settings.changed").await;
     let text = b.wait_text("audit-table", "checkout.confirmed").await;
@@ -113,6 +116,13 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     assert!(text.contains("integration.disabled") && text.contains("integration.enabled"), "{text}");
     assert!(!text.contains("4242 4242"), "no card number in the audit log");
     b.screenshot("audit-log").await;
+    b.client.back().await.expect("back");
+    b.el("domains-form").await;
+    assert!(b.path().await.ends_with("/provision"), "{}", b.path().await);
+    b.client.forward().await.expect("forward");
+    b.wait_text("audit-table", "checkout.confirmed").await;
+    let stayed = b.client.execute("return window.stayed === true", vec![]).await.expect("read the mark");
+    assert_eq!(stayed, serde_json::Value::Bool(true), "the tabs, Back and Forward reloaded the page");
 
     // Step 8: setup links; a new one replaces the old one.
     b.click("tab-provision").await;

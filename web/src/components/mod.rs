@@ -167,9 +167,9 @@ pub fn CopyButton(text: String, testid: &'static str) -> impl IntoView {
 /// Ends the session and goes to the login page.
 #[component]
 pub fn LogoutButton() -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = crate::nav::use_navigate();
     let logout = Call::new(|_: &()| crate::api::logout());
-    logout.on_done(move |_| navigate("/login", Default::default()));
+    logout.on_done(move |_| navigate.to("/login"));
     view! {
         <button class="link" data-testid="logout" on:click=move |_| { logout.dispatch(()); }>"Log out"</button>
     }

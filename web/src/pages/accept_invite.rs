@@ -1,7 +1,7 @@
 //! `/invite/{token}`: join an organization from an invite link.
 
+use crate::nav::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::accounts::AcceptInviteRequest;
 
 use crate::api::{self, validation_error};
@@ -9,11 +9,10 @@ use crate::call::{Call, load};
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton, loading};
 
 #[component]
-pub fn AcceptInvite() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
+pub fn AcceptInvite(token: String) -> impl IntoView {
+    let t = token.clone();
     let preview = load(move || {
-        let token = token();
+        let token = t.clone();
         async move { api::preview_invite(&token).await }
     });
     let name = RwSignal::new(String::new());
@@ -28,13 +27,13 @@ pub fn AcceptInvite() -> impl IntoView {
             api::accept_invite(&req).await
         }
     });
-    form.follow(submit, move |_| navigate("/", Default::default()));
+    form.follow(submit, move |_| navigate.to("/"));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.clear();
         let password = password.get_untracked();
         submit.dispatch(AcceptInviteRequest {
-            token: token(),
+            token: token.clone(),
             name: name.get_untracked(),
             password: (!password.is_empty()).then_some(password),
         });
@@ -61,7 +60,7 @@ pub fn AcceptInvite() -> impl IntoView {
                             view! {
                                 <h1>"Join " <span data-testid="invite-organization">{p.organization_name.clone()}</span></h1>
                                 <p>"Invited as " <strong>{p.email.clone()}</strong> " (" {p.role.label()} ")."</p>
-                                <form on:submit=on_submit novalidate data-testid="accept-form">
+                                <form on:submit=on_submit.clone() novalidate data-testid="accept-form">
                                     <ErrorBanner message=form.banner.into() />
                                     <Field label="Your name" name="name" autocomplete="name" value=name errors=form.fields />
                                     <Field label=password_label name="password" kind="password" autocomplete="new-password" value=password errors=form.fields />

@@ -10,8 +10,8 @@ use crate::call::Call;
 use crate::components::{Shown, when};
 
 #[component]
-pub fn AuditLogPage() -> impl IntoView {
-    view! { <OrgPage active="audit" content=|org| view! { <AuditLog org_id=org /> } /> }
+pub fn AuditLogPage(org: String) -> impl IntoView {
+    view! { <OrgPage org=org active="audit" content=|org| view! { <AuditLog org_id=org /> } /> }
 }
 
 #[component]

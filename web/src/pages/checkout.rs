@@ -1,8 +1,8 @@
 //! Organization → Single Sign-On / Provision → Checkout: pick the features,
 //! see the price, pay, Confirm Purchase, and land back on the tab.
 
+use crate::nav::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use shared::OrganizationId;
 use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, FeatureChoice, Payment};
 
@@ -12,8 +12,8 @@ use crate::call::{Call, load};
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 
 #[component]
-pub fn CheckoutPage() -> impl IntoView {
-    view! { <OrgPage active="provision" content=|org| view! { <Checkout org_id=org /> } /> }
+pub fn CheckoutPage(org: String) -> impl IntoView {
+    view! { <OrgPage org=org active="provision" content=|org| view! { <Checkout org_id=org /> } /> }
 }
 
 fn money(minor: i64, currency: &str) -> String {
@@ -104,7 +104,7 @@ fn PaymentForm(org_id: OrganizationId, quote: CheckoutResponse) -> impl IntoView
         }
     });
     let done = format!("/organizations/{org_id}/provision");
-    form.follow(confirm, move |_| navigate(&done, Default::default()));
+    form.follow(confirm, move |_| navigate.to(&done));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.clear();

@@ -1,8 +1,8 @@
 //! `/`: sends a signed-in Administrator to their organization, anyone else
 //! to the login page; members (who have no admin pages) get a welcome.
 
+use crate::nav::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use shared::accounts::Role;
 
 use crate::api;
@@ -29,7 +29,7 @@ pub fn Home() -> impl IntoView {
             },
             Err(_) => "/login".to_owned(),
         };
-        navigate(&target, Default::default());
+        navigate.replace(&target);
     });
     view! {
         {move || match member_of.get() {

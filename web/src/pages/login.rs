@@ -1,5 +1,5 @@
+use crate::nav::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use shared::accounts::LoginRequest;
 
 use crate::api::{self, validation_error};
@@ -20,7 +20,7 @@ pub fn Login() -> impl IntoView {
             api::login(&req).await
         }
     });
-    form.follow(submit, move |_| navigate("/", Default::default()));
+    form.follow(submit, move |_| navigate.to("/"));
 
     let sso = Call::new(|email: &String| {
         let email = email.clone();

@@ -10,8 +10,8 @@ use crate::call::load;
 use crate::components::{Shown, failure, loading, when};
 
 #[component]
-pub fn MembersPage() -> impl IntoView {
-    view! { <OrgPage active="members" content=|org| view! { <MembersTab org_id=org /> } /> }
+pub fn MembersPage(org: String) -> impl IntoView {
+    view! { <OrgPage org=org active="members" content=|org| view! { <MembersTab org_id=org /> } /> }
 }
 
 #[component]

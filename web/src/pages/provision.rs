@@ -15,8 +15,8 @@ use crate::call::{Call, load};
 use crate::components::{CopyButton, ErrorBanner, FormErrors, Shown, SubmitButton, failure, loading, when};
 
 #[component]
-pub fn ProvisionPage() -> impl IntoView {
-    view! { <OrgPage active="provision" content=|org| view! { <ProvisionTab org_id=org /> } /> }
+pub fn ProvisionPage(org: String) -> impl IntoView {
+    view! { <OrgPage org=org active="provision" content=|org| view! { <ProvisionTab org_id=org /> } /> }
 }
 
 #[component]

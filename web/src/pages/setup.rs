@@ -3,7 +3,6 @@
 //! page that says what to do. SCIM links lead to the Directory Sync wizard.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use shared::setup::SetupKind;
 
@@ -14,10 +13,10 @@ use crate::call::load;
 use crate::components::{Shown, loading, when};
 
 #[component]
-pub fn SetupPage() -> impl IntoView {
-    let params = use_params_map();
+pub fn SetupPage(token: String) -> impl IntoView {
+    let t = token.clone();
     let info = load(move || {
-        let token = params.read().get("token").unwrap_or_default();
+        let token = t.clone();
         async move { api::setup_info(&token).await }
     });
     view! {
@@ -25,7 +24,7 @@ pub fn SetupPage() -> impl IntoView {
                 {move || match info.get() {
                         None => loading("Checking the link…"),
                         Some(Ok(i)) => {
-                            let token = params.read_untracked().get("token").unwrap_or_default();
+                            let token = token.clone();
                             let body = match i.kind {
                                 SetupKind::Scim => view! { <ScimWizard token=token info=i.clone() /> }.into_any(),
                                 SetupKind::Sso => view! { <SsoWizard token=token status=i.status /> }.into_any(),

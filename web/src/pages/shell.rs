@@ -2,8 +2,8 @@
 //! logout. `OrgPage` loads who is signed in (sending anyone else to the login
 //! page) and renders a tab's content inside the frame.
 
+use crate::nav::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::OrganizationId;
 use shared::accounts::MeResponse;
 
@@ -50,21 +50,20 @@ fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, children:
 
 /// A tab of `/organizations/:org_id/…`: `content` renders inside the frame.
 #[component]
-pub fn OrgPage<F, V>(active: &'static str, content: F) -> impl IntoView
+pub fn OrgPage<F, V>(org: String, active: &'static str, content: F) -> impl IntoView
 where
     F: Fn(OrganizationId) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let params = use_params_map();
     let navigate = use_navigate();
-    let org_id = move || params.read().get("org_id").and_then(|s| OrganizationId::parse(&s).ok());
+    let org_id = OrganizationId::parse(&org).ok();
     let me = load(api::me);
     move || {
-        let org = org_id();
+        let org = org_id.clone();
         match (me.get(), org) {
             (None, _) => loading("Loading…"),
             (Some(Err(e)), _) if e.status() == Some(401) => {
-                navigate("/login", Default::default());
+                navigate.replace("/login");
                 ().into_any()
             }
             (Some(Err(e)), _) => failure(e.message()),

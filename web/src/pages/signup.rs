@@ -1,5 +1,5 @@
+use crate::nav::use_navigate;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use shared::accounts::SignupRequest;
 use shared::validation::PASSWORD_MIN_CHARS;
 
@@ -24,9 +24,7 @@ pub fn Signup() -> impl IntoView {
             api::signup(&req).await
         }
     });
-    form.follow(submit, move |res| {
-        navigate(&format!("/organizations/{}/members", res.organization.id), Default::default())
-    });
+    form.follow(submit, move |res| navigate.to(&format!("/organizations/{}/members", res.organization.id)));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

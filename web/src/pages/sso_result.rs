@@ -2,20 +2,18 @@
 //! identity provider, with the outcome and, on failure, what went wrong.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
-pub fn SsoResult() -> impl IntoView {
-    let query = use_query_map();
-    let get = move |k: &str| query.read().get(k).unwrap_or_default();
-    let ok = move || get("outcome") == "ok";
-    let test = move || get("purpose") == "test";
+pub fn SsoResult(query: String) -> impl IntoView {
+    let params = web_sys::UrlSearchParams::new_with_str(&query).ok();
+    let get = |k: &str| params.as_ref().and_then(|p| p.get(k)).unwrap_or_default();
+    let (ok, test, detail) = (get("outcome") == "ok", get("purpose") == "test", get("detail"));
     view! {
         <section class="card narrow" data-testid="sso-result">
-            {move || if ok() {
+            {if ok {
                 view! {
-                    <h1 data-testid="sso-result-title">{if test() { "Test sign-in succeeded" } else { "Signed in" }}</h1>
-                    <p class="banner ok">{if test() {
+                    <h1 data-testid="sso-result-title">{if test { "Test sign-in succeeded" } else { "Signed in" }}</h1>
+                    <p class="banner ok">{if test {
                         "Single Sign-On is now active. You can close this tab and return to the setup page."
                     } else {
                         "You are signed in."
@@ -23,16 +21,16 @@ pub fn SsoResult() -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <h1 data-testid="sso-result-title">{if test() { "Test sign-in failed" } else { "Sign-in failed" }}</h1>
-                    <div class="banner error" role="alert" data-testid="sso-result-detail">{get("detail")}</div>
-                    <p class="hint">{if test() {
+                    <h1 data-testid="sso-result-title">{if test { "Test sign-in failed" } else { "Sign-in failed" }}</h1>
+                    <div class="banner error" role="alert" data-testid="sso-result-detail">{detail}</div>
+                    <p class="hint">{if test {
                         "Fix the setting named above in your identity provider or on the setup page, then run the test again."
                     } else {
                         "Try again, or ask your administrator."
                     }}</p>
                 }.into_any()
             }}
-            {move || test().then(|| {
+            {test.then(|| {
                 let back = web_sys::window()
                     .and_then(|w| w.session_storage().ok().flatten())
                     .and_then(|s| s.get_item(super::setup_sso::RETURN_KEY).ok().flatten());
