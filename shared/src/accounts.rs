@@ -1,6 +1,5 @@
 //! Accounts: sign-up, login, the signed-in user, members and invites.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{InviteId, OrganizationId, UserId};
@@ -158,7 +157,8 @@ pub struct Member {
     pub email: String,
     pub name: String,
     pub role: Role,
-    pub joined_at: DateTime<Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub joined_at: chrono::DateTime<chrono::Utc>,
     /// The plan the member was given (the Provision Default Plan when the
     /// directory or SSO created them).
     pub plan_id: Option<String>,
@@ -201,7 +201,8 @@ pub struct InviteResponse {
     /// Whether accepting needs a password (false once "Disable Passwords on
     /// Invites" is on; members then sign in through SSO).
     pub password_required: bool,
-    pub expires_at: DateTime<Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
     /// The secret invite token: returned once, at creation, and stored only as a hash.
     pub token: String,
     /// The SPA page where the invitee accepts (`{public_url}/invite/{token}`).
@@ -228,7 +229,8 @@ pub struct InvitePreview {
     pub password_required: bool,
     /// Whether the email already has an account (then its password is asked for).
     pub existing_account: bool,
-    pub expires_at: DateTime<Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// An accepted invite that passed every rule that does not need the database.

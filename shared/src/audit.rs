@@ -1,6 +1,5 @@
 //! The audit log as the API shows it.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
@@ -21,11 +20,15 @@ pub struct AuditEvent {
     /// The actor's email, when the actor is a user that still exists.
     pub actor_email: Option<String>,
     pub target: String,
-    pub occurred_at: DateTime<Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub request_id: Option<String>,
     /// Non-secret details of the action.
+    // The SPA does not show them, so it does not parse them (no JSON value
+    // parser in its wasm); it sees `null`.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub details: serde_json::Value,
 }
 

@@ -77,6 +77,7 @@ pub struct CheckoutResponse {
     pub line_items: Vec<LineItem>,
     pub total: i64,
     pub currency: String,
+    #[serde(with = "crate::time::utc")]
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 

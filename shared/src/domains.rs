@@ -26,7 +26,7 @@ fn invalid(code: &'static str, message: impl Into<String>) -> Invalid {
 /// Turns what people paste (`https://www.Acme.com:443/about`, `ada@acme.com`,
 /// `bücher.de`) into the bare, lowercase, punycode domain, or says why not.
 pub fn normalize(input: &str) -> Result<String, Invalid> {
-    let mut s = input.trim().to_lowercase();
+    let mut s = crate::text::lowercase(input.trim());
     if s.is_empty() {
         return Err(invalid("required", "Enter a domain, like acme.com."));
     }

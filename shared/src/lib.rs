@@ -12,6 +12,8 @@ pub mod problem;
 pub mod provisioning;
 pub mod setup;
 pub mod sso;
+pub mod text;
+pub mod time;
 pub mod validation;
 
 pub use ids::*;

@@ -1,7 +1,6 @@
 //! The Single Sign-On / Provision tab: plans, the organization's provisioning
 //! state, and the default plan.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domains::Domain;
@@ -78,8 +77,10 @@ pub struct Integration {
     /// Why the status is `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    pub activated_at: Option<DateTime<Utc>>,
-    pub last_activity_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::time::utc_option")]
+    pub activated_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, with = "crate::time::utc_option")]
+    pub last_activity_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Integration {

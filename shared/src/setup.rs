@@ -1,7 +1,6 @@
 //! Setup links: what an Administrator generates and what the IT admin's
 //! browser learns from one.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::provisioning::IntegrationStatus;
@@ -56,7 +55,8 @@ pub struct SetupLinkResponse {
     pub kind: SetupKind,
     /// `{public_url}/setup/{token}`: share it with the IT admin. Valid 24 hours.
     pub url: String,
-    pub expires_at: DateTime<Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// What opening a setup link shows (no account needed).
@@ -65,12 +65,14 @@ pub struct SetupLinkResponse {
 pub struct SetupInfo {
     pub kind: SetupKind,
     pub organization_name: String,
-    pub expires_at: DateTime<Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
     /// The integration's status right now.
     pub status: IntegrationStatus,
     /// SCIM links: when the current bearer token was generated, if one was.
     /// Generating another revokes it.
-    pub scim_token_created_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::time::utc_option")]
+    pub scim_token_created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `POST /api/v1/setup/{token}/scim-credentials`: what the IT admin pastes
@@ -83,7 +85,8 @@ pub struct ScimCredentials {
     pub scim_base_url: String,
     /// `gh_scim_…`: send as `Authorization: Bearer …`.
     pub bearer_token: String,
-    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Directory providers the SCIM wizard has instructions for.

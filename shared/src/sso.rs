@@ -312,6 +312,7 @@ pub struct SsoConnection {
     /// SAML: the metadata URL the configuration was read from.
     pub idp_metadata_url: Option<String>,
     /// SAML: when the (earliest) signing certificate expires.
+    #[serde(default, with = "crate::time::utc_option")]
     pub idp_certificate_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 

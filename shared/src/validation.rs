@@ -65,7 +65,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let s = input.trim().to_lowercase();
+        let s = crate::text::lowercase(input.trim());
         if s.is_empty() {
             return Err(Invalid::new("required", "Enter an email address."));
         }
@@ -79,7 +79,7 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local.chars().all(|c| crate::text::is_alphanumeric(c) || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -87,9 +87,9 @@ impl Email {
                     && l.len() <= 63
                     && !l.starts_with('-')
                     && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    && l.chars().all(|c| crate::text::is_alphanumeric(c) || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"));
+            && labels.last().is_some_and(|tld| tld.chars().all(crate::text::is_alphabetic) || tld.starts_with("xn--"));
         if local_ok && domain_ok { Ok(Self(s)) } else { Err(invalid()) }
     }
 

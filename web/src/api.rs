@@ -105,10 +105,19 @@ fn exchange(
 
 /// A 2xx body as `R`; anything else as the API's problem.
 fn decode<R: DeserializeOwned>(reply: Reply) -> Result<R, ApiError> {
-    if (200..300).contains(&reply.status) {
-        return serde_json::from_str(&reply.body).map_err(|e| ApiError::Network(e.to_string()));
-    }
-    Err(problem(reply))
+    let body = success_body(reply)?;
+    serde_json::from_str(&body).map_err(unreadable)
+}
+
+/// The non-generic part of `decode`, kept out of its copies.
+#[inline(never)]
+fn success_body(reply: Reply) -> Result<String, ApiError> {
+    if (200..300).contains(&reply.status) { Ok(reply.body) } else { Err(problem(reply)) }
+}
+
+#[inline(never)]
+fn unreadable(e: serde_json::Error) -> ApiError {
+    ApiError::Network(e.to_string())
 }
 
 fn problem(reply: Reply) -> ApiError {

@@ -53,7 +53,7 @@ impl<I: 'static, O: 'static> Call<I, O> {
                 let out = fut.await;
                 // The page may have gone away meanwhile: then nobody listens.
                 let Some(callbacks) = done.try_get_value() else { return };
-                in_flight.try_update(|n| *n = n.saturating_sub(1));
+                settle(in_flight);
                 for callback in callbacks {
                     callback(&out);
                 }
@@ -77,6 +77,12 @@ impl<I: 'static, O: 'static> Call<I, O> {
     pub fn on_done(&self, f: impl Fn(&O) + 'static) {
         self.done.update_value(|callbacks| callbacks.push(Rc::new(f)));
     }
+}
+
+/// One request fewer in flight. Kept out of the generic code above.
+#[inline(never)]
+fn settle(in_flight: RwSignal<u32>) {
+    in_flight.try_update(|n| *n = n.saturating_sub(1));
 }
 
 /// What a page shows: `None` until `fetch`'s future answers. It runs when the

@@ -96,3 +96,42 @@ async fn an_invited_member_joins_through_the_link() {
     b.wait_text("invite-error", "already been accepted").await;
     b.close().await;
 }
+
+/// In the browser, shared validation asks JavaScript for Unicode lower case
+/// and letters/digits (`shared::text`) instead of Rust's tables: Chromium's
+/// answers must be Rust's, over the scripts people write names and emails in.
+#[actix_web::test]
+async fn the_browser_answers_unicode_questions_as_rust_does() {
+    let Some(b) = launch().await else { return };
+    b.goto("/login").await;
+    let ranges = [(0x20, 0x250), (0x370, 0x530), (0x590, 0x700), (0x900, 0x980), (0x3040, 0x3100), (0x4e00, 0x4e40)];
+    let extra = ['\u{2160}', '\u{00bd}', '\u{0660}', '\u{ff10}', '\u{20ac}', '\u{1e9e}', '\u{0130}', '\u{03a3}'];
+    let chars: Vec<char> = ranges.iter().flat_map(|(a, z)| (*a..*z).filter_map(char::from_u32)).chain(extra).collect();
+    let strings: Vec<String> =
+        chars.iter().map(char::to_string).chain(["ΣΊΣΥΦΟΣ ΟΔΟΣ".into(), "İSTANBUL".into()]).collect();
+    let script = "const [chars, strings, alpha, alnum] = arguments;
+        const a = new RegExp(alpha, 'u'), n = new RegExp(alnum, 'u');
+        return [chars.map(c => a.test(c)), chars.map(c => n.test(c)), strings.map(s => s.toLowerCase())];";
+    let args = vec![
+        serde_json::json!(chars.iter().map(char::to_string).collect::<Vec<_>>()),
+        serde_json::json!(strings),
+        serde_json::json!(shared::text::ALPHABETIC_PATTERN),
+        serde_json::json!(shared::text::ALPHANUMERIC_PATTERN),
+    ];
+    let answer = b.client.execute(script, args).await.expect("run the script");
+    let want = serde_json::json!([
+        chars.iter().map(|c| c.is_alphabetic()).collect::<Vec<_>>(),
+        chars.iter().map(|c| c.is_alphanumeric()).collect::<Vec<_>>(),
+        strings.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>(),
+    ]);
+    for (i, what) in ["alphabetic", "alphanumeric", "lower case"].iter().enumerate() {
+        let (got, want) = (answer[i].as_array().expect("array"), want[i].as_array().expect("array"));
+        let differ: Vec<String> = (0..want.len())
+            .filter(|&k| got.get(k) != Some(&want[k]))
+            .map(|k| format!("{:?}: browser {} / Rust {}", strings[k.min(strings.len() - 1)], got[k], want[k]))
+            .take(10)
+            .collect();
+        assert!(differ.is_empty(), "{what} differs: {differ:?}");
+    }
+    b.close().await;
+}

@@ -20,11 +20,14 @@ impl FormErrors {
         Self { fields: RwSignal::new(Vec::new()), banner: RwSignal::new(None) }
     }
 
+    // Not inlined: every form's `follow` calls these (the SPA's size).
+    #[inline(never)]
     pub fn clear(&self) {
         self.fields.set(Vec::new());
         self.banner.set(None);
     }
 
+    #[inline(never)]
     pub fn show(&self, e: &ApiError) {
         self.fields.set(e.field_errors());
         self.banner.set(match e {
@@ -124,11 +127,11 @@ pub fn Field(
 #[component]
 pub fn ErrorBanner(message: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <Show when=move || message.get().is_some()>
+        {move || (message.get().is_some()).then(|| view! {
             <div class="banner error" role="alert" data-testid="form-error">
                 {move || message.get()}
             </div>
-        </Show>
+        })}
     }
 }
 

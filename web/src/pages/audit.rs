@@ -49,9 +49,9 @@ fn AuditLog(org_id: OrganizationId) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        <Show when=move || cursor.get().is_some()>
+        {move || (cursor.get().is_some()).then(|| view! {
             <button class="secondary" data-testid="audit-more" disabled=move || load.pending().get()
                 on:click=move |_| { load.dispatch(cursor.get_untracked()); }>"Load older"</button>
-        </Show>
+        })}
     }
 }

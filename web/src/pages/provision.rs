@@ -121,7 +121,7 @@ fn DomainsCard(
                 </div>
                 <SubmitButton label="Add Domain" busy_label="Adding…" busy=add.pending() testid="add-domains" />
             </form>
-            <Show when=move || !normalized.read().is_empty()>
+            {move || (!normalized.read().is_empty()).then(|| view! {
                 <div class="banner ok" role="status" data-testid="normalized">
                     <p>"Added:"</p>
                     <ul>
@@ -130,7 +130,7 @@ fn DomainsCard(
                         }).collect_view()}
                     </ul>
                 </div>
-            </Show>
+            })}
         </section>
     }
 }
@@ -292,7 +292,7 @@ fn StatusRow(
             })}
         </div>
         <ErrorBanner message=form.banner.into() />
-        <Show when=move || asking.get()>
+        {move || (asking.get()).then(|| view! {
             <div class="backdrop">
                 <div class="dialog" role="dialog" aria-modal="true" aria-labelledby=format!("confirm-{which}-title") data-testid="confirm-dialog">
                     <h3 id=format!("confirm-{which}-title")>{format!("Turn off {label}?")}</h3>
@@ -305,7 +305,7 @@ fn StatusRow(
                     </div>
                 </div>
             </div>
-        </Show>
+        })}
     }
 }
 

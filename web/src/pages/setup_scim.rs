@@ -133,15 +133,15 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
                 {format!("A token was generated on {}. Generating a new one stops the old one from working.", when(t, Shown::Minute))}
             </p>
         })}
-        <Show when=move || credentials.get().is_none()>
+        {move || (credentials.get().is_none()).then(|| view! {
             <button type="button" class="primary" data-testid="generate-scim-token"
                 disabled=move || generate.pending().get()
                 aria-busy=move || generate.pending().get().to_string()
                 on:click=on_generate>
                 {move || if generate.pending().get() { "Generating…" } else { "Generate SCIM credentials" }}
             </button>
-        </Show>
-        <Show when=move || confirm_replace.get()>
+        })}
+        {move || (confirm_replace.get()).then(|| view! {
             <div class="banner warning" role="alertdialog" aria-label="Replace the token?" data-testid="confirm-replace">
                 <p>"Your directory's current token will stop working at once. Generate a new one?"</p>
                 <div class="actions">
@@ -150,7 +150,7 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
                         on:click=move |_| { generate.dispatch(()); }>"Replace the token"</button>
                 </div>
             </div>
-        </Show>
+        })}
         <ErrorBanner message=form.banner.into() />
         {move || credentials.get().map(|c| view! {
             <div class="credentials" data-testid="scim-credentials">
@@ -178,11 +178,11 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
                 disabled=move || refresh.pending().get()
                 on:click=move |_| { refresh.dispatch(()); }>"Check again"</button>
         </p>
-        <Show when=move || status.get() != IntegrationStatus::Active>
+        {move || (status.get() != IntegrationStatus::Active).then(|| view! {
             <p class="hint">"The status turns Active on your directory's first request with the token."</p>
-        </Show>
-        <Show when=move || status.get() == IntegrationStatus::Active>
+        })}
+        {move || (status.get() == IntegrationStatus::Active).then(|| view! {
             <p class="banner ok" data-testid="scim-active">"Your directory is connected: new people assigned to the app become members automatically."</p>
-        </Show>
+        })}
     }
 }

@@ -226,6 +226,8 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
         save.dispatch(req);
     };
     let is_saml = move || protocol.get() == Some(SsoProtocol::Saml);
+    // Steps 3 and 4 appear once a protocol is chosen (not again on a switch).
+    let chosen = Memo::new(move |_| protocol.get().is_some());
     let configured = move || {
         connection.get().is_some_and(|c| match c.protocol {
             Some(SsoProtocol::Oidc) => c.client_id.is_some(),
@@ -247,11 +249,11 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
         <p>"Status: " <span class=move || format!("badge {}", status.get().as_str()) data-testid="setup-status">{move || status.get().label()}</span></p>
         <h2>"1. Choose your identity provider"</h2>
         <Picker options=SsoProvider::ALL.map(|p| (p, p.label(), p.as_str())).to_vec() selected=provider label="Identity provider" />
-        <Show when=move || provider.get().is_some_and(|p| !matches!(p, SsoProvider::CustomSaml | SsoProvider::CustomOidc))>
+        {move || provider.get().is_some_and(|p| !matches!(p, SsoProvider::CustomSaml | SsoProvider::CustomOidc)).then(|| view! {
             <p class="hint">"Connect with:"</p>
             <Picker options=vec![(SsoProtocol::Saml, "SAML 2.0", "saml"), (SsoProtocol::Oidc, "OpenID Connect", "oidc")]
                 selected=protocol label="Protocol" testid="protocol" />
-        </Show>
+        })}
         {move || provider.get().zip(protocol.get()).map(|(p, proto)| view! {
             <h2>{format!("2. In {}", p.label())}</h2>
             <ol class="steps" data-testid="provider-steps">
@@ -266,7 +268,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
                 {copy_row("SP metadata URL", "sp-metadata-url", "copy-sp-metadata-url", c.metadata_url.clone())}
             }.into_any(),
         })}
-        <Show when=move || protocol.get().is_some()>
+        {move || chosen.get().then(|| view! {
             <h2>"3. Your identity provider's details"</h2>
             {move || connection.get().filter(|c| c.protocol == Some(SsoProtocol::Saml) && is_saml()).and_then(|c| {
                 let entity = c.idp_entity_id.clone()?;
@@ -280,12 +282,14 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
             })}
             <form on:submit=on_save novalidate data-testid="sso-form">
                 <ErrorBanner message=form.banner.into() />
-                <Show when=is_saml fallback=move || view! {
-                    <Field label="Issuer URL" name="issuer" value=issuer errors=form.fields hint="For example https://acme.okta.com" />
-                    <Field label="Client ID" name="client_id" value=client_id errors=form.fields />
-                    <Field label="Client secret" name="client_secret" kind="password" value=client_secret errors=form.fields
-                        hint="Stored encrypted and never shown again; once one is stored, leave this empty to keep it." />
-                }>
+                {move || if !is_saml() {
+                    view! {
+                        <Field label="Issuer URL" name="issuer" value=issuer errors=form.fields hint="For example https://acme.okta.com" />
+                        <Field label="Client ID" name="client_id" value=client_id errors=form.fields />
+                        <Field label="Client secret" name="client_secret" kind="password" value=client_secret errors=form.fields
+                            hint="Stored encrypted and never shown again; once one is stored, leave this empty to keep it." />
+                    }.into_any()
+                } else { view! {
                     <Picker options=vec![(Source::Url, "Metadata URL", "url"), (Source::Xml, "Metadata XML", "xml"), (Source::Manual, "Enter by hand", "manual")]
                         selected=source label="How to enter the identity provider's side" testid="source" />
                     {move || match source.get() {
@@ -304,7 +308,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
                                 hint="Read once now (it must answer within 5 seconds, without redirects); enter it again after the provider rotates its certificate." />
                         }.into_any(),
                     }}
-                </Show>
+                }.into_any() }}
                 <button type="submit" class="primary" data-testid="save-sso" disabled=move || save.pending().get()
                     aria-busy=move || save.pending().get().to_string()>
                     {move || match (save.pending().get(), is_saml()) {
@@ -322,6 +326,6 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
                 on:click=move |_| { test_form.clear(); test.dispatch(()); }>
                 {move || if test.pending().get() { "Opening your identity provider…" } else { "Run a test sign-in" }}
             </button>
-        </Show>
+        })}
     }
 }
