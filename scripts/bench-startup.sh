@@ -51,10 +51,14 @@ printf '%-44s %s\n' "--------------------------------------------" "------------
 printf '%-44s %s ms (runs: %s)\n' "cold start to /ready, fresh SQLite (median)" "$median" "${starts[*]}"
 printf '%-44s %s MiB\n' "idle RSS after sign-up" "$(awk -v k="$rss_kb" 'BEGIN {printf "%.1f", k/1024}')"
 if [ -n "$wasm" ] && [ -n "$js" ]; then
-  printf '%-44s %s KB raw, %s KB gzip\n' "SPA wasm" "$(( $(size "$wasm") / 1024 ))" "$(( $(gz "$wasm") / 1024 ))"
-  printf '%-44s %s KB raw, %s KB gzip\n' "SPA js" "$(( $(size "$js") / 1024 ))" "$(( $(gz "$js") / 1024 ))"
-  printf '%-44s %s KB raw, %s KB gzip\n' "SPA css" "$(( $(size "$css") / 1024 ))" "$(( $(gz "$css") / 1024 ))"
-  printf '%-44s %s KB raw, %s KB gzip\n' "SPA wasm + js + css" "$(( ($(size "$wasm") + $(size "$js") + $(size "$css")) / 1024 ))" "$(( ($(gz "$wasm") + $(gz "$js") + $(gz "$css")) / 1024 ))"
+  # kB = 1,000 bytes (the unit of the 250 kB target).
+  kb() { awk -v b="$1" 'BEGIN { printf "%.1f kB", b / 1000 }'; }
+  for f in "$wasm" "$js" "$css"; do
+    printf '%-44s %s raw, %s gzip\n' "SPA ${f##*.}" "$(kb "$(size "$f")")" "$(kb "$(gz "$f")")"
+  done
+  raw=$(( $(size "$wasm") + $(size "$js") + $(size "$css") ))
+  zipped=$(( $(gz "$wasm") + $(gz "$js") + $(gz "$css") ))
+  printf '%-44s %s raw, %s gzip (%s bytes; target 250 kB)\n' "SPA wasm + js + css" "$(kb "$raw")" "$(kb "$zipped")" "$zipped"
 else
   echo "no built SPA in dist/ (run just spa)"
 fi
