@@ -190,6 +190,22 @@ async fn a_flood_gets_429_with_retry_after_while_health_still_answers() {
     assert!(responses.iter().all(|r| r.0 == StatusCode::OK || r.0 == StatusCode::TOO_MANY_REQUESTS));
 }
 
+/// A client error is the client's business: one INFO line for the request
+/// (with its status), no WARN event; a server error is still logged at ERROR.
+#[actix_web::test]
+async fn client_errors_are_logged_as_requests_not_warnings() {
+    let app = spawn_app().await;
+    let path = format!("/api/v1/no-such-thing-{}", uuid::Uuid::new_v4().simple());
+    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let logs = crate::helpers::captured_logs();
+    let lines: Vec<&str> = logs.lines().filter(|l| l.contains(path.as_str())).collect();
+    assert!(!lines.is_empty(), "the request is logged");
+    assert!(lines.iter().all(|l| l.contains("INFO") && !l.contains("WARN") && !l.contains("ERROR")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains("404")), "{lines:#?}");
+    assert!(!logs.contains("Error encountered while processing the incoming HTTP request"));
+}
+
 #[actix_web::test]
 async fn no_secret_is_stored_or_logged_in_clear() {
     let app = spawn_app().await;
