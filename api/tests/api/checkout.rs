@@ -2,7 +2,7 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, captured_logs, card, fields, spawn_app, toggle};
+use crate::helpers::{Signed, TestApp, captured_logs, card, fields, spawn_app, toggle};
 
 const GOOD: &str = "4242 4242 4242 4242";
 
@@ -280,13 +280,8 @@ async fn revoking_sso_revokes_directory_sync_and_restoring_keeps_the_rest() {
     assert_eq!(events, want.map(|(a, t)| (a.to_owned(), t.to_owned())));
 
     let other = app.ready_org("Globex", "globex.com").await;
-    let res = app
-        .client
-        .put(app.url(&format!("/api/v1/organizations/{}/integrations/sso", s.org_id)))
-        .bearer_auth(&other.token)
-        .json(&json!({"enabled": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Globex's admin naming Acme's organization.
+    let intruder = Signed { org_id: s.org_id.clone(), user_id: other.user_id.clone(), token: other.token.clone() };
+    let (status, _) = toggle(&app, &intruder, "sso", false).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

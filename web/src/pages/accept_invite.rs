@@ -1,12 +1,12 @@
 //! `/invite/{token}`: join an organization from an invite link.
 
-use crate::nav::use_navigate;
 use leptos::prelude::*;
 use shared::accounts::AcceptInviteRequest;
 
 use crate::api::{self, validation_error};
 use crate::call::{Call, load};
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton, loading};
+use crate::nav::use_navigate;
 
 #[component]
 pub fn AcceptInvite(token: String) -> impl IntoView {

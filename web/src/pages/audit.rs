@@ -7,7 +7,7 @@ use shared::audit::AuditEvent;
 use super::shell::OrgPage;
 use crate::api;
 use crate::call::Call;
-use crate::components::{Shown, when};
+use crate::components::{Shown, failure, when};
 
 #[component]
 pub fn AuditLogPage(org: String) -> impl IntoView {
@@ -34,7 +34,7 @@ fn AuditLog(org_id: OrganizationId) -> impl IntoView {
     load.dispatch(None);
     view! {
         <h2>"Audit log"</h2>
-        {move || error.get().map(|m| view! { <div class="banner error" role="alert">{m}</div> })}
+        {move || error.get().map(failure)}
         <table class="list" data-testid="audit-table">
             <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th></tr></thead>
             <tbody>

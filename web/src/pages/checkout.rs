@@ -1,7 +1,6 @@
 //! Organization → Single Sign-On / Provision → Checkout: pick the features,
 //! see the price, pay, Confirm Purchase, and land back on the tab.
 
-use crate::nav::use_navigate;
 use leptos::prelude::*;
 use shared::OrganizationId;
 use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, FeatureChoice, Payment};
@@ -10,6 +9,7 @@ use super::shell::OrgPage;
 use crate::api::{self, validation_error};
 use crate::call::{Call, load};
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
+use crate::nav::use_navigate;
 
 #[component]
 pub fn CheckoutPage(org: String) -> impl IntoView {

@@ -1,13 +1,13 @@
 //! `/`: sends a signed-in Administrator to their organization, anyone else
 //! to the login page; members (who have no admin pages) get a welcome.
 
-use crate::nav::use_navigate;
 use leptos::prelude::*;
 use shared::accounts::Role;
 
 use crate::api;
 use crate::call::load;
-use crate::components::LogoutButton;
+use crate::components::{LogoutButton, loading};
+use crate::nav::use_navigate;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -33,7 +33,7 @@ pub fn Home() -> impl IntoView {
     });
     view! {
         {move || match member_of.get() {
-            None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
+            None => loading("Loading…"),
             Some(org) => view! {
                 <section class="card narrow" data-testid="member-home">
                     <h1>"Welcome to " {org}</h1>

@@ -1,10 +1,10 @@
-use crate::nav::use_navigate;
 use leptos::prelude::*;
 use shared::accounts::LoginRequest;
 
 use crate::api::{self, validation_error};
 use crate::call::Call;
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
+use crate::nav::use_navigate;
 
 #[component]
 pub fn Login() -> impl IntoView {

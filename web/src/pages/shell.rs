@@ -2,7 +2,6 @@
 //! logout. `OrgPage` loads who is signed in (sending anyone else to the login
 //! page) and renders a tab's content inside the frame.
 
-use crate::nav::use_navigate;
 use leptos::prelude::*;
 use shared::OrganizationId;
 use shared::accounts::MeResponse;
@@ -10,6 +9,7 @@ use shared::accounts::MeResponse;
 use crate::api;
 use crate::call::load;
 use crate::components::{LogoutButton, failure, loading};
+use crate::nav::use_navigate;
 
 /// The organization's tabs.
 const TABS: &[(&str, &str)] =

@@ -1,4 +1,3 @@
-use crate::nav::use_navigate;
 use leptos::prelude::*;
 use shared::accounts::SignupRequest;
 use shared::validation::PASSWORD_MIN_CHARS;
@@ -6,6 +5,7 @@ use shared::validation::PASSWORD_MIN_CHARS;
 use crate::api::{self, validation_error};
 use crate::call::Call;
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
+use crate::nav::use_navigate;
 
 #[component]
 pub fn Signup() -> impl IntoView {
