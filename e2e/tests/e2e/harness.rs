@@ -9,6 +9,7 @@ use api::clock::SystemClock;
 use api::config::Settings;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -55,8 +56,6 @@ pub async fn launch() -> Option<Browser> {
         eprintln!("skipping e2e: {why}");
         return None;
     }
-    // Both rustls backends are in the dependency tree; pick one explicitly.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("addr"),
@@ -94,8 +93,7 @@ pub async fn launch() -> Option<Browser> {
     // chromedriver takes a moment to listen: retry the session for up to ~20 s.
     let mut last_err = None;
     for _ in 0..80 {
-        match ClientBuilder::rustls()
-            .expect("tls")
+        match ClientBuilder::new(HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
