@@ -1,8 +1,8 @@
 //! The physical limit for `just bench scim`: the rows one SCIM create writes
 //! (account, membership, directory user, audit event) inserted straight into
-//! SQLite — Gatehouse's schema and settings (WAL, synchronous=NORMAL), one
-//! connection, one transaction per user (sent as one script, so one trip to
-//! the driver's SQLite thread), no HTTP, no JSON parsing, no checks.
+//! SQLite through its own API (rusqlite) — Gatehouse's schema and settings
+//! (WAL, synchronous=NORMAL), one connection, one transaction per user, no
+//! driver threads, no HTTP, no JSON parsing, no checks.
 //! `BENCH_USERS` (default 10,000) users; prints users per second.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -30,6 +30,12 @@ async fn main() {
     ))
     .await
     .unwrap();
+    // The rows go in through SQLite's own API (rusqlite, the library sqlx
+    // links), with the pool's settings: no driver threads, no HTTP, no JSON
+    // parsing, no checks.
+    let path = api::db::batch::sqlite_file(&settings.database_url()).expect("an SQLite file");
+    let mut conn = api::db::batch::direct::open(&path).unwrap();
+    let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
     let started = Instant::now();
     for i in 0..users {
         let (uid, email) = (format!("usr_{i:032}"), format!("user{i:06}@bench-corp.com"));
@@ -40,40 +46,46 @@ async fn main() {
             "emails": [{ "value": email, "type": "work", "primary": true }], "active": true
         })
         .to_string();
-        // One script per user (BEGIN … COMMIT): one trip to SQLite's thread.
-        let sql = "BEGIN IMMEDIATE; \
-            INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, NULL, ?); \
-            INSERT INTO memberships (organization_id, user_id, role, created_at, plan_id, suspended_at, directory_managed) VALUES (?, ?, 'member', ?, 'plan_core', NULL, ?); \
-            INSERT INTO directory_users (id, organization_id, user_id, user_name, user_name_key, external_id, email, active, resource, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?); \
-            INSERT INTO audit_events (id, organization_id, actor, action, target, details, ip, user_agent, request_id, occurred_at) VALUES (?, ?, 'directory', 'directory.user.created', ?, ?, '127.0.0.1', NULL, NULL, ?); \
-            COMMIT;";
-        let values: Vec<Value> = vec![
-            uid.clone().into(),
-            email.clone().into(),
-            format!("User {i:06}").into(),
-            now.into(),
-            org.into(),
-            uid.clone().into(),
-            now.into(),
-            true.into(),
-            format!("dus_{i:032}").into(),
-            org.into(),
-            uid.clone().into(),
-            email.clone().into(),
-            email.clone().into(),
-            format!("ext-{i}").into(),
-            email.clone().into(),
-            true.into(),
-            resource.into(),
-            now.into(),
-            now.into(),
-            format!("evt_{i:032}").into(),
-            org.into(),
-            email.into(),
-            format!("{{\"user_id\":\"{uid}\",\"role\":\"member\",\"plan_id\":\"plan_core\",\"active\":true}}").into(),
-            now.into(),
-        ];
-        db.execute_raw(exec(sql, values)).await.unwrap();
+        let details =
+            format!("{{\"user_id\":\"{uid}\",\"role\":\"member\",\"plan_id\":\"plan_core\",\"active\":true}}");
+        let txn = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+        txn.prepare_cached("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, NULL, ?)")
+            .unwrap()
+            .execute(rusqlite::params![uid, email, format!("User {i:06}"), now_text])
+            .unwrap();
+        txn.prepare_cached(
+            "INSERT INTO memberships (organization_id, user_id, role, created_at, plan_id, suspended_at, directory_managed) \
+             VALUES (?, ?, 'member', ?, 'plan_core', NULL, 1)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![org, uid, now_text])
+        .unwrap();
+        txn.prepare_cached(
+            "INSERT INTO directory_users (id, organization_id, user_id, user_name, user_name_key, external_id, email, \
+             active, resource, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 1, ?, ?)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![
+            format!("dus_{i:032}"),
+            org,
+            uid,
+            email,
+            email,
+            format!("ext-{i}"),
+            email,
+            resource,
+            now_text,
+            now_text
+        ])
+        .unwrap();
+        txn.prepare_cached(
+            "INSERT INTO audit_events (id, organization_id, actor, action, target, details, ip, user_agent, request_id, \
+             occurred_at) VALUES (?, ?, 'directory', 'directory.user.created', ?, ?, '127.0.0.1', NULL, NULL, ?)",
+        )
+        .unwrap()
+        .execute(rusqlite::params![format!("evt_{i:032}"), org, email, details, now_text])
+        .unwrap();
+        txn.commit().unwrap();
     }
     let elapsed = started.elapsed();
     let stored = db

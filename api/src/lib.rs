@@ -49,7 +49,8 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
     let db = db::connect(&settings).await?;
     let settings_rate = settings.scim_requests_per_second;
     let write_gate = Arc::new(tokio::sync::Mutex::new(()));
-    let batcher = db::batch::Batcher::start(db.clone(), write_gate.clone());
+    let sqlite_file = db::batch::sqlite_file(&settings.database_url());
+    let batcher = db::batch::Batcher::start(db.clone(), write_gate.clone(), sqlite_file.as_deref())?;
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
     Ok(AppState {
         db,

@@ -3,22 +3,70 @@
 //! Each job is a list of INSERTs that must land together or not at all.
 //! Jobs that arrive while a batch is being written wait for the next one;
 //! a batch is one transaction with a savepoint per job, so a job that fails
-//! (a unique clash) is rolled back alone and the others commit. On SQLite a
-//! job's statements go to the connection in one round trip. The commit — the
-//! expensive part — is shared by the whole batch.
+//! (a unique clash) is rolled back alone and the others commit. The commit —
+//! the expensive part — is shared by the whole batch.
+//!
+//! On an SQLite file the writer is a thread of its own with its own
+//! connection (rusqlite, the same SQLite library sqlx links): a batch is
+//! written with direct calls, where sqlx would hand every statement and every
+//! result row between threads. Elsewhere (PostgreSQL, in-memory SQLite) the
+//! batch goes through sea-orm.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use sea_orm::sea_query::InsertStatement;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::sea_query::{InsertStatement, SqliteQueryBuilder};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqlErr};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Most jobs written in one transaction.
 pub const MAX_BATCH: usize = 64;
 
+/// Why a job was not written (nothing of it was).
+#[derive(Debug)]
+pub enum BatchError {
+    /// A unique index refused one of its rows.
+    Unique,
+    Db(DbErr),
+}
+
+impl BatchError {
+    fn from_db(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Unique,
+            _ => Self::Db(e),
+        }
+    }
+
+    fn from_sqlite(e: &rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation)
+                if matches!(
+                    e.sqlite_error().map(|f| f.extended_code),
+                    Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+                ) =>
+            {
+                Self::Unique
+            }
+            _ => Self::Db(DbErr::Custom(format!("batch write failed: {e}"))),
+        }
+    }
+
+    /// The problem to answer: `conflict()` for a unique clash, else a server error.
+    pub fn into_app_error(self, conflict: impl FnOnce() -> crate::error::AppError) -> crate::error::AppError {
+        match self {
+            Self::Unique => conflict(),
+            Self::Db(e) => e.into(),
+        }
+    }
+}
+
+type Outcome = Result<(), BatchError>;
+
 struct Job {
     stmts: Vec<InsertStatement>,
-    reply: oneshot::Sender<Result<(), DbErr>>,
+    reply: oneshot::Sender<Outcome>,
 }
 
 #[derive(Clone)]
@@ -27,37 +75,157 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    /// Starts the writer task on the current runtime.
-    pub fn start(db: DatabaseConnection, gate: Arc<Mutex<()>>) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut jobs = vec![first];
-                while jobs.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(job) => jobs.push(job),
-                        Err(_) => break,
+    /// Starts the writer: a thread of its own when `sqlite_file` names the
+    /// database file, else a task on the current runtime. Writers share
+    /// `gate`, the process's SQLite write gate (see `begin_write`).
+    pub fn start(db: DatabaseConnection, gate: Arc<Mutex<()>>, sqlite_file: Option<&Path>) -> anyhow::Result<Self> {
+        let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+        match sqlite_file {
+            Some(path) => direct::start(path, gate, rx)?,
+            None => {
+                tokio::spawn(async move {
+                    let mut rx = rx;
+                    while let Some(jobs) = next_batch(rx.recv().await, &mut rx) {
+                        let results = write(&db, &gate, &jobs).await;
+                        reply(jobs, results);
                     }
-                }
-                let results = write(&db, &gate, &jobs).await;
-                for (job, result) in jobs.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
+                });
             }
-        });
-        Self { tx }
+        }
+        Ok(Self { tx })
     }
 
     /// Writes the statements together with the current batch; `Err` means
     /// none of them were written.
-    pub async fn insert(&self, stmts: Vec<InsertStatement>) -> Result<(), DbErr> {
+    pub async fn insert(&self, stmts: Vec<InsertStatement>) -> Outcome {
+        let stopped = || BatchError::Db(DbErr::Custom("write batcher stopped".to_owned()));
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Job { stmts, reply }).await.map_err(|_| DbErr::Custom("write batcher stopped".to_owned()))?;
-        answer.await.map_err(|_| DbErr::Custom("write batcher dropped a job".to_owned()))?
+        self.tx.send(Job { stmts, reply }).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
-async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> Vec<Result<(), DbErr>> {
+/// The file of an SQLite database URL, when it is one (not in memory).
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    use std::str::FromStr;
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let opts = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = opts.get_filename();
+    path.is_file().then(|| path.to_path_buf())
+}
+
+/// The first job and whatever else is already waiting, up to `MAX_BATCH`.
+fn next_batch(first: Option<Job>, rx: &mut mpsc::Receiver<Job>) -> Option<Vec<Job>> {
+    let mut jobs = vec![first?];
+    while jobs.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
+        }
+    }
+    Some(jobs)
+}
+
+fn reply(jobs: Vec<Job>, results: Vec<Outcome>) {
+    for (job, result) in jobs.into_iter().zip(results) {
+        let _ = job.reply.send(result);
+    }
+}
+
+/// Every job failed the same way.
+fn all_failed(n: usize, why: &str) -> Vec<Outcome> {
+    (0..n).map(|_| Err(BatchError::Db(DbErr::Custom(why.to_owned())))).collect()
+}
+
+pub mod direct {
+    //! The writer thread on an SQLite file.
+
+    use super::*;
+    use rusqlite::types::Value as Sql;
+    use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+    use sea_orm::sea_query::Value;
+
+    pub(super) fn start(path: &Path, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) -> anyhow::Result<()> {
+        let mut conn = open(path)?;
+        std::thread::Builder::new().name("sqlite-batch-writer".to_owned()).spawn(move || {
+            while let Some(jobs) = next_batch(rx.blocking_recv(), &mut rx) {
+                let results = {
+                    let _gate = gate.blocking_lock();
+                    write(&mut conn, &jobs)
+                };
+                reply(jobs, results);
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The same settings as the pool's connections (`db::connect`).
+    pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(conn)
+    }
+
+    pub(super) fn write(conn: &mut Connection, jobs: &[Job]) -> Vec<Outcome> {
+        let mut txn = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(t) => t,
+            Err(e) => return all_failed(jobs.len(), &format!("batch transaction failed: {e}")),
+        };
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let outcome = txn.savepoint().and_then(|mut sp| {
+                job.stmts.iter().try_for_each(|s| run(&sp, s))?;
+                sp.set_drop_behavior(rusqlite::DropBehavior::Commit);
+                Ok(())
+            });
+            results.push(outcome.map_err(|e| BatchError::from_sqlite(&e)));
+        }
+        match txn.commit() {
+            Ok(()) => results,
+            Err(e) => all_failed(jobs.len(), &format!("batch commit failed: {e}")),
+        }
+    }
+
+    fn run(conn: &Connection, stmt: &InsertStatement) -> rusqlite::Result<()> {
+        let (sql, values) = stmt.build(SqliteQueryBuilder);
+        let params = values.into_iter().map(sql_value).collect::<rusqlite::Result<Vec<Sql>>>()?;
+        conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(params))?;
+        Ok(())
+    }
+
+    /// A value stored exactly as sqlx stores it (sea-query-sqlx's binding):
+    /// booleans and integers as INTEGER, times as RFC 3339 TEXT, JSON as TEXT.
+    fn sql_value(v: Value) -> rusqlite::Result<Sql> {
+        use chrono::SecondsFormat::AutoSi;
+        fn or_null<T>(v: Option<T>, f: impl FnOnce(T) -> Sql) -> Sql {
+            v.map_or(Sql::Null, f)
+        }
+        Ok(match v {
+            Value::Bool(b) => or_null(b, |b| Sql::Integer(b.into())),
+            Value::TinyInt(i) => or_null(i, |i| Sql::Integer(i.into())),
+            Value::SmallInt(i) => or_null(i, |i| Sql::Integer(i.into())),
+            Value::Int(i) => or_null(i, |i| Sql::Integer(i.into())),
+            Value::BigInt(i) => or_null(i, Sql::Integer),
+            Value::Double(d) => or_null(d, Sql::Real),
+            Value::String(s) => or_null(s, Sql::Text),
+            Value::Bytes(b) => or_null(b, Sql::Blob),
+            Value::Json(j) => or_null(j, |j| Sql::Text(j.to_string())),
+            Value::ChronoDateTimeUtc(t) => or_null(t, |t| Sql::Text(t.to_rfc3339_opts(AutoSi, false))),
+            other => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("the batch writer does not store {other:?}").into(),
+                ));
+            }
+        })
+    }
+}
+
+async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> Vec<Outcome> {
     // SQLite, the common case: the batch in a few scripts (7 jobs go as 4 + 2
     // + 1), so a few trips to the connection's worker thread write every job;
     // power-of-two sizes keep the prepared scripts sqlx caches few (one per
@@ -79,7 +247,7 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
         if written {
             return match txn.commit().await {
                 Ok(()) => jobs.iter().map(|_| Ok(())).collect(),
-                Err(e) => jobs.iter().map(|_| Err(DbErr::Custom(format!("batch commit failed: {e}")))).collect(),
+                Err(e) => all_failed(jobs.len(), &format!("batch commit failed: {e}")),
             };
         }
         // Released before the retry takes the write lock again.
@@ -87,7 +255,7 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
     }
     let txn = match super::begin_write(db, gate).await {
         Ok(t) => t,
-        Err(e) => return jobs.iter().map(|_| Err(DbErr::Custom(e.to_string()))).collect(),
+        Err(e) => return all_failed(jobs.len(), &e.to_string()),
     };
     let backend = txn.get_database_backend();
     let mut results = Vec::with_capacity(jobs.len());
@@ -108,13 +276,13 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
         if outcome.is_err() && txn.execute_unprepared("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job").await.is_err()
         {
             // The transaction is unusable: nothing of this batch is written.
-            return jobs.iter().map(|_| Err(DbErr::Custom("batch transaction failed".to_owned()))).collect();
+            return all_failed(jobs.len(), "batch transaction failed");
         }
-        results.push(outcome);
+        results.push(outcome.map_err(BatchError::from_db));
     }
     match txn.commit().await {
         Ok(()) => results,
-        Err(e) => jobs.iter().map(|_| Err(DbErr::Custom(format!("batch commit failed: {e}")))).collect(),
+        Err(e) => all_failed(jobs.len(), &format!("batch commit failed: {e}")),
     }
 }
 
@@ -155,9 +323,30 @@ mod tests {
         rows.iter().map(|r| r.try_get::<String>("", "id").unwrap()).collect()
     }
 
-    /// The whole batch goes as one script first; when one job clashes, the
-    /// batch is written again job by job: the clashing job (all of its
-    /// statements) is refused, the others are written.
+    fn job(stmts: Vec<InsertStatement>) -> Job {
+        Job { stmts, reply: oneshot::channel().0 }
+    }
+
+    fn clean() -> [Job; 2] {
+        [job(vec![insert("a")]), job(vec![insert("b"), insert("c")])]
+    }
+
+    /// Job 2 clashes with "a" after inserting "e".
+    fn mixed() -> [Job; 3] {
+        [job(vec![insert("d")]), job(vec![insert("e"), insert("a")]), job(vec![insert("f")])]
+    }
+
+    fn only_the_clash_failed(results: &[Outcome]) {
+        assert!(
+            results[0].is_ok() && matches!(results[1], Err(BatchError::Unique)) && results[2].is_ok(),
+            "{results:?}"
+        );
+    }
+
+    /// Through sea-orm (PostgreSQL, in-memory SQLite): the whole batch goes as
+    /// one script first; when one job clashes, the batch is written again job
+    /// by job: the clashing job (all of its statements) is refused, the others
+    /// are written.
     #[tokio::test]
     async fn a_clash_in_a_batch_fails_only_its_own_job() {
         let mut opts = ConnectOptions::new("sqlite::memory:");
@@ -165,15 +354,80 @@ mod tests {
         let db = Database::connect(opts).await.unwrap();
         db.execute_unprepared("CREATE TABLE t (id TEXT PRIMARY KEY)").await.unwrap();
         let gate = Arc::new(Mutex::new(()));
-        let job = |stmts: Vec<InsertStatement>| Job { stmts, reply: oneshot::channel().0 };
 
-        let clean = [job(vec![insert("a")]), job(vec![insert("b"), insert("c")])];
-        assert!(write(&db, &gate, &clean).await.iter().all(Result::is_ok));
+        assert!(write(&db, &gate, &clean()).await.iter().all(Result::is_ok));
         assert_eq!(ids(&db).await, ["a", "b", "c"]);
-
-        let mixed = [job(vec![insert("d")]), job(vec![insert("e"), insert("a")]), job(vec![insert("f")])];
-        let results = write(&db, &gate, &mixed).await;
-        assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok(), "{results:?}");
+        only_the_clash_failed(&write(&db, &gate, &mixed()).await);
         assert_eq!(ids(&db).await, ["a", "b", "c", "d", "f"], "job 2's first insert is rolled back with it");
+    }
+
+    /// The writer thread on an SQLite file: the same outcome.
+    #[tokio::test]
+    async fn the_writer_thread_fails_only_a_clashing_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (id TEXT PRIMARY KEY)").await.unwrap();
+        let mut conn = direct::open(&path).unwrap();
+
+        assert!(direct::write(&mut conn, &clean()).iter().all(Result::is_ok));
+        only_the_clash_failed(&direct::write(&mut conn, &mixed()));
+        assert_eq!(ids(&db).await, ["a", "b", "c", "d", "f"], "job 2's first insert is rolled back with it");
+    }
+
+    /// What the writer thread stores reads back through sea-orm exactly as a
+    /// row sea-orm wrote itself: same SQLite types, same text for times and
+    /// JSON, NULL for None.
+    #[tokio::test]
+    async fn the_writer_thread_stores_values_as_sqlx_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = Database::connect(&url).await.unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE v (id TEXT PRIMARY KEY, flag BOOLEAN, n INTEGER, big BIGINT, at TEXT, doc TEXT, none TEXT)",
+        )
+        .await
+        .unwrap();
+        assert_eq!(sqlite_file(&url).as_deref(), Some(path.as_path()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://localhost/db"), None);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T07:45:12.123456789Z").unwrap().to_utc();
+        let row = |id: &str| {
+            let columns = ["id", "flag", "n", "big", "at", "doc", "none"].map(Alias::new);
+            Query::insert()
+                .into_table(Alias::new("v"))
+                .columns(columns)
+                .values_panic([
+                    id.into(),
+                    true.into(),
+                    42i32.into(),
+                    (1i64 << 40).into(),
+                    at.into(),
+                    serde_json::json!({ "a": [1, "é"], "b": null }).into(),
+                    Option::<String>::None.into(),
+                ])
+                .to_owned()
+        };
+        db.execute(&row("by-sqlx")).await.unwrap();
+        let batcher = Batcher::start(db.clone(), Arc::new(Mutex::new(())), Some(&path)).unwrap();
+        batcher.insert(vec![row("by-writer")]).await.unwrap();
+
+        let stored = |id: &'static str| {
+            let db = db.clone();
+            async move {
+                let sql = "SELECT typeof(flag) || quote(flag) || typeof(n) || quote(n) || typeof(big) || quote(big) \
+                           || typeof(at) || quote(at) || typeof(doc) || quote(doc) || typeof(none) AS s FROM v WHERE id = ?";
+                let row = db
+                    .query_one_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, [id.into()]))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                row.try_get::<String>("", "s").unwrap()
+            }
+        };
+        let (by_sqlx, by_writer) = (stored("by-sqlx").await, stored("by-writer").await);
+        assert!(by_sqlx.contains("2026-11-29T07:45:12.123456789+00:00"), "{by_sqlx}");
+        assert_eq!(by_writer, by_sqlx);
     }
 }

@@ -351,7 +351,7 @@ pub async fn create(
         // The common case, only inserts: written with whatever other creates
         // are in flight, under one commit.
         None if !ends_sessions => {
-            state.batcher.insert(inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
+            state.batcher.insert(inserts).await.map_err(|e| e.into_app_error(|| clash(&user_name, &email)))?;
         }
         update => {
             let txn = state.begin_write().await?;
