@@ -168,6 +168,9 @@ pub mod direct {
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A job's savepoint keeps the pages it changes in a statement
+        // journal: in memory, not a temporary file (half the writes).
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(conn)
     }
 
