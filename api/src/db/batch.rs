@@ -161,7 +161,8 @@ pub mod direct {
         Ok(())
     }
 
-    /// The same settings as the pool's connections (`db::connect`).
+    /// A connection with the pool's settings (`db::connect`), plus
+    /// statement journals in memory.
     pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
