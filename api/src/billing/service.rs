@@ -288,6 +288,7 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
             activated_at: Set(None),
             last_activity_at: Set(None),
             previous_status: Set(None),
+            status_reason: Set(None),
         }
         .insert(&txn)
         .await?;

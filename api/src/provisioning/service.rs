@@ -1,3 +1,4 @@
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, IntoActiveModel, Set, Statement};
 use shared::domains::Domain;
 use shared::provisioning::{Features, Integration, IntegrationStatus, InviteSettings, ProvisioningResponse};
@@ -10,26 +11,30 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// The tab's state in one database round trip: the organization, its
-/// features and its domains, as one `UNION ALL` (rows told apart by `k`).
+/// features, its domains and its SAML certificate's expiry, as one
+/// `UNION ALL` (rows told apart by `k`).
 pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<ProvisioningResponse> {
     let backend = state.db.get_database_backend();
     let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { "?".to_owned() };
     let sql = format!(
-        "SELECT 0 AS k, default_plan_id AS a, NULL AS b, NULL AS c, NULL AS d, disable_passwords_on_invites AS f \
+        "SELECT 0 AS k, default_plan_id AS a, NULL AS b, NULL AS c, NULL AS d, NULL AS e, disable_passwords_on_invites AS f \
          FROM organizations WHERE id = {} \
-         UNION ALL SELECT 1, feature, status, activated_at, last_activity_at, NULL \
+         UNION ALL SELECT 1, feature, status, activated_at, last_activity_at, status_reason, NULL \
          FROM organization_features WHERE organization_id = {} \
-         UNION ALL SELECT 2, id, domain, NULL, NULL, NULL FROM domains WHERE organization_id = {} \
+         UNION ALL SELECT 2, id, domain, NULL, NULL, NULL, NULL FROM domains WHERE organization_id = {} \
+         UNION ALL SELECT 3, protocol, NULL, saml_certificate_expires_at, NULL, NULL, NULL \
+         FROM sso_connections WHERE organization_id = {} \
          ORDER BY 1, 3",
         p(1),
         p(2),
-        p(3)
+        p(3),
+        p(4)
     );
     let id = org_id.as_str();
-    let rows =
-        state.db.query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into(), id.into(), id.into()])).await?;
+    let values = [id.into(), id.into(), id.into(), id.into()];
+    let rows = state.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     let mut org = None;
-    let (mut sso, mut directory_sync, mut domains) = (None, None, Vec::new());
+    let (mut sso, mut directory_sync, mut domains, mut certificate_expiry) = (None, None, Vec::new(), None);
     for row in rows {
         let a: Option<String> = row.try_get("", "a")?;
         let b: Option<String> = row.try_get("", "b")?;
@@ -38,7 +43,7 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
             1 => {
                 let integration = Integration {
                     status: status_of(b.as_deref().unwrap_or_default()),
-                    reason: None,
+                    reason: row.try_get("", "e")?,
                     activated_at: row.try_get("", "c")?,
                     last_activity_at: row.try_get("", "d")?,
                 };
@@ -48,11 +53,16 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
                     _ => {}
                 }
             }
-            _ => {
+            2 => {
                 let id: DomainId = crate::accounts::service::parse_id(a.as_deref().unwrap_or_default())?;
                 domains.push(Domain { id, domain: b.unwrap_or_default() });
             }
+            _ if a.as_deref() == Some("saml") => certificate_expiry = row.try_get("", "c")?,
+            _ => {}
         }
+    }
+    if let (Some(sso), Some(expired)) = (sso.as_mut(), certificate_expiry) {
+        mark_expired_certificate(sso, expired, state.clock.now());
     }
     let (default_plan_id, disable_passwords_on_invites) = org.ok_or(AppError::NotFound)?;
     Ok(ProvisioningResponse {
@@ -63,6 +73,20 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
         sso: sso.unwrap_or_else(Integration::not_purchased),
         directory_sync: directory_sync.unwrap_or_else(Integration::not_purchased),
     })
+}
+
+/// Active SSO over SAML whose identity provider's signing certificate has
+/// expired is shown as `error`: sign-ins will fail once the provider signs
+/// with its next certificate, and the IT admin has to enter it.
+fn mark_expired_certificate(sso: &mut Integration, expires_at: DateTime<Utc>, now: DateTime<Utc>) {
+    if sso.status == IntegrationStatus::Active && expires_at <= now {
+        sso.status = IntegrationStatus::Error;
+        sso.reason = Some(format!(
+            "The identity provider's SAML signing certificate expired on {}. Send the IT admin a new setup link \
+             to enter its current certificate or metadata.",
+            expires_at.format("%Y-%m-%d")
+        ));
+    }
 }
 
 /// A stored feature status as the API names it (an unreadable one is an error state).
@@ -123,4 +147,31 @@ pub async fn set_invite_settings(
     audit::record(&txn, actor.meta, state.clock.now(), event).await?;
     txn.commit().await?;
     Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn only_active_sso_with_an_expired_certificate_is_an_error() {
+        let now = "2026-11-29T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let with = |status| Integration { status, reason: None, activated_at: None, last_activity_at: None };
+        let mut expired = with(IntegrationStatus::Active);
+        mark_expired_certificate(&mut expired, now - chrono::Duration::seconds(1), now);
+        assert_eq!(expired.status, IntegrationStatus::Error);
+        assert!(expired.reason.unwrap().contains("expired on 2026-11-29"));
+
+        let mut valid = with(IntegrationStatus::Active);
+        mark_expired_certificate(&mut valid, now + chrono::Duration::days(1), now);
+        assert_eq!(valid, with(IntegrationStatus::Active));
+        // Turned off or never set up: nothing to report.
+        for status in [IntegrationStatus::Inactive, IntegrationStatus::Awaiting] {
+            let mut i = with(status);
+            mark_expired_certificate(&mut i, now - chrono::Duration::days(1), now);
+            assert_eq!(i, with(status));
+        }
+    }
 }

@@ -5,11 +5,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use shared::provisioning::IntegrationStatus;
 use shared::setup::{ScimCredentials, SetupKind};
 
-use super::entity::token;
+use super::entity::{replaced_token, token};
 use super::token_hash;
 use crate::audit::{self, Event, RequestMeta};
 use crate::billing::service::{FEATURE_DIRECTORY_SYNC, owned_features};
@@ -42,8 +42,19 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
     let now = state.clock.now();
     let bearer = generate_token();
     let txn = state.begin_write().await?;
-    let replaced =
-        token::Entity::delete_many().filter(token::Column::OrganizationId.eq(org_id.as_str())).exec(&txn).await?;
+    // The token being replaced is remembered, so a directory still sending
+    // it is reported on the Provision tab (`scim::authenticate`).
+    let previous = token::Entity::find_by_id(org_id.as_str()).one(&txn).await?;
+    if let Some(old) = &previous {
+        replaced_token::Entity::insert(replaced_token::ActiveModel {
+            token_hash: Set(old.token_hash.clone()),
+            organization_id: Set(org_id.clone()),
+            replaced_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        token::Entity::delete_by_id(org_id.as_str()).exec(&txn).await?;
+    }
     token::ActiveModel {
         organization_id: Set(org_id.clone()),
         token_hash: Set(token_hash(&bearer)),
@@ -56,7 +67,7 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
         actor: "setup_link",
         action: "directory_sync.token_generated",
         target: FEATURE_DIRECTORY_SYNC,
-        details: serde_json::json!({ "link_id": link.id, "replaced_previous": replaced.rows_affected > 0 }),
+        details: serde_json::json!({ "link_id": link.id, "replaced_previous": previous.is_some() }),
     };
     audit::record(&txn, meta, now, event).await?;
     txn.commit().await?;

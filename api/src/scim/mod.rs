@@ -201,14 +201,10 @@ async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
             let row = entity::token::Entity::find()
                 .filter(entity::token::Column::TokenHash.eq(hash.as_str()))
                 .one(&state.db)
-                .await?
-                .ok_or_else(|| {
-                    ScimError::new(
-                        StatusCode::UNAUTHORIZED,
-                        None,
-                        "This token is not valid: it was mistyped or replaced. Generate a new one from the setup link.",
-                    )
-                })?;
+                .await?;
+            let Some(row) = row else {
+                return Err(refused_token(state, &req, &hash, now).await?);
+            };
             let feature = feature::Entity::find_by_id((row.organization_id.clone(), FEATURE_DIRECTORY_SYNC.to_owned()))
                 .one(&state.db)
                 .await?;
@@ -247,6 +243,51 @@ async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
     Ok(Directory { org_id, base: format!("{}/scim/v2", state.public_url), meta, now })
 }
 
+/// The 401 for a token that is not the organization's current one. A token
+/// the organization replaced means its directory was not updated: Directory
+/// Sync turns `error`, with the reason, until the new token is used.
+async fn refused_token(state: &AppState, req: &HttpRequest, hash: &str, now: DateTime<Utc>) -> ScimResult<ScimError> {
+    let Some(old) = entity::replaced_token::Entity::find_by_id(hash).one(&state.db).await? else {
+        return Ok(ScimError::new(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "This token is not valid: it was mistyped or replaced. Generate a new one from the setup link.",
+        ));
+    };
+    let replaced = old.replaced_at.format("%Y-%m-%d %H:%M UTC");
+    let reason = format!(
+        "The directory sent a token that was replaced on {replaced}: enter the current token in the identity provider's \
+         provisioning settings (or generate a new one with a setup link)."
+    );
+    let marked = feature::Entity::update_many()
+        .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Error.as_str()))
+        .col_expr(feature::Column::StatusReason, Expr::value(reason.as_str()))
+        .filter(feature::Column::OrganizationId.eq(old.organization_id.as_str()))
+        .filter(feature::Column::Feature.eq(FEATURE_DIRECTORY_SYNC))
+        .filter(
+            feature::Column::Status.is_in([IntegrationStatus::Active.as_str(), IntegrationStatus::Awaiting.as_str()]),
+        )
+        .exec(&state.db)
+        .await?;
+    if marked.rows_affected > 0 {
+        let meta = RequestMeta::from_request(req, &mut Payload::None).await.unwrap_or_default();
+        let event = audit::Event {
+            organization_id: &old.organization_id,
+            actor: DIRECTORY_ACTOR,
+            action: "directory_sync.error",
+            target: FEATURE_DIRECTORY_SYNC,
+            details: json!({ "reason": "replaced token", "replaced_at": old.replaced_at }),
+        };
+        audit::record(&state.db, &meta, now, event).await?;
+        state.scim.forget(&old.organization_id);
+    }
+    Ok(ScimError::new(
+        StatusCode::UNAUTHORIZED,
+        None,
+        format!("This token was replaced on {replaced}. Use the organization's current Directory Sync token."),
+    ))
+}
+
 /// The first authenticated request turns the status `active`; afterwards
 /// `last_activity_at` is refreshed at most once a minute per process.
 async fn record_activity(
@@ -262,9 +303,14 @@ async fn record_activity(
             .filter(feature::Column::Feature.eq(FEATURE_DIRECTORY_SYNC))
     };
     if status != IntegrationStatus::Active {
+        // From `awaiting` (first request) or `error` (the current token again).
         let updated = scoped()
             .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
-            .col_expr(feature::Column::ActivatedAt, Expr::value(now))
+            .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
+            .col_expr(
+                feature::Column::ActivatedAt,
+                sea_orm::sea_query::ExprTrait::if_null(Expr::col(feature::Column::ActivatedAt), now),
+            )
             .col_expr(feature::Column::LastActivityAt, Expr::value(now))
             .filter(
                 feature::Column::Status
@@ -278,7 +324,11 @@ async fn record_activity(
                 actor: DIRECTORY_ACTOR,
                 action: "directory_sync.activated",
                 target: FEATURE_DIRECTORY_SYNC,
-                details: json!({ "reason": "first authenticated SCIM request" }),
+                details: json!({ "reason": if status == IntegrationStatus::Error {
+                    "authenticated SCIM request after an error"
+                } else {
+                    "first authenticated SCIM request"
+                } }),
             };
             audit::record(&state.db, meta, now, event).await?;
         }

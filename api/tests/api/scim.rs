@@ -76,6 +76,45 @@ async fn credentials_are_shown_once_stored_hashed_and_replaced() {
     assert_eq!(app.scim(&fresh, Method::GET, "/Users", None).await.0, StatusCode::OK);
 }
 
+/// The common misconfiguration: a new token was generated but the identity
+/// provider still sends the old one. The tab says so, in words, until the
+/// current token is used; a stranger's wrong token changes nothing.
+#[actix_web::test]
+async fn a_directory_sending_a_replaced_token_is_an_error_until_it_sends_the_current_one() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    assert_eq!(app.scim(&s, Method::GET, "/Users", None).await.0, StatusCode::OK);
+    let activated = directory_sync(&app, &s).await["activated_at"].clone();
+    let (_, l) = link(&app, &s.admin, "scim").await;
+    let (status, again) = app.post(&format!("/api/v1/setup/{}/scim-credentials", token_of(&l)), &json!({}), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+
+    let (status, _) = app.scim_as("gh_scim_guessed", Method::GET, &format!("{}/Users", s.base), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(directory_sync(&app, &s).await["status"], "active", "an unknown token is not this directory's error");
+
+    app.clock.advance(Duration::minutes(5));
+    let (status, err) = app.scim(&s, Method::GET, "/Users", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(err["detail"].as_str().unwrap().contains("was replaced on"), "{err}");
+    let ds = directory_sync(&app, &s).await;
+    assert_eq!(ds["status"], "error", "{ds}");
+    let reason = ds["reason"].as_str().unwrap();
+    assert!(reason.contains("replaced") && reason.contains("current token"), "{reason}");
+    assert!(!reason.contains(&s.token[8..]), "no token in the reason");
+    // Still refused, and written once.
+    assert_eq!(app.scim(&s, Method::GET, "/Users", None).await.0, StatusCode::UNAUTHORIZED);
+    let errors = app.audit_actions(&s.admin).await.iter().filter(|a| *a == "directory_sync.error").count();
+    assert_eq!(errors, 1);
+
+    let fresh = Scim { token: again["bearer_token"].as_str().unwrap().to_owned(), ..s };
+    assert_eq!(app.scim(&fresh, Method::GET, "/Users", None).await.0, StatusCode::OK);
+    let ds = directory_sync(&app, &fresh).await;
+    assert_eq!(ds["status"], "active", "{ds}");
+    assert!(ds.get("reason").is_none_or(Value::is_null), "{ds}");
+    assert_eq!(ds["activated_at"], activated, "recovering keeps the first activation time");
+}
+
 #[actix_web::test]
 async fn an_sso_link_cannot_issue_scim_credentials() {
     let app = spawn_app().await;

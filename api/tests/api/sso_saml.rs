@@ -263,6 +263,15 @@ async fn saml_metadata_configuration_and_test_sign_in_turn_sso_active() {
         actions.iter().any(|a| a == "sso.test_succeeded") && actions.iter().any(|a| a == "sso.connection_saved"),
         "{actions:?}"
     );
+
+    // Once the provider's certificate has expired, the tab says so.
+    use sea_orm::ConnectionTrait;
+    let expire = "UPDATE sso_connections SET saml_certificate_expires_at = '2026-01-02T03:04:05+00:00'";
+    app.state.db.execute_unprepared(expire).await.unwrap();
+    let (_, p) = app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
+    assert_eq!(p["sso"]["status"], "error", "{p}");
+    let reason = p["sso"]["reason"].as_str().unwrap();
+    assert!(reason.contains("certificate expired on 2026-01-02") && reason.contains("setup link"), "{reason}");
 }
 
 #[actix_web::test]

@@ -82,5 +82,32 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     b.wait_text("status-directory-sync", "Active").await;
     b.wait_text("activity-directory-sync", "Last directory request").await;
     b.screenshot("provision-directory-active").await;
+
+    // A new token is generated but the directory keeps sending the old one:
+    // the tab says what is wrong and what to do.
+    b.click("generate-scim-link").await;
+    let mut again = link.clone();
+    for _ in 0..80 {
+        again = b.el("scim-link-url").await.prop("value").await.expect("prop").expect("url");
+        if again != link {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_ne!(again, link, "a new link");
+    let setup = again.rsplit('/').next().expect("token");
+    let res = http
+        .post(format!("{}/api/v1/setup/{setup}/scim-credentials", b.base))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("new credentials");
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let res = http.get(format!("{base}/Users")).bearer_auth(&token).send().await.expect("scim request");
+    assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED);
+    b.client.refresh().await.expect("reload");
+    b.wait_text("status-directory-sync", "Error").await;
+    b.wait_text("reason-directory-sync", "replaced on").await;
+    b.screenshot("provision-directory-error").await;
     b.close().await;
 }

@@ -272,6 +272,7 @@ fn StatusRow(
         <div class="status-row">
             <span>{label}</span>
             <span class=class data-testid=format!("status-{which}")>{integration.status.label()}</span>
+            {integration.reason.map(|r| view! { <span class="hint" data-testid=format!("reason-{which}")>{r}</span> })}
             {integration.last_activity_at.map(|t| {
                 let what = if which == "sso" { "Last sign-in" } else { "Last directory request" };
                 view! {

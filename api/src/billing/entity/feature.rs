@@ -16,6 +16,8 @@ pub struct Model {
     pub last_activity_at: Option<DateTimeUtc>,
     /// While `inactive`: the status to restore when it is turned back on.
     pub previous_status: Option<String>,
+    /// Why the status is `error`, in words for the administrator.
+    pub status_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

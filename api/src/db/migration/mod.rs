@@ -11,6 +11,7 @@ mod m0005_setup_links;
 mod m0006_directory;
 mod m0007_sso;
 mod m0008_saml;
+mod m0009_integration_errors;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_directory::Migration),
             Box::new(m0007_sso::Migration),
             Box::new(m0008_saml::Migration),
+            Box::new(m0009_integration_errors::Migration),
         ]
     }
 }

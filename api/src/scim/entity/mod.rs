@@ -2,5 +2,6 @@
 
 pub mod group;
 pub mod group_member;
+pub mod replaced_token;
 pub mod token;
 pub mod user;
