@@ -230,33 +230,6 @@ pub mod direct {
 }
 
 async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> Vec<Outcome> {
-    // SQLite, the common case: the batch in a few scripts (7 jobs go as 4 + 2
-    // + 1), so a few trips to the connection's worker thread write every job;
-    // power-of-two sizes keep the prepared scripts sqlx caches few (one per
-    // batch size held ~10 MiB). Should any statement fail (a unique clash),
-    // nothing is kept and the batch is written again job by job below, where
-    // a failing job is rolled back alone.
-    if db.get_database_backend() == DbBackend::Sqlite
-        && jobs.len() > 1
-        && let Ok(txn) = super::begin_write(db, gate).await
-    {
-        let mut written = true;
-        for chunk in chunks(jobs.len()) {
-            let stmts: Vec<InsertStatement> = jobs[chunk].iter().flat_map(|j| j.stmts.iter().cloned()).collect();
-            if txn.execute_raw(super::sqlite_script(&stmts, "", "")).await.is_err() {
-                written = false;
-                break;
-            }
-        }
-        if written {
-            return match txn.commit().await {
-                Ok(()) => jobs.iter().map(|_| Ok(())).collect(),
-                Err(e) => all_failed(jobs.len(), &format!("batch commit failed: {e}")),
-            };
-        }
-        // Released before the retry takes the write lock again.
-        let _ = txn.rollback().await;
-    }
     let txn = match super::begin_write(db, gate).await {
         Ok(t) => t,
         Err(e) => return all_failed(jobs.len(), &e.to_string()),
@@ -290,15 +263,6 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
     }
 }
 
-/// `0..n` cut into runs whose lengths are powers of two, largest first.
-fn chunks(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
-    let mut start = 0;
-    (0..usize::BITS).rev().map(|bit| 1usize << bit).filter(move |size| n & size != 0).map(move |size| {
-        start += size;
-        start - size..start
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -310,15 +274,6 @@ mod tests {
 
     fn insert(id: &str) -> InsertStatement {
         Query::insert().into_table(Alias::new("t")).columns([Alias::new("id")]).values_panic([id.into()]).to_owned()
-    }
-
-    #[test]
-    fn chunks_are_powers_of_two_covering_everything() {
-        assert_eq!(chunks(7).collect::<Vec<_>>(), [0..4, 4..6, 6..7]);
-        assert_eq!(chunks(64).next(), Some(0..64));
-        assert_eq!(chunks(64).count(), 1);
-        assert_eq!(chunks(10).collect::<Vec<_>>(), [0..8, 8..10]);
-        assert_eq!(chunks(0).count(), 0);
     }
 
     async fn ids(db: &DatabaseConnection) -> Vec<String> {
@@ -347,9 +302,8 @@ mod tests {
         );
     }
 
-    /// Through sea-orm (PostgreSQL, in-memory SQLite): the whole batch goes as
-    /// one script first; when one job clashes, the batch is written again job
-    /// by job: the clashing job (all of its statements) is refused, the others
+    /// Through sea-orm (PostgreSQL, in-memory SQLite): a savepoint per job,
+    /// so the clashing job (all of its statements) is refused and the others
     /// are written.
     #[tokio::test]
     async fn a_clash_in_a_batch_fails_only_its_own_job() {
