@@ -7,6 +7,7 @@
 //!   Provision Default Plan; `roles` containing `admin` makes an Administrator.
 //! - `active: false` suspends the membership and ends the account's sessions.
 //! - delete disconnects the member from the organization; the account stays.
+//! - the last active Administrator cannot be suspended, demoted or removed.
 
 use std::collections::HashMap;
 
@@ -15,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QueryTrait, Select, Set,
+    QuerySelect, QueryTrait, Select, Set,
 };
 use serde_json::{Map, Value, json};
 use shared::accounts::Role;
@@ -229,6 +230,36 @@ async fn end_sessions(txn: &DatabaseTransaction, user_id: &str, now: chrono::Dat
     Ok(())
 }
 
+/// Refuses to suspend, demote or remove `member` when they are the
+/// organization's last active Administrator: nobody could manage its SSO,
+/// Directory Sync or billing any more (nothing is saved; the directory shows
+/// the error). The organization's active Administrators stay locked until
+/// the transaction ends (PostgreSQL; SQLite writes one at a time), so two
+/// concurrent requests cannot each remove "the other" one.
+async fn keep_an_admin(txn: &DatabaseTransaction, member: &membership::Model, email: &str) -> ScimResult<()> {
+    if member.role != Role::Admin.as_str() || member.suspended_at.is_some() {
+        return Ok(());
+    }
+    let admins = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(member.organization_id.as_str()))
+        .filter(membership::Column::Role.eq(Role::Admin.as_str()))
+        .filter(membership::Column::SuspendedAt.is_null())
+        .lock_exclusive()
+        .all(txn)
+        .await?;
+    if admins.iter().any(|a| a.user_id != member.user_id) {
+        return Ok(());
+    }
+    Err(ScimError::new(
+        StatusCode::CONFLICT,
+        None,
+        format!(
+            "'{email}' is the organization's last active Administrator, so the directory cannot suspend, demote or \
+             remove them: nobody could manage the organization any more. Give another member the 'admin' role first."
+        ),
+    ))
+}
+
 /// A unique index refused the new User: its userName, or its email.
 fn clash(user_name: &str, email: &str) -> crate::error::AppError {
     crate::error::AppError::conflict(
@@ -310,6 +341,8 @@ pub async fn create(
     }
     // An existing member (signed up or invited) becomes managed by the
     // directory, which may promote them but never demotes them here.
+    // Taking over an Administrator as inactive suspends them: not the last one.
+    let suspended_admin = member.clone().filter(|_| !is_active);
     let (member_update, plan_id) = match member {
         Some(m) => {
             let promoted = if role == Role::Admin { Role::Admin.as_str().to_owned() } else { m.role.clone() };
@@ -355,6 +388,9 @@ pub async fn create(
         }
         update => {
             let txn = state.begin_write().await?;
+            if let Some(m) = &suspended_admin {
+                keep_an_admin(&txn, m, &email).await?;
+            }
             if let Some(am) = update {
                 am.update(&txn).await?;
             }
@@ -406,8 +442,12 @@ async fn save(
     let is_active = active(&doc);
     let member_key = (dir.org_id.clone(), row.user_id.clone());
     if is_active != row.active || role(&doc) != role(&old) {
-        if let Some(m) = membership::Entity::find_by_id(member_key).one(&txn).await? {
-            let mut m: membership::ActiveModel = m.into();
+        if let Some(current) = membership::Entity::find_by_id(member_key).one(&txn).await? {
+            let demoted = role(&doc) != role(&old) && role(&doc) != Role::Admin;
+            if demoted || (is_active != row.active && !is_active) {
+                keep_an_admin(&txn, &current, &row.email).await?;
+            }
+            let mut m: membership::ActiveModel = current.into();
             if is_active != row.active {
                 m.suspended_at = Set((!is_active).then_some(now));
                 changes.insert("active".to_owned(), json!(is_active));
@@ -481,6 +521,9 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
     let txn = state.begin_write().await?;
     let row = find(&txn, &dir, &id).await?;
     group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
+    if let Some(current) = membership::Entity::find_by_id((dir.org_id.clone(), row.user_id.clone())).one(&txn).await? {
+        keep_an_admin(&txn, &current, &row.email).await?;
+    }
     dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
     membership::Entity::delete_by_id((dir.org_id.clone(), row.user_id.clone())).exec(&txn).await?;
     dir.record(&txn, "directory.user.deleted", &row.email, json!({ "scim_id": row.id, "user_id": row.user_id }))

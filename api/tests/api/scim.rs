@@ -546,3 +546,62 @@ async fn concurrent_creates_commit_together_and_a_clash_fails_alone() {
     let (_, list) = app.scim(&s, Method::GET, "/Users?count=0", None).await;
     assert_eq!(list["totalResults"], 24);
 }
+
+#[actix_web::test]
+async fn the_directory_cannot_suspend_demote_or_remove_the_last_active_administrator() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let refused = |status: StatusCode, err: &Value| {
+        assert_eq!(status, StatusCode::CONFLICT, "{err}");
+        let detail = err["detail"].as_str().unwrap();
+        assert!(detail.contains("admin@acme.com") && detail.contains("last active Administrator"), "{detail}");
+    };
+    let still_admin = |list: &[Value], email: &str| {
+        let m = member(list, email).expect("still a member");
+        assert_eq!((m["role"].as_str(), m["suspended"].as_bool()), (Some("admin"), Some(false)), "{m}");
+    };
+    app.scim(&s, Method::GET, "/Users", None).await; // activates Directory Sync (an audit event)
+    let before = (app.count("directory_users").await, app.count("audit_events").await);
+
+    // Taking over the only Administrator as inactive: refused, nothing saved.
+    let mut inactive = user("admin@acme.com");
+    inactive["active"] = json!(false);
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&inactive)).await;
+    refused(status, &err);
+    assert_eq!((app.count("directory_users").await, app.count("audit_events").await), before);
+
+    let mut body = user("admin@acme.com");
+    body["roles"] = json!([{ "value": "admin" }]);
+    let a = create(&app, &s, &body).await["id"].as_str().unwrap().to_owned();
+    let events = app.count("audit_events").await;
+    let op = |path: &str, value: Value| {
+        json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{ "op": "replace", "path": path, "value": value }] })
+    };
+    for patch in [op("active", json!(false)), op("roles", json!([]))] {
+        let (status, err) = app.scim(&s, Method::PATCH, &format!("/Users/{a}"), Some(&patch)).await;
+        refused(status, &err);
+    }
+    let (status, err) = app.scim(&s, Method::DELETE, &format!("/Users/{a}"), None).await;
+    refused(status, &err);
+    still_admin(&members(&app, &s).await, "admin@acme.com");
+    assert_eq!(app.get("/api/v1/me", Some(&s.admin.token)).await.0, StatusCode::OK, "sessions were not ended");
+    assert_eq!(app.count("audit_events").await, events, "nothing recorded");
+    let (_, stored) = app.scim(&s, Method::GET, &format!("/Users/{a}"), None).await;
+    assert_eq!((stored["active"].as_bool(), stored["roles"][0]["value"].as_str()), (Some(true), Some("admin")));
+
+    // With another active Administrator the first can be suspended; then
+    // the other is the last one.
+    let mut body = user("ops@acme.com");
+    body["roles"] = json!([{ "value": "admin" }]);
+    let b = create(&app, &s, &body).await["id"].as_str().unwrap().to_owned();
+    let (status, patched) =
+        app.scim(&s, Method::PATCH, &format!("/Users/{a}"), Some(&op("active", json!(false)))).await;
+    assert_eq!((status, patched["active"].as_bool()), (StatusCode::OK, Some(false)), "{patched}");
+    let (status, err) = app.scim(&s, Method::DELETE, &format!("/Users/{b}"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("ops@acme.com"), "{err}");
+    // (The suspended admin's session has ended, so the directory's view.)
+    let (status, stored) = app.scim(&s, Method::GET, &format!("/Users/{b}"), None).await;
+    assert_eq!((status, stored["active"].as_bool()), (StatusCode::OK, Some(true)), "{stored}");
+}
