@@ -3,10 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
-use utoipa::{IntoParams, ToSchema};
-
-pub const DEFAULT_PAGE: u64 = 50;
-pub const MAX_PAGE: u64 = 200;
+use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -39,14 +36,4 @@ pub struct AuditPage {
     pub data: Vec<AuditEvent>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(IntoParams))]
-#[serde(default)]
-pub struct AuditQuery {
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u64>,
 }

@@ -171,8 +171,13 @@ pub async fn me() -> Result<MeResponse, ApiError> {
     get("/api/v1/me".into()).await
 }
 
-pub async fn members(org: &OrganizationId) -> Result<MembersResponse, ApiError> {
-    get(format!("/api/v1/organizations/{org}/members")).await
+pub async fn members(org: &OrganizationId, cursor: Option<&str>) -> Result<MembersResponse, ApiError> {
+    get(format!("/api/v1/organizations/{org}/members{}", after(cursor))).await
+}
+
+/// The query string that asks a list endpoint for the page after `cursor`.
+fn after(cursor: Option<&str>) -> String {
+    cursor.map(|c| format!("?cursor={c}")).unwrap_or_default()
 }
 
 pub async fn create_invite(org: &OrganizationId, body: &CreateInviteRequest) -> Result<InviteResponse, ApiError> {
@@ -231,8 +236,7 @@ pub async fn set_invite_settings(org: &OrganizationId, body: &InviteSettings) ->
 }
 
 pub async fn audit_events(org: &OrganizationId, cursor: Option<&str>) -> Result<AuditPage, ApiError> {
-    let query = cursor.map(|c| format!("?cursor={c}")).unwrap_or_default();
-    get(format!("/api/v1/organizations/{org}/audit-events{query}")).await
+    get(format!("/api/v1/organizations/{org}/audit-events{}", after(cursor))).await
 }
 
 /// `which`: `sso` or `directory-sync`.

@@ -111,3 +111,58 @@ where
     });
     value.read_only()
 }
+
+/// One page of a list: its items and the cursor of the next page.
+pub type Page<T> = Result<(Vec<T>, Option<String>), crate::api::ApiError>;
+
+/// A list read a page at a time (`?cursor=`): `items` grows with each page,
+/// `next` is the cursor of the one after (`None` on the last), `error` the
+/// last failure. The first page is asked for at once.
+pub struct Pages<T: 'static> {
+    pub items: RwSignal<Vec<T>>,
+    pub next: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<String>>,
+    call: Call<Option<String>, Page<T>>,
+}
+
+impl<T> Clone for Pages<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Pages<T> {}
+
+impl<T: Clone + Send + Sync + 'static> Pages<T> {
+    /// `fetch(cursor)` answers one page: its items and the next cursor.
+    pub fn new<F, Fut>(fetch: F) -> Self
+    where
+        F: Fn(Option<String>) -> Fut + 'static,
+        Fut: Future<Output = Page<T>> + 'static,
+    {
+        let (items, next, error) = (RwSignal::new(Vec::new()), RwSignal::new(None), RwSignal::new(None));
+        let call = Call::new(move |after: &Option<String>| fetch(after.clone()));
+        call.on_done(move |result| match result {
+            Ok((page, cursor)) => {
+                items.update(|all| all.extend(page.iter().cloned()));
+                next.set(cursor.clone());
+            }
+            Err(e) => error.set(Some(e.message())),
+        });
+        call.dispatch(None);
+        Self { items, next, error, call }
+    }
+
+    /// A button that reads the next page; shown while there is one.
+    pub fn more_button(self, label: &'static str, test_id: &'static str) -> impl IntoView {
+        let pending = self.call.pending();
+        move || {
+            self.next.get().is_some().then(|| {
+                view! {
+                    <button class="secondary" data-testid=test_id disabled=move || pending.get()
+                        on:click=move |_| self.call.dispatch(self.next.get_untracked())>{label}</button>
+                }
+            })
+        }
+    }
+}

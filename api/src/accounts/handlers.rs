@@ -7,6 +7,7 @@ use shared::accounts::{
     AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
     LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
 };
+use shared::page::PageQuery;
 
 use super::service::{self, NewSession};
 use crate::audit::{Actor, RequestMeta};
@@ -95,15 +96,20 @@ pub async fn me(state: State, user: AuthUser) -> AppResult<web::Json<MeResponse>
 
 #[utoipa::path(
     get, path = "/api/v1/organizations/{org_id}/members", tag = "accounts",
-    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)"), PageQuery),
     responses(
-        (status = 200, description = "Members, oldest first", body = MembersResponse),
+        (status = 200, description = "Members in joining order, oldest first, a page at a time", body = MembersResponse),
+        (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
-pub async fn members(state: State, admin: OrgAdmin) -> AppResult<web::Json<MembersResponse>> {
-    Ok(web::Json(MembersResponse { data: service::members(&state, &admin.org_id).await? }))
+pub async fn members(
+    state: State,
+    admin: OrgAdmin,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<MembersResponse>> {
+    Ok(web::Json(service::members(&state, &admin.org_id, &query).await?))
 }
 
 #[utoipa::path(

@@ -5,13 +5,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chrono::Duration;
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use shared::accounts::{
-    AcceptInviteResponse, InvitePreview, InviteResponse, MeResponse, Member, Membership, OrganizationSummary, Role,
-    SignupResponse, UserSummary, ValidAcceptInvite, ValidSignup,
+    AcceptInviteResponse, InvitePreview, InviteResponse, MeResponse, Member, MembersResponse, Membership,
+    OrganizationSummary, Role, SignupResponse, UserSummary, ValidAcceptInvite, ValidSignup,
 };
+use shared::page::PageQuery;
 use shared::validation::Email;
 use shared::{InviteId, OrganizationId, SessionId, UserId};
 
@@ -232,14 +234,32 @@ pub async fn me(state: &AppState, user_id: &UserId) -> AppResult<MeResponse> {
     Ok(MeResponse { user: user_summary(&user)?, memberships })
 }
 
-pub async fn members(state: &AppState, org_id: &OrganizationId) -> AppResult<Vec<Member>> {
-    let rows = membership::Entity::find()
+/// One page of the organization's members in joining order (keyset on
+/// `created_at, user_id`, indexed).
+pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuery) -> AppResult<MembersResponse> {
+    let limit = query.size();
+    let mut select = membership::Entity::find()
         .filter(membership::Column::OrganizationId.eq(org_id.as_str()))
         .order_by_asc(membership::Column::CreatedAt)
-        .find_also_related(user::Entity)
-        .all(&state.db)
-        .await?;
-    rows.into_iter()
+        .order_by_asc(membership::Column::UserId)
+        .limit(limit + 1);
+    if let Some(cursor) = query.after() {
+        let (joined, user_id) = MemberCursor::parse(cursor)
+            .ok_or_else(|| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+        select = select.filter(
+            Condition::any().add(membership::Column::CreatedAt.gt(joined)).add(
+                Condition::all()
+                    .add(membership::Column::CreatedAt.eq(joined))
+                    .add(membership::Column::UserId.gt(user_id.as_str())),
+            ),
+        );
+    }
+    let mut rows = select.find_also_related(user::Entity).all(&state.db).await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = more.then(|| rows.last().map(|(m, _)| MemberCursor::of(m))).flatten();
+    let data = rows
+        .into_iter()
         .filter_map(|(m, u)| u.map(|u| (m, u)))
         .map(|(m, u)| {
             Ok(Member {
@@ -253,7 +273,24 @@ pub async fn members(state: &AppState, org_id: &OrganizationId) -> AppResult<Vec
                 directory_managed: m.directory_managed,
             })
         })
-        .collect()
+        .collect::<AppResult<_>>()?;
+    Ok(MembersResponse { data, next_cursor })
+}
+
+/// The members list's cursor: the last member's joining time (Unix
+/// nanoseconds) and user id, `{nanos}.{usr_…}`.
+struct MemberCursor;
+
+impl MemberCursor {
+    fn of(m: &membership::Model) -> String {
+        format!("{}.{}", m.created_at.timestamp_nanos_opt().unwrap_or_default(), m.user_id)
+    }
+
+    fn parse(cursor: &str) -> Option<(chrono::DateTime<chrono::Utc>, UserId)> {
+        let (nanos, user_id) = cursor.split_once('.')?;
+        let joined = chrono::DateTime::from_timestamp_nanos(nanos.parse().ok()?);
+        Some((joined, UserId::parse(user_id).ok()?))
+    }
 }
 
 fn token_hash(token: &str) -> String {

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use actix_web::web;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use shared::audit::{AuditEvent, AuditPage, AuditQuery, DEFAULT_PAGE, MAX_PAGE};
+use shared::audit::{AuditEvent, AuditPage};
+use shared::page::PageQuery;
 use shared::{EventId, OrganizationId, Problem};
 
 use super::entity;
@@ -13,13 +14,13 @@ use crate::auth::OrgAdmin;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-pub async fn page(state: &AppState, org_id: &OrganizationId, query: &AuditQuery) -> AppResult<AuditPage> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+pub async fn page(state: &AppState, org_id: &OrganizationId, query: &PageQuery) -> AppResult<AuditPage> {
+    let limit = query.size();
     let mut select = entity::Entity::find()
         .filter(entity::Column::OrganizationId.eq(org_id.as_str()))
         .order_by_desc(entity::Column::Id)
         .limit(limit + 1);
-    if let Some(cursor) = query.cursor.as_deref().filter(|c| !c.is_empty()) {
+    if let Some(cursor) = query.after() {
         let cursor = EventId::parse(cursor)
             .map_err(|_| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
         select = select.filter(entity::Column::Id.lt(cursor.as_str()));
@@ -61,7 +62,7 @@ pub async fn page(state: &AppState, org_id: &OrganizationId, query: &AuditQuery)
 
 #[utoipa::path(
     get, path = "/api/v1/organizations/{org_id}/audit-events", tag = "audit",
-    params(("org_id" = String, Path, description = "Organization id (`org_…`)"), AuditQuery),
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)"), PageQuery),
     responses(
         (status = 200, description = "Administrative actions, newest first", body = AuditPage),
         (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
@@ -72,7 +73,7 @@ pub async fn page(state: &AppState, org_id: &OrganizationId, query: &AuditQuery)
 pub async fn list(
     state: web::Data<AppState>,
     admin: OrgAdmin,
-    query: web::Query<AuditQuery>,
+    query: web::Query<PageQuery>,
 ) -> AppResult<web::Json<AuditPage>> {
     Ok(web::Json(page(&state, &admin.org_id, &query).await?))
 }

@@ -605,3 +605,57 @@ async fn the_directory_cannot_suspend_demote_or_remove_the_last_active_administr
     let (status, stored) = app.scim(&s, Method::GET, &format!("/Users/{b}"), None).await;
     assert_eq!((status, stored["active"].as_bool()), (StatusCode::OK, Some(true)), "{stored}");
 }
+
+#[actix_web::test]
+async fn the_members_list_pages_in_joining_order_with_a_stable_cursor() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    // Several members join within the same second (ties on the time).
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(create(&app, &s, &user(&format!("p{i}@acme.com"))).await["id"].as_str().unwrap().to_owned());
+    }
+    let list = |query: String| {
+        let app = &app;
+        let org = s.admin.org_id.clone();
+        let token = s.admin.token.clone();
+        async move { app.get(&format!("/api/v1/organizations/{org}/members{query}"), Some(&token)).await }
+    };
+    let emails = |page: &Value| -> Vec<String> {
+        page["data"].as_array().unwrap().iter().map(|m| m["email"].as_str().unwrap().to_owned()).collect()
+    };
+    let (status, all) = list(String::new()).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all["next_cursor"], Value::Null, "one page");
+    let all = emails(&all);
+    assert_eq!(all.len(), 7);
+    assert_eq!(all[0], "admin@acme.com", "oldest first");
+
+    // Two at a time; a member leaving between pages changes nothing else.
+    let mut seen = Vec::new();
+    let mut query = "?limit=2".to_owned();
+    let mut pages = 0;
+    loop {
+        let (status, page) = list(query.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page["data"].as_array().unwrap().len() <= 2);
+        seen.extend(emails(&page));
+        pages += 1;
+        if pages == 1 {
+            let (status, _) = app.scim(&s, Method::DELETE, &format!("/Users/{}", ids[0]), None).await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "p0 (already shown) leaves");
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => query = format!("?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all, "every member once, in order");
+    assert_eq!(pages, 4);
+
+    for bad in ["nope", "123.usr_x", "x.usr_00000000000000000000000000000000", "1.evt_00000000000000000000000000000000"]
+    {
+        let (status, err) = list(format!("?cursor={bad}")).await;
+        assert_eq!((status, err["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")), "{bad}: {err}");
+    }
+}

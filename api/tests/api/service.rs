@@ -1,4 +1,5 @@
 use reqwest::StatusCode;
+use serde_json::Value;
 
 use crate::helpers::{Options, read, spawn_app, spawn_app_with};
 
@@ -61,6 +62,26 @@ fn committed_openapi_document_is_current() {
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     let generated = api::openapi::json().unwrap();
     assert!(committed == generated, "openapi/openapi.json is stale: run `just openapi` and commit it");
+}
+
+/// Every parameter documented as a path parameter is in its path (a query
+/// struct without `parameter_in = Query` documents its fields as required
+/// path parameters, and generated clients then send them wrongly).
+#[test]
+fn documented_path_parameters_are_in_their_paths() {
+    let doc: Value = serde_json::from_str(&api::openapi::json().unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            for p in operation["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                if p["in"] == "path" && !path.contains(&format!("{{{name}}}")) {
+                    wrong.push(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "path parameters missing from their paths: {wrong:?}");
 }
 
 #[actix_web::test]

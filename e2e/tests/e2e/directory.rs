@@ -68,6 +68,13 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     b.click("refresh-status").await;
     b.wait_text("setup-status", "Active").await;
     b.wait_text("scim-active", "connected").await;
+    // Fifty more people: the members list shows 50 at a time.
+    for i in 0..50 {
+        let email = format!("staff{i:02}@initech.com");
+        let user = serde_json::json!({ "userName": email, "emails": [{ "value": email, "primary": true }] });
+        let res = http.post(format!("{base}/Users")).bearer_auth(&token).json(&user).send().await.expect("scim");
+        assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    }
 
     // The administrator sees it.
     b.goto("/login").await;
@@ -78,6 +85,10 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     b.wait_text("members-table", "milton@initech.com").await;
     let table = b.wait_text("members-table", "plan_extended").await;
     assert!(table.contains("Milton Waddams") && table.contains("directory"), "{table}");
+    let first = b.wait_text("members-table", "staff47@initech.com").await;
+    assert!(!first.contains("staff48"), "the administrator, Milton and 48 staff on the first page");
+    b.click("members-more").await;
+    b.wait_text("members-table", "staff49@initech.com").await;
     b.click("tab-provision").await;
     b.wait_text("status-directory-sync", "Active").await;
     b.wait_text("activity-directory-sync", "Last directory request").await;

@@ -6,7 +6,7 @@ use shared::audit::AuditEvent;
 
 use super::shell::OrgPage;
 use crate::api;
-use crate::call::Call;
+use crate::call::Pages;
 use crate::components::{Shown, failure, when};
 
 #[component]
@@ -16,29 +16,17 @@ pub fn AuditLogPage(org: String) -> impl IntoView {
 
 #[component]
 fn AuditLog(org_id: OrganizationId) -> impl IntoView {
-    let events = RwSignal::new(Vec::<AuditEvent>::new());
-    let cursor = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let load = Call::new(move |after: &Option<String>| {
+    let events = Pages::<AuditEvent>::new(move |after| {
         let org = org_id.clone();
-        let after = after.clone();
-        async move { api::audit_events(&org, after.as_deref()).await }
+        async move { api::audit_events(&org, after.as_deref()).await.map(|p| (p.data, p.next_cursor)) }
     });
-    load.on_done(move |result| match result {
-        Ok(page) => {
-            events.update(|e| e.extend(page.data.iter().cloned()));
-            cursor.set(page.next_cursor.clone());
-        }
-        Err(e) => error.set(Some(e.message())),
-    });
-    load.dispatch(None);
     view! {
         <h2>"Audit log"</h2>
-        {move || error.get().map(failure)}
+        {move || events.error.get().map(failure)}
         <table class="list" data-testid="audit-table">
             <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"From"</th></tr></thead>
             <tbody>
-                {move || events.get().into_iter().map(|e| view! {
+                {move || events.items.get().into_iter().map(|e| view! {
                     <tr data-testid="audit-row">
                         <td>{when(e.occurred_at, Shown::Second)}</td>
                         <td>{e.actor_email.unwrap_or(e.actor)}</td>
@@ -49,9 +37,6 @@ fn AuditLog(org_id: OrganizationId) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
-        {move || (cursor.get().is_some()).then(|| view! {
-            <button class="secondary" data-testid="audit-more" disabled=move || load.pending().get()
-                on:click=move |_| { load.dispatch(cursor.get_untracked()); }>"Load older"</button>
-        })}
+        {events.more_button("Load older", "audit-more")}
     }
 }

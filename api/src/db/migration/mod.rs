@@ -12,6 +12,7 @@ mod m0006_directory;
 mod m0007_sso;
 mod m0008_saml;
 mod m0009_integration_errors;
+mod m0010_member_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_sso::Migration),
             Box::new(m0008_saml::Migration),
             Box::new(m0009_integration_errors::Migration),
+            Box::new(m0010_member_indexes::Migration),
         ]
     }
 }
