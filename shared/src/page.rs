@@ -26,6 +26,22 @@ impl PageQuery {
         self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
     }
 
+    /// How many rows to read: one more than the page, to learn whether
+    /// another page follows.
+    pub fn rows_to_read(&self) -> u64 {
+        self.size() + 1
+    }
+
+    /// The page out of what `rows_to_read` read, and the next cursor (made
+    /// from the page's last row) when more rows follow.
+    pub fn finish<T>(&self, mut rows: Vec<T>, cursor: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+        let size = usize::try_from(self.size()).unwrap_or(usize::MAX);
+        let more = rows.len() > size;
+        rows.truncate(size);
+        let next = if more { rows.last().map(cursor) } else { None };
+        (rows, next)
+    }
+
     /// The cursor, unless absent or empty.
     pub fn after(&self) -> Option<&str> {
         self.cursor.as_deref().filter(|c| !c.is_empty())
@@ -45,5 +61,14 @@ mod tests {
         assert_eq!(q(Some(7), "").size(), 7);
         assert_eq!(q(None, "").after(), None);
         assert_eq!(q(None, "x").after(), Some("x"));
+    }
+
+    #[test]
+    fn a_page_has_a_next_cursor_only_when_more_rows_follow() {
+        let q = PageQuery { cursor: None, limit: Some(2) };
+        assert_eq!(q.rows_to_read(), 3);
+        assert_eq!(q.finish(vec![1, 2, 3], |n| n.to_string()), (vec![1, 2], Some("2".to_owned())));
+        assert_eq!(q.finish(vec![1, 2], |n| n.to_string()), (vec![1, 2], None));
+        assert_eq!(q.finish(Vec::<u8>::new(), |n| n.to_string()), (vec![], None));
     }
 }

@@ -237,12 +237,11 @@ pub async fn me(state: &AppState, user_id: &UserId) -> AppResult<MeResponse> {
 /// One page of the organization's members in joining order (keyset on
 /// `created_at, user_id`, indexed).
 pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuery) -> AppResult<MembersResponse> {
-    let limit = query.size();
     let mut select = membership::Entity::find()
         .filter(membership::Column::OrganizationId.eq(org_id.as_str()))
         .order_by_asc(membership::Column::CreatedAt)
         .order_by_asc(membership::Column::UserId)
-        .limit(limit + 1);
+        .limit(query.rows_to_read());
     if let Some(cursor) = query.after() {
         let (joined, user_id) = MemberCursor::parse(cursor)
             .ok_or_else(|| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
@@ -254,10 +253,8 @@ pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuer
             ),
         );
     }
-    let mut rows = select.find_also_related(user::Entity).all(&state.db).await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = more.then(|| rows.last().map(|(m, _)| MemberCursor::of(m))).flatten();
+    let rows = select.find_also_related(user::Entity).all(&state.db).await?;
+    let (rows, next_cursor) = query.finish(rows, |(m, _)| MemberCursor::of(m));
     let data = rows
         .into_iter()
         .filter_map(|(m, u)| u.map(|u| (m, u)))

@@ -15,19 +15,16 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub async fn page(state: &AppState, org_id: &OrganizationId, query: &PageQuery) -> AppResult<AuditPage> {
-    let limit = query.size();
     let mut select = entity::Entity::find()
         .filter(entity::Column::OrganizationId.eq(org_id.as_str()))
         .order_by_desc(entity::Column::Id)
-        .limit(limit + 1);
+        .limit(query.rows_to_read());
     if let Some(cursor) = query.after() {
         let cursor = EventId::parse(cursor)
             .map_err(|_| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
         select = select.filter(entity::Column::Id.lt(cursor.as_str()));
     }
-    let mut rows = select.all(&state.db).await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let (rows, next_cursor) = query.finish(select.all(&state.db).await?, |r| r.id.clone());
 
     let actor_ids: Vec<String> = rows.iter().map(|r| r.actor.clone()).filter(|a| a.starts_with("usr_")).collect();
     let emails: HashMap<String, String> = if actor_ids.is_empty() {
@@ -41,7 +38,6 @@ pub async fn page(state: &AppState, org_id: &OrganizationId, query: &PageQuery) 
             .map(|u| (u.id, u.email))
             .collect()
     };
-    let next_cursor = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
     let data = rows
         .into_iter()
         .map(|r| AuditEvent {
