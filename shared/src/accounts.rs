@@ -47,9 +47,13 @@ impl Role {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
 pub struct SignupRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, max_length = 100))]
     pub organization_name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, max_length = 100))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 10, max_length = 256))]
     pub password: String,
 }
 
@@ -105,7 +109,9 @@ pub struct SignupResponse {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
     pub password: String,
 }
 
@@ -180,6 +186,7 @@ pub struct MembersResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CreateInviteRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
     pub email: String,
     #[serde(default = "default_role")]
     pub role: Role,
@@ -216,9 +223,12 @@ pub struct InviteResponse {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
 pub struct AcceptInviteRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
     pub token: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, max_length = 100))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 256))]
     pub password: Option<String>,
 }
 

@@ -86,10 +86,18 @@ pub struct CheckoutResponse {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
 pub struct Payment {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, pattern = "^[0-9][0-9 -]{10,40}[0-9]$", example = "4242 4242 4242 4242")
+    )]
     pub card_number: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 1, maximum = 12))]
     pub exp_month: u32,
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 2000, maximum = 2200))]
     pub exp_year: u32,
+    #[cfg_attr(feature = "openapi", schema(required = true, pattern = "^[0-9]{3,4}$"))]
     pub cvc: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
     pub cardholder_name: String,
 }
 
@@ -103,6 +111,7 @@ impl std::fmt::Debug for Payment {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
 pub struct ConfirmRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub payment: Payment,
 }
 

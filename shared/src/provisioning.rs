@@ -114,6 +114,7 @@ pub struct ProvisioningResponse {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
 pub struct SetDefaultPlanRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, example = "plan_core"))]
     pub plan_id: String,
 }
 

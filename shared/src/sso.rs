@@ -92,15 +92,19 @@ impl SsoProtocol {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SsoConnectionRequest {
+    /// Custom OIDC or Custom SAML when absent.
     pub provider: Option<SsoProvider>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub protocol: Option<SsoProtocol>,
     /// OIDC: the issuer URL (its `/.well-known/openid-configuration` is read).
     #[serde(default)]
     pub issuer: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 512))]
     pub client_id: String,
     /// Stored encrypted, never returned. Leave empty to keep the stored one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub client_secret: String,
     /// SAML, one of three ways: the identity provider's metadata XML…
     #[serde(default)]
@@ -321,6 +325,7 @@ pub struct SsoConnection {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SsoLoginRequest {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
     pub email: String,
 }
 

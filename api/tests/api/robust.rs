@@ -452,7 +452,7 @@ async fn schemathesis(app: &TestApp, dir: &std::path::Path, pass: &str, token: &
         .filter(|l| l.contains("generated") || l.contains("❌") || l.contains("Seed:") || l.starts_with("____"))
         .collect();
     println!("schemathesis {pass}: {}", tally.join(" | "));
-    if !out.status.success() {
+    if !out.status.success() || std::env::var_os("FUZZ_VERBOSE").is_some() {
         println!("{stdout}");
     }
     (out.status.success(), serde_json::from_slice(&std::fs::read(&har).unwrap_or_default()).unwrap_or(Value::Null))
