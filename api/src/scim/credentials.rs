@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use shared::provisioning::IntegrationStatus;
 use shared::setup::{ScimCredentials, SetupKind};
 
@@ -18,6 +18,10 @@ use crate::setup::service::resolve;
 use crate::state::AppState;
 
 pub const TOKEN_PREFIX: &str = "gh_scim_";
+
+/// How long a replaced token is remembered, so a directory still sending it
+/// turns the status `error` with the reason (`scim::authenticate`).
+pub const REMEMBER_REPLACED: chrono::Duration = chrono::Duration::days(90);
 
 pub fn generate_token() -> String {
     let mut bytes = [0u8; 32];
@@ -55,6 +59,12 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
         .await?;
         token::Entity::delete_by_id(org_id.as_str()).exec(&txn).await?;
     }
+    // Tokens replaced long ago are forgotten: one sent now is just unknown.
+    replaced_token::Entity::delete_many()
+        .filter(replaced_token::Column::OrganizationId.eq(org_id.as_str()))
+        .filter(replaced_token::Column::ReplacedAt.lt(now - REMEMBER_REPLACED))
+        .exec(&txn)
+        .await?;
     token::ActiveModel {
         organization_id: Set(org_id.clone()),
         token_hash: Set(token_hash(&bearer)),

@@ -259,6 +259,8 @@ async fn refused_token(state: &AppState, req: &HttpRequest, hash: &str, now: Dat
         "The directory sent a token that was replaced on {replaced}: enter the current token in the identity provider's \
          provisioning settings (or generate a new one with a setup link)."
     );
+    // The status and its audit event land together or not at all.
+    let txn = state.begin_write().await?;
     let marked = feature::Entity::update_many()
         .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Error.as_str()))
         .col_expr(feature::Column::StatusReason, Expr::value(reason.as_str()))
@@ -267,7 +269,7 @@ async fn refused_token(state: &AppState, req: &HttpRequest, hash: &str, now: Dat
         .filter(
             feature::Column::Status.is_in([IntegrationStatus::Active.as_str(), IntegrationStatus::Awaiting.as_str()]),
         )
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     if marked.rows_affected > 0 {
         let meta = RequestMeta::from_request(req, &mut Payload::None).await.unwrap_or_default();
@@ -278,7 +280,10 @@ async fn refused_token(state: &AppState, req: &HttpRequest, hash: &str, now: Dat
             target: FEATURE_DIRECTORY_SYNC,
             details: json!({ "reason": "replaced token", "replaced_at": old.replaced_at }),
         };
-        audit::record(&state.db, &meta, now, event).await?;
+        audit::record(&txn, &meta, now, event).await?;
+    }
+    txn.commit().await?;
+    if marked.rows_affected > 0 {
         state.scim.forget(&old.organization_id);
     }
     Ok(ScimError::new(
@@ -303,7 +308,9 @@ async fn record_activity(
             .filter(feature::Column::Feature.eq(FEATURE_DIRECTORY_SYNC))
     };
     if status != IntegrationStatus::Active {
-        // From `awaiting` (first request) or `error` (the current token again).
+        // From `awaiting` (first request) or `error` (the current token
+        // again); the status and its audit event land together.
+        let txn = state.begin_write().await?;
         let updated = scoped()
             .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
             .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
@@ -316,7 +323,7 @@ async fn record_activity(
                 feature::Column::Status
                     .is_in([IntegrationStatus::Awaiting.as_str(), IntegrationStatus::Error.as_str()]),
             )
-            .exec(&state.db)
+            .exec(&txn)
             .await?;
         if updated.rows_affected > 0 {
             let event = audit::Event {
@@ -330,8 +337,9 @@ async fn record_activity(
                     "first authenticated SCIM request"
                 } }),
             };
-            audit::record(&state.db, meta, now, event).await?;
+            audit::record(&txn, meta, now, event).await?;
         }
+        txn.commit().await?;
         state.scim.written(org_id, now);
         state.scim.forget(org_id);
     } else if state.scim.due(org_id, now) {
