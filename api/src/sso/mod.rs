@@ -405,7 +405,7 @@ pub async fn start_login(state: web::Data<AppState>, body: web::Json<SsoLoginReq
         .ok_or_else(|| not_configured(email.domain()))?;
     let status = sso_status(&state, &domain.organization_id).await?;
     match status {
-        IntegrationStatus::Active => {}
+        IntegrationStatus::Active | IntegrationStatus::Error => {}
         IntegrationStatus::Inactive => return Err(inactive()),
         IntegrationStatus::NotPurchased => return Err(not_configured(email.domain())),
         _ => {
@@ -579,7 +579,7 @@ async fn finish_oidc(
     let (Some(secret), Some(verifier)) = (open(sealed), open(&pending.code_verifier)) else {
         return Err(refuse(purpose, "The stored client secret cannot be read; enter it again in the setup wizard."));
     };
-    let tokens = oidc::exchange(&oidc::Exchange {
+    let exchanged = oidc::exchange(&oidc::Exchange {
         token_endpoint,
         client_id,
         client_secret: &secret,
@@ -587,8 +587,21 @@ async fn finish_oidc(
         code_verifier: &verifier,
         redirect_uri: &redirect_uri(state, &c.id),
     })
-    .await
-    .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
+    .await;
+    let tokens = match exchanged {
+        Ok(tokens) => tokens,
+        // A member's sign-in failed on our client's credentials: everyone's
+        // will. The Provision tab says so; the member is told who can fix it.
+        Err(e) if e.1 == oidc::Cause::ClientRefused && purpose == PURPOSE_LOGIN => {
+            connection_failed(state, meta, &c, &e.0).await;
+            return Err(refuse(
+                purpose,
+                "Single Sign-On for your organization is not working: the identity provider refused our connection. \
+                 Your administrator can see what to fix; try again later.",
+            ));
+        }
+        Err(e) => return Err(refuse(purpose, capitalize(&e.0))),
+    };
     let now = state.clock.now();
     let mut identity =
         oidc::verify(&tokens.id_token, &oidc::Expected { issuer, client_id, nonce: &pending.nonce, jwks_uri, now })
@@ -711,6 +724,58 @@ async fn finish_saml(
     complete(state, meta, &c, purpose, &verified.identity).await
 }
 
+/// Active SSO turns `error`, with the reason for the Provision tab and one
+/// audit event, when the identity provider refuses our client on a
+/// member's sign-in (a rotated client secret, a removed app). A failure to
+/// record it is logged; the member's refusal stands either way.
+async fn connection_failed(state: &AppState, meta: &RequestMeta, c: &connection::Model, why: &str) {
+    let now = state.clock.now();
+    let reason = format!(
+        "On {} the identity provider refused our client credentials ({why}): its client secret may have been \
+         rotated, or the app removed or changed there. Send the IT admin a new setup link to enter the current client \
+         ID and secret.",
+        now.format("%Y-%m-%d %H:%M UTC")
+    );
+    let event = Event {
+        organization_id: &c.organization_id,
+        actor: "identity_provider",
+        action: "sso.error",
+        target: &c.id,
+        details: serde_json::json!({ "reason": why }),
+    };
+    let to = (IntegrationStatus::Error, Some(reason.as_str()));
+    if let Err(e) = change_status(state, meta, c, IntegrationStatus::Active, to, event).await {
+        tracing::error!(error = ?e, "sso: could not record the connection's error");
+    }
+}
+
+/// Moves the organization's SSO status `from` → `to` (with its reason), and
+/// records `event` in the same transaction when it moved.
+async fn change_status(
+    state: &AppState,
+    meta: &RequestMeta,
+    c: &connection::Model,
+    from: IntegrationStatus,
+    (to, reason): (IntegrationStatus, Option<&str>),
+    event: Event<'_>,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let txn = state.begin_write().await?;
+    let moved = feature::Entity::update_many()
+        .col_expr(feature::Column::Status, Expr::value(to.as_str()))
+        .col_expr(feature::Column::StatusReason, Expr::value(reason))
+        .filter(feature::Column::OrganizationId.eq(c.organization_id.as_str()))
+        .filter(feature::Column::Feature.eq(FEATURE_SSO))
+        .filter(feature::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected > 0 {
+        audit::record(&txn, meta, now, event).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 /// After a verified sign-in: a test turns SSO `active`; a member gets a session.
 async fn complete(
     state: &AppState,
@@ -723,6 +788,7 @@ async fn complete(
     if purpose == PURPOSE_TEST {
         let activated = feature::Entity::update_many()
             .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
+            .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
             .col_expr(feature::Column::ActivatedAt, Expr::value(now))
             .col_expr(feature::Column::LastActivityAt, Expr::value(now))
             .filter(feature::Column::OrganizationId.eq(c.organization_id.as_str()))
@@ -754,6 +820,20 @@ async fn complete(
         }
         other => refuse(purpose, other.problem().detail.unwrap_or_default()),
     })?;
+    // A member got through after an error: the connection works again.
+    if sso_status(state, &c.organization_id).await.is_ok_and(|s| s == IntegrationStatus::Error) {
+        let event = Event {
+            organization_id: &c.organization_id,
+            actor: "identity_provider",
+            action: "sso.activated",
+            target: &c.id,
+            details: serde_json::json!({ "reason": "member sign-in after an error" }),
+        };
+        let to = (IntegrationStatus::Active, None);
+        if let Err(e) = change_status(state, meta, c, IntegrationStatus::Error, to, event).await {
+            tracing::error!(error = ?e, "sso: could not record the connection's recovery");
+        }
+    }
     Ok(Done::Login(session))
 }
 
@@ -788,7 +868,8 @@ async fn sign_in_member(
     use shared::accounts::Role;
     let org_id = c.organization_id.as_str();
     match sso_status(state, org_id).await? {
-        IntegrationStatus::Active => {}
+        // `error`: sign-ins are still tried; one that succeeds clears it.
+        IntegrationStatus::Active | IntegrationStatus::Error => {}
         IntegrationStatus::Inactive => {
             return Err(refused("Single Sign-On is turned off for your organization. Ask your administrator."));
         }

@@ -36,13 +36,22 @@ pub const ALLOWED_ALGS: [Algorithm; 8] = [
     Algorithm::ES384,
 ];
 
-/// What went wrong, in words an IT admin can act on.
+/// What went wrong, in words an IT admin can act on, and whose side it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct OidcError(pub String);
+pub struct OidcError(pub String, pub Cause);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    Other,
+    /// The provider's token endpoint refused our client (`invalid_client`,
+    /// `unauthorized_client`): the connection needs its current client
+    /// secret or settings — every member's sign-in will fail the same way.
+    ClientRefused,
+}
 
 fn err(s: impl Into<String>) -> OidcError {
-    OidcError(s.into())
+    OidcError(s.into(), Cause::Other)
 }
 
 /// An HTTP client for talking to identity providers: short timeout, no redirects.
@@ -198,7 +207,10 @@ pub async fn exchange(x: &Exchange<'_>) -> Result<Tokens, OidcError> {
     if !status.is_success() {
         let code = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error");
         let detail = body.get("error_description").and_then(Value::as_str).unwrap_or("");
-        return Err(err(format!("the identity provider refused the code exchange: {code} {detail}").trim().to_owned()));
+        let message = format!("the identity provider refused the code exchange: {code} {detail}").trim().to_owned();
+        let cause =
+            if matches!(code, "invalid_client" | "unauthorized_client") { Cause::ClientRefused } else { Cause::Other };
+        return Err(OidcError(message, cause));
     }
     let id_token = body
         .get("id_token")

@@ -257,6 +257,58 @@ async fn a_wrong_client_secret_is_reported_in_words() {
     assert_eq!(sso_status(&app, &s).await, "awaiting");
 }
 
+#[actix_web::test]
+async fn a_rotated_client_secret_turns_sso_error_until_a_member_signs_in_again() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_idp(s.connection["redirect_uri"].as_str().unwrap()).await else { return };
+    activate(&app, &s, &idp).await;
+    let store_secret = |secret: &str| {
+        let sealed = app.state.keys.seal(secret.as_bytes()).unwrap();
+        let db = &app.state.db;
+        let id = s.connection["id"].as_str().unwrap().to_owned();
+        async move {
+            let sql = match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => "UPDATE sso_connections SET oidc_client_secret = $1 WHERE id = $2",
+                _ => "UPDATE sso_connections SET oidc_client_secret = ? WHERE id = ?",
+            };
+            let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [sealed.into(), id.into()]);
+            db.execute_raw(stmt).await.unwrap();
+        }
+    };
+    let sso = || {
+        let path = format!("/api/v1/organizations/{}/provisioning", s.admin.org_id);
+        let (app, token) = (&app, s.admin.token.clone());
+        async move { app.get(&path, Some(&token)).await.1["sso"].clone() }
+    };
+
+    // The secret was rotated at the identity provider (ours is now stale):
+    // members are told who can fix it; the tab says what to do, once.
+    store_secret("a-secret-the-provider-rotated-away").await;
+    for _ in 0..2 {
+        let refused = member_sign_in(&app, &idp, "bob@acme.com").await.unwrap_err();
+        assert!(refused.contains("administrator"), "{refused}");
+    }
+    let state = sso().await;
+    assert_eq!(state["status"], "error", "{state}");
+    let reason = state["reason"].as_str().unwrap();
+    assert!(reason.contains("invalid_client") && reason.contains("setup link"), "{reason}");
+    assert!(!reason.contains(CLIENT_SECRET), "no secret in the reason");
+    let errors = app.audit_actions(&s.admin).await.iter().filter(|a| *a == "sso.error").count();
+    assert_eq!(errors, 1);
+    assert_eq!(app.count("sso_identities").await, 0, "nobody signed in");
+
+    // Fixed (here: the right secret again): the next member gets through
+    // and the status is active again.
+    store_secret(CLIENT_SECRET).await;
+    member_sign_in(&app, &idp, "bob@acme.com").await.unwrap();
+    let state = sso().await;
+    assert_eq!(state["status"], "active", "{state}");
+    assert!(state.get("reason").is_none_or(Value::is_null), "{state}");
+    assert!(app.audit_actions(&s.admin).await.iter().any(|a| a == "sso.activated"));
+}
+
 /// Configures the connection against `idp` and passes the test sign-in.
 async fn activate(app: &TestApp, s: &Sso, idp: &Idp) {
     let (status, saved) = put_connection(
