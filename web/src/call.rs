@@ -146,6 +146,7 @@ impl<T: Clone + Send + Sync + 'static> Pages<T> {
             Ok((page, cursor)) => {
                 items.update(|all| all.extend(page.iter().cloned()));
                 next.set(cursor.clone());
+                error.set(None);
             }
             Err(e) => error.set(Some(e.message())),
         });

@@ -245,7 +245,9 @@ pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuer
     if let Some(cursor) = query.after() {
         let (joined, user_id) = MemberCursor::parse(cursor)
             .ok_or_else(|| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
-        select = select.filter(
+        // `created_at >= joined` is implied by the rest; it lets the index
+        // start at the cursor instead of at the organization's first member.
+        select = select.filter(membership::Column::CreatedAt.gte(joined)).filter(
             Condition::any().add(membership::Column::CreatedAt.gt(joined)).add(
                 Condition::all()
                     .add(membership::Column::CreatedAt.eq(joined))

@@ -247,7 +247,11 @@ async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
 /// the organization replaced means its directory was not updated: Directory
 /// Sync turns `error`, with the reason, until the new token is used.
 async fn refused_token(state: &AppState, req: &HttpRequest, hash: &str, now: DateTime<Utc>) -> ScimResult<ScimError> {
-    let Some(old) = entity::replaced_token::Entity::find_by_id(hash).one(&state.db).await? else {
+    let remembered = entity::replaced_token::Entity::find_by_id(hash)
+        .filter(entity::replaced_token::Column::ReplacedAt.gte(now - credentials::REMEMBER_REPLACED))
+        .one(&state.db)
+        .await?;
+    let Some(old) = remembered else {
         return Ok(ScimError::new(
             StatusCode::UNAUTHORIZED,
             None,

@@ -244,6 +244,7 @@ async fn keep_an_admin(txn: &DatabaseTransaction, member: &membership::Model, em
         .filter(membership::Column::OrganizationId.eq(member.organization_id.as_str()))
         .filter(membership::Column::Role.eq(Role::Admin.as_str()))
         .filter(membership::Column::SuspendedAt.is_null())
+        .order_by_asc(membership::Column::UserId)
         .lock_exclusive()
         .all(txn)
         .await?;

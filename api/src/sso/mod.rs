@@ -181,6 +181,7 @@ pub async fn put_connection(
     // A changed configuration must pass a new test sign-in.
     feature::Entity::update_many()
         .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Awaiting.as_str()))
+        .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
         .filter(feature::Column::OrganizationId.eq(org_id.as_str()))
         .filter(feature::Column::Feature.eq(FEATURE_SSO))
         .filter(feature::Column::Status.is_in([IntegrationStatus::Active.as_str(), IntegrationStatus::Error.as_str()]))
@@ -729,6 +730,8 @@ async fn finish_saml(
 /// member's sign-in (a rotated client secret, a removed app). A failure to
 /// record it is logged; the member's refusal stands either way.
 async fn connection_failed(state: &AppState, meta: &RequestMeta, c: &connection::Model, why: &str) {
+    // The provider's words, but not an unbounded amount of them.
+    let why: String = why.chars().take(300).collect();
     let now = state.clock.now();
     let reason = format!(
         "On {} the identity provider refused our client credentials ({why}): its client secret may have been \

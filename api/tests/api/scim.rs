@@ -114,11 +114,16 @@ async fn a_directory_sending_a_replaced_token_is_an_error_until_it_sends_the_cur
     assert!(ds.get("reason").is_none_or(Value::is_null), "{ds}");
     assert_eq!(ds["activated_at"], activated, "recovering keeps the first activation time");
 
-    // Replaced tokens are remembered for 90 days: generating a token after
-    // that forgets the first one, which is then just unknown.
+    // Replaced tokens are remembered for 90 days: after that one is just
+    // unknown, and generating a token forgets it for good.
     app.clock.advance(Duration::days(91));
     let (_, signed) = app.login("admin@acme.com", crate::helpers::PASSWORD).await;
     let admin = crate::helpers::Signed { token: signed["access_token"].as_str().unwrap().to_owned(), ..fresh.admin };
+    let (status, err) = app.scim_as(&s.token, Method::GET, &format!("{}/Users", fresh.base), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(err["detail"].as_str().unwrap().contains("not valid"), "{err}");
+    let (_, p) = app.get(&format!("/api/v1/organizations/{}/provisioning", admin.org_id), Some(&admin.token)).await;
+    assert_eq!(p["directory_sync"]["status"], "active", "{p}");
     let (_, l) = link(&app, &admin, "scim").await;
     let (status, _) = app.post(&format!("/api/v1/setup/{}/scim-credentials", token_of(&l)), &json!({}), None).await;
     assert_eq!(status, StatusCode::CREATED);

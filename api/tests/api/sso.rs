@@ -307,6 +307,18 @@ async fn a_rotated_client_secret_turns_sso_error_until_a_member_signs_in_again()
     assert_eq!(state["status"], "active", "{state}");
     assert!(state.get("reason").is_none_or(Value::is_null), "{state}");
     assert!(app.audit_actions(&s.admin).await.iter().any(|a| a == "sso.activated"));
+
+    // Or fixed through the setup link: saving the connection asks for a new
+    // test sign-in, and the old reason goes.
+    store_secret("rotated-again").await;
+    member_sign_in(&app, &idp, "bob@acme.com").await.unwrap_err();
+    assert_eq!(sso().await["status"], "error");
+    let body =
+        json!({ "protocol": "oidc", "issuer": idp.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET });
+    assert_eq!(put_connection(&app, &s.setup, &body).await.0, StatusCode::OK);
+    let state = sso().await;
+    assert_eq!(state["status"], "awaiting", "{state}");
+    assert!(state.get("reason").is_none_or(Value::is_null), "{state}");
 }
 
 /// Configures the connection against `idp` and passes the test sign-in.
