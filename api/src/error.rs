@@ -135,11 +135,27 @@ impl ResponseError for AppError {
 /// database failure is internal.
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
+        if refused_text(&e) {
+            return AppError::field("body", "invalid_characters", NUL_REFUSED);
+        }
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => AppError::conflict("already_exists", "This already exists."),
             _ => AppError::Internal(anyhow::Error::new(e).context("database")),
         }
     }
+}
+
+pub const NUL_REFUSED: &str = "Text cannot contain NUL characters (\\u0000).";
+
+/// PostgreSQL refused text it cannot store (a NUL character; SQLSTATE 22021
+/// or 22P05): the request's fault, not ours. A safety net under the
+/// validation of each endpoint.
+pub fn refused_text(e: &DbErr) -> bool {
+    let (DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))) = e
+    else {
+        return false;
+    };
+    sqlx.as_database_error().and_then(|d| d.code()).is_some_and(|code| code == "22021" || code == "22P05")
 }
 
 impl From<sea_orm::TransactionError<AppError>> for AppError {

@@ -196,6 +196,10 @@ impl SsoConnectionRequest {
             errors.push(Invalid::new("required", "Enter the client ID from your identity provider.").at("client_id"));
         } else if client_id.len() > 512 {
             errors.push(Invalid::new("too_long", "The client ID is too long.").at("client_id"));
+        } else if client_id.chars().any(char::is_control) {
+            errors.push(
+                Invalid::new("invalid_characters", "Remove control characters from the client ID.").at("client_id"),
+            );
         }
         let secret = self.client_secret.trim();
         if secret.is_empty() && !has_secret {
@@ -265,6 +269,11 @@ impl SsoConnectionRequest {
                 );
             } else if entity_id.len() > 1024 {
                 errors.push(Invalid::new("too_long", "The entity ID is too long.").at("idp_entity_id"));
+            } else if entity_id.chars().any(char::is_control) {
+                errors.push(
+                    Invalid::new("invalid_characters", "Remove control characters from the entity ID.")
+                        .at("idp_entity_id"),
+                );
             }
             let sso_url = errors.check("idp_sso_url", parse_https_url(&self.idp_sso_url, "SSO URL"));
             let certificate = self.idp_certificate.trim();
@@ -365,6 +374,9 @@ mod tests {
             ..SsoConnectionRequest::default()
         };
         assert!(keep.validate_oidc(true).is_ok_and(|v| v.client_secret.is_none()), "the stored secret is kept");
+        let nul = SsoConnectionRequest { client_id: "a\0b".into(), ..keep };
+        let refused = nul.validate_oidc(true).err().map(|e| e.into_vec()).unwrap_or_default();
+        assert_eq!(refused.first().map(|f| f.code.as_str()), Some("invalid_characters"));
     }
 
     #[test]

@@ -176,6 +176,9 @@ pub async fn login(
     password: String,
 ) -> AppResult<(UserSummary, NewSession)> {
     let key = email.trim().to_lowercase();
+    // Every account's email passed `Email::parse`: anything else matches no
+    // one (and is not sent to the database), but costs the same to refuse.
+    let valid = Email::parse(email).is_ok();
     let now = state.clock.now();
     if let Some(retry_after_secs) = state.login_failures.retry_after(&key, now) {
         return Err(AppError::TooManyRequests {
@@ -183,7 +186,7 @@ pub async fn login(
             detail: "Too many failed sign-in attempts for this email. Wait a minute and try again.".to_owned(),
         });
     }
-    let user = find_user_by_email(&state.db, &key).await?;
+    let user = if valid { find_user_by_email(&state.db, &key).await? } else { None };
     let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
     let Some(user) = user else {
         state.login_failures.record_failure(&key, now);

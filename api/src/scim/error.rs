@@ -60,6 +60,9 @@ impl ScimError {
 
 impl From<sea_orm::DbErr> for ScimError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if crate::error::refused_text(&e) {
+            return ScimError::invalid_value(crate::error::NUL_REFUSED);
+        }
         tracing::error!(error = %e, "scim: database error");
         ScimError::internal()
     }

@@ -121,6 +121,9 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
                 let raw: String = chars[start..i].iter().collect();
                 let s: String = serde_json::from_str(&raw)
                     .map_err(|_| FilterError(format!("{raw} is not a valid JSON string.")))?;
+                if s.contains('\0') {
+                    return Err(FilterError("A string in the filter contains a NUL character (\\u0000).".to_owned()));
+                }
                 out.push(Token::Str(s));
             }
             c if c == '-' || c.is_ascii_digit() => {
@@ -626,6 +629,7 @@ mod tests {
             "emails[type eq \"work\"",
             "userName eq \"unterminated",
             "user;Name eq \"x\"",
+            "userName eq \"a\\u0000b\"",
             "",
         ] {
             assert!(parse_filter(bad).is_err(), "{bad} should not parse");

@@ -382,7 +382,23 @@ pub async fn read_json(req: &HttpRequest, payload: web::Payload) -> ScimResult<V
         .await
         .map_err(|_| too_large())?
         .map_err(|_| ScimError::invalid_syntax("The request body could not be read."))?;
-    serde_json::from_slice(&bytes).map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))
+    let body: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))?;
+    // Refused on every database alike (PostgreSQL cannot store it).
+    if holds_nul(&body) {
+        return Err(ScimError::invalid_value(crate::error::NUL_REFUSED));
+    }
+    Ok(body)
+}
+
+/// Whether any string (or key) in the document contains a NUL character.
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 pub fn respond(status: StatusCode, body: &Value) -> HttpResponse {

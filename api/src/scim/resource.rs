@@ -53,7 +53,11 @@ pub fn stored_doc<R: Stored>(row: &R) -> ScimResult<Map<String, Value>> {
 
 /// The row with this id in the directory's organization, or 404.
 pub async fn find<R: Stored>(db: &impl ConnectionTrait, dir: &Directory, id: &str) -> ScimResult<R> {
-    R::narrow(R::in_org(&dir.org_id), "id", id).one(db).await?.ok_or_else(|| ScimError::not_found(R::KIND.name(), id))
+    let not_found = || ScimError::not_found(R::KIND.name(), &id.replace('\0', "\\u0000"));
+    if id.contains('\0') {
+        return Err(not_found()); // no id has one (and PostgreSQL could not even compare it)
+    }
+    R::narrow(R::in_org(&dir.org_id), "id", id).one(db).await?.ok_or_else(not_found)
 }
 
 async fn related_if<R: Stored>(

@@ -506,7 +506,8 @@ async fn pending_request(
     connection_id: &str,
     state_value: Option<&str>,
 ) -> Result<request::Model, Refusal> {
-    let state_value = state_value.filter(|s| !s.is_empty()).ok_or_else(|| {
+    // (A NUL is in no state we issued, and PostgreSQL could not compare it.)
+    let state_value = state_value.filter(|s| !s.is_empty() && !s.contains('\0')).ok_or_else(|| {
         refuse(PURPOSE_LOGIN, "The identity provider sent no state. Start the sign-in from our login page.")
     })?;
     let pending = request::Entity::find_by_id(state_value)
@@ -842,10 +843,12 @@ async fn complete(
 
 /// `GET /sso/saml/{connection_id}/metadata`: our SP metadata for the identity provider.
 pub async fn saml_metadata(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let c = connection::Entity::find_by_id(path.as_str())
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::NotFoundWith { code: "not_found", detail: "No such SSO connection.".to_owned() })?;
+    let id = Some(path.as_str()).filter(|id| !id.contains('\0'));
+    let c = match id {
+        Some(id) => connection::Entity::find_by_id(id).one(&state.db).await?,
+        None => None,
+    }
+    .ok_or_else(|| AppError::NotFoundWith { code: "not_found", detail: "No such SSO connection.".to_owned() })?;
     let (entity_id, acs_url) = saml_sp(&state, &c.id);
     Ok(HttpResponse::Ok()
         .content_type("application/samlmetadata+xml; charset=utf-8")

@@ -192,6 +192,41 @@ async fn a_flood_gets_429_with_retry_after_while_health_still_answers() {
 
 /// A client error is the client's business: one INFO line for the request
 /// (with its status), no WARN event; a server error is still logged at ERROR.
+/// PostgreSQL cannot store a NUL character (SQLite can): such input is
+/// refused the same way on both, never a 500 (schemathesis found the login
+/// answering 500 on PostgreSQL).
+#[actix_web::test]
+async fn nul_characters_are_refused_alike_on_every_database() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let (status, body) =
+        app.post("/api/v1/auth/login", &json!({ "email": "a\u{0}b@acme.com", "password": "whatever" }), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/signup",
+            &json!({ "organization_name": "Nul\u{0}Corp", "name": "N", "email": "n@nul.com", "password": "long enough pass" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let before = app.count("directory_users").await;
+    let user = json!({ "userName": "ada@acme.com", "externalId": "x\u{0}y", "emails": [{ "value": "ada@acme.com" }] });
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&user)).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{err}");
+    assert_eq!(app.count("directory_users").await, before, "nothing saved");
+    let filter = "/Users?filter=userName%20eq%20%22a%5Cu0000b%22";
+    let (status, err) = app.scim(&s, Method::GET, filter, None).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidFilter")), "{err}");
+    let (status, err) = app.scim(&s, Method::GET, "/Users/dus_a%00b", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{err}");
+    let res = app.client.get(app.url("/sso/saml/con_a%00b/metadata")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.client.get(app.url("/sso/oidc/con_x/callback?state=a%00b&code=c")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "refused like any unknown sign-in");
+}
+
 #[actix_web::test]
 async fn client_errors_are_logged_as_requests_not_warnings() {
     let app = spawn_app().await;
