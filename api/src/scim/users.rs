@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select, Set,
@@ -275,6 +275,78 @@ fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
     }
 }
 
+/// What a SCIM create writes, once it is known whether the account
+/// already is a member.
+struct NewUser<'a> {
+    dir: &'a Directory,
+    row: &'a dir_user::Model,
+    name: &'a str,
+    role: Role,
+    is_active: bool,
+    default_plan: &'a Option<String>,
+}
+
+impl NewUser<'_> {
+    /// An existing member (signed up or invited) becomes managed by the
+    /// directory, which may promote them but never demotes them here: the
+    /// update and the plan they end up on.
+    fn take_over(&self, m: membership::Model) -> (membership::ActiveModel, Option<String>) {
+        let role = if self.role == Role::Admin { Role::Admin.as_str().to_owned() } else { m.role.clone() };
+        let plan = m.plan_id.clone().or_else(|| self.default_plan.clone());
+        let mut am: membership::ActiveModel = m.into();
+        am.role = Set(role);
+        am.plan_id = Set(plan.clone());
+        am.directory_managed = Set(true);
+        am.suspended_at = Set((!self.is_active).then_some(self.dir.now));
+        (am, plan)
+    }
+
+    /// The rows to insert: the account when `new_account`, the membership
+    /// unless `taken_over` names the plan of an existing one, the directory
+    /// user and the audit event.
+    fn inserts(&self, new_account: bool, taken_over: Option<Option<String>>) -> Vec<InsertStatement> {
+        let (dir, row, now) = (self.dir, self.row, self.dir.now);
+        let mut inserts = Vec::with_capacity(4);
+        if new_account {
+            let a = account::ActiveModel {
+                id: Set(row.user_id.clone()),
+                email: Set(row.email.clone()),
+                name: Set(self.name.to_owned()),
+                password_hash: Set(None),
+                created_at: Set(now),
+            };
+            inserts.push(account::Entity::insert(a).into_query());
+        }
+        let plan_id = match taken_over {
+            Some(plan) => plan,
+            None => {
+                let am = membership::ActiveModel {
+                    organization_id: Set(dir.org_id.clone()),
+                    user_id: Set(row.user_id.clone()),
+                    role: Set(self.role.as_str().to_owned()),
+                    created_at: Set(now),
+                    plan_id: Set(self.default_plan.clone()),
+                    suspended_at: Set((!self.is_active).then_some(now)),
+                    directory_managed: Set(true),
+                };
+                inserts.push(membership::Entity::insert(am).into_query());
+                self.default_plan.clone()
+            }
+        };
+        let active_model: dir_user::ActiveModel = row.clone().into();
+        inserts.push(dir_user::Entity::insert(active_model).into_query());
+        let event = Event {
+            organization_id: &dir.org_id,
+            actor: DIRECTORY_ACTOR,
+            action: "directory.user.created",
+            target: &row.email,
+            details: json!({ "scim_id": row.id, "user_id": row.user_id, "role": self.role.as_str(), "plan_id": plan_id, "active": self.is_active }),
+        };
+        inserts.push(audit::entity::Entity::insert(audit::row(&dir.meta, now, event)).into_query());
+        inserts
+    }
+}
+
 pub async fn create(
     state: web::Data<AppState>,
     dir: Directory,
@@ -329,79 +401,41 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let mut inserts = Vec::with_capacity(4);
-    if existing.is_none() {
-        let a = account::ActiveModel {
-            id: Set(account_id.clone()),
-            email: Set(email.clone()),
-            name: Set(name.clone()),
-            password_hash: Set(None),
-            created_at: Set(now),
-        };
-        inserts.push(account::Entity::insert(a).into_query());
-    }
-    // An existing member (signed up or invited) becomes managed by the
-    // directory, which may promote them but never demotes them here.
-    // Taking over an Administrator as inactive suspends them: not the last one.
-    let suspended_admin = member.clone().filter(|_| !is_active);
-    let (member_update, plan_id) = match member {
-        Some(m) => {
-            let promoted = if role == Role::Admin { Role::Admin.as_str().to_owned() } else { m.role.clone() };
-            let plan = m.plan_id.clone().or(default_plan.clone());
-            let mut am: membership::ActiveModel = m.into();
-            am.role = Set(promoted);
-            am.plan_id = Set(plan.clone());
-            am.directory_managed = Set(true);
-            am.suspended_at = Set((!is_active).then_some(now));
-            (Some(am), plan)
-        }
-        None => {
-            let am = membership::ActiveModel {
-                organization_id: Set(dir.org_id.clone()),
-                user_id: Set(account_id.clone()),
-                role: Set(role.as_str().to_owned()),
-                created_at: Set(now),
-                plan_id: Set(default_plan.clone()),
-                suspended_at: Set((!is_active).then_some(now)),
-                directory_managed: Set(true),
-            };
-            inserts.push(membership::Entity::insert(am).into_query());
-            (None, default_plan.clone())
-        }
-    };
-    let active_model: dir_user::ActiveModel = row.clone().into();
-    inserts.push(dir_user::Entity::insert(active_model).into_query());
-    let event = Event {
-        organization_id: &dir.org_id,
-        actor: DIRECTORY_ACTOR,
-        action: "directory.user.created",
-        target: &email,
-        details: json!({ "scim_id": id, "user_id": account_id, "role": role.as_str(), "plan_id": plan_id, "active": is_active }),
-    };
-    inserts.push(audit::entity::Entity::insert(audit::row(&dir.meta, now, event)).into_query());
-
+    let new_user = NewUser { dir: &dir, row: &row, name: &name, role, is_active, default_plan: &default_plan };
     let ends_sessions = !is_active && existing.is_some();
-    match member_update {
+    if member.is_none() && !ends_sessions {
         // The common case, only inserts: written with whatever other creates
         // are in flight, under one commit.
-        None if !ends_sessions => {
-            state.batcher.insert(inserts).await.map_err(|e| e.into_app_error(|| clash(&user_name, &email)))?;
+        let inserts = new_user.inserts(existing.is_none(), None);
+        state.batcher.insert(inserts).await.map_err(|e| e.into_app_error(|| clash(&user_name, &email)))?;
+    } else {
+        let txn = state.begin_write().await?;
+        // The member as it is now, inside the transaction (on SQLite under
+        // the write lock): the read above only chose this path.
+        let member = match &existing {
+            Some(a) => membership::Entity::find_by_id((dir.org_id.clone(), a.clone())).one(&*txn).await?,
+            None => None,
+        };
+        if let Some(m) = member.as_ref().filter(|_| !is_active) {
+            // Taking over an Administrator as inactive suspends them: not the last one.
+            keep_an_admin(&txn, m, &email).await?;
         }
-        update => {
-            let txn = state.begin_write().await?;
-            if let Some(m) = &suspended_admin {
-                keep_an_admin(&txn, m, &email).await?;
+        let (update, inserts) = match member {
+            Some(m) => {
+                let (am, plan) = new_user.take_over(m);
+                (Some(am), new_user.inserts(false, Some(plan)))
             }
-            if let Some(am) = update {
-                am.update(&txn).await?;
-            }
-            crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
-            if ends_sessions {
-                end_sessions(&txn, &account_id, now).await?;
-            }
-            txn.commit().await?;
-            state.sessions.forget_user(&account_id);
+            None => (None, new_user.inserts(existing.is_none(), None)),
+        };
+        if let Some(am) = update {
+            am.update(&*txn).await?;
         }
+        crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
+        if ends_sessions {
+            end_sessions(&txn, &account_id, now).await?;
+        }
+        txn.commit().await?;
+        state.sessions.forget_user(&account_id);
     }
     // A new User belongs to no group yet.
     let body = Value::Object(render(&dir, &row, None)?);
