@@ -91,7 +91,7 @@ pub async fn logout(state: State, user: AuthUser) -> AppResult<HttpResponse> {
     security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn me(state: State, user: AuthUser) -> AppResult<web::Json<MeResponse>> {
-    Ok(web::Json(service::me(&state, &user.user_id).await?))
+    Ok(web::Json(service::me(&state, &user.user_id, user.scope.as_deref()).await?))
 }
 
 #[utoipa::path(

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chrono::Duration;
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use shared::accounts::{
@@ -50,7 +50,14 @@ pub struct NewSession {
     pub expires_in: i64,
 }
 
-pub(crate) async fn open_session(db: &impl ConnectionTrait, state: &AppState, user_id: &str) -> AppResult<NewSession> {
+/// `scope`: the organization whose identity provider signed the user in
+/// (the session opens that organization only); `None` for a password.
+pub(crate) async fn open_session(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    user_id: &str,
+    scope: Option<&str>,
+) -> AppResult<NewSession> {
     let now = state.clock.now();
     let ttl = state.settings.access_token_ttl_secs;
     let expires_at = now + Duration::seconds(ttl);
@@ -61,6 +68,7 @@ pub(crate) async fn open_session(db: &impl ConnectionTrait, state: &AppState, us
         created_at: Set(now),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
+        organization_id: Set(scope.map(str::to_owned)),
     }
     .insert(db)
     .await?;
@@ -139,7 +147,7 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
     .await?;
     let user = insert_user(&txn, state, email, v.name.into_string(), Some(hash)).await?;
     insert_membership(&txn, state, &org.id, &user.id, Role::Admin).await?;
-    let session = open_session(&txn, state, &user.id).await?;
+    let session = open_session(&txn, state, &user.id, None).await?;
     txn.commit().await?;
     let response = SignupResponse {
         organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
@@ -198,7 +206,7 @@ pub async fn login(
         return Err(invalid_credentials());
     }
     state.login_failures.clear(&key);
-    let session = open_session(&state.db, state, &user.id).await?;
+    let session = open_session(&state.db, state, &user.id, None).await?;
     Ok((user_summary(&user)?, session))
 }
 
@@ -213,10 +221,12 @@ pub async fn logout(state: &AppState, session_id: &SessionId) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn me(state: &AppState, user_id: &UserId) -> AppResult<MeResponse> {
+pub async fn me(state: &AppState, user_id: &UserId, scope: Option<&str>) -> AppResult<MeResponse> {
     let user = user::Entity::find_by_id(user_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
     let rows = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id.as_str()))
+        // A session opened by an organization's SSO opens that one only.
+        .apply_if(scope, |q, org| q.filter(membership::Column::OrganizationId.eq(org)))
         // A suspended member cannot open the organization, so it is not listed.
         .filter(membership::Column::SuspendedAt.is_null())
         .order_by_asc(membership::Column::CreatedAt)
@@ -434,7 +444,7 @@ pub async fn accept_invite(
     let role = Role::parse(&inv.role).unwrap_or(Role::Member);
     insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
     let org = organization::get(&txn, inv.organization_id.as_str()).await?;
-    let session = open_session(&txn, state, &user.id).await?;
+    let session = open_session(&txn, state, &user.id, None).await?;
     txn.commit().await?;
     // The user's other sessions see the new membership at once.
     state.sessions.forget_user(&user.id);

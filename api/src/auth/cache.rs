@@ -22,14 +22,17 @@ const MAX_ENTRIES: usize = 100_000;
 pub struct CachedSession {
     pub user_id: String,
     pub expires_at: DateTime<Utc>,
-    /// Organizations where the user is an unsuspended Administrator.
+    /// Organizations where the user is an unsuspended Administrator (within
+    /// the session's scope).
     pub admin_of: Arc<[String]>,
+    /// The organization an SSO session is limited to.
+    pub scope: Option<String>,
     loaded: Instant,
 }
 
 impl CachedSession {
-    pub fn new(user_id: String, expires_at: DateTime<Utc>, admin_of: Vec<String>) -> Self {
-        Self { user_id, expires_at, admin_of: admin_of.into(), loaded: Instant::now() }
+    pub fn new(user_id: String, expires_at: DateTime<Utc>, admin_of: Vec<String>, scope: Option<String>) -> Self {
+        Self { user_id, expires_at, admin_of: admin_of.into(), scope, loaded: Instant::now() }
     }
 }
 
@@ -80,9 +83,9 @@ mod tests {
     fn forgetting_ends_the_cached_session_at_once() {
         let cache = AuthCache::default();
         let at = Utc::now();
-        cache.put("s1", CachedSession::new("u1".into(), at, vec!["o1".into()]));
-        cache.put("s2", CachedSession::new("u1".into(), at, vec![]));
-        cache.put("s3", CachedSession::new("u2".into(), at, vec![]));
+        cache.put("s1", CachedSession::new("u1".into(), at, vec!["o1".into()], None));
+        cache.put("s2", CachedSession::new("u1".into(), at, vec![], None));
+        cache.put("s3", CachedSession::new("u2".into(), at, vec![], None));
         assert!(cache.get("s1").is_some_and(|s| s.admin_of.contains(&"o1".to_owned())));
         cache.forget_session("s1");
         assert!(cache.get("s1").is_none());

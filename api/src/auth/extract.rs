@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryTrait};
 use shared::accounts::Role;
 use shared::{OrganizationId, SessionId, UserId};
 
@@ -24,6 +24,10 @@ pub const SESSION_COOKIE: &str = "gatehouse_session";
 pub struct AuthUser {
     pub user_id: UserId,
     pub session_id: SessionId,
+    /// The organization an SSO session is limited to: that organization's
+    /// identity provider vouches for its own members, not for what else the
+    /// account may administer. `None` for a password sign-in.
+    pub scope: Option<String>,
 }
 
 fn bearer_or_cookie(req: &HttpRequest) -> Option<String> {
@@ -66,6 +70,9 @@ async fn session_of(req: &HttpRequest) -> Result<(AuthUser, CachedSession), AppE
                 .ok_or_else(invalid_token)?;
             let admin_of = membership::Entity::find()
                 .filter(membership::Column::UserId.eq(claims.sub.as_str()))
+                .apply_if(open.organization_id.as_deref(), |q, org| {
+                    q.filter(membership::Column::OrganizationId.eq(org))
+                })
                 .filter(membership::Column::Role.eq(Role::Admin.as_str()))
                 .filter(membership::Column::SuspendedAt.is_null())
                 .all(&state.db)
@@ -73,7 +80,7 @@ async fn session_of(req: &HttpRequest) -> Result<(AuthUser, CachedSession), AppE
                 .into_iter()
                 .map(|m| m.organization_id)
                 .collect();
-            let c = CachedSession::new(open.user_id, open.expires_at, admin_of);
+            let c = CachedSession::new(open.user_id, open.expires_at, admin_of, open.organization_id);
             state.sessions.put(session_id.as_str(), c.clone());
             c
         }
@@ -81,7 +88,7 @@ async fn session_of(req: &HttpRequest) -> Result<(AuthUser, CachedSession), AppE
     if cached.user_id != claims.sub || cached.expires_at <= now {
         return Err(invalid_token());
     }
-    Ok((AuthUser { user_id, session_id }, cached))
+    Ok((AuthUser { user_id, session_id, scope: cached.scope.clone() }, cached))
 }
 
 impl FromRequest for AuthUser {

@@ -261,6 +261,18 @@ async fn keep_an_admin(txn: &DatabaseTransaction, member: &membership::Model, em
     ))
 }
 
+/// The email names an account that is not this organization's member. The
+/// directory never takes such an account over: the organization's domains are
+/// not proven to be its own, and the account may administer another
+/// organization. The person joins through an invite (with their own
+/// password); from then on the directory manages them.
+fn outsider(email: &str) -> ScimError {
+    ScimError::uniqueness(format!(
+        "An account with '{email}' already exists outside this organization, so the directory cannot take it over. \
+         An administrator can invite '{email}' (they accept with their own password); the directory can then manage them."
+    ))
+}
+
 /// A unique index refused the new User: its userName, or its email.
 fn clash(user_name: &str, email: &str) -> crate::error::AppError {
     crate::error::AppError::conflict(
@@ -277,6 +289,12 @@ fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
 
 /// What a SCIM create writes, once it is known whether the account
 /// already is a member.
+/// What became of an existing member the directory took over.
+struct TakenOver {
+    plan: Option<String>,
+    role: Role,
+}
+
 struct NewUser<'a> {
     dir: &'a Directory,
     row: &'a dir_user::Model,
@@ -289,22 +307,22 @@ struct NewUser<'a> {
 impl NewUser<'_> {
     /// An existing member (signed up or invited) becomes managed by the
     /// directory, which may promote them but never demotes them here: the
-    /// update and the plan they end up on.
-    fn take_over(&self, m: membership::Model) -> (membership::ActiveModel, Option<String>) {
-        let role = if self.role == Role::Admin { Role::Admin.as_str().to_owned() } else { m.role.clone() };
+    /// update, and the plan and role they end up with.
+    fn take_over(&self, m: membership::Model) -> (membership::ActiveModel, TakenOver) {
+        let role = if self.role == Role::Admin { Role::Admin } else { Role::parse(&m.role).unwrap_or(Role::Member) };
         let plan = m.plan_id.clone().or_else(|| self.default_plan.clone());
         let mut am: membership::ActiveModel = m.into();
-        am.role = Set(role);
+        am.role = Set(role.as_str().to_owned());
         am.plan_id = Set(plan.clone());
         am.directory_managed = Set(true);
         am.suspended_at = Set((!self.is_active).then_some(self.dir.now));
-        (am, plan)
+        (am, TakenOver { plan, role })
     }
 
     /// The rows to insert: the account when `new_account`, the membership
-    /// unless `taken_over` names the plan of an existing one, the directory
+    /// unless `taken_over` says what became of an existing one, the directory
     /// user and the audit event.
-    fn inserts(&self, new_account: bool, taken_over: Option<Option<String>>) -> Vec<InsertStatement> {
+    fn inserts(&self, new_account: bool, taken_over: Option<TakenOver>) -> Vec<InsertStatement> {
         let (dir, row, now) = (self.dir, self.row, self.dir.now);
         let mut inserts = Vec::with_capacity(4);
         if new_account {
@@ -317,8 +335,8 @@ impl NewUser<'_> {
             };
             inserts.push(account::Entity::insert(a).into_query());
         }
-        let plan_id = match taken_over {
-            Some(plan) => plan,
+        let (plan_id, role) = match taken_over {
+            Some(t) => (t.plan, t.role),
             None => {
                 let am = membership::ActiveModel {
                     organization_id: Set(dir.org_id.clone()),
@@ -330,7 +348,7 @@ impl NewUser<'_> {
                     directory_managed: Set(true),
                 };
                 inserts.push(membership::Entity::insert(am).into_query());
-                self.default_plan.clone()
+                (self.default_plan.clone(), self.role)
             }
         };
         let active_model: dir_user::ActiveModel = row.clone().into();
@@ -340,7 +358,7 @@ impl NewUser<'_> {
             actor: DIRECTORY_ACTOR,
             action: "directory.user.created",
             target: &row.email,
-            details: json!({ "scim_id": row.id, "user_id": row.user_id, "role": self.role.as_str(), "plan_id": plan_id, "active": self.is_active }),
+            details: json!({ "scim_id": row.id, "user_id": row.user_id, "role": role.as_str(), "plan_id": plan_id, "active": self.is_active }),
         };
         inserts.push(audit::entity::Entity::insert(audit::row(&dir.meta, now, event)).into_query());
         inserts
@@ -372,6 +390,9 @@ pub async fn create(
         Some(a) => membership::Entity::find_by_id((dir.org_id.clone(), a.clone())).one(&state.db).await?,
         None => None,
     };
+    if existing.is_some() && member.is_none() {
+        return Err(outsider(&email));
+    }
     if let Some(a) = &existing {
         let linked = dir_user::Entity::find()
             .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
@@ -422,10 +443,11 @@ pub async fn create(
         }
         let (update, inserts) = match member {
             Some(m) => {
-                let (am, plan) = new_user.take_over(m);
-                (Some(am), new_user.inserts(false, Some(plan)))
+                let (am, taken_over) = new_user.take_over(m);
+                (Some(am), new_user.inserts(false, Some(taken_over)))
             }
-            None => (None, new_user.inserts(existing.is_none(), None)),
+            None if existing.is_some() => return Err(outsider(&email)),
+            None => (None, new_user.inserts(true, None)),
         };
         if let Some(am) = update {
             am.update(&*txn).await?;

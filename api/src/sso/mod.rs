@@ -966,7 +966,7 @@ async fn sign_in_member(
         Some(_) => return Err(refused("Your membership in this organization is suspended. Ask your administrator.")),
         None => return Err(refused("You are no longer a member of this organization. Ask your administrator.")),
     }
-    let session = crate::accounts::service::open_session(&state.db, state, &user_id).await?;
+    let session = crate::accounts::service::open_session(&state.db, state, &user_id, Some(org_id)).await?;
     feature::Entity::update_many()
         .col_expr(feature::Column::LastActivityAt, Expr::value(now))
         .filter(feature::Column::OrganizationId.eq(org_id))

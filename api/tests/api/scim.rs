@@ -677,3 +677,47 @@ async fn the_members_list_pages_in_joining_order_with_a_stable_cursor() {
         assert_eq!((status, err["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")), "{bad}: {err}");
     }
 }
+
+/// The organization's domains are claimed, not proven: a directory must never
+/// take over an account that is not already the organization's member (it may
+/// administer another organization). Such an email is refused with nothing
+/// saved; once the person accepts an invite with their own password, the
+/// directory manages them.
+#[actix_web::test]
+async fn the_directory_never_takes_over_an_account_outside_the_organization() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let carol = app.signup("Other", "carol@acme.com").await;
+    app.scim(&s, Method::GET, "/Users", None).await; // activates Directory Sync (an audit event)
+    let before = (app.count("memberships").await, app.count("directory_users").await, app.count("audit_events").await);
+
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&user("carol@acme.com"))).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("outside this organization"), "{err}");
+    assert_eq!(
+        (app.count("memberships").await, app.count("directory_users").await, app.count("audit_events").await),
+        before,
+        "nothing saved"
+    );
+    let (_, me) = app.get("/api/v1/me", Some(&carol.token)).await;
+    assert_eq!(me["memberships"].as_array().map(Vec::len), Some(1), "{me}");
+
+    // Invited, and joined with her own password: now the directory may manage her.
+    let (_, invite) = app
+        .post(
+            &format!("/api/v1/organizations/{}/invites", s.admin.org_id),
+            &json!({ "email": "carol@acme.com" }),
+            Some(&s.admin.token),
+        )
+        .await;
+    let (status, joined) = app
+        .post(
+            "/api/v1/invites/accept",
+            &json!({ "token": invite["token"], "name": "Carol", "password": crate::helpers::PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    let created = create(&app, &s, &user("carol@acme.com")).await;
+    assert_eq!(created["userName"], "carol@acme.com");
+}

@@ -496,6 +496,40 @@ async fn an_invite_without_password_is_accepted_and_then_signs_in_through_sso() 
     assert_eq!(me["user"]["id"], dan.as_str());
 }
 
+/// An organization's identity provider vouches for that organization's
+/// members only: a session it opens does not open another organization the
+/// same account administers (a password sign-in does).
+#[actix_web::test]
+async fn an_sso_session_opens_only_the_organization_whose_provider_signed_in() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_idp(s.connection["redirect_uri"].as_str().unwrap()).await else { return };
+    activate(&app, &s, &idp).await;
+    // Carol administers "Other" and joined Acme through an invite.
+    let carol = app.signup("Other", "carol@acme.com").await;
+    let (_, invite) = app
+        .post(
+            &format!("/api/v1/organizations/{}/invites", s.admin.org_id),
+            &json!({ "email": "carol@acme.com" }),
+            Some(&s.admin.token),
+        )
+        .await;
+    let body = json!({ "token": invite["token"], "name": "Carol", "password": crate::helpers::PASSWORD });
+    assert_eq!(app.post("/api/v1/invites/accept", &body, None).await.0, StatusCode::CREATED);
+    let other_members = format!("/api/v1/organizations/{}/members", carol.org_id);
+    let (_, me) = app.get("/api/v1/me", Some(&carol.token)).await;
+    assert_eq!(me["memberships"].as_array().map(Vec::len), Some(2), "{me}");
+
+    let token = member_sign_in(&app, &idp, "carol@acme.com").await.unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&token)).await;
+    let orgs: Vec<&str> =
+        me["memberships"].as_array().unwrap().iter().filter_map(|m| m["organization_id"].as_str()).collect();
+    assert_eq!(orgs, [s.admin.org_id.as_str()], "{me}");
+    assert_eq!(app.get(&other_members, Some(&token)).await.0, StatusCode::NOT_FOUND);
+    // Her password session still opens both.
+    assert_eq!(app.get(&other_members, Some(&carol.token)).await.0, StatusCode::OK);
+}
+
 #[actix_web::test]
 async fn the_email_comes_from_userinfo_when_the_id_token_lacks_it() {
     let app = spawn_app().await;

@@ -11,6 +11,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The organization whose identity provider opened the session (SSO);
+    /// `None` for a password sign-in, which opens every organization of the
+    /// account.
+    pub organization_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

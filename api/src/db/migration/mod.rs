@@ -13,6 +13,7 @@ mod m0007_sso;
 mod m0008_saml;
 mod m0009_integration_errors;
 mod m0010_member_indexes;
+mod m0011_session_scope;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_saml::Migration),
             Box::new(m0009_integration_errors::Migration),
             Box::new(m0010_member_indexes::Migration),
+            Box::new(m0011_session_scope::Migration),
         ]
     }
 }
