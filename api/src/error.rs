@@ -186,12 +186,34 @@ pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &actix_
             AppError::PayloadTooLarge { detail: format!("The request body is larger than {limit} bytes.") }
         }
         E::ContentType => AppError::bad_request("unsupported_content_type", "Send the body as application/json."),
-        E::Deserialize(e) if e.is_data() => {
-            AppError::bad_request("invalid_body", format!("The JSON body does not match the expected shape: {e}"))
-        }
+        E::Deserialize(e) if e.is_data() => AppError::bad_request(
+            "invalid_body",
+            format!("The JSON body does not match the expected shape: {}", without_values(e)),
+        ),
         _ => AppError::bad_request("malformed_json", "The request body is not valid JSON."),
     };
     app.into()
+}
+
+/// serde's words for a body that does not fit, without the values it quotes:
+/// a card number or password sent as a number (or a string where an object
+/// belongs) must not come back in the answer, nor reach the request log.
+fn without_values(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let (head, at) = message.rfind(" at line ").map_or((message.as_str(), ""), |i| message.split_at(i));
+    let kind = ["invalid type", "invalid value", "unknown variant"].into_iter().find(|k| head.starts_with(k));
+    let head = match kind {
+        Some(kind) => {
+            let rest = &head[kind.len()..];
+            let (unexpected, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+            // "integer `4242…`" → "integer"; "string \"…\"" → "string".
+            let what = unexpected.trim_start_matches(':').split(['`', '"']).next().unwrap_or("").trim();
+            let what = if kind == "unknown variant" { String::new() } else { format!(": {what}") };
+            format!("{kind}{what}, expected {expected}")
+        }
+        None => head.to_owned(),
+    };
+    format!("{head}{at}")
 }
 
 /// Form bodies (the SAML ACS): too large → 413, anything else → 400.
@@ -236,6 +258,32 @@ mod tests {
         assert_eq!(p.status, 500);
         assert!(p.detail.is_none());
         assert!(!serde_json::to_string(&p).unwrap().contains("secret"));
+    }
+
+    /// A body of the wrong shape is described by serde, without the values.
+    #[test]
+    fn shape_errors_never_quote_the_values_sent() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Card {
+            card_number: String,
+            kind: Kind,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        enum Kind {
+            Visa,
+        }
+        let said = |body: &str| without_values(&serde_json::from_str::<Card>(body).unwrap_err());
+        let number = said(r#"{"card_number": 4242424242424242, "kind": "Visa"}"#);
+        assert!(number.starts_with("invalid type: integer, expected a string at line 1"), "{number}");
+        let text = said(r#"{"card_number": "x", "kind": "hunter2-password"}"#);
+        assert!(text.starts_with("unknown variant, expected `Visa`"), "{text}");
+        let nested = said(r#"{"card_number": {"pan": "4242424242424242"}, "kind": "Visa"}"#);
+        assert!(nested.starts_with("invalid type: map, expected a string"), "{nested}");
+        for s in [number, text, nested] {
+            assert!(!s.contains("4242") && !s.contains("hunter2"), "{s}");
+        }
+        assert!(said(r#"{"kind": "Visa"}"#).contains("missing field `card_number`"));
     }
 
     #[test]

@@ -163,20 +163,23 @@ pub fn parse_https_url(input: &str, what: &str) -> Result<String, Invalid> {
     if s.is_empty() {
         return Err(Invalid::new("required", format!("Enter the {what} from your identity provider.")));
     }
-    let rest = if let Some(r) = s.strip_prefix("https://") {
-        r
-    } else if let Some(r) = s.strip_prefix("http://") {
-        let host = r.split(['/', ':']).next().unwrap_or_default();
-        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-            return Err(Invalid::new("insecure_url", format!("The {what} must start with https://.")));
-        }
-        r
-    } else {
-        return Err(Invalid::new("invalid_url", format!("The {what} must be a URL starting with https://.")));
+    let (secure, rest) = match (s.strip_prefix("https://"), s.strip_prefix("http://")) {
+        (Some(r), _) => (true, r),
+        (None, Some(r)) => (false, r),
+        _ => return Err(Invalid::new("invalid_url", format!("The {what} must be a URL starting with https://."))),
     };
-    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    // The authority: host and port. No user name or password in it
+    // (`http://localhost:1@10.0.0.5/` goes to 10.0.0.5), no backslash.
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().map(|h| format!("[{h}]")).unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default().to_owned(),
+    };
+    if !secure && !authority.contains(['@', '\\']) && !matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
+        return Err(Invalid::new("insecure_url", format!("The {what} must start with https://.")));
+    }
     let query_ok = what != "issuer URL" || !s.contains('?');
-    if host.is_empty() || s.contains(['#', ' ']) || !query_ok {
+    if host.is_empty() || authority.contains(['@', '\\']) || s.contains(['#', ' ']) || !query_ok {
         return Err(Invalid::new(
             "invalid_url",
             format!("The {what} must be a URL such as https://login.example.com."),
@@ -354,6 +357,18 @@ mod tests {
         assert_eq!(parse_issuer(" https://idp.example.com/ ").ok().as_deref(), Some("https://idp.example.com"));
         assert_eq!(parse_issuer("http://127.0.0.1:9000").ok().as_deref(), Some("http://127.0.0.1:9000"));
         assert_eq!(parse_issuer("http://idp.example.com").err().map(|e| e.code), Some("insecure_url"));
+        // A user name or password in the URL, or a backslash: the host is not what it seems.
+        for tricky in [
+            "http://localhost:1@10.0.0.5/x",
+            "http://localhost@10.0.0.5",
+            "https://idp.example.com@evil.example",
+            "http://localhost\\@10.0.0.5",
+        ] {
+            assert_eq!(parse_issuer(tricky).err().map(|e| e.code), Some("invalid_url"), "{tricky}");
+        }
+        assert!(parse_issuer("http://[::1]:8080/realms/x").is_ok());
+        assert!(parse_issuer("http://localhost:8080/realms/x").is_ok());
+        assert_eq!(parse_issuer("http://[::2]:8080").err().map(|e| e.code), Some("insecure_url"));
         assert_eq!(parse_issuer("idp.example.com").err().map(|e| e.code), Some("invalid_url"));
         assert_eq!(parse_issuer("https://x.com/?a=b").err().map(|e| e.code), Some("invalid_url"));
         assert_eq!(parse_issuer("").err().map(|e| e.code), Some("required"));
