@@ -2,8 +2,10 @@
 //! place of the sandbox.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use shared::billing::ValidCard;
@@ -12,7 +14,8 @@ pub struct Charge<'a> {
     pub amount: i64,
     pub currency: &'a str,
     pub card: &'a ValidCard,
-    /// Sent to processors that deduplicate on their side too.
+    /// The processor deduplicates on it: a second charge with the same key
+    /// answers the first one's reference and moves no money.
     pub idempotency_key: &'a str,
     pub description: &'a str,
 }
@@ -38,11 +41,17 @@ pub trait PaymentGateway: Send + Sync + 'static {
 }
 
 /// The default gateway: behaves like a processor's test mode with its
-/// documented test cards, and moves no money.
+/// documented test cards (and, like one, answers a repeated idempotency key
+/// with the first charge), and moves no money.
 #[derive(Debug, Default)]
 pub struct SandboxGateway {
     charges: AtomicU64,
+    /// Idempotency key → reference of its successful charge.
+    by_key: Mutex<HashMap<String, String>>,
 }
+
+/// Beyond this many remembered keys the sandbox starts over (memory bound).
+const MAX_KEYS: usize = 100_000;
 
 impl SandboxGateway {
     /// Successful charges so far.
@@ -63,8 +72,17 @@ impl PaymentGateway for SandboxGateway {
                     Err(Decline { code: "insufficient_funds", message: "The card has insufficient funds." })
                 }
                 _ => {
+                    let mut by_key = self.by_key.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some(reference) = by_key.get(charge.idempotency_key) {
+                        return Ok(Ok(reference.clone()));
+                    }
                     let n = self.charges.fetch_add(1, Ordering::SeqCst) + 1;
-                    Ok(format!("sandbox_ch_{}_{n}", chrono::Utc::now().timestamp_millis()))
+                    let reference = format!("sandbox_ch_{}_{n}", chrono::Utc::now().timestamp_millis());
+                    if by_key.len() >= MAX_KEYS {
+                        by_key.clear();
+                    }
+                    by_key.insert(charge.idempotency_key.to_owned(), reference.clone());
+                    Ok(reference)
                 }
             };
             Ok(result)
@@ -73,5 +91,34 @@ impl PaymentGateway for SandboxGateway {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Like a processor's: the same key answers the first charge's reference
+    /// and moves no money again; another key is another charge.
+    #[tokio::test]
+    async fn a_repeated_idempotency_key_is_not_charged_again() {
+        let card = shared::billing::Payment {
+            card_number: "4242 4242 4242 4242".into(),
+            exp_month: 12,
+            exp_year: 2031,
+            cvc: "123".into(),
+            cardholder_name: "Ada".into(),
+        }
+        .validate(2026, 11)
+        .unwrap();
+        let gateway = SandboxGateway::default();
+        let charge = |key| Charge { amount: 100, currency: "usd", card: &card, idempotency_key: key, description: "x" };
+        let first = gateway.charge(charge("org_a/k")).await.unwrap().unwrap();
+        assert_eq!(gateway.charge(charge("org_a/k")).await.unwrap().unwrap(), first);
+        assert_eq!(gateway.charges(), 1);
+        assert_ne!(gateway.charge(charge("org_b/k")).await.unwrap().unwrap(), first);
+        assert_eq!(gateway.charges(), 2);
     }
 }

@@ -1,7 +1,10 @@
 //! Checkout rules. Confirming is idempotent per `Idempotency-Key`: the first
 //! request claims the key (a row insert, so concurrent duplicates lose), runs
 //! the charge, and stores its answer; retries with the same body get that
-//! answer back, without a second charge.
+//! answer back, without a second charge. Charging takes the organization's
+//! charge slot first (`checkout_charges`), so no two confirms of one
+//! organization — other keys, other quotes — charge at the same time; the
+//! slot is given back with the purchase recorded, or at once on failure.
 
 use chrono::{Datelike, Duration};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
@@ -11,12 +14,12 @@ use shared::billing::{
 use shared::provisioning::IntegrationStatus;
 use shared::{CheckoutId, FieldError, OrganizationId, PurchaseId};
 
-use super::entity::{checkout, feature, idempotency, purchase};
+use super::entity::{charge, checkout, feature, idempotency, purchase};
 use super::gateway::Charge;
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor};
 use crate::domains::entity as domain;
-use crate::error::{AppError, AppResult, PROBLEM_JSON};
+use crate::error::{AppError, AppResult, PROBLEM_JSON, on_unique};
 use crate::state::AppState;
 
 pub const QUOTE_TTL_MINUTES: i64 = 60;
@@ -198,7 +201,9 @@ pub async fn confirm(state: &AppState, input: ConfirmInput<'_>) -> AppResult<Sto
             StoredResponse { status: 201, body: serde_json::to_string(&response).map_err(anyhow::Error::from)? }
         }
         Err(e @ AppError::Internal(_)) => {
-            // Nothing was decided: free the key so the same request can be retried.
+            // Nothing was recorded: free the key so the same request can be
+            // retried. Had the card been charged, the processor sees the same
+            // key again and does not charge twice.
             idempotency::Entity::delete_by_id((input.org_id.to_string(), input.key.to_owned())).exec(&state.db).await?;
             return Err(e);
         }
@@ -214,9 +219,31 @@ pub async fn confirm(state: &AppState, input: ConfirmInput<'_>) -> AppResult<Sto
     Ok(outcome)
 }
 
+/// How long a confirm may hold its organization's charge slot; after that
+/// (a process that stopped mid-charge) another confirm may take it.
+const CHARGE_SLOT_SECS: i64 = 300;
+
+/// Takes the organization's charge slot, then charges and records the
+/// purchase. The slot is given back in the purchase's transaction, or at
+/// once when anything fails.
 async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &ValidCard) -> AppResult<ConfirmResponse> {
+    let (quote, choice) = reserve(state, input).await?;
+    let result = charge_reserved(state, input, card, quote, choice).await;
+    if result.is_err() {
+        let released = charge::Entity::delete_by_id(input.org_id.as_str()).exec(&state.db).await;
+        if let Err(e) = released {
+            tracing::error!(org = %input.org_id, "could not give back the charge slot (it lapses by itself): {e}");
+        }
+    }
+    result
+}
+
+/// In one transaction: the quote is still payable, nothing in it is owned
+/// already, and this confirm holds the organization's charge slot.
+async fn reserve(state: &AppState, input: &ConfirmInput<'_>) -> AppResult<(checkout::Model, FeatureChoice)> {
     let now = state.clock.now();
-    let quote = checkout::Entity::find_by_id(input.checkout_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let txn = state.begin_write().await?;
+    let quote = checkout::Entity::find_by_id(input.checkout_id).one(&*txn).await?.ok_or(AppError::NotFound)?;
     if quote.purchase_id.is_some() {
         return Err(AppError::conflict("checkout_already_confirmed", "This checkout has already been paid."));
     }
@@ -228,23 +255,72 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
     }
     let choice = FeatureChoice::parse(&quote.features)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored checkout features {:?}", quote.features)))?;
-    if let Some(name) = already_owned(choice, &owned_features(&state.db, input.org_id.as_str()).await?) {
+    if let Some(name) = already_owned(choice, &owned_features(&*txn, input.org_id.as_str()).await?) {
         return Err(owned_conflict(name));
     }
+    charge::Entity::delete_many()
+        .filter(charge::Column::OrganizationId.eq(input.org_id.as_str()))
+        .filter(charge::Column::StartedAt.lt(now - Duration::seconds(CHARGE_SLOT_SECS)))
+        .exec(&*txn)
+        .await?;
+    let slot = charge::ActiveModel {
+        organization_id: Set(input.org_id.to_string()),
+        checkout_id: Set(quote.id.clone()),
+        started_at: Set(now),
+    };
+    charge::Entity::insert(slot).exec(&*txn).await.map_err(|e| {
+        on_unique(e, || {
+            AppError::conflict(
+                "checkout_in_progress",
+                "Another purchase for your organization is being confirmed right now; wait a moment and retry.",
+            )
+        })
+    })?;
+    txn.commit().await?;
+    Ok((quote, choice))
+}
 
+async fn charge_reserved(
+    state: &AppState,
+    input: &ConfirmInput<'_>,
+    card: &ValidCard,
+    quote: checkout::Model,
+    choice: FeatureChoice,
+) -> AppResult<ConfirmResponse> {
     let description = format!("Gatehouse {}", choice.label());
+    // The processor deduplicates on this key too: a retry after a failure to
+    // record the purchase is not charged again.
+    let gateway_key = format!("{}/{}", input.org_id, input.key);
     let charged = state
         .gateway
         .charge(Charge {
             amount: quote.total,
             currency: &quote.currency,
             card,
-            idempotency_key: input.key,
+            idempotency_key: &gateway_key,
             description: &description,
         })
         .await?;
     let reference = charged.map_err(|d| AppError::PaymentRequired { code: d.code, detail: d.message.to_owned() })?;
+    record(state, input, card, quote, choice, &reference).await.inspect_err(|e| {
+        tracing::error!(
+            %reference, org = %input.org_id,
+            "charged but the purchase was not recorded ({e}); a retry with the same Idempotency-Key is not charged again"
+        );
+    })
+}
 
+/// The paid purchase, its features, the audit event, and the charge slot
+/// given back: one transaction.
+async fn record(
+    state: &AppState,
+    input: &ConfirmInput<'_>,
+    card: &ValidCard,
+    quote: checkout::Model,
+    choice: FeatureChoice,
+    reference: &str,
+) -> AppResult<ConfirmResponse> {
+    let now = state.clock.now();
     let purchase_id = PurchaseId::generate();
     let txn = state.begin_write().await?;
     let paid = checkout::Entity::update_many()
@@ -254,9 +330,9 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
         .exec(&txn)
         .await?;
     if paid.rows_affected != 1 {
-        // Another key paid this quote between our check and now; the
-        // processor reference is logged for a refund.
-        tracing::warn!(%reference, checkout = %quote.id, "checkout paid twice under different keys; refund needed");
+        // Cannot happen while the charge slot is held (it lapses only after
+        // CHARGE_SLOT_SECS); the processor reference is logged for a refund.
+        tracing::error!(%reference, checkout = %quote.id, "checkout paid twice; refund needed");
         return Err(AppError::conflict("checkout_already_confirmed", "This checkout has already been paid."));
     }
     purchase::ActiveModel {
@@ -270,7 +346,7 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
         card_last4: Set(card.last4.clone()),
         card_exp_month: Set(i32::try_from(card.exp_month).unwrap_or(0)),
         card_exp_year: Set(i32::try_from(card.exp_year).unwrap_or(0)),
-        gateway_reference: Set(reference),
+        gateway_reference: Set(reference.to_owned()),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -279,20 +355,32 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
         choice.includes_sso().then_some(FEATURE_SSO),
         choice.includes_directory_sync().then_some(FEATURE_DIRECTORY_SYNC),
     ];
+    // Directory Sync bought while Single Sign-On is turned off starts off as
+    // well (it cannot run without SSO), and awaits its setup once SSO and it
+    // are turned on.
+    let sso_off = !choice.includes_sso()
+        && owned_features(&*txn, input.org_id.as_str())
+            .await?
+            .iter()
+            .any(|f| f.feature == FEATURE_SSO && f.status == IntegrationStatus::Inactive.as_str());
     for f in bought.into_iter().flatten() {
+        let awaiting = IntegrationStatus::Awaiting.as_str().to_owned();
+        let (status, previous_status) =
+            if sso_off { (IntegrationStatus::Inactive.as_str().to_owned(), Some(awaiting)) } else { (awaiting, None) };
         feature::ActiveModel {
             organization_id: Set(input.org_id.to_string()),
             feature: Set(f.to_owned()),
-            status: Set(IntegrationStatus::Awaiting.as_str().to_owned()),
+            status: Set(status),
             purchased_at: Set(now),
             activated_at: Set(None),
             last_activity_at: Set(None),
-            previous_status: Set(None),
+            previous_status: Set(previous_status),
             status_reason: Set(None),
         }
         .insert(&txn)
         .await?;
     }
+    charge::Entity::delete_by_id(input.org_id.as_str()).exec(&*txn).await?;
     audit::record(
         &txn,
         input.actor.meta,

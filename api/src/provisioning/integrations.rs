@@ -3,7 +3,7 @@
 //! either back on restores the status it had, configuration kept.
 
 use actix_web::web;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
 use shared::provisioning::{IntegrationStatus, ProvisioningResponse, SetEnabledRequest};
 use shared::setup::SetupKind;
 use shared::{OrganizationId, Problem};
@@ -31,7 +31,14 @@ pub async fn set_enabled(
     enabled: bool,
 ) -> AppResult<()> {
     let txn = state.begin_write().await?;
-    let rows = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org_id.as_str())).all(&txn).await?;
+    // Locked (PostgreSQL) in name order, as a setup link's generation locks
+    // its one feature: a link is never generated for a feature being turned off.
+    let rows = feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(org_id.as_str()))
+        .order_by_asc(feature::Column::Feature)
+        .lock_exclusive()
+        .all(&*txn)
+        .await?;
     let find = |f: &str| rows.iter().find(|r| r.feature == f).cloned();
     let target = find(which).ok_or_else(|| {
         AppError::conflict("not_purchased", format!("{} is not purchased; buy it at checkout first.", label(which)))

@@ -4,7 +4,9 @@
 //! revoke it; the token itself is never stored or logged.
 
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::Expr,
+};
 use serde::{Deserialize, Serialize};
 use shared::provisioning::IntegrationStatus;
 use shared::setup::{SetupInfo, SetupKind, SetupLinkResponse};
@@ -14,6 +16,7 @@ use super::entity as link;
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor, Event};
 use crate::auth::tokens::{TokenError, sign, verify};
+use crate::billing::entity::feature;
 use crate::billing::service::{FEATURE_DIRECTORY_SYNC, FEATURE_SSO, owned_features};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -64,8 +67,16 @@ pub async fn create(
     org_id: &OrganizationId,
     kind: SetupKind,
 ) -> AppResult<SetupLinkResponse> {
-    let features = owned_features(&state.db, org_id.as_str()).await?;
-    let feature = features.iter().find(|f| f.feature == feature_of(kind)).ok_or_else(|| {
+    // The feature is read and locked inside the transaction (PostgreSQL:
+    // FOR UPDATE, as turning it off does), so a link is never generated for
+    // a feature being turned off, and of two concurrent generations the
+    // second revokes the first.
+    let txn = state.begin_write().await?;
+    let feature = feature::Entity::find_by_id((org_id.to_string(), feature_of(kind).to_owned()))
+        .lock_exclusive()
+        .one(&*txn)
+        .await?;
+    let feature = feature.ok_or_else(|| {
         AppError::conflict(
             "feature_not_purchased",
             format!("{} is not purchased yet; buy it at checkout, then generate its setup link.", kind.label()),
@@ -80,7 +91,6 @@ pub async fn create(
     let now = state.clock.now();
     let expires_at = now + Duration::hours(LINK_TTL_HOURS);
     let id = SetupLinkId::generate();
-    let txn = state.begin_write().await?;
     revoke_outstanding(&txn, org_id.as_str(), &[kind], now).await?;
     link::ActiveModel {
         id: Set(id.to_string()),

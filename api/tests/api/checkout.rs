@@ -285,3 +285,74 @@ async fn revoking_sso_revokes_directory_sync_and_restoring_keeps_the_rest() {
     let (status, _) = toggle(&app, &intruder, "sso", false).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Overlapping confirms never both charge: two quotes that share a feature,
+/// or one quote under two Idempotency-Keys, confirmed at the same moment.
+#[actix_web::test]
+async fn concurrent_confirms_of_overlapping_quotes_charge_once() {
+    let app = spawn_app().await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    let (sso, both) = (quote(&app, &s, "sso").await.1, quote(&app, &s, "both").await.1);
+    let payment = card(GOOD);
+    let (a, b) = tokio::join!(
+        app.confirm(&s, sso["id"].as_str().unwrap(), Some("key-a"), &payment),
+        app.confirm(&s, both["id"].as_str().unwrap(), Some("key-b"), &payment),
+    );
+    let created = [&a, &b].iter().filter(|(st, _)| *st == StatusCode::CREATED).count();
+    assert_eq!(created, 1, "{a:?} {b:?}");
+    for (status, body) in [&a, &b] {
+        assert!(
+            *status == StatusCode::CREATED
+                || (*status == StatusCode::CONFLICT
+                    && ["checkout_in_progress", "already_purchased"].contains(&body["code"].as_str().unwrap_or(""))),
+            "{status} {body}"
+        );
+    }
+    assert_eq!((app.count("purchases").await, app.sandbox_charges()), (1, 1));
+    assert_eq!(app.count("checkout_charges").await, 0, "the charge slot is given back");
+
+    // One quote, two keys at once: one charge.
+    let other = app.ready_org("Globex", "globex.com").await;
+    let q = quote(&app, &other, "both").await.1;
+    let id = q["id"].as_str().unwrap();
+    let results = futures_util::future::join_all((0..6).map(|i| {
+        let key = format!("key-{i}");
+        let payment = payment.clone();
+        let other = &other;
+        let app = &app;
+        async move { app.confirm(other, id, Some(&key), &payment).await }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|(st, _)| *st == StatusCode::CREATED).count(), 1, "{results:?}");
+    assert_eq!((app.count("purchases").await, app.sandbox_charges()), (2, 2));
+    // And after a refused charge, the slot is free for the next attempt.
+    let third = app.ready_org("Initech", "initech.com").await;
+    let q = quote(&app, &third, "sso").await.1;
+    let id = q["id"].as_str().unwrap();
+    assert_eq!(
+        app.confirm(&third, id, Some("declined"), &card("4000 0000 0000 0002")).await.0,
+        StatusCode::PAYMENT_REQUIRED
+    );
+    assert_eq!(app.count("checkout_charges").await, 0);
+    assert_eq!(app.confirm(&third, id, Some("fine"), &payment).await.0, StatusCode::CREATED);
+}
+
+/// Directory Sync cannot run while Single Sign-On is turned off: bought then,
+/// it starts off, gets no setup link, and awaits its setup once both are on.
+#[actix_web::test]
+async fn directory_sync_bought_while_sso_is_off_starts_off() {
+    let app = spawn_app().await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    let q = quote(&app, &s, "sso").await.1;
+    app.confirm(&s, q["id"].as_str().unwrap(), Some("k1"), &card(GOOD)).await;
+    toggle(&app, &s, "sso", false).await;
+    let q = quote(&app, &s, "directory_sync").await.1;
+    let (status, body) = app.confirm(&s, q["id"].as_str().unwrap(), Some("k2"), &card(GOOD)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, state) = app.get(&format!("/api/v1/organizations/{}/provisioning", s.org_id), Some(&s.token)).await;
+    assert_eq!(statuses(&state), ("inactive".into(), "inactive".into()));
+    let (status, body) = crate::helpers::link(&app, &s, "scim").await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("feature_inactive")), "{body}");
+    assert_eq!(statuses(&toggle(&app, &s, "sso", true).await.1), ("awaiting".into(), "inactive".into()));
+    assert_eq!(statuses(&toggle(&app, &s, "directory-sync", true).await.1), ("awaiting".into(), "awaiting".into()));
+}

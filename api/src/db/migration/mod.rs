@@ -14,6 +14,7 @@ mod m0008_saml;
 mod m0009_integration_errors;
 mod m0010_member_indexes;
 mod m0011_session_scope;
+mod m0012_checkout_charges;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_integration_errors::Migration),
             Box::new(m0010_member_indexes::Migration),
             Box::new(m0011_session_scope::Migration),
+            Box::new(m0012_checkout_charges::Migration),
         ]
     }
 }
