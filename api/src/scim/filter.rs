@@ -277,8 +277,26 @@ impl Parser {
             if self.next() != Some(Token::CloseBracket) {
                 return Err(FilterError("A '[' in the filter is not closed.".to_owned()));
             }
+            // `emails[type eq "work"].value eq "a@b.c"` (Microsoft Entra ID's
+            // matching filter; outside RFC 7644's grammar): some value that
+            // matches the filter has a matching sub-attribute.
+            if matches!(self.peek(), Some(Token::Dot)) {
+                self.pos += 1;
+                let sub = match self.next() {
+                    Some(Token::Word(sub)) => attr_path(&sub).ok().filter(|a| a.sub.is_none() && a.uri.is_none()),
+                    _ => None,
+                };
+                let sub = sub.ok_or_else(|| FilterError(format!("Expected a sub-attribute after '{word}[…].'.")))?;
+                let on_sub = self.condition(sub, &word)?;
+                return Ok(Filter::ValuePath(path, Box::new(Filter::And(Box::new(inner), Box::new(on_sub)))));
+            }
             return Ok(Filter::ValuePath(path, Box::new(inner)));
         }
+        self.condition(path, &word)
+    }
+
+    /// The operator and value after the attribute path `path` (`word` as written).
+    fn condition(&mut self, path: AttrPath, word: &str) -> Result<Filter, FilterError> {
         let Some(Token::Word(op_word)) = self.next() else {
             return Err(FilterError(format!("Expected an operator after '{word}'.")));
         };
@@ -601,6 +619,12 @@ mod tests {
         assert!(eval(r#"emails[type eq "work" and value co "@example.com"]"#));
         assert!(!eval(r#"emails[type eq "home" and value co "@example.com"]"#));
         assert!(eval(r#"emails.value eq "babs@jensen.org""#), "any value matches");
+        // Microsoft Entra ID's matching filter: a value filter, then a sub-attribute.
+        assert!(eval(r#"emails[type eq "work"].value eq "bjensen@example.com""#));
+        assert!(eval(r#"EMAILS[TYPE EQ "work"].VALUE eq "BJENSEN@example.com""#));
+        assert!(!eval(r#"emails[type eq "home"].value eq "bjensen@example.com""#), "the same element");
+        assert!(eval(r#"emails[type eq "home"].value pr"#));
+        assert!(!eval(r#"emails[type eq "other"].value pr"#));
         assert!(eval(r#"userName ne "someone""#));
         assert!(!eval(r#"emails.value ne "babs@jensen.org""#));
         assert!(eval(r#"not (userName eq "x") and (name.familyName eq "jensen" or title pr)"#));
@@ -627,6 +651,9 @@ mod tests {
             "(userName eq \"a\"",
             "userName eq \"a\" extra",
             "emails[type eq \"work\"",
+            "emails[type eq \"work\"].",
+            "emails[type eq \"work\"].value",
+            "emails[type eq \"work\"].value.x eq \"a\"",
             "userName eq \"unterminated",
             "user;Name eq \"x\"",
             "userName eq \"a\\u0000b\"",

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Set,
@@ -217,32 +217,73 @@ async fn current_members(db: &impl ConnectionTrait, group_id: &str) -> ScimResul
         .collect())
 }
 
-/// Stores the new document and member set (computed from `before`).
+/// Reads the Group and its members, makes the new document with `change`
+/// and saves it; when another request changed the Group's own attributes in
+/// between, starts again from the new version, so no change is lost.
+async fn read_change_save(
+    state: &AppState,
+    dir: &Directory,
+    id: &str,
+    change: impl Fn(Map<String, Value>, &BTreeSet<String>) -> ScimResult<Map<String, Value>>,
+) -> ScimResult<group::Model> {
+    for _ in 0..super::SAVE_ATTEMPTS {
+        let row = find(&state.db, dir, id).await?;
+        let before = current_members(&state.db, &row.id).await?;
+        let doc = change(stored_doc(&row)?, &before)?;
+        if let Some(saved) = save(state, dir, row, doc, &before).await? {
+            return Ok(saved);
+        }
+    }
+    Err(super::kept_changing(KIND))
+}
+
+/// Stores the new document and member set (computed from `before`); `None`
+/// (nothing saved) when the Group's own attributes change and the Group is no
+/// longer the version `row` is. Membership changes alone are differences
+/// (added, removed), so they apply to any version: a hundred concurrent
+/// "add member" PATCHes all land.
 async fn save(
     state: &AppState,
     dir: &Directory,
     row: group::Model,
     mut doc: Map<String, Value>,
     before: &BTreeSet<String>,
-) -> ScimResult<group::Model> {
+) -> ScimResult<Option<group::Model>> {
     let after = take_members(&mut doc)?;
     let name = display_name(&doc)?;
     let add: BTreeSet<String> = after.difference(before).cloned().collect();
     let remove: BTreeSet<String> = before.difference(&after).cloned().collect();
+    let members_only = stored_doc(&row).is_ok_and(|mut old| {
+        old.remove("members");
+        old == doc
+    });
     let txn = state.begin_write().await?;
     sync_members(&txn, dir, &row.id, &add, &remove).await?;
-    let mut m: group::ActiveModel = row.clone().into();
-    m.display_name = Set(name.clone());
-    m.display_name_key = Set(name.to_lowercase());
-    m.external_id = Set(doc.get("externalId").and_then(Value::as_str).map(str::to_owned));
-    m.resource = Set(Value::Object(doc).to_string());
-    m.version = Set(row.version + 1);
-    m.updated_at = Set(dir.now);
-    let updated = m.update(&txn).await?;
+    let updated = if members_only {
+        group::Entity::update_many()
+            .col_expr(group::Column::Version, Expr::col(group::Column::Version).add(1))
+            .col_expr(group::Column::UpdatedAt, Expr::value(dir.now))
+            .filter(group::Column::Id.eq(row.id.as_str()))
+            .exec(&*txn)
+            .await?;
+        group::Entity::find_by_id(row.id.as_str()).one(&*txn).await?.ok_or_else(ScimError::internal)?
+    } else {
+        let mut m: group::ActiveModel = row.clone().into();
+        m.display_name = Set(name.clone());
+        m.display_name_key = Set(name.to_lowercase());
+        m.external_id = Set(doc.get("externalId").and_then(Value::as_str).map(str::to_owned));
+        m.resource = Set(Value::Object(doc).to_string());
+        m.version = Set(row.version + 1);
+        m.updated_at = Set(dir.now);
+        match group::Entity::update(m).validate()?.filter(group::Column::Version.eq(row.version)).exec(&*txn).await {
+            Err(sea_orm::DbErr::RecordNotUpdated) => return Ok(None), // rolled back
+            other => other?,
+        }
+    };
     let details = json!({ "scim_id": row.id, "members_added": add.len(), "members_removed": remove.len() });
     dir.record(&txn, "directory.group.updated", &name, details).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(Some(updated))
 }
 
 pub async fn replace(
@@ -253,9 +294,7 @@ pub async fn replace(
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
     let doc = super::read_resource(&req, body, KIND).await?;
-    let row = find(&state.db, &dir, &id).await?;
-    let before = current_members(&state.db, &row.id).await?;
-    let updated = save(&state, &dir, row, doc, &before).await?;
+    let updated = read_change_save(&state, &dir, &id, |_, _| Ok(doc.clone())).await?;
     Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 
@@ -267,15 +306,15 @@ pub async fn patch(
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
     let body = read_json(&req, body).await?;
-    let row = find(&state.db, &dir, &id).await?;
-    let before = current_members(&state.db, &row.id).await?;
-    let mut doc = stored_doc(&row)?;
-    if !before.is_empty() {
-        let list: Vec<Value> = before.iter().map(|id| json!({ "value": id })).collect();
-        doc.insert("members".to_owned(), Value::Array(list));
-    }
-    super::patch::apply(KIND, &mut doc, &body)?;
-    let updated = save(&state, &dir, row, doc, &before).await?;
+    let updated = read_change_save(&state, &dir, &id, |mut doc, before| {
+        if !before.is_empty() {
+            let list: Vec<Value> = before.iter().map(|id| json!({ "value": id })).collect();
+            doc.insert("members".to_owned(), Value::Array(list));
+        }
+        super::patch::apply(KIND, &mut doc, &body)?;
+        Ok(doc)
+    })
+    .await?;
     Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 

@@ -48,6 +48,18 @@ pub const DEFAULT_COUNT: u64 = 100;
 pub const ACTIVITY_WRITE_INTERVAL_SECS: i64 = 60;
 /// The audit log's name for changes made by an organization's directory.
 pub const DIRECTORY_ACTOR: &str = "directory";
+/// How often a PUT or PATCH starts again from the newest version when other
+/// requests keep changing the same resource under it.
+pub const SAVE_ATTEMPTS: usize = 5;
+
+/// The resource changed under every attempt of a PUT or PATCH.
+pub(crate) fn kept_changing(kind: schema::Kind) -> ScimError {
+    ScimError::new(
+        actix_web::http::StatusCode::CONFLICT,
+        None,
+        format!("The {} kept changing while this request ran; send it again.", kind.name()),
+    )
+}
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -464,13 +464,33 @@ pub async fn create(
     Ok(created(&dir.location(KIND, &id), &body))
 }
 
-/// Stores a changed document and carries its meaning over to the member.
+/// Reads the User, makes its new document with `change` and saves it; when
+/// another request changed the User in between, starts again from the new
+/// version, so no change is lost.
+async fn read_change_save(
+    state: &AppState,
+    dir: &Directory,
+    id: &str,
+    change: impl Fn(Map<String, Value>) -> ScimResult<Map<String, Value>>,
+) -> ScimResult<dir_user::Model> {
+    for _ in 0..super::SAVE_ATTEMPTS {
+        let row = find(&state.db, dir, id).await?;
+        let doc = change(stored_doc(&row)?)?;
+        if let Some(saved) = save(state, dir, row, doc).await? {
+            return Ok(saved);
+        }
+    }
+    Err(super::kept_changing(KIND))
+}
+
+/// Stores a changed document and carries its meaning over to the member;
+/// `None` (nothing saved) when the User is no longer the version `row` is.
 async fn save(
     state: &AppState,
     dir: &Directory,
     row: dir_user::Model,
     doc: Map<String, Value>,
-) -> ScimResult<dir_user::Model> {
+) -> ScimResult<Option<dir_user::Model>> {
     let user_name = user_name(&doc)?;
     let old = stored_doc(&row)?;
     let now = dir.now;
@@ -529,7 +549,12 @@ async fn save(
     m.resource = Set(Value::Object(doc).to_string());
     m.version = Set(row.version + 1);
     m.updated_at = Set(now);
-    let updated = m.update(&txn).await.map_err(|e| on_unique(e, taken(&user_name)))?;
+    let updated =
+        dir_user::Entity::update(m).validate()?.filter(dir_user::Column::Version.eq(row.version)).exec(&*txn).await;
+    let updated = match updated {
+        Err(sea_orm::DbErr::RecordNotUpdated) => return Ok(None), // rolled back
+        other => other.map_err(|e| on_unique(e, taken(&user_name)))?,
+    };
     let action = match (row.active, is_active) {
         (true, false) => "directory.user.suspended",
         (false, true) => "directory.user.reactivated",
@@ -543,7 +568,7 @@ async fn save(
         // Admin rights and sessions follow the change at once in this process.
         state.sessions.forget_user(&row.user_id);
     }
-    Ok(updated)
+    Ok(Some(updated))
 }
 
 pub async fn replace(
@@ -554,8 +579,7 @@ pub async fn replace(
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
     let doc = super::read_resource(&req, body, KIND).await?;
-    let row = find(&state.db, &dir, &id).await?;
-    let updated = save(&state, &dir, row, doc).await?;
+    let updated = read_change_save(&state, &dir, &id, |_| Ok(doc.clone())).await?;
     Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 
@@ -567,10 +591,11 @@ pub async fn patch(
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
     let body = read_json(&req, body).await?;
-    let row = find(&state.db, &dir, &id).await?;
-    let mut doc = stored_doc(&row)?;
-    super::patch::apply(KIND, &mut doc, &body)?;
-    let updated = save(&state, &dir, row, doc).await?;
+    let updated = read_change_save(&state, &dir, &id, |mut doc| {
+        super::patch::apply(KIND, &mut doc, &body)?;
+        Ok(doc)
+    })
+    .await?;
     Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 

@@ -162,6 +162,58 @@ async fn a_hundred_concurrent_member_adds_to_one_group_keep_all_hundred() {
     assert_eq!(group["members"].as_array().map(Vec::len), Some(100), "every add landed");
 }
 
+/// Concurrent PATCHes to one resource never lose one another's change: a
+/// User's title and its suspension, a Group's rename and a member added.
+#[actix_web::test]
+async fn concurrent_patches_to_one_resource_lose_no_change() {
+    let app = spawn_app_with(crate::helpers::Options { scim_requests_per_second: Some(0), ..Default::default() }).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let op = |path: &str, value: Value| {
+        json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{ "op": "replace", "path": path, "value": value }] })
+    };
+    let (_, group) = app.scim(&s, Method::POST, "/Groups", Some(&json!({ "displayName": "Team 0" }))).await;
+    let gid = group["id"].as_str().unwrap().to_owned();
+    for round in 0..8 {
+        let (status, user) =
+            app.scim(&s, Method::POST, "/Users", Some(&json!({ "userName": format!("p{round}@acme.com") }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        let uid = user["id"].as_str().unwrap().to_owned();
+        let (user_path, group_path) = (format!("/Users/{uid}"), format!("/Groups/{gid}"));
+        let add = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                          "Operations": [{ "op": "add", "path": "members", "value": [{ "value": uid }] }] });
+        let (title, suspend, rename, member) = (
+            op("title", json!(format!("Title {round}"))),
+            op("active", json!(false)),
+            op("displayName", json!(format!("Team {}", round + 1))),
+            add,
+        );
+        let results = tokio::join!(
+            app.scim(&s, Method::PATCH, &user_path, Some(&title)),
+            app.scim(&s, Method::PATCH, &user_path, Some(&suspend)),
+            app.scim(&s, Method::PATCH, &group_path, Some(&rename)),
+            app.scim(&s, Method::PATCH, &group_path, Some(&member)),
+        );
+        for (status, body) in [&results.0, &results.1, &results.2, &results.3] {
+            assert_eq!(*status, StatusCode::OK, "{body}");
+        }
+        let (_, user) = app.scim(&s, Method::GET, &user_path, None).await;
+        assert_eq!(
+            (user["title"].as_str(), user["active"].as_bool()),
+            (Some(format!("Title {round}").as_str()), Some(false)),
+            "{user}"
+        );
+        let (_, members) =
+            app.get(&format!("/api/v1/organizations/{}/members", s.admin.org_id), Some(&s.admin.token)).await;
+        let m =
+            members["data"].as_array().unwrap().iter().find(|m| m["email"] == format!("p{round}@acme.com")).cloned();
+        assert_eq!(m.map(|m| m["suspended"].clone()), Some(json!(true)), "the membership follows the document");
+        let (_, group) = app.scim(&s, Method::GET, &group_path, None).await;
+        assert_eq!(group["displayName"], format!("Team {}", round + 1), "{group}");
+        assert_eq!(group["members"].as_array().map(Vec::len), Some(round + 1), "{group}");
+    }
+}
+
 #[actix_web::test]
 async fn a_flood_gets_429_with_retry_after_while_health_still_answers() {
     let app = spawn_app_with(crate::helpers::Options { scim_requests_per_second: Some(5), ..Default::default() }).await;

@@ -340,6 +340,9 @@ async fn filters_pagination_and_attribute_selection() {
     assert_eq!(names(&r), ["cat@acme.com", "eve@acme.com"]);
     let (_, r) = get("filter=emails%5Btype%20eq%20%22work%22%20and%20value%20co%20%22dan%22%5D").await;
     assert_eq!(names(&r), ["dan@acme.com"]);
+    // Microsoft Entra ID's matching filter: emails[type eq "work"].value eq "…".
+    let (status, r) = get("filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22Dan%40acme.com%22").await;
+    assert_eq!((status, names(&r)), (StatusCode::OK, vec!["dan@acme.com".to_owned()]), "{r}");
     let (_, r) = get("filter=title%20eq%20%22Manager%22&count=1&startIndex=2").await;
     assert_eq!((r["totalResults"].as_u64(), names(&r)), (Some(2), vec!["dan@acme.com".to_owned()]));
     let (_, r) = get("count=0").await;
