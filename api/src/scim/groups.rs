@@ -114,7 +114,10 @@ fn take_members(doc: &mut Map<String, Value>) -> ScimResult<BTreeSet<String>> {
         .unwrap_or_else(|| Ok(BTreeSet::new()))
 }
 
+/// The `displayName` (required); every create and save reads it first, so
+/// the indexed attributes' lengths are checked here too.
 fn display_name(doc: &Map<String, Value>) -> ScimResult<String> {
+    super::check_key_lengths(doc)?;
     doc.get("displayName")
         .and_then(Value::as_str)
         .map(str::trim)

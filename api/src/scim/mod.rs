@@ -52,6 +52,21 @@ pub const DIRECTORY_ACTOR: &str = "directory";
 /// requests keep changing the same resource under it.
 pub const SAVE_ATTEMPTS: usize = 5;
 
+/// Longest `userName`, `externalId` or `displayName`, in bytes. They are
+/// indexed, and PostgreSQL refuses index entries over ~2.7 kB (SQLite does
+/// not): both databases refuse longer ones alike, with a clear error.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Refuses a document whose indexed attributes are longer than `MAX_KEY_BYTES`.
+pub(crate) fn check_key_lengths(doc: &serde_json::Map<String, serde_json::Value>) -> ScimResult<()> {
+    for name in ["userName", "externalId", "displayName"] {
+        if doc.get(name).and_then(serde_json::Value::as_str).is_some_and(|v| v.len() > MAX_KEY_BYTES) {
+            return Err(ScimError::invalid_value(format!("'{name}' is longer than {MAX_KEY_BYTES} bytes.")));
+        }
+    }
+    Ok(())
+}
+
 /// The resource changed under every attempt of a PUT or PATCH.
 pub(crate) fn kept_changing(kind: schema::Kind) -> ScimError {
     ScimError::new(

@@ -130,13 +130,18 @@ fn text<'a>(doc: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     doc.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The `userName` (required); every create and save reads it first, so the
+/// indexed attributes' lengths are checked here too.
 fn user_name(doc: &Map<String, Value>) -> ScimResult<String> {
+    super::check_key_lengths(doc)?;
     text(doc, "userName")
         .map(str::to_owned)
         .ok_or_else(|| ScimError::invalid_value("'userName' is required (usually the person's work email)."))
 }
 
-/// The address the account is provisioned with.
+/// The address the account is provisioned with: a `work` email (the primary
+/// one first), else the primary, else the first, else an email-shaped
+/// `userName`. A personal primary address does not hide the work one.
 fn work_email(doc: &Map<String, Value>) -> Option<String> {
     let emails: Vec<&Map<String, Value>> = doc
         .get("emails")
@@ -144,12 +149,17 @@ fn work_email(doc: &Map<String, Value>) -> Option<String> {
         .map(|a| a.iter().filter_map(Value::as_object).collect())
         .unwrap_or_default();
     let value = |e: &&Map<String, Value>| e.get("value").and_then(Value::as_str).map(str::to_owned);
+    let primary = |e: &&&Map<String, Value>| e.get("primary") == Some(&Value::Bool(true));
+    let work = |e: &&&Map<String, Value>| {
+        e.get("type").and_then(Value::as_str).is_some_and(|t| t.trim().eq_ignore_ascii_case("work"))
+    };
     emails
         .iter()
-        .find(|e| e.get("primary") == Some(&Value::Bool(true)))
+        .find(|e| work(e) && primary(e))
+        .or_else(|| emails.iter().find(work))
+        .or_else(|| emails.iter().find(primary))
+        .or_else(|| emails.first())
         .and_then(value)
-        .or_else(|| emails.iter().find(|e| e.get("type").and_then(Value::as_str) == Some("work")).and_then(value))
-        .or_else(|| emails.first().and_then(value))
         .or_else(|| text(doc, "userName").filter(|u| u.contains('@')).map(str::to_owned))
 }
 
@@ -371,7 +381,10 @@ pub async fn create(
     req: HttpRequest,
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
-    let doc = super::read_resource(&req, body, KIND).await?;
+    let mut doc = super::read_resource(&req, body, KIND).await?;
+    // Absent means active (RFC 7643 leaves it to the provider); stored, so
+    // reads and `active eq true` filters see it.
+    doc.entry("active").or_insert(Value::Bool(true));
     let user_name = user_name(&doc)?;
     let raw_email = work_email(&doc).ok_or_else(|| {
         ScimError::invalid_value("The User needs a work email ('emails' or an email-shaped 'userName') in one of the organization's domains.")
@@ -489,8 +502,9 @@ async fn save(
     state: &AppState,
     dir: &Directory,
     row: dir_user::Model,
-    doc: Map<String, Value>,
+    mut doc: Map<String, Value>,
 ) -> ScimResult<Option<dir_user::Model>> {
+    doc.entry("active").or_insert(Value::Bool(true));
     let user_name = user_name(&doc)?;
     let old = stored_doc(&row)?;
     let now = dir.now;

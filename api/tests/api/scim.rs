@@ -724,3 +724,45 @@ async fn the_directory_never_takes_over_an_account_outside_the_organization() {
     let created = create(&app, &s, &user("carol@acme.com")).await;
     assert_eq!(created["userName"], "carol@acme.com");
 }
+
+/// What real directories send that once went wrong: a personal primary email
+/// beside the work one, no `active` at all, and over-long indexed values
+/// (PostgreSQL cannot index them: refused alike on both databases).
+#[actix_web::test]
+async fn work_emails_absent_active_and_long_values_are_handled_alike_everywhere() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "jo.smith",
+        "emails": [
+            { "value": "jo@gmail.com", "type": "home", "primary": true },
+            { "value": "jo@acme.com", "type": "Work" }
+        ]
+    });
+    let created = create(&app, &s, &body).await;
+    assert_eq!(created["active"], true, "{created}");
+    let (_, members) =
+        app.get(&format!("/api/v1/organizations/{}/members", s.admin.org_id), Some(&s.admin.token)).await;
+    assert!(members["data"].as_array().unwrap().iter().any(|m| m["email"] == "jo@acme.com"), "{members}");
+    let (_, found) = app.scim(&s, Method::GET, "/Users?filter=active%20eq%20true", None).await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+
+    let long = "x".repeat(3000);
+    let events = app.count("audit_events").await;
+    for (path, body) in [
+        ("/Users", json!({ "userName": format!("{long}@acme.com") })),
+        ("/Users", json!({ "userName": "kim@acme.com", "externalId": long })),
+        ("/Groups", json!({ "displayName": long })),
+    ] {
+        let (status, err) = app.scim(&s, Method::POST, path, Some(&body)).await;
+        assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{err}");
+        assert!(err["detail"].as_str().unwrap().contains("longer than 1024 bytes"), "{err}");
+    }
+    let id = created["id"].as_str().unwrap();
+    let patch = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                        "Operations": [{ "op": "replace", "path": "externalId", "value": long }] });
+    let (status, err) = app.scim(&s, Method::PATCH, &format!("/Users/{id}"), Some(&patch)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(app.count("audit_events").await, events, "nothing saved");
+}
