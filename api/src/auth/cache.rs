@@ -8,6 +8,7 @@
 //! session it had cached for up to [`TTL`] after a logout elsewhere.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,8 @@ impl CachedSession {
 #[derive(Default)]
 pub struct AuthCache {
     entries: Mutex<HashMap<String, CachedSession>>,
+    /// Counts forgets, so a session read before one is not cached after it.
+    generation: AtomicU64,
 }
 
 impl AuthCache {
@@ -58,8 +61,18 @@ impl AuthCache {
         }
     }
 
-    pub fn put(&self, session_id: &str, session: CachedSession) {
+    /// Taken before reading what `put` will cache.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Caches `session`, read since `generation`, unless something was
+    /// forgotten in between (it may be stale: the next request reads again).
+    pub fn put(&self, session_id: &str, session: CachedSession, generation: u64) {
         let mut entries = self.entries();
+        if self.generation() != generation {
+            return;
+        }
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
@@ -67,11 +80,15 @@ impl AuthCache {
     }
 
     pub fn forget_session(&self, session_id: &str) {
-        self.entries().remove(session_id);
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.remove(session_id);
     }
 
     pub fn forget_user(&self, user_id: &str) {
-        self.entries().retain(|_, e| e.user_id != user_id);
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.retain(|_, e| e.user_id != user_id);
     }
 }
 
@@ -83,13 +100,28 @@ mod tests {
     fn forgetting_ends_the_cached_session_at_once() {
         let cache = AuthCache::default();
         let at = Utc::now();
-        cache.put("s1", CachedSession::new("u1".into(), at, vec!["o1".into()], None));
-        cache.put("s2", CachedSession::new("u1".into(), at, vec![], None));
-        cache.put("s3", CachedSession::new("u2".into(), at, vec![], None));
+        let g = cache.generation();
+        cache.put("s1", CachedSession::new("u1".into(), at, vec!["o1".into()], None), g);
+        cache.put("s2", CachedSession::new("u1".into(), at, vec![], None), g);
+        cache.put("s3", CachedSession::new("u2".into(), at, vec![], None), g);
         assert!(cache.get("s1").is_some_and(|s| s.admin_of.contains(&"o1".to_owned())));
         cache.forget_session("s1");
         assert!(cache.get("s1").is_none());
         cache.forget_user("u1");
         assert!(cache.get("s2").is_none() && cache.get("s3").is_some());
+    }
+
+    /// A session read before a forget (a demotion, say) is not cached after
+    /// it: it may hold the rights just taken away.
+    #[test]
+    fn what_was_read_before_a_forget_is_not_cached() {
+        let cache = AuthCache::default();
+        let at = Utc::now();
+        let read_at = cache.generation();
+        cache.forget_user("u1"); // the demotion commits while the request reads
+        cache.put("s1", CachedSession::new("u1".into(), at, vec!["o1".into()], None), read_at);
+        assert!(cache.get("s1").is_none());
+        cache.put("s1", CachedSession::new("u1".into(), at, vec![], None), cache.generation());
+        assert!(cache.get("s1").is_some());
     }
 }

@@ -63,6 +63,7 @@ async fn session_of(req: &HttpRequest) -> Result<(AuthUser, CachedSession), AppE
     let cached = match state.sessions.get(session_id.as_str()) {
         Some(c) => c,
         None => {
+            let generation = state.sessions.generation();
             let open = session::Entity::find_by_id(session_id.as_str())
                 .one(&state.db)
                 .await?
@@ -81,7 +82,7 @@ async fn session_of(req: &HttpRequest) -> Result<(AuthUser, CachedSession), AppE
                 .map(|m| m.organization_id)
                 .collect();
             let c = CachedSession::new(open.user_id, open.expires_at, admin_of, open.organization_id);
-            state.sessions.put(session_id.as_str(), c.clone());
+            state.sessions.put(session_id.as_str(), c.clone(), generation);
             c
         }
     };

@@ -132,6 +132,8 @@ pub struct Runtime {
     pub limiter: RateLimiter,
     activity: Mutex<HashMap<String, DateTime<Utc>>>,
     tokens: Mutex<HashMap<String, Authorized>>,
+    /// Counts `forget` calls, so a status read before one is not remembered after it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Runtime {
@@ -140,12 +142,20 @@ impl Runtime {
             limiter: RateLimiter::new(requests_per_second),
             activity: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     /// Drops what is cached about an organization's token and status.
     pub fn forget(&self, org_id: &str) {
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, a| a.org_id != org_id);
+        let mut map = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        map.retain(|_, a| a.org_id != org_id);
+    }
+
+    /// Taken before reading what `remember` will keep.
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn cached(&self, hash: &str, now: DateTime<Utc>) -> Option<Authorized> {
@@ -153,8 +163,13 @@ impl Runtime {
         map.get(hash).filter(|a| now - a.at < Duration::seconds(AUTH_CACHE_SECS) && a.at <= now).cloned()
     }
 
-    fn remember(&self, hash: String, a: Authorized) {
+    /// Keeps `a`, read since `generation`, unless something was forgotten
+    /// in between (it may be stale: the next request reads it again).
+    fn remember(&self, hash: String, a: Authorized, generation: u64) {
         let mut map = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if self.generation() != generation {
+            return;
+        }
         if map.len() > 10_000 {
             let now = a.at;
             map.retain(|_, x| now - x.at < Duration::seconds(AUTH_CACHE_SECS));
@@ -225,6 +240,7 @@ async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
     let authorized = match state.scim.cached(&hash, now) {
         Some(a) => a,
         None => {
+            let generation = state.scim.generation();
             let row = entity::token::Entity::find()
                 .filter(entity::token::Column::TokenHash.eq(hash.as_str()))
                 .one(&state.db)
@@ -240,7 +256,7 @@ async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
                 status: feature.map(|f| crate::provisioning::service::status_of(&f.status)),
                 at: now,
             };
-            state.scim.remember(hash.clone(), a.clone());
+            state.scim.remember(hash.clone(), a.clone(), generation);
             a
         }
     };
@@ -689,6 +705,21 @@ pub type ListQuery = Query;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A status read before Directory Sync is turned off is not remembered
+    /// after it (it would keep the token working for up to AUTH_CACHE_SECS).
+    #[test]
+    fn a_status_read_before_a_forget_is_not_remembered() {
+        let runtime = Runtime::new(0);
+        let now = Utc::now();
+        let authorized = || Authorized { org_id: "org_a".into(), status: Some(IntegrationStatus::Active), at: now };
+        let read_at = runtime.generation();
+        runtime.forget("org_a");
+        runtime.remember("h".into(), authorized(), read_at);
+        assert!(runtime.cached("h", now).is_none());
+        runtime.remember("h".into(), authorized(), runtime.generation());
+        assert!(runtime.cached("h", now).is_some());
+    }
 
     #[test]
     fn paging_parameters_are_clamped() {
