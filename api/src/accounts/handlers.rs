@@ -85,7 +85,7 @@ pub async fn logout(state: State, user: AuthUser) -> AppResult<HttpResponse> {
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "accounts",
     responses(
-        (status = 200, description = "The signed-in user and their organizations", body = MeResponse),
+        (status = 200, description = "The signed-in user and their organizations (a session opened by an organization's Single Sign-On: that organization only)", body = MeResponse),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))

@@ -37,11 +37,11 @@ pub async fn create(
     ),
     request_body = ConfirmRequest,
     responses(
-        (status = 201, description = "Paid; the features are on with status `awaiting`", body = ConfirmResponse),
+        (status = 201, description = "Paid; the features are on with status `awaiting` (Directory Sync bought while Single Sign-On is off: `inactive`)", body = ConfirmResponse),
         (status = 400, description = "No Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 402, description = "Declined; `code` says why (`card_declined`, `insufficient_funds`); nothing bought, retry with another card and a new key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such checkout in this organization", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already paid, a feature already owned, or the same key still in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already paid (`checkout_already_confirmed`), a feature already owned (`already_purchased`), the same key still in progress (`request_in_progress`), or another purchase of the organization being charged (`checkout_in_progress`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The quote expired (after one hour)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid card details, or the key reused with a different body", body = Problem, content_type = "application/problem+json"),
     ),

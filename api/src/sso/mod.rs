@@ -790,6 +790,8 @@ async fn complete(
 ) -> Result<Done, Refusal> {
     let now = state.clock.now();
     if purpose == PURPOSE_TEST {
+        // The status and its audit event: one transaction.
+        let txn = state.begin_write().await.map_err(internal)?;
         let activated = feature::Entity::update_many()
             .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
             .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
@@ -798,7 +800,7 @@ async fn complete(
             .filter(feature::Column::OrganizationId.eq(c.organization_id.as_str()))
             .filter(feature::Column::Feature.eq(FEATURE_SSO))
             .filter(feature::Column::Status.ne(IntegrationStatus::Inactive.as_str()))
-            .exec(&state.db)
+            .exec(&*txn)
             .await
             .map_err(internal)?;
         if activated.rows_affected == 0 {
@@ -811,10 +813,12 @@ async fn complete(
             target: &c.id,
             details: serde_json::json!({ "subject": identity.subject, "email": identity.email, "protocol": c.protocol }),
         };
-        audit::record(&state.db, meta, now, event).await.map_err(|e| {
-            tracing::error!(error = ?e, "sso: audit failed");
+        let failed = |e: &dyn std::fmt::Debug| {
+            tracing::error!(error = ?e, "sso: recording the test sign-in failed");
             refuse(purpose, "Something went wrong on our side; try again.")
-        })?;
+        };
+        audit::record(&*txn, meta, now, event).await.map_err(|e| failed(&e))?;
+        txn.commit().await.map_err(|e| failed(&e))?;
         return Ok(Done::Test);
     }
     let session = sign_in_member(state, meta, c, identity).await.map_err(|e| match e {
