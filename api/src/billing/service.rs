@@ -238,11 +238,32 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
     result
 }
 
-/// In one transaction: the quote is still payable, nothing in it is owned
-/// already, and this confirm holds the organization's charge slot.
+/// In one transaction: this confirm takes the organization's charge slot,
+/// then finds the quote still payable and nothing in it owned already. The
+/// slot comes first: once it is ours, every purchase recorded before is
+/// visible to the reads after it (also under PostgreSQL's read committed),
+/// since recording a purchase gives the slot back in the same transaction.
 async fn reserve(state: &AppState, input: &ConfirmInput<'_>) -> AppResult<(checkout::Model, FeatureChoice)> {
     let now = state.clock.now();
     let txn = state.begin_write().await?;
+    charge::Entity::delete_many()
+        .filter(charge::Column::OrganizationId.eq(input.org_id.as_str()))
+        .filter(charge::Column::StartedAt.lt(now - Duration::seconds(CHARGE_SLOT_SECS)))
+        .exec(&*txn)
+        .await?;
+    let slot = charge::ActiveModel {
+        organization_id: Set(input.org_id.to_string()),
+        checkout_id: Set(input.checkout_id.to_owned()),
+        started_at: Set(now),
+    };
+    charge::Entity::insert(slot).exec(&*txn).await.map_err(|e| {
+        on_unique(e, || {
+            AppError::conflict(
+                "checkout_in_progress",
+                "Another purchase for your organization is being confirmed right now; wait a moment and retry.",
+            )
+        })
+    })?;
     let quote = checkout::Entity::find_by_id(input.checkout_id).one(&*txn).await?.ok_or(AppError::NotFound)?;
     if quote.purchase_id.is_some() {
         return Err(AppError::conflict("checkout_already_confirmed", "This checkout has already been paid."));
@@ -258,24 +279,6 @@ async fn reserve(state: &AppState, input: &ConfirmInput<'_>) -> AppResult<(check
     if let Some(name) = already_owned(choice, &owned_features(&*txn, input.org_id.as_str()).await?) {
         return Err(owned_conflict(name));
     }
-    charge::Entity::delete_many()
-        .filter(charge::Column::OrganizationId.eq(input.org_id.as_str()))
-        .filter(charge::Column::StartedAt.lt(now - Duration::seconds(CHARGE_SLOT_SECS)))
-        .exec(&*txn)
-        .await?;
-    let slot = charge::ActiveModel {
-        organization_id: Set(input.org_id.to_string()),
-        checkout_id: Set(quote.id.clone()),
-        started_at: Set(now),
-    };
-    charge::Entity::insert(slot).exec(&*txn).await.map_err(|e| {
-        on_unique(e, || {
-            AppError::conflict(
-                "checkout_in_progress",
-                "Another purchase for your organization is being confirmed right now; wait a moment and retry.",
-            )
-        })
-    })?;
     txn.commit().await?;
     Ok((quote, choice))
 }

@@ -278,6 +278,16 @@ impl TestApp {
         read(req.send().await.unwrap()).await
     }
 
+    /// `admin` invites `email`, who accepts with `PASSWORD` (an existing
+    /// account's own, or the new account's): the accept's answer.
+    pub async fn invite_and_accept(&self, admin: &Signed, email: &str) -> (StatusCode, Value) {
+        let path = format!("/api/v1/organizations/{}/invites", admin.org_id);
+        let (status, invite) = self.post(&path, &json!({ "email": email }), Some(&admin.token)).await;
+        assert_eq!(status, StatusCode::CREATED, "{invite}");
+        let accept = json!({ "token": invite["token"], "name": "Invited Person", "password": PASSWORD });
+        self.post("/api/v1/invites/accept", &accept, None).await
+    }
+
     /// The actions in an organization's audit log, newest first.
     pub async fn audit_actions(&self, s: &Signed) -> Vec<String> {
         let (_, events) = self.get(&format!("/api/v1/organizations/{}/audit-events", s.org_id), Some(&s.token)).await;

@@ -706,20 +706,7 @@ async fn the_directory_never_takes_over_an_account_outside_the_organization() {
     assert_eq!(me["memberships"].as_array().map(Vec::len), Some(1), "{me}");
 
     // Invited, and joined with her own password: now the directory may manage her.
-    let (_, invite) = app
-        .post(
-            &format!("/api/v1/organizations/{}/invites", s.admin.org_id),
-            &json!({ "email": "carol@acme.com" }),
-            Some(&s.admin.token),
-        )
-        .await;
-    let (status, joined) = app
-        .post(
-            "/api/v1/invites/accept",
-            &json!({ "token": invite["token"], "name": "Carol", "password": crate::helpers::PASSWORD }),
-            None,
-        )
-        .await;
+    let (status, joined) = app.invite_and_accept(&s.admin, "carol@acme.com").await;
     assert_eq!(status, StatusCode::CREATED, "{joined}");
     let created = create(&app, &s, &user("carol@acme.com")).await;
     assert_eq!(created["userName"], "carol@acme.com");

@@ -507,15 +507,7 @@ async fn an_sso_session_opens_only_the_organization_whose_provider_signed_in() {
     activate(&app, &s, &idp).await;
     // Carol administers "Other" and joined Acme through an invite.
     let carol = app.signup("Other", "carol@acme.com").await;
-    let (_, invite) = app
-        .post(
-            &format!("/api/v1/organizations/{}/invites", s.admin.org_id),
-            &json!({ "email": "carol@acme.com" }),
-            Some(&s.admin.token),
-        )
-        .await;
-    let body = json!({ "token": invite["token"], "name": "Carol", "password": crate::helpers::PASSWORD });
-    assert_eq!(app.post("/api/v1/invites/accept", &body, None).await.0, StatusCode::CREATED);
+    assert_eq!(app.invite_and_accept(&s.admin, "carol@acme.com").await.0, StatusCode::CREATED);
     let other_members = format!("/api/v1/organizations/{}/members", carol.org_id);
     let (_, me) = app.get("/api/v1/me", Some(&carol.token)).await;
     assert_eq!(me["memberships"].as_array().map(Vec::len), Some(2), "{me}");
