@@ -502,9 +502,8 @@ async fn save(
     state: &AppState,
     dir: &Directory,
     row: dir_user::Model,
-    mut doc: Map<String, Value>,
+    doc: Map<String, Value>,
 ) -> ScimResult<Option<dir_user::Model>> {
-    doc.entry("active").or_insert(Value::Bool(true));
     let user_name = user_name(&doc)?;
     let old = stored_doc(&row)?;
     let now = dir.now;
