@@ -297,14 +297,14 @@ fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
     }
 }
 
-/// What a SCIM create writes, once it is known whether the account
-/// already is a member.
 /// What became of an existing member the directory took over.
 struct TakenOver {
     plan: Option<String>,
     role: Role,
 }
 
+/// What a SCIM create writes, once it is known whether the account
+/// already is a member.
 struct NewUser<'a> {
     dir: &'a Directory,
     row: &'a dir_user::Model,
@@ -329,13 +329,13 @@ impl NewUser<'_> {
         (am, TakenOver { plan, role })
     }
 
-    /// The rows to insert: the account when `new_account`, the membership
-    /// unless `taken_over` says what became of an existing one, the directory
-    /// user and the audit event.
-    fn inserts(&self, new_account: bool, taken_over: Option<TakenOver>) -> Vec<InsertStatement> {
+    /// The rows to insert: the directory user and the audit event, and,
+    /// unless `taken_over` says what became of an existing member, a new
+    /// account and its membership.
+    fn inserts(&self, taken_over: Option<TakenOver>) -> Vec<InsertStatement> {
         let (dir, row, now) = (self.dir, self.row, self.dir.now);
         let mut inserts = Vec::with_capacity(4);
-        if new_account {
+        if taken_over.is_none() {
             let a = account::ActiveModel {
                 id: Set(row.user_id.clone()),
                 email: Set(row.email.clone()),
@@ -436,37 +436,28 @@ pub async fn create(
         updated_at: now,
     };
     let new_user = NewUser { dir: &dir, row: &row, name: &name, role, is_active, default_plan: &default_plan };
-    let ends_sessions = !is_active && existing.is_some();
-    if member.is_none() && !ends_sessions {
-        // The common case, only inserts: written with whatever other creates
-        // are in flight, under one commit.
-        let inserts = new_user.inserts(existing.is_none(), None);
+    if member.is_none() {
+        // The common case, a new account (one that exists outside the
+        // organization was refused above); only inserts: written with
+        // whatever other creates are in flight, under one commit.
+        let inserts = new_user.inserts(None);
         state.batcher.insert(inserts).await.map_err(|e| e.into_app_error(|| clash(&user_name, &email)))?;
     } else {
         let txn = state.begin_write().await?;
         // The member as it is now, inside the transaction (on SQLite under
         // the write lock): the read above only chose this path.
-        let member = match &existing {
-            Some(a) => membership::Entity::find_by_id((dir.org_id.clone(), a.clone())).one(&*txn).await?,
-            None => None,
+        let Some(m) = membership::Entity::find_by_id((dir.org_id.clone(), account_id.clone())).one(&*txn).await? else {
+            return Err(outsider(&email));
         };
-        if let Some(m) = member.as_ref().filter(|_| !is_active) {
+        if !is_active {
             // Taking over an Administrator as inactive suspends them: not the last one.
-            keep_an_admin(&txn, m, &email).await?;
+            keep_an_admin(&txn, &m, &email).await?;
         }
-        let (update, inserts) = match member {
-            Some(m) => {
-                let (am, taken_over) = new_user.take_over(m);
-                (Some(am), new_user.inserts(false, Some(taken_over)))
-            }
-            None if existing.is_some() => return Err(outsider(&email)),
-            None => (None, new_user.inserts(true, None)),
-        };
-        if let Some(am) = update {
-            am.update(&*txn).await?;
-        }
+        let (update, taken_over) = new_user.take_over(m);
+        update.update(&*txn).await?;
+        let inserts = new_user.inserts(Some(taken_over));
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
-        if ends_sessions {
+        if !is_active {
             end_sessions(&txn, &account_id, now).await?;
         }
         txn.commit().await?;
