@@ -38,6 +38,26 @@ pub struct Settings {
     /// SCIM requests per second allowed per organization, with bursts of twice
     /// that; 0 turns the limit off (`GATEHOUSE_SCIM_REQUESTS_PER_SECOND`).
     pub scim_requests_per_second: u32,
+    /// A SCIM filter that no index narrows (anything but `id`, `userName`,
+    /// `externalId` or `displayName` equality) is refused with `tooMany` in a
+    /// directory holding more resources than this; 0: never refused
+    /// (`GATEHOUSE_SCIM_MAX_FILTER_SCAN`).
+    pub scim_max_filter_scan: u64,
+    /// Seconds a request body may take to arrive once its handler reads it;
+    /// slower ones are cut off with 408 (`GATEHOUSE_REQUEST_BODY_TIMEOUT_SECS`).
+    pub request_body_timeout_secs: u64,
+    /// Lets server-side fetches (IdP discovery, JWKS, token, userinfo, SAML
+    /// metadata) reach loopback and private addresses and plain `http`
+    /// (`GATEHOUSE_ALLOW_PRIVATE_NETWORK_URLS`). Off: only public `https`.
+    pub allow_private_network_urls: bool,
+    /// The header the operator's reverse proxy sets to the client's address
+    /// (e.g. `X-Forwarded-For`; its last entry is used). Unset: the TCP peer
+    /// (`GATEHOUSE_CLIENT_IP_HEADER`). Set it only behind such a proxy.
+    pub client_ip_header: Option<String>,
+    /// Requests per minute one client address may make to the public sign-in
+    /// endpoints (login, sign-up, invite acceptance, SSO start), in bursts of
+    /// as many; 0 turns the limit off (`GATEHOUSE_AUTH_REQUESTS_PER_MINUTE`).
+    pub auth_requests_per_minute: u32,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
     /// Add-on prices per year, in minor units (`[prices]` in the file).
@@ -93,6 +113,11 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             db_max_connections: 16,
             scim_requests_per_second: 100,
+            scim_max_filter_scan: 10_000,
+            request_body_timeout_secs: 15,
+            allow_private_network_urls: false,
+            client_ip_header: None,
+            auth_requests_per_minute: 60,
             plans: default_plans(),
             prices: Prices::default(),
         }

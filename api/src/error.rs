@@ -45,6 +45,13 @@ pub enum AppError {
     /// 503: a dependency (the database) is not reachable.
     #[error("service unavailable")]
     Unavailable,
+    /// 408: the request body did not arrive within `BODY_TIMEOUT`.
+    #[error("request timeout")]
+    RequestTimeout,
+    /// 503 with `Retry-After`: too much heavy work (password hashes,
+    /// signature checks) is already running.
+    #[error("{detail}")]
+    Busy { retry_after_secs: u64, detail: String },
     /// 500: logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -82,6 +89,12 @@ impl AppError {
             }
             AppError::TooManyRequests { detail, .. } => (Some("rate_limited"), Some(detail.clone()), vec![]),
             AppError::PayloadTooLarge { detail } => (Some("body_too_large"), Some(detail.clone()), vec![]),
+            AppError::Busy { detail, .. } => (Some("busy"), Some(detail.clone()), vec![]),
+            AppError::RequestTimeout => (
+                Some("request_timeout"),
+                Some("The request body did not arrive in time; send it again.".to_owned()),
+                vec![],
+            ),
             AppError::Unavailable => {
                 (Some("unavailable"), Some("The service cannot reach its database.".to_owned()), vec![])
             }
@@ -110,7 +123,8 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -121,7 +135,7 @@ impl ResponseError for AppError {
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if let AppError::TooManyRequests { retry_after_secs, .. } = self {
+        if let AppError::TooManyRequests { retry_after_secs, .. } | AppError::Busy { retry_after_secs, .. } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let AppError::Unauthorized { .. } = self {
@@ -186,6 +200,7 @@ pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &actix_
             AppError::PayloadTooLarge { detail: format!("The request body is larger than {limit} bytes.") }
         }
         E::ContentType => AppError::bad_request("unsupported_content_type", "Send the body as application/json."),
+        E::Payload(p) if timed_out(p) => AppError::RequestTimeout,
         E::Deserialize(e) if e.is_data() => AppError::bad_request(
             "invalid_body",
             format!("The JSON body does not match the expected shape: {}", without_values(e)),
@@ -193,6 +208,11 @@ pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &actix_
         _ => AppError::bad_request("malformed_json", "The request body is not valid JSON."),
     };
     app.into()
+}
+
+/// Whether reading the body failed on `guard::deadline`'s time limit.
+pub fn timed_out(e: &actix_web::error::PayloadError) -> bool {
+    matches!(e, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
 }
 
 /// serde's words for a body that does not fit, without the values it quotes:
@@ -226,6 +246,7 @@ pub fn form_error_handler(err: actix_web::error::UrlencodedError, _req: &actix_w
         E::ContentType => {
             AppError::bad_request("unsupported_content_type", "Send the body as application/x-www-form-urlencoded.")
         }
+        E::Payload(p) if timed_out(p) => AppError::RequestTimeout,
         _ => AppError::bad_request("malformed_form", "The request body is not a valid form."),
     };
     app.into()

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domains;
 pub mod error;
+pub mod guard;
 pub mod health;
 pub mod openapi;
 pub mod provisioning;
@@ -48,6 +49,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
     settings.check()?;
     let db = db::connect(&settings).await?;
     let settings_rate = settings.scim_requests_per_second;
+    let (allow_private, auth_rate) = (settings.allow_private_network_urls, settings.auth_requests_per_minute);
     let write_gate = Arc::new(tokio::sync::Mutex::new(()));
     let sqlite_file = db::batch::sqlite_file(&settings.database_url());
     let batcher = db::batch::Batcher::start(db.clone(), write_gate.clone(), sqlite_file.as_deref())?;
@@ -64,6 +66,9 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         batcher,
         write_gate,
         sessions: Default::default(),
+        outbound: guard::outbound::Outbound::new(allow_private)?,
+        heavy: Default::default(),
+        auth_limit: guard::rate::RateLimiter::per_minute(auth_rate),
     })
 }
 
@@ -89,12 +94,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
 }
 
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// How long the request line and headers may take to arrive.
+pub const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         // Setup and invite links carry secrets in their path: never send them on.
-        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Referrer-Policy", "no-referrer"));
+    if https {
+        // Two years; browsers then never try plain http for this host.
+        headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    } else {
+        headers
+    }
+}
+
+/// Paths whose answers are never stored by a browser or proxy: every API,
+/// SCIM and SSO answer (sessions, setup tokens, SCIM bearer tokens, client
+/// secrets travel in them).
+fn never_cached(path: &str) -> bool {
+    ["/api/", "/scim/", "/sso/", "/oauth2/"].iter().any(|p| path.starts_with(p))
 }
 
 /// A server that is listening (on `addr`) but not yet awaited.
@@ -118,6 +139,10 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     let addr = listener.local_addr()?;
     let public_url = settings.public_url(addr);
     let web_dir = settings.web_dir.clone();
+    let https = public_url.starts_with("https://");
+    // A client that trickles a body is cut off (408) instead of holding a
+    // connection and a buffer for ever.
+    let body_timeout = std::time::Duration::from_secs(settings.request_body_timeout_secs.max(1));
     let state = web::Data::new(build_state(settings, public_url.clone(), clock).await?);
     let app_state = state.clone();
     let server = HttpServer::new(move || {
@@ -126,24 +151,33 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
             .app_data(web::JsonConfig::default().limit(JSON_LIMIT_BYTES).error_handler(json_error_handler))
             .app_data(web::PathConfig::default().error_handler(path_error_handler))
             .app_data(web::QueryConfig::default().error_handler(query_error_handler))
-            .wrap(security_headers())
-            .wrap_fn(|req, srv| {
+            .wrap(security_headers(https))
+            .wrap_fn(move |mut req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+                let no_store = never_cached(req.path());
+                let body = req.take_payload();
+                req.set_payload(guard::deadline::with_deadline(body, body_timeout));
                 let fut = srv.call(req);
                 async move {
                     let mut res = fut.await?;
                     if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
                         res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
                     }
+                    if no_store && !res.headers().contains_key(actix_web::http::header::CACHE_CONTROL) {
+                        res.headers_mut()
+                            .insert(actix_web::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    }
                     Ok(res)
                 }
             })
             .wrap(TracingLogger::<telemetry::RedactingRootSpan>::new())
             .configure(routes)
-            .configure(spa::configure(&web_dir))
+            .configure(spa::configure(&web_dir, https))
             .default_service(web::to(not_found))
     })
     .listen(listener)?
+    .client_request_timeout(HEAD_TIMEOUT)
+    .client_disconnect_timeout(std::time::Duration::from_secs(5))
     .shutdown_timeout(10)
     .run();
     Ok(Running { addr, public_url, state, server })

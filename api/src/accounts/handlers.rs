@@ -36,9 +36,12 @@ pub(crate) fn session_cookie(state: &AppState, session: &NewSession) -> Cookie<'
         (status = 201, description = "Organization and its first Administrator created; signed in", body = SignupResponse),
         (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address, or failed attempts for this email; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins being checked at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn signup(state: State, body: web::Json<SignupRequest>) -> AppResult<HttpResponse> {
+pub async fn signup(state: State, meta: RequestMeta, body: web::Json<SignupRequest>) -> AppResult<HttpResponse> {
+    state.limit_auth(&meta)?;
     let valid = body.validate().map_err(AppError::Validation)?;
     let (response, session) = service::signup(&state, valid).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
@@ -51,10 +54,12 @@ pub async fn signup(state: State, body: web::Json<SignupRequest>) -> AppResult<H
         (status = 200, description = "Signed in; the token is also set as an HttpOnly cookie", body = LoginResponse),
         (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts for this email; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address, or failed attempts for this email; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins being checked at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn login(state: State, meta: RequestMeta, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
+    state.limit_auth(&meta)?;
     body.validate().map_err(AppError::Validation)?;
     let LoginRequest { email, password } = body.into_inner();
     let (user, session) = service::login(&state, &meta, &email, password).await?;
@@ -145,11 +150,18 @@ pub async fn create_invite(
         (status = 404, description = "Unknown invite token", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Invite expired or already accepted", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (e.g. a password is required)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address, or failed attempts for this email; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many sign-ins being checked at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn accept_invite(state: State, body: web::Json<AcceptInviteRequest>) -> AppResult<HttpResponse> {
+pub async fn accept_invite(
+    state: State,
+    meta: RequestMeta,
+    body: web::Json<AcceptInviteRequest>,
+) -> AppResult<HttpResponse> {
+    state.limit_auth(&meta)?;
     let valid = body.validate().map_err(AppError::Validation)?;
-    let (response, session) = service::accept_invite(&state, &body.token, valid).await?;
+    let (response, session) = service::accept_invite(&state, &meta, &body.token, valid).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
 }
 

@@ -1,5 +1,8 @@
-//! Failed-login throttling: more than `max` failures for one key (the email)
-//! within `window` answers 429 until the oldest failure leaves the window.
+//! Password-guess throttling: at most `max` unsuccessful attempts for one
+//! key (the email) within `window`; past that 429 until the oldest leaves
+//! the window. An attempt is reserved *before* the password is checked, in
+//! one step with the count (so concurrent guesses cannot all slip in under
+//! the limit); a success clears the key.
 //! In memory: it protects one process; behind several replicas each counts
 //! on its own, which still bounds guessing per replica.
 
@@ -26,32 +29,25 @@ impl FailureLimiter {
         self.failures.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `Some(seconds)` when the key is locked out right now.
-    pub fn retry_after(&self, key: &str, now: DateTime<Utc>) -> Option<u64> {
-        let mut map = self.lock();
-        let times = map.get_mut(key)?;
-        while times.front().is_some_and(|t| *t + self.window <= now) {
-            times.pop_front();
-        }
-        if times.len() < self.max {
-            return None;
-        }
-        let oldest = *times.front()?;
-        let wait = (oldest + self.window - now).num_milliseconds();
-        Some(u64::try_from((wait + 999) / 1000).unwrap_or(1).max(1))
-    }
-
-    pub fn record_failure(&self, key: &str, now: DateTime<Utc>) {
+    /// Reserves one attempt for `key`, or `Err(seconds to wait)` when
+    /// `max` attempts are already in the window.
+    pub fn attempt(&self, key: &str, now: DateTime<Utc>) -> Result<(), u64> {
         let mut map = self.lock();
         if map.len() >= MAX_TRACKED_KEYS {
             let window = self.window;
             map.retain(|_, times| times.back().is_some_and(|t| *t + window > now));
         }
         let times = map.entry(key.to_owned()).or_default();
-        times.push_back(now);
-        while times.len() > self.max {
+        while times.front().is_some_and(|t| *t + self.window <= now) {
             times.pop_front();
         }
+        if times.len() >= self.max {
+            let oldest = times.front().copied().unwrap_or(now);
+            let wait = (oldest + self.window - now).num_milliseconds();
+            return Err(u64::try_from((wait + 999) / 1000).unwrap_or(1).max(1));
+        }
+        times.push_back(now);
+        Ok(())
     }
 
     pub fn clear(&self, key: &str) {
@@ -64,18 +60,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn locks_after_max_failures_and_unlocks_when_the_window_passes() {
+    fn locks_after_max_attempts_and_unlocks_when_the_window_passes() {
         let l = FailureLimiter::new(10, Duration::seconds(60));
-        let t0 = DateTime::from_timestamp(1_000, 0).unwrap();
+        let t0 = DateTime::from_timestamp(1_000, 0).unwrap_or_default();
         for i in 0..10 {
-            assert_eq!(l.retry_after("a@x.com", t0), None, "attempt {i}");
-            l.record_failure("a@x.com", t0 + Duration::seconds(i));
+            assert_eq!(l.attempt("a@x.com", t0 + Duration::seconds(i)), Ok(()), "attempt {i}");
         }
-        assert_eq!(l.retry_after("a@x.com", t0 + Duration::seconds(10)), Some(50));
-        assert_eq!(l.retry_after("b@x.com", t0), None);
-        assert_eq!(l.retry_after("a@x.com", t0 + Duration::seconds(60)), None);
-        l.record_failure("a@x.com", t0 + Duration::seconds(61));
+        assert_eq!(l.attempt("a@x.com", t0 + Duration::seconds(10)), Err(50));
+        assert_eq!(l.attempt("b@x.com", t0), Ok(()));
+        assert_eq!(l.attempt("a@x.com", t0 + Duration::seconds(60)), Ok(()));
         l.clear("a@x.com");
-        assert_eq!(l.retry_after("a@x.com", t0 + Duration::seconds(61)), None);
+        assert_eq!(l.attempt("a@x.com", t0 + Duration::seconds(61)), Ok(()));
+    }
+
+    #[test]
+    fn concurrent_attempts_never_exceed_the_limit() {
+        let l = std::sync::Arc::new(FailureLimiter::new(10, Duration::seconds(60)));
+        let t0 = DateTime::from_timestamp(1_000, 0).unwrap_or_default();
+        let threads: Vec<std::thread::JoinHandle<bool>> = (0..40)
+            .map(|_| {
+                let l = l.clone();
+                std::thread::spawn(move || l.attempt("a@x.com", t0).is_ok())
+            })
+            .collect();
+        let admitted = threads.into_iter().filter_map(|t| t.join().ok()).filter(|ok| *ok).count();
+        assert_eq!(admitted, 10);
     }
 }

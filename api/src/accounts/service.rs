@@ -134,7 +134,7 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
     if find_user_by_email(&state.db, &email).await?.is_some() {
         return Err(email_taken());
     }
-    let hash = password::hash(v.password.expose().to_owned()).await?;
+    let hash = password::hash(&state.heavy, v.password.expose().to_owned()).await?;
     let txn = state.begin_write().await?;
     let org = organization::ActiveModel {
         id: Set(OrganizationId::generate().to_string()),
@@ -157,10 +157,15 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
     Ok((response, session))
 }
 
-/// Checks the password (throttled per email) and opens a session.
 /// Records a sign-in attempt in the audit log of each organization the
 /// account belongs to (an unknown email belongs to none).
-async fn audit_login(state: &AppState, meta: &RequestMeta, user: &user::Model, ok: bool) -> AppResult<()> {
+async fn audit_login(
+    state: &AppState,
+    meta: &RequestMeta,
+    user: &user::Model,
+    ok: bool,
+    method: &str,
+) -> AppResult<()> {
     let orgs =
         membership::Entity::find().filter(membership::Column::UserId.eq(user.id.as_str())).all(&state.db).await?;
     let now = state.clock.now();
@@ -170,42 +175,57 @@ async fn audit_login(state: &AppState, meta: &RequestMeta, user: &user::Model, o
             actor: &user.id,
             action: if ok { "login.succeeded" } else { "login.failed" },
             target: &user.email,
-            details: serde_json::json!({ "method": "password" }),
+            details: serde_json::json!({ "method": method }),
         };
         audit::record(&state.db, meta, now, event).await?;
     }
     Ok(())
 }
 
+/// Checks an account's password: every path that does so is a sign-in
+/// (`method`: `password` for the login, `invite` for an existing account
+/// joining an organization), with one limit and one audit trail. An
+/// attempt for the email is reserved before the hash is computed (10 a
+/// minute, atomically, so concurrent guesses cannot slip past), every
+/// outcome is recorded in the account's organizations, and an unknown
+/// email costs the same hash and gets the same answer.
+async fn check_password(
+    state: &AppState,
+    meta: &RequestMeta,
+    email: &str,
+    password: String,
+    method: &str,
+) -> AppResult<user::Model> {
+    let key = email.trim().to_lowercase();
+    // Every account's email passed `Email::parse`: anything else matches no
+    // one (and is not sent to the database), but costs the same to refuse.
+    let valid = Email::parse(email).is_ok();
+    let now = state.clock.now();
+    state.login_failures.attempt(&key, now).map_err(|retry_after_secs| AppError::TooManyRequests {
+        retry_after_secs,
+        detail: "Too many failed sign-in attempts for this email. Wait a minute and try again.".to_owned(),
+    })?;
+    let user = if valid { find_user_by_email(&state.db, &key).await? } else { None };
+    let ok = password::verify(&state.heavy, password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
+    let Some(user) = user else {
+        return Err(invalid_credentials());
+    };
+    audit_login(state, meta, &user, ok, method).await?;
+    if !ok {
+        return Err(invalid_credentials());
+    }
+    state.login_failures.clear(&key);
+    Ok(user)
+}
+
+/// Checks the password and opens a session.
 pub async fn login(
     state: &AppState,
     meta: &RequestMeta,
     email: &str,
     password: String,
 ) -> AppResult<(UserSummary, NewSession)> {
-    let key = email.trim().to_lowercase();
-    // Every account's email passed `Email::parse`: anything else matches no
-    // one (and is not sent to the database), but costs the same to refuse.
-    let valid = Email::parse(email).is_ok();
-    let now = state.clock.now();
-    if let Some(retry_after_secs) = state.login_failures.retry_after(&key, now) {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs,
-            detail: "Too many failed sign-in attempts for this email. Wait a minute and try again.".to_owned(),
-        });
-    }
-    let user = if valid { find_user_by_email(&state.db, &key).await? } else { None };
-    let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.clone())).await?;
-    let Some(user) = user else {
-        state.login_failures.record_failure(&key, now);
-        return Err(invalid_credentials());
-    };
-    audit_login(state, meta, &user, ok).await?;
-    if !ok {
-        state.login_failures.record_failure(&key, now);
-        return Err(invalid_credentials());
-    }
-    state.login_failures.clear(&key);
+    let user = check_password(state, meta, email, password, "password").await?;
     let session = open_session(&state.db, state, &user.id, None).await?;
     Ok((user_summary(&user)?, session))
 }
@@ -395,9 +415,12 @@ pub async fn preview_invite(state: &AppState, token: &str) -> AppResult<InvitePr
 
 /// Joins the invite's organization: creates the account, or, for an email
 /// that already has one, adds the membership after checking its password
-/// (holding an invite token must never be enough to sign in as someone).
+/// as a sign-in does (same limit, same audit: holding an invite token must
+/// never be enough to sign in as someone, nor a way to guess passwords).
+/// The session it opens reaches the invited organization only.
 pub async fn accept_invite(
     state: &AppState,
+    meta: &RequestMeta,
     token: &str,
     v: ValidAcceptInvite,
 ) -> AppResult<(AcceptInviteResponse, NewSession)> {
@@ -407,9 +430,7 @@ pub async fn accept_invite(
     let password = v.password.map(|p| p.expose().to_owned());
     let new_hash = match (&existing, password) {
         (Some(u), Some(p)) => {
-            if !password::verify(p, u.password_hash.clone()).await? {
-                return Err(invalid_credentials());
-            }
+            check_password(state, meta, &u.email, p, "invite").await?;
             None
         }
         (Some(_), None) => {
@@ -419,7 +440,7 @@ pub async fn accept_invite(
                 "You already have an account: enter its password to join.",
             ));
         }
-        (None, Some(p)) => Some(password::hash(p).await?),
+        (None, Some(p)) => Some(password::hash(&state.heavy, p).await?),
         (None, None) if inv.password_required => {
             return Err(AppError::field("password", "required", "Choose a password."));
         }
@@ -444,7 +465,7 @@ pub async fn accept_invite(
     let role = Role::parse(&inv.role).unwrap_or(Role::Member);
     insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
     let org = organization::get(&txn, inv.organization_id.as_str()).await?;
-    let session = open_session(&txn, state, &user.id, None).await?;
+    let session = open_session(&txn, state, &user.id, Some(inv.organization_id.as_str())).await?;
     txn.commit().await?;
     // The user's other sessions see the new membership at once.
     state.sessions.forget_user(&user.id);

@@ -27,8 +27,14 @@ impl FromRequest for RequestMeta {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(RequestMeta {
-            // The peer address: forwarded headers can be forged by the client.
-            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            // The peer address, or the operator's proxy header when one is
+            // configured: anything else the client sends can be forged.
+            ip: crate::guard::client_ip::client_ip(
+                req,
+                req.app_data::<actix_web::web::Data<crate::state::AppState>>()
+                    .and_then(|s| s.settings.client_ip_header.as_deref()),
+            )
+            .map(|ip| ip.to_string()),
             user_agent: req
                 .headers()
                 .get(actix_web::http::header::USER_AGENT)

@@ -37,6 +37,7 @@ use self::schema::Kind;
 use crate::audit::{self, RequestMeta};
 use crate::billing::entity::feature;
 use crate::billing::service::FEATURE_DIRECTORY_SYNC;
+use crate::guard::rate::RateLimiter;
 use crate::state::AppState;
 
 /// Largest request body, as RFC 7644 §3.7's `maxPayloadSize` advertises.
@@ -80,40 +81,6 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Per-organization token buckets: `rate` requests per second, bursts of `2 × rate`.
-pub struct RateLimiter {
-    rate: u32,
-    buckets: Mutex<HashMap<String, (f64, DateTime<Utc>)>>,
-}
-
-impl RateLimiter {
-    pub fn new(rate: u32) -> Self {
-        Self { rate, buckets: Mutex::new(HashMap::new()) }
-    }
-
-    /// `Err(seconds to wait)` when the organization is over its rate.
-    pub fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), u64> {
-        if self.rate == 0 {
-            return Ok(());
-        }
-        let rate = f64::from(self.rate);
-        let capacity = rate * 2.0;
-        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (_, at)| now - *at < Duration::minutes(1));
-        }
-        let (tokens, at) = map.entry(key.to_owned()).or_insert((capacity, now));
-        let elapsed = (now - *at).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6;
-        *tokens = (*tokens + elapsed * rate).min(capacity);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            return Ok(());
-        }
-        Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
-    }
-}
-
 /// How long a token's organization and Directory Sync status are trusted
 /// without reading them again. This process forgets them at once when they
 /// change (a new token, a toggle); other replicas catch up within this.
@@ -139,7 +106,7 @@ pub struct Runtime {
 impl Runtime {
     pub fn new(requests_per_second: u32) -> Self {
         Self {
-            limiter: RateLimiter::new(requests_per_second),
+            limiter: RateLimiter::per_second(requests_per_second),
             activity: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             generation: std::sync::atomic::AtomicU64::new(0),
@@ -420,11 +387,12 @@ pub async fn read_json(req: &HttpRequest, payload: web::Payload) -> ScimResult<V
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let bytes = payload
-        .to_bytes_limited(MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())?
-        .map_err(|_| ScimError::invalid_syntax("The request body could not be read."))?;
+    let bytes = payload.to_bytes_limited(MAX_BODY_BYTES).await.map_err(|_| too_large())?.map_err(|e| {
+        match e.as_error().is_some_and(crate::error::timed_out) {
+            true => ScimError::new(StatusCode::REQUEST_TIMEOUT, None, "The request body did not arrive in time."),
+            false => ScimError::invalid_syntax("The request body could not be read."),
+        }
+    })?;
     let body: Value = serde_json::from_slice(&bytes)
         .map_err(|e| ScimError::invalid_syntax(format!("The body is not valid JSON: {e}.")))?;
     // Refused on every database alike (PostgreSQL cannot store it).
@@ -733,18 +701,5 @@ mod tests {
         let p = query_list_params(Kind::User, &q(&[])).ok();
         assert_eq!(p.map(|p| (p.count, p.start_index)), Some((DEFAULT_COUNT, 1)));
         assert!(query_list_params(Kind::User, &q(&[("count", "lots")])).is_err());
-    }
-
-    #[test]
-    fn rate_limiter_refills() {
-        let l = RateLimiter::new(2);
-        let t0 = Utc::now();
-        for _ in 0..4 {
-            assert!(l.check("org", t0).is_ok());
-        }
-        assert_eq!(l.check("org", t0), Err(1));
-        assert!(l.check("other", t0).is_ok(), "buckets are per organization");
-        assert!(l.check("org", t0 + Duration::milliseconds(600)).is_ok());
-        assert!(RateLimiter::new(0).check("org", t0).is_ok());
     }
 }

@@ -91,10 +91,36 @@ fn filter_uses(f: &Filter, name: &str) -> bool {
     }
 }
 
+/// Refuses a filter no index narrows when the directory holds more than
+/// `max_scan` resources: it would read and render all of them on every
+/// request (RFC 7644 §3.4.2.2 `tooMany`).
+async fn bound_scan<R: Stored>(
+    db: &impl ConnectionTrait,
+    q: &sea_orm::Select<R::Entity>,
+    max_scan: u64,
+) -> ScimResult<()> {
+    if max_scan == 0 {
+        return Ok(());
+    }
+    let n = q.clone().limit(max_scan + 1).count(db).await?;
+    if n > max_scan {
+        let hint = R::INDEXED.iter().map(|a| format!("{a} eq \"…\"")).collect::<Vec<_>>().join(", ");
+        return Err(ScimError::bad(
+            "tooMany",
+            format!(
+                "This directory has more than {max_scan} resources, and this filter would read every one of them on \
+                 each request. Filter on {hint} (alone or joined with 'and'), or page through the list without a filter."
+            ),
+        ));
+    }
+    Ok(())
+}
+
 async fn list_rows<R: Stored>(
     db: &impl ConnectionTrait,
     dir: &Directory,
     params: ListParams,
+    max_scan: u64,
 ) -> ScimResult<HttpResponse> {
     let mut q = R::in_org(&dir.org_id);
     let skip = params.start_index - 1;
@@ -106,8 +132,9 @@ async fn list_rows<R: Stored>(
         Some(f) => {
             // Narrow by an indexed equality when the filter has one; the
             // whole filter is then applied to each candidate.
-            if let Some((attr, value)) = filter::indexed_equality(R::KIND, f, R::INDEXED) {
-                q = R::narrow(q, attr, value);
+            match filter::indexed_equality(R::KIND, f, R::INDEXED) {
+                Some((attr, value)) => q = R::narrow(q, attr, value),
+                None => bound_scan::<R>(db, &q, max_scan).await?,
             }
             let rows = q.all(db).await?;
             let related = related_if(db, filter_uses(f, R::RELATED), &rows).await?;
@@ -135,7 +162,7 @@ async fn list_rows<R: Stored>(
 /// `GET /Users`, `GET /Groups`
 pub async fn list<R: Stored>(state: web::Data<AppState>, dir: Directory, q: ListQuery) -> ScimResult<HttpResponse> {
     let params = super::query_list_params(R::KIND, &q)?;
-    list_rows::<R>(&state.db, &dir, params).await
+    list_rows::<R>(&state.db, &dir, params, state.settings.scim_max_filter_scan).await
 }
 
 /// `POST /Users/.search`, `POST /Groups/.search`
@@ -147,7 +174,7 @@ pub async fn search<R: Stored>(
 ) -> ScimResult<HttpResponse> {
     let body = read_json(&req, body).await?;
     let params = super::search_list_params(R::KIND, &body)?;
-    list_rows::<R>(&state.db, &dir, params).await
+    list_rows::<R>(&state.db, &dir, params, state.settings.scim_max_filter_scan).await
 }
 
 /// `GET /Users/{id}`, `GET /Groups/{id}`

@@ -170,7 +170,7 @@ pub async fn put_connection(
     let c = connection_of(&state, &org_id).await?;
     let (m, details) = match body.protocol {
         Some(SsoProtocol::Oidc) => oidc_settings(&state, c, &body).await?,
-        Some(SsoProtocol::Saml) => saml_settings(c, &body).await?,
+        Some(SsoProtocol::Saml) => saml_settings(&state, c, &body).await?,
         None => return Err(AppError::field("protocol", "required", "Choose SAML or OpenID Connect.")),
     };
     let now = state.clock.now();
@@ -228,7 +228,7 @@ type Settings = (connection::ActiveModel, serde_json::Value);
 async fn oidc_settings(state: &AppState, c: connection::Model, body: &SsoConnectionRequest) -> AppResult<Settings> {
     let keep_secret = c.oidc_client_secret.is_some() && c.protocol.as_deref() == Some(SsoProtocol::Oidc.as_str());
     let valid = body.validate_oidc(keep_secret).map_err(|e| AppError::Validation(e.into_vec()))?;
-    let discovered = oidc::discover(&valid.issuer).await.map_err(|e| {
+    let discovered = oidc::discover(&state.outbound, &valid.issuer).await.map_err(|e| {
         AppError::Validation(vec![FieldError::new(
             "issuer",
             "discovery_failed",
@@ -252,7 +252,7 @@ async fn oidc_settings(state: &AppState, c: connection::Model, body: &SsoConnect
     Ok((m, details))
 }
 
-async fn saml_settings(c: connection::Model, body: &SsoConnectionRequest) -> AppResult<Settings> {
+async fn saml_settings(state: &AppState, c: connection::Model, body: &SsoConnectionRequest) -> AppResult<Settings> {
     let valid = body.validate_saml().map_err(|e| AppError::Validation(e.into_vec()))?;
     let refuse = |field: &str, e: saml::SamlError| {
         AppError::Validation(vec![FieldError::new(field, "invalid_metadata", capitalize(&e.0))])
@@ -260,7 +260,7 @@ async fn saml_settings(c: connection::Model, body: &SsoConnectionRequest) -> App
     let (idp, metadata_url) = match &valid.source {
         SamlSource::MetadataXml(xml) => (saml::parse_metadata(xml).map_err(|e| refuse("idp_metadata_xml", e))?, None),
         SamlSource::MetadataUrl(url) => {
-            let xml = saml::fetch_metadata(url).await.map_err(|e| refuse("idp_metadata_url", e))?;
+            let xml = saml::fetch_metadata(&state.outbound, url).await.map_err(|e| refuse("idp_metadata_url", e))?;
             (saml::parse_metadata(&xml).map_err(|e| refuse("idp_metadata_url", e))?, Some(url.clone()))
         }
         SamlSource::Manual { entity_id, sso_url, certificate } => {
@@ -300,12 +300,18 @@ fn browser_hash(value: &str) -> String {
         (status = 401, description = "Not an SSO setup link we issued", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The connection is not configured yet (`not_configured`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired or replaced link", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn start_test(state: web::Data<AppState>, token: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn start_test(
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    state.limit_auth(&meta)?;
     let (org_id, _) = link_org(&state, &token).await?;
     let c = connection_of(&state, &org_id).await?;
-    begin_sign_in(&state, &c, PURPOSE_TEST, None).await
+    begin_sign_in(&state, &c, PURPOSE_TEST, None, None).await
 }
 
 /// Records a pending sign-in and answers the identity provider's URL, with
@@ -315,6 +321,7 @@ async fn begin_sign_in(
     c: &connection::Model,
     purpose: &str,
     login_hint: Option<&str>,
+    owner: Option<&str>,
 ) -> AppResult<HttpResponse> {
     let not_configured =
         || AppError::conflict("not_configured", "Enter your identity provider's details first, then run the test.");
@@ -361,7 +368,15 @@ async fn begin_sign_in(
         }
         None => return Err(not_configured()),
     };
+    // Pending sign-ins nobody finished are purged as new ones start (an
+    // index on `expires_at` makes this cheap): anonymous requests cannot
+    // grow the table past what the per-address limit lets in per TTL.
+    request::Entity::delete_many()
+        .filter(request::Column::ExpiresAt.lt(now - Duration::minutes(REQUEST_TTL_MINUTES)))
+        .exec(&state.db)
+        .await?;
     request::ActiveModel {
+        user_id: Set(owner.map(str::to_owned)),
         id: Set(state_value.clone()),
         connection_id: Set(c.id.clone()),
         organization_id: Set(c.organization_id.clone()),
@@ -395,9 +410,16 @@ async fn begin_sign_in(
         (status = 404, description = "No organization uses Single Sign-On for this email's domain (`sso_not_configured`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The organization's Single Sign-On is turned off (`sso_inactive`) or not set up yet (`sso_not_ready`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn start_login(state: web::Data<AppState>, body: web::Json<SsoLoginRequest>) -> AppResult<HttpResponse> {
+pub async fn start_login(
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    signed_in: Option<crate::auth::AuthUser>,
+    body: web::Json<SsoLoginRequest>,
+) -> AppResult<HttpResponse> {
+    state.limit_auth(&meta)?;
     let email = Email::parse(&body.email).map_err(|e| AppError::Validation(vec![e.at("email")]))?;
     let domain = crate::domains::entity::Entity::find()
         .filter(crate::domains::entity::Column::Domain.eq(email.domain()))
@@ -417,7 +439,12 @@ pub async fn start_login(state: web::Data<AppState>, body: web::Json<SsoLoginReq
         }
     }
     let c = connection_of(&state, &domain.organization_id).await?;
-    begin_sign_in(&state, &c, PURPOSE_LOGIN, Some(email.as_str())).await
+    // Started from a session of an account (a password one, or one that
+    // reaches this organization): that account may be linked on the way back.
+    let owner = signed_in
+        .filter(|u| u.scope.as_deref().is_none_or(|s| s == domain.organization_id))
+        .map(|u| u.user_id.to_string());
+    begin_sign_in(&state, &c, PURPOSE_LOGIN, Some(email.as_str()), owner.as_deref()).await
 }
 
 fn not_configured(domain: &str) -> AppError {
@@ -435,6 +462,23 @@ fn inactive() -> AppError {
         "Single Sign-On is turned off for your organization. Ask your administrator, or sign in with your password if you have one.",
     )
 }
+
+/// The authorization endpoint's error codes (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6).
+const AUTHORIZE_ERRORS: [&str; 13] = [
+    "invalid_request",
+    "unauthorized_client",
+    "access_denied",
+    "unsupported_response_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "interaction_required",
+    "login_required",
+    "account_selection_required",
+    "consent_required",
+    "invalid_request_uri",
+    "invalid_request_object",
+];
 
 #[derive(Debug, Deserialize)]
 pub struct CallbackQuery {
@@ -563,8 +607,10 @@ async fn finish_oidc(
     claim(state, &pending).await?;
     let purpose = pending.purpose.as_str();
     if let Some(error) = &q.error {
-        let detail = q.error_description.as_deref().unwrap_or("");
-        return Err(refuse(purpose, format!("The identity provider refused the sign-in: {error} {detail}").trim()));
+        // The code when it is one of OAuth's; never the text that came with
+        // it (anyone can put words in this URL).
+        let code = Some(error.as_str()).filter(|e| AUTHORIZE_ERRORS.contains(e)).unwrap_or("an error");
+        return Err(refuse(purpose, format!("The identity provider refused the sign-in with {code}.")));
     }
     let code = q.code.as_deref().ok_or_else(|| refuse(purpose, "The identity provider sent no code."))?;
     let c = load_connection(state, purpose, connection_id).await?;
@@ -581,14 +627,17 @@ async fn finish_oidc(
     let (Some(secret), Some(verifier)) = (open(sealed), open(&pending.code_verifier)) else {
         return Err(refuse(purpose, "The stored client secret cannot be read; enter it again in the setup wizard."));
     };
-    let exchanged = oidc::exchange(&oidc::Exchange {
-        token_endpoint,
-        client_id,
-        client_secret: &secret,
-        code,
-        code_verifier: &verifier,
-        redirect_uri: &redirect_uri(state, &c.id),
-    })
+    let exchanged = oidc::exchange(
+        &state.outbound,
+        &oidc::Exchange {
+            token_endpoint,
+            client_id,
+            client_secret: &secret,
+            code,
+            code_verifier: &verifier,
+            redirect_uri: &redirect_uri(state, &c.id),
+        },
+    )
     .await;
     let tokens = match exchanged {
         Ok(tokens) => tokens,
@@ -605,18 +654,21 @@ async fn finish_oidc(
         Err(e) => return Err(refuse(purpose, capitalize(&e.0))),
     };
     let now = state.clock.now();
-    let mut identity =
-        oidc::verify(&tokens.id_token, &oidc::Expected { issuer, client_id, nonce: &pending.nonce, jwks_uri, now })
-            .await
-            .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
+    let mut identity = oidc::verify(
+        &state.outbound,
+        &tokens.id_token,
+        &oidc::Expected { issuer, client_id, nonce: &pending.nonce, jwks_uri, now },
+    )
+    .await
+    .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
     if identity.email.is_none()
         && let (Some(endpoint), Some(access)) = (c.oidc_userinfo_endpoint.as_deref(), tokens.access_token.as_deref())
     {
-        oidc::complete_from_userinfo(&mut identity, endpoint, access)
+        oidc::complete_from_userinfo(&state.outbound, &mut identity, endpoint, access)
             .await
             .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
     }
-    complete(state, meta, &c, purpose, &identity).await
+    complete(state, meta, &c, &pending, &identity).await
 }
 
 /// The form the identity provider's page posts to the ACS.
@@ -680,6 +732,9 @@ async fn finish_saml(
     form: &AcsForm,
 ) -> Result<Done, Refusal> {
     let pending = pending_request(state, req, connection_id, form.relay_state.as_deref()).await?;
+    // Used up by this post whatever it carries: a pending sign-in is never
+    // a way to try response after response.
+    claim(state, &pending).await?;
     let purpose = pending.purpose.as_str();
     let c = load_connection(state, purpose, connection_id).await?;
     let (Some(entity_id), Some(sso_url), Some(certificates)) =
@@ -696,15 +751,18 @@ async fn finish_saml(
         .ok_or_else(|| refuse(purpose, "The identity provider sent no SAMLResponse."))?;
     let (sp_entity_id, acs_url) = saml_sp(state, &c.id);
     let request_id = pending.nonce.clone();
-    let verified = web::block(move || {
-        saml::verify_response(
-            &response,
-            &saml::Expected { sp_entity_id: &sp_entity_id, acs_url: &acs_url, idp: &idp, request_id: &request_id },
-        )
-    })
-    .await
-    .map_err(|_| refuse(purpose, "Something went wrong on our side; try again."))?
-    .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
+    // A few at a time, each bounded in time (see `guard::heavy`).
+    let verified = state
+        .heavy
+        .run(move || {
+            saml::verify_response(
+                &response,
+                &saml::Expected { sp_entity_id: &sp_entity_id, acs_url: &acs_url, idp: &idp, request_id: &request_id },
+            )
+        })
+        .await
+        .map_err(|e| refuse(purpose, e.problem().detail.unwrap_or_default()))?
+        .map_err(|e| refuse(purpose, capitalize(&e.0)))?;
     // Each assertion once: a replayed one is refused even before its request's state is checked.
     let now = state.clock.now();
     entity::saml_assertion::Entity::delete_many()
@@ -722,8 +780,7 @@ async fn finish_saml(
     if recorded.is_err() {
         return Err(refuse(purpose, "This SAML assertion was already used. Sign in again."));
     }
-    claim(state, &pending).await?;
-    complete(state, meta, &c, purpose, &verified.identity).await
+    complete(state, meta, &c, &pending, &verified.identity).await
 }
 
 /// Active SSO turns `error`, with the reason for the Provision tab and one
@@ -785,9 +842,10 @@ async fn complete(
     state: &AppState,
     meta: &RequestMeta,
     c: &connection::Model,
-    purpose: &str,
+    pending: &request::Model,
     identity: &Identity,
 ) -> Result<Done, Refusal> {
+    let purpose = pending.purpose.as_str();
     let now = state.clock.now();
     if purpose == PURPOSE_TEST {
         // The status and its audit event: one transaction.
@@ -821,7 +879,7 @@ async fn complete(
         txn.commit().await.map_err(|e| failed(&e))?;
         return Ok(Done::Test);
     }
-    let session = sign_in_member(state, meta, c, identity).await.map_err(|e| match e {
+    let session = sign_in_member(state, meta, c, pending.user_id.as_deref(), identity).await.map_err(|e| match e {
         AppError::Internal(_) => {
             tracing::error!(error = ?e, "sso: member sign-in failed");
             refuse(purpose, "Something went wrong on our side; try again.")
@@ -865,13 +923,18 @@ fn refused(detail: impl Into<String>) -> AppError {
 }
 
 /// The member behind a verified identity: found by (connection, subject);
-/// on a first sign-in, created just in time (or, when the organization
-/// already has them as a member, linked) — never matched by email alone to
-/// an account outside the organization.
+/// on a first sign-in, created just in time, or linked to the
+/// organization's existing member with that email — never matched by email
+/// alone to an account outside the organization, and never, without that
+/// account proving itself, to one that has a password or administers the
+/// organization (whoever holds a setup link configures the provider, and
+/// could otherwise sign in as the Administrator). `owner` is the account
+/// whose session started the sign-in: that proof.
 async fn sign_in_member(
     state: &AppState,
     meta: &RequestMeta,
     c: &connection::Model,
+    owner: Option<&str>,
     identity: &Identity,
 ) -> AppResult<crate::accounts::service::NewSession> {
     use crate::accounts::entity::{membership, organization, user};
@@ -910,9 +973,16 @@ async fn sign_in_member(
             let (uid, action) = match existing {
                 Some(u) => {
                     let member = membership::Entity::find_by_id((org_id.to_owned(), u.id.clone())).one(&txn).await?;
-                    if member.is_none() {
+                    let Some(member) = member else {
                         return Err(refused(format!(
                             "An account with {email} already exists outside your organization; ask your administrator to invite it."
+                        )));
+                    };
+                    let needs_proof = u.password_hash.is_some() || member.role == Role::Admin.as_str();
+                    if needs_proof && owner != Some(u.id.as_str()) {
+                        return Err(refused(format!(
+                            "{email} already has an account here. To link it to your identity provider once, sign in \
+                             with your password, then choose Sign in with SSO on the sign-in page."
                         )));
                     }
                     (u.id, "sso.identity_linked")

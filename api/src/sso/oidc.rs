@@ -4,8 +4,6 @@
 //! algorithm allow-list, `iss`, `aud`/`azp`, `exp`/`iat` with bounded skew,
 //! `nonce`).
 
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -17,10 +15,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::Identity;
+use crate::guard::outbound::{FetchError, Outbound, read_limited};
 
 /// Largest discovery document, JWKS or token response read.
 const MAX_RESPONSE_BYTES: usize = 256 * 1024;
-const TIMEOUT: Duration = Duration::from_secs(5);
 /// Clock skew tolerated on `exp` and `iat`.
 pub const SKEW_SECS: i64 = 120;
 /// Asymmetric algorithms only: `none` and HMAC (keyed with the client
@@ -54,44 +52,30 @@ fn err(s: impl Into<String>) -> OidcError {
     OidcError(s.into(), Cause::Other)
 }
 
-/// An HTTP client for talking to identity providers: short timeout, no redirects.
-pub fn client() -> Result<reqwest::Client, OidcError> {
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| err(format!("could not prepare an HTTP client: {e}")))
+impl From<FetchError> for OidcError {
+    fn from(e: FetchError) -> Self {
+        err(e.0)
+    }
 }
 
-/// Reads a response body of at most `max` bytes.
-pub(super) async fn read_limited(res: reqwest::Response, what: &str, max: usize) -> Result<Vec<u8>, OidcError> {
-    if res.content_length().is_some_and(|n| n as usize > max) {
-        return Err(err(format!("the {what} is larger than {max} bytes")));
-    }
-    let mut res = res;
-    let mut body = Vec::new();
-    while let Some(chunk) = res.chunk().await.map_err(|e| err(format!("reading the {what} failed: {e}")))? {
-        if body.len() + chunk.len() > max {
-            return Err(err(format!("the {what} is larger than {max} bytes")));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-async fn get_json(http: &reqwest::Client, url: &str, what: &str) -> Result<Value, OidcError> {
-    let res = http.get(url).send().await.map_err(|e| err(format!("could not reach {url} for the {what}: {e}")))?;
+async fn get_json(http: &Outbound, url: &str, what: &str) -> Result<Value, OidcError> {
+    let res = http.send(http.get(url, what)?, what).await?;
     if !res.status().is_success() {
-        return Err(err(format!("{url} answered {} for the {what}", res.status())));
+        return Err(err(format!("the {what} answered HTTP {}", res.status().as_u16())));
     }
     let body = read_limited(res, what, MAX_RESPONSE_BYTES).await?;
-    serde_json::from_slice(&body).map_err(|_| err(format!("the {what} at {url} is not JSON")))
+    serde_json::from_slice(&body).map_err(|_| err(format!("the {what} is not JSON")))
 }
 
-fn endpoint(doc: &Value, name: &str) -> Result<String, OidcError> {
+/// An endpoint named by the discovery document: a URL our client would
+/// fetch (the authorization endpoint is only shown to browsers, but is held
+/// to the same rule). Its text is not repeated in the message.
+fn endpoint(http: &Outbound, doc: &Value, name: &str) -> Result<String, OidcError> {
     let url =
         doc.get(name).and_then(Value::as_str).ok_or_else(|| err(format!("the discovery document has no {name}")))?;
-    shared::sso::parse_issuer(url).map_err(|_| err(format!("{name} ({url}) must be an https:// URL")))?;
+    shared::sso::parse_issuer(url)
+        .map_err(|_| err(format!("the discovery document's {name} is not an https:// URL")))?;
+    http.check(url, &format!("discovery document's {name}"))?;
     Ok(url.to_owned())
 }
 
@@ -105,20 +89,25 @@ pub struct Discovery {
 }
 
 /// Reads `{issuer}/.well-known/openid-configuration` and checks it names the same issuer.
-pub async fn discover(issuer: &str) -> Result<Discovery, OidcError> {
-    let http = client()?;
+pub async fn discover(http: &Outbound, issuer: &str) -> Result<Discovery, OidcError> {
     let url = format!("{issuer}/.well-known/openid-configuration");
-    let doc = get_json(&http, &url, "discovery document").await?;
+    let doc = get_json(http, &url, "discovery document").await?;
     let named = doc.get("issuer").and_then(Value::as_str).unwrap_or_default();
     if named.trim_end_matches('/') != issuer.trim_end_matches('/') {
-        return Err(err(format!("the discovery document names the issuer {named:?}, not {issuer:?}")));
+        return Err(err(format!(
+            "the discovery document names another issuer than {issuer}; enter the issuer exactly as the provider \
+             publishes it"
+        )));
     }
     Ok(Discovery {
         issuer: named.to_owned(),
-        authorization_endpoint: endpoint(&doc, "authorization_endpoint")?,
-        token_endpoint: endpoint(&doc, "token_endpoint")?,
-        jwks_uri: endpoint(&doc, "jwks_uri")?,
-        userinfo_endpoint: endpoint(&doc, "userinfo_endpoint").ok(),
+        authorization_endpoint: endpoint(http, &doc, "authorization_endpoint")?,
+        token_endpoint: endpoint(http, &doc, "token_endpoint")?,
+        jwks_uri: endpoint(http, &doc, "jwks_uri")?,
+        userinfo_endpoint: match doc.get("userinfo_endpoint") {
+            Some(_) => Some(endpoint(http, &doc, "userinfo_endpoint")?),
+            None => None,
+        },
     })
 }
 
@@ -174,6 +163,18 @@ pub struct Exchange<'a> {
     pub redirect_uri: &'a str,
 }
 
+/// The token endpoint's error codes (RFC 6749 §5.2, OIDC Core).
+const OAUTH_ERRORS: [&str; 8] = [
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+];
+
 /// What the token endpoint answers.
 pub struct Tokens {
     pub id_token: String,
@@ -181,33 +182,31 @@ pub struct Tokens {
 }
 
 /// Trades the code for tokens.
-pub async fn exchange(x: &Exchange<'_>) -> Result<Tokens, OidcError> {
-    let http = client()?;
+pub async fn exchange(http: &Outbound, x: &Exchange<'_>) -> Result<Tokens, OidcError> {
     // client_secret_basic: both parts form-encoded first (RFC 6749 §2.3.1).
     let enc = |s: &str| {
         reqwest::Url::parse_with_params("x:", [("v", s)])
             .map(|u| u.query().unwrap_or("").trim_start_matches("v=").to_owned())
     };
     let (id, secret) = (enc(x.client_id).unwrap_or_default(), enc(x.client_secret).unwrap_or_default());
-    let res = http
-        .post(x.token_endpoint)
-        .basic_auth(id, Some(secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", x.code),
-            ("redirect_uri", x.redirect_uri),
-            ("code_verifier", x.code_verifier),
-        ])
-        .send()
-        .await
-        .map_err(|e| err(format!("could not reach the token endpoint: {e}")))?;
+    let request = http.post(x.token_endpoint, "token endpoint")?.basic_auth(id, Some(secret)).form(&[
+        ("grant_type", "authorization_code"),
+        ("code", x.code),
+        ("redirect_uri", x.redirect_uri),
+        ("code_verifier", x.code_verifier),
+    ]);
+    let res = http.send(request, "token endpoint").await?;
     let status = res.status();
     let body: Value =
         serde_json::from_slice(&read_limited(res, "token response", MAX_RESPONSE_BYTES).await?).unwrap_or(Value::Null);
     if !status.is_success() {
-        let code = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error");
-        let detail = body.get("error_description").and_then(Value::as_str).unwrap_or("");
-        let message = format!("the identity provider refused the code exchange: {code} {detail}").trim().to_owned();
+        // Only a code from RFC 6749's list is repeated: the provider's own
+        // words (`error_description`) never are.
+        let code = body.get("error").and_then(Value::as_str).filter(|c| OAUTH_ERRORS.contains(c)).unwrap_or("an error");
+        let message = format!(
+            "the identity provider refused the code exchange with {code} (HTTP {}); its logs say why",
+            status.as_u16()
+        );
         let cause =
             if matches!(code, "invalid_client" | "unauthorized_client") { Cause::ClientRefused } else { Cause::Other };
         return Err(OidcError(message, cause));
@@ -224,18 +223,15 @@ pub async fn exchange(x: &Exchange<'_>) -> Result<Tokens, OidcError> {
 /// Fills the email (and name) from the UserInfo endpoint when the ID token
 /// lacks them; the answer must be about the same subject (OIDC Core §5.3.2).
 pub async fn complete_from_userinfo(
+    http: &Outbound,
     identity: &mut Identity,
     endpoint: &str,
     access_token: &str,
 ) -> Result<(), OidcError> {
-    let res = client()?
-        .get(endpoint)
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .map_err(|e| err(format!("could not reach the userinfo endpoint: {e}")))?;
+    let res =
+        http.send(http.get(endpoint, "userinfo endpoint")?.bearer_auth(access_token), "userinfo endpoint").await?;
     if !res.status().is_success() {
-        return Err(err(format!("the userinfo endpoint answered {}", res.status())));
+        return Err(err(format!("the userinfo endpoint answered HTTP {}", res.status().as_u16())));
     }
     let info: Value = serde_json::from_slice(&read_limited(res, "userinfo response", MAX_RESPONSE_BYTES).await?)
         .map_err(|_| err("the userinfo response is not JSON"))?;
@@ -282,13 +278,13 @@ pub struct Expected<'a> {
 }
 
 /// Checks the ID token against the provider's published keys and what we sent.
-pub async fn verify(id_token: &str, e: &Expected<'_>) -> Result<Identity, OidcError> {
+pub async fn verify(http: &Outbound, id_token: &str, e: &Expected<'_>) -> Result<Identity, OidcError> {
     let header = jsonwebtoken::decode_header(id_token)
         .map_err(|_| err("the ID token is not a JWT signed with an accepted algorithm"))?;
     if !ALLOWED_ALGS.contains(&header.alg) {
         return Err(err(format!("the ID token is signed with {:?}, which is not accepted", header.alg)));
     }
-    let jwks: JwkSet = serde_json::from_value(get_json(&client()?, e.jwks_uri, "key set (JWKS)").await?)
+    let jwks: JwkSet = serde_json::from_value(get_json(http, e.jwks_uri, "key set (JWKS)").await?)
         .map_err(|_| err("the provider's key set (JWKS) could not be read"))?;
     let jwk = match &header.kid {
         Some(kid) => jwks.find(kid),
@@ -314,13 +310,19 @@ pub async fn verify(id_token: &str, e: &Expected<'_>) -> Result<Identity, OidcEr
     })?;
     let c = data.claims;
     if c.iss != e.issuer {
-        return Err(err(format!("the ID token was issued by {}, not {}", c.iss, e.issuer)));
+        return Err(err(format!("the ID token was issued by someone other than {}", e.issuer)));
     }
     let audiences = match &c.aud {
         Audience::One(a) => vec![a.clone()],
         Audience::Many(v) => v.clone(),
     };
-    if !audiences.iter().any(|a| a == e.client_id) || (audiences.len() > 1 && c.azp.as_deref() != Some(e.client_id)) {
+    // With several audiences `azp` must name us; whenever it is present it
+    // must be us (OIDC Core §2, §3.1.3.7), single audience or not.
+    let azp_ok = match c.azp.as_deref() {
+        Some(azp) => azp == e.client_id,
+        None => audiences.len() == 1,
+    };
+    if !audiences.iter().any(|a| a == e.client_id) || !azp_ok {
         return Err(err("the ID token was issued for another client ID"));
     }
     let now = e.now.timestamp();
@@ -396,13 +398,14 @@ mod tests {
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
             URL_SAFE_NO_PAD.encode(br#"{"sub":"x"}"#)
         );
-        assert!(verify(&none, &e).await.is_err());
+        let Ok(http) = Outbound::new(false) else { return };
+        assert!(verify(&http, &none, &e).await.is_err());
         let hs = format!(
             "{}.{}.sig",
             URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
             URL_SAFE_NO_PAD.encode(br#"{"sub":"x"}"#)
         );
-        let err = verify(&hs, &e).await.err().map(|e| e.0).unwrap_or_default();
+        let err = verify(&http, &hs, &e).await.err().map(|e| e.0).unwrap_or_default();
         assert!(err.contains("not accepted"), "{err}");
     }
 }

@@ -27,6 +27,7 @@ use samael::service_provider::{Error as SpError, ServiceProvider};
 use samael::traits::ToXml;
 
 use super::Identity;
+use crate::guard::outbound::{Outbound, read_limited};
 
 /// Clock skew tolerated on `NotBefore`/`NotOnOrAfter` and `IssueInstant`.
 pub const SKEW_SECS: i64 = 120;
@@ -246,17 +247,14 @@ pub fn authn_request_url(p: &AuthnParams) -> Result<String, SamlError> {
 
 /// Fetches metadata from the identity provider's URL once: short timeout,
 /// size limit, no redirects.
-pub async fn fetch_metadata(url: &str) -> Result<String, SamlError> {
+pub async fn fetch_metadata(http: &Outbound, url: &str) -> Result<String, SamlError> {
     check_url(url, "metadata URL")?;
-    let http = super::oidc::client().map_err(|e| err(e.0))?;
-    let res = http.get(url).send().await.map_err(|e| err(format!("could not reach {url}: {e}")))?;
-    if res.status().is_redirection() {
-        return Err(err(format!("{url} redirects elsewhere; enter the final metadata URL")));
-    }
+    let what = "metadata URL";
+    let res = http.send(http.get(url, what).map_err(|e| err(e.0))?, what).await.map_err(|e| err(e.0))?;
     if !res.status().is_success() {
-        return Err(err(format!("{url} answered {}", res.status())));
+        return Err(err(format!("the metadata URL answered HTTP {}", res.status().as_u16())));
     }
-    let body = super::oidc::read_limited(res, "metadata", MAX_XML_BYTES).await.map_err(|e| err(e.0))?;
+    let body = read_limited(res, "metadata", MAX_XML_BYTES).await.map_err(|e| err(e.0))?;
     String::from_utf8(body).map_err(|_| err("the metadata is not UTF-8 text"))
 }
 
@@ -283,12 +281,8 @@ pub struct Verified {
 pub fn verify_response(saml_response: &str, e: &Expected) -> Result<Verified, SamlError> {
     let compact: String = saml_response.chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = STANDARD.decode(compact).map_err(|_| err("the SAMLResponse is not base64"))?;
-    if bytes.len() > MAX_XML_BYTES {
-        return Err(err(format!("the SAMLResponse is larger than {MAX_XML_BYTES} bytes")));
-    }
-    let xml = String::from_utf8(bytes).map_err(|_| err("the SAMLResponse is not UTF-8 XML"))?;
-    refuse_dtd(&xml)?;
-    one_response_one_assertion(&xml)?;
+    // Before any parser that acts on the document sees it.
+    let xml = screen(&bytes)?;
     // Read before the signature: the provider's own refusal (only reported),
     // and the Destination, which must be ours when present even if the
     // Response itself is unsigned (samael sees only the signed parts).
@@ -297,9 +291,28 @@ pub fn verify_response(saml_response: &str, e: &Expected) -> Result<Verified, Sa
             && let Some(code) = status.status_code.value.as_deref()
             && code != SUCCESS
         {
-            let message = status.status_message.as_ref().and_then(|m| m.value.clone()).unwrap_or_default();
-            let code = code.rsplit(':').next().unwrap_or(code);
-            return Err(err(format!("the identity provider refused the sign-in ({code}) {message}").trim().to_owned()));
+            // The status code's last part, when it looks like one, and the
+            // provider's message (what IT admins need, e.g. "User is not
+            // assigned to this application"), capped and printable only: the
+            // document is not verified, but only reaches the browser that
+            // started this sign-in.
+            let code =
+                code.rsplit(':').next().filter(|c| c.len() <= 64 && c.chars().all(|c| c.is_ascii_alphanumeric()));
+            let message: String = status
+                .status_message
+                .as_ref()
+                .and_then(|m| m.value.as_deref())
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            return Err(err(format!(
+                "the identity provider refused the sign-in ({}) {message}",
+                code.unwrap_or("an error")
+            )
+            .trim()
+            .to_owned()));
         }
         if let Some(destination) = response.destination.as_deref()
             && destination != e.acs_url
@@ -311,31 +324,241 @@ pub fn verify_response(saml_response: &str, e: &Expected) -> Result<Verified, Sa
         }
     }
     let sp = service_provider(e)?;
-    let assertion = sp.parse_xml_response(&xml, Some(&[e.request_id])).map_err(explain)?;
+    let assertion = sp.parse_xml_response(xml, Some(&[e.request_id])).map_err(explain)?;
     read_assertion(&assertion, e)
 }
 
-/// Refuses documents that are not exactly one Response carrying at most one
+/// Digest, signature and canonicalization algorithms a Signature may name.
+const SIGNATURE_METHODS: [&str; 6] = [
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+];
+const DIGEST_METHODS: [&str; 3] = [
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+];
+const CANONICALIZATIONS: [&str; 4] = [
+    "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+];
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+/// Bounds on what libxml2 builds from one Response (it is at most
+/// [`MAX_XML_BYTES`] long): nesting, elements, attributes on one element,
+/// signatures (the Response's and the Assertion's).
+const MAX_DEPTH: usize = 32;
+const MAX_ELEMENTS: usize = 20_000;
+const MAX_ATTRIBUTES: usize = 32;
+const MAX_SIGNATURES: usize = 2;
+/// Elements no identity provider puts in a sign-in Response and that make
+/// xmlsec fetch, decrypt or run something: key retrieval by URI, manifests
+/// and objects (more references), encrypted keys and data, key agreement.
+const FORBIDDEN_ELEMENTS: [&str; 9] = [
+    "RetrievalMethod",
+    "Manifest",
+    "Object",
+    "EncryptedKey",
+    "EncryptedData",
+    "AgreementMethod",
+    "KeyInfoReference",
+    "SPKIData",
+    "PGPData",
+];
+
+/// The Signature being read: what it has named so far.
+#[derive(Default)]
+struct SignatureSeen {
+    depth: usize,
+    signed_info: usize,
+    references: usize,
+    transforms: usize,
+}
+
+/// Reads the Response as text before any XML-signature processing and
+/// refuses what libxml2 and xmlsec would otherwise act on: a document that
+/// is not plainly UTF-8 (an `encoding=` other than UTF-8, UTF-16/32 text or
+/// byte-order marks — one document must read the same to every parser), a
+/// DTD or processing instruction, references outside the document (`URI`
+/// other than empty or `#id`: no network, no files), transforms other than
+/// enveloped-signature and canonicalization (no XPath, XSLT or
+/// decompression), more or fewer than one Reference per Signature,
+/// algorithms outside the allow-lists, and documents deeper or larger than
+/// any sign-in needs; then requires exactly one Response with at most one
 /// Assertion (none when the provider refused): extra or nested copies are
-/// how signature-wrapping attacks smuggle an unsigned assertion in, and no
-/// identity provider sends them for a browser sign-in.
-fn one_response_one_assertion(xml: &str) -> Result<(), SamlError> {
+/// how signature-wrapping attacks smuggle an unsigned assertion in.
+///
+/// Names are matched by local name whatever their namespace (a prefix or
+/// namespace trick cannot hide an element from these checks), and
+/// attribute values as libxml2 reads them (entity and character references
+/// resolved).
+pub fn screen(bytes: &[u8]) -> Result<&str, SamlError> {
+    if bytes.len() > MAX_XML_BYTES {
+        return Err(err(format!("the SAMLResponse is larger than {MAX_XML_BYTES} bytes")));
+    }
+    // UTF-16/32 (with or without a byte-order mark) has NUL bytes or bytes
+    // that are never UTF-8; a UTF-8 byte-order mark is dropped.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let xml = std::str::from_utf8(bytes).map_err(|_| err("the SAMLResponse is not UTF-8 XML"))?;
+    if xml.contains(|c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        return Err(err("the SAMLResponse contains control characters (only UTF-8 XML is accepted)"));
+    }
+    refuse_dtd(xml)?;
+    if xml.starts_with("<?xml") && !xml[5..].starts_with(|c: char| c.is_ascii_whitespace()) {
+        return Err(err("the SAMLResponse contains a processing instruction, which is not accepted"));
+    }
+    if xml.starts_with("<?xml") {
+        let decl = xml.split("?>").next().unwrap_or_default().to_ascii_lowercase();
+        let encodings = decl.matches("encoding").count();
+        let utf8 = ["encoding=\"utf-8\"", "encoding='utf-8'"].iter().any(|e| decl.replace(' ', "").contains(e));
+        if encodings > 1 || (encodings == 1 && !utf8) {
+            return Err(err("the SAMLResponse declares an encoding other than UTF-8, which is not accepted"));
+        }
+        let compact = decl.replace(' ', "");
+        if !(compact.contains("version=\"1.0\"") || compact.contains("version='1.0'")) {
+            return Err(err("the SAMLResponse declares an XML version other than 1.0, which is not accepted"));
+        }
+    }
     let mut reader = quick_xml::Reader::from_str(xml);
-    let (mut responses, mut assertions, mut encrypted) = (0, 0, 0);
+    let (mut responses, mut assertions, mut encrypted, mut elements, mut depth) = (0, 0, 0, 0usize, 0usize);
+    let mut signatures: Vec<SignatureSeen> = Vec::new();
+    let mut open: Vec<SignatureSeen> = Vec::new();
+    // The local name of each open element, to know a Transform's children.
+    let mut path: Vec<String> = Vec::new();
+    let mut first = true;
     loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
-                match e.local_name().as_ref() {
-                    b"Response" => responses += 1,
-                    b"Assertion" => assertions += 1,
-                    b"EncryptedAssertion" => encrypted += 1,
-                    _ => {}
+        let event = reader.read_event().map_err(|_| err("the SAMLResponse is not well-formed XML"))?;
+        let at_start = std::mem::take(&mut first);
+        let (start, empty) = match event {
+            quick_xml::events::Event::Start(e) => (e, false),
+            quick_xml::events::Event::Empty(e) => (e, true),
+            quick_xml::events::Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                path.pop();
+                if open.last().is_some_and(|s| s.depth == depth + 1) {
+                    signatures.extend(open.pop());
+                }
+                continue;
+            }
+            quick_xml::events::Event::Decl(_) if at_start => continue,
+            quick_xml::events::Event::Decl(_) | quick_xml::events::Event::PI(_) => {
+                return Err(err("the SAMLResponse contains a processing instruction, which is not accepted"));
+            }
+            quick_xml::events::Event::DocType(_) => {
+                return Err(err("the XML contains a document type declaration (DTD), which is not accepted"));
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => continue,
+        };
+        elements += 1;
+        depth += 1;
+        if depth > MAX_DEPTH || elements > MAX_ELEMENTS {
+            return Err(err("the SAMLResponse is nested deeper or has more elements than any sign-in needs"));
+        }
+        let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+        let mut attributes: Vec<(String, String)> = Vec::new();
+        for a in start.attributes() {
+            let a = a.map_err(|_| err("the SAMLResponse is not well-formed XML"))?;
+            let name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+            let value = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|_| err("the SAMLResponse is not well-formed XML"))?
+                .into_owned();
+            // `ds:Algorithm` and `Algorithm` are one attribute to libxml2's lookups.
+            if attributes.iter().any(|(n, _)| *n == name) && !a.key.as_ref().starts_with(b"xmlns") {
+                return Err(err(format!("the SAMLResponse repeats the attribute {name} on {local}")));
+            }
+            attributes.push((name, value));
+        }
+        if attributes.len() > MAX_ATTRIBUTES {
+            return Err(err("the SAMLResponse has an element with more attributes than any sign-in needs"));
+        }
+        let attr = |n: &str| attributes.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        // Only references to elements of this document: no network, no files.
+        if let Some(uri) = attr("URI")
+            && !(uri.is_empty() || uri.strip_prefix('#').is_some_and(is_ncname))
+        {
+            return Err(err(
+                "the signature references something outside the document (only URI=\"\" or \"#id\" is accepted)",
+            ));
+        }
+        let parent = path.last().map(String::as_str);
+        if parent == Some("Transform") && local != "InclusiveNamespaces" {
+            return Err(err(format!(
+                "the signature's transform carries {local}; only the enveloped-signature and canonicalization transforms are accepted"
+            )));
+        }
+        if FORBIDDEN_ELEMENTS.contains(&local.as_str()) {
+            return Err(err(format!("the signature carries {local}, which is not accepted")));
+        }
+        let algorithm = attr("Algorithm").unwrap_or_default();
+        if local == "Signature" {
+            if !open.is_empty() {
+                return Err(err("the SAMLResponse nests one signature in another"));
+            }
+            open.push(SignatureSeen { depth, ..SignatureSeen::default() });
+        }
+        match (local.as_str(), open.last_mut()) {
+            ("Response", _) => responses += 1,
+            ("Assertion", _) => assertions += 1,
+            ("EncryptedAssertion", _) => encrypted += 1,
+            ("SignedInfo", Some(s)) => s.signed_info += 1,
+            ("Reference", Some(s)) => {
+                s.references += 1;
+                if attr("URI").is_none() {
+                    return Err(err("the signature's Reference has no URI"));
                 }
             }
-            Ok(quick_xml::events::Event::Eof) => break,
-            Ok(_) => {}
-            Err(_) => return Err(err("the SAMLResponse is not well-formed XML")),
+            ("Reference", None) => return Err(err("the SAMLResponse has a Reference outside a signature")),
+            ("Transform", Some(s)) => {
+                s.transforms += 1;
+                if algorithm != ENVELOPED && !CANONICALIZATIONS.contains(&algorithm) {
+                    return Err(err(
+                        "the signature uses a transform other than enveloped-signature and canonicalization, which is not accepted",
+                    ));
+                }
+            }
+            ("CanonicalizationMethod", _) if !CANONICALIZATIONS.contains(&algorithm) => {
+                return Err(err("the signature's canonicalization method is not one we accept"));
+            }
+            ("SignatureMethod", _) if !SIGNATURE_METHODS.contains(&algorithm) => {
+                return Err(err("the signature is not made with RSA or ECDSA over SHA-256, SHA-384 or SHA-512"));
+            }
+            ("DigestMethod", _) if !DIGEST_METHODS.contains(&algorithm) => {
+                return Err(err("the signature's digest is not SHA-256, SHA-384 or SHA-512"));
+            }
+            ("Transform" | "SignedInfo", None) => {
+                return Err(err(format!("the SAMLResponse has a {local} outside a signature")));
+            }
+            _ => {}
         }
+        if empty {
+            depth -= 1;
+            if open.last().is_some_and(|s| s.depth == depth + 1) {
+                signatures.extend(open.pop());
+            }
+        } else {
+            path.push(local);
+        }
+    }
+    if depth != 0 || !open.is_empty() {
+        return Err(err("the SAMLResponse is not well-formed XML"));
+    }
+    if signatures.len() > MAX_SIGNATURES {
+        return Err(err(format!(
+            "the SAMLResponse carries {} signatures; at most {MAX_SIGNATURES} are accepted",
+            signatures.len()
+        )));
+    }
+    if signatures.iter().any(|s| s.signed_info != 1 || s.references != 1 || s.transforms > 2) {
+        return Err(err(
+            "each signature must sign exactly one element (one SignedInfo with one Reference and at most two transforms)",
+        ));
     }
     if encrypted > 0 {
         return Err(err("the assertion is encrypted; turn assertion encryption off in the identity provider"));
@@ -345,7 +568,16 @@ fn one_response_one_assertion(xml: &str) -> Result<(), SamlError> {
             "the response carries {responses} Response and {assertions} Assertion elements; exactly one of each is accepted"
         )));
     }
-    Ok(())
+    Ok(xml)
+}
+
+/// An XML `NCName` as identity providers write IDs (ASCII): a letter or `_`,
+/// then letters, digits, `_`, `-`, `.`.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && s.len() <= 256
 }
 
 fn service_provider(e: &Expected) -> Result<ServiceProvider, SamlError> {
@@ -537,6 +769,142 @@ fn read_assertion(assertion: &Assertion, e: &Expected) -> Result<Verified, SamlE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Response shaped like an identity provider's, with `signature` as
+    /// the Assertion's ds:Signature.
+    fn response_with(signature: &str) -> String {
+        format!(
+            r##"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><saml:Issuer>https://idp.example.com</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><saml:Issuer>https://idp.example.com</saml:Issuer>{signature}<saml:Subject><saml:NameID>ada@acme.com</saml:NameID></saml:Subject></saml:Assertion></samlp:Response>"##
+        )
+    }
+
+    fn signature(uri: &str, transforms: &str) -> String {
+        format!(
+            r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="{uri}"><ds:Transforms>{transforms}</ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature>"##
+        )
+    }
+
+    const STANDARD_TRANSFORMS: &str = r#"<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="xs"/></ds:Transform>"#;
+
+    fn refused(xml: &str) -> String {
+        screen(xml.as_bytes()).err().map(|e| e.0).unwrap_or_else(|| "accepted".to_owned())
+    }
+
+    #[test]
+    fn an_identity_providers_signature_passes_the_screen() {
+        let xml = response_with(&signature("#_a1", STANDARD_TRANSFORMS));
+        assert_eq!(screen(xml.as_bytes()).err(), None);
+        let declared = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}");
+        assert_eq!(screen(declared.as_bytes()).err(), None);
+        let bom = [b"\xEF\xBB\xBF".as_slice(), xml.as_bytes()].concat();
+        assert_eq!(screen(&bom).err(), None);
+        assert_eq!(screen(response_with(&signature("", STANDARD_TRANSFORMS)).as_bytes()).err(), None);
+    }
+
+    #[test]
+    fn references_outside_the_document_are_refused() {
+        for uri in [
+            "http://127.0.0.1:9/canary",
+            "file:///etc/passwd",
+            "https://idp.example.com/x",
+            "#xpointer(/)",
+            "#xpointer(id('_a1'))",
+            "other.xml#_a1",
+            "&#x68;ttp://127.0.0.1/",
+            "//127.0.0.1/x",
+        ] {
+            let e = refused(&response_with(&signature(uri, STANDARD_TRANSFORMS)));
+            assert!(e.contains("outside the document") || e.contains("well-formed"), "{uri}: {e}");
+        }
+        // A retrieval method (a key fetched by URI) is refused whatever its URI.
+        let retrieval = signature("#_a1", STANDARD_TRANSFORMS).replace(
+            "<ds:SignatureValue>",
+            r##"<ds:KeyInfo><ds:RetrievalMethod URI="#_a1"/></ds:KeyInfo><ds:SignatureValue>"##,
+        );
+        assert!(refused(&response_with(&retrieval)).contains("RetrievalMethod"));
+    }
+
+    #[test]
+    fn transforms_beyond_enveloped_and_canonicalization_are_refused() {
+        let xpath = r#"<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><ds:XPath>count(//. | //@* | //namespace::*)</ds:XPath></ds:Transform>"#;
+        let xslt = r#"<ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116"><xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0"><xsl:template match="/"><xsl:copy-of select="."/></xsl:template></xsl:stylesheet></ds:Transform>"#;
+        let filter2 = r#"<ds:Transform Algorithm="http://www.w3.org/2002/06/xmldsig-filter2"><dsig-xpath:XPath xmlns:dsig-xpath="http://www.w3.org/2002/06/xmldsig-filter2" Filter="intersect">//.</dsig-xpath:XPath></ds:Transform>"#;
+        let base64 = r#"<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#base64"/>"#;
+        // The transform named with a prefixed attribute (libxml2's lookup reads it as Algorithm).
+        let prefixed = r#"<ds:Transform ds:Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"/>"#;
+        let three = format!(
+            "{STANDARD_TRANSFORMS}{}",
+            r#"<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>"#
+        );
+        for t in [xpath, xslt, filter2, base64, prefixed, three.as_str()] {
+            let e = refused(&response_with(&signature("#_a1", t)));
+            assert!(e.contains("transform") || e.contains("exactly one element"), "{t}: {e}");
+        }
+    }
+
+    #[test]
+    fn one_reference_per_signature_and_allowed_algorithms_only() {
+        let two = signature("#_a1", STANDARD_TRANSFORMS).replace(
+            "</ds:SignedInfo>",
+            r##"<ds:Reference URI="#_r1"><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo>"##,
+        );
+        assert!(refused(&response_with(&two)).contains("exactly one element"));
+        let sha1 = signature("#_a1", STANDARD_TRANSFORMS)
+            .replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2000/09/xmldsig#rsa-sha1");
+        assert!(refused(&response_with(&sha1)).contains("SHA-256"));
+        let hmac = signature("#_a1", STANDARD_TRANSFORMS).replace(
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+            "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
+        );
+        assert!(refused(&response_with(&hmac)).contains("RSA or ECDSA"));
+        let md5 = signature("#_a1", STANDARD_TRANSFORMS)
+            .replace("http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2001/04/xmldsig-more#md5");
+        assert!(refused(&response_with(&md5)).contains("digest"));
+        let object = signature("#_a1", STANDARD_TRANSFORMS)
+            .replace("</ds:Signature>", "<ds:Object><ds:Manifest/></ds:Object></ds:Signature>");
+        assert!(refused(&response_with(&object)).contains("Object"));
+        let three = response_with(&format!("{0}{0}{0}", signature("#_a1", STANDARD_TRANSFORMS)));
+        assert!(refused(&three).contains("signatures"));
+    }
+
+    #[test]
+    fn only_plain_utf8_is_read() {
+        let xml = response_with(&signature("#_a1", STANDARD_TRANSFORMS));
+        for declaration in [
+            r#"<?xml version="1.0" encoding="UTF-7"?>"#,
+            r#"<?xml version="1.0" encoding='utf-16'?>"#,
+            r#"<?xml version="1.0" encoding = "ISO-8859-1"?>"#,
+            r#"<?xml version="1.0" encoding="UTF-8" encoding="UTF-7"?>"#,
+        ] {
+            let e = refused(&format!("{declaration}{xml}"));
+            assert!(e.contains("encoding"), "{declaration}: {e}");
+        }
+        // UTF-16 with and without a byte-order mark, UTF-32.
+        let utf16: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(refused_bytes(&[b"\xFF\xFE".as_slice(), &utf16].concat()).contains("UTF-8"));
+        assert!(refused_bytes(&utf16).contains("control characters"));
+        let utf32: Vec<u8> = xml.chars().flat_map(|c| u32::from(c).to_be_bytes()).collect();
+        assert!(refused_bytes(&[b"\x00\x00\xFE\xFF".as_slice(), &utf32].concat()).contains("UTF-8"));
+        // A UTF-7 document with a DTD that only a UTF-7 reader sees.
+        let utf7 = format!(r#"<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE x+AD4-{xml}"#);
+        assert!(refused(&utf7).contains("encoding"));
+        let pi = format!("<?xml-stylesheet href=\"http://127.0.0.1/x.xsl\"?>{xml}");
+        assert!(refused(&pi).contains("processing instruction"));
+    }
+
+    fn refused_bytes(bytes: &[u8]) -> String {
+        screen(bytes).err().map(|e| e.0).unwrap_or_else(|| "accepted".to_owned())
+    }
+
+    #[test]
+    fn oversized_and_deep_documents_are_refused() {
+        let deep = format!("{}{}", "<a>".repeat(40), "</a>".repeat(40));
+        assert!(refused(&response_with(&deep)).contains("nested deeper"));
+        let wide = "<a/>".repeat(MAX_ELEMENTS);
+        assert!(refused(&response_with(&wide)).contains("more elements"));
+        let big = "x".repeat(MAX_XML_BYTES + 1);
+        assert!(refused(&big).contains("larger"));
+    }
 
     #[test]
     fn dtds_are_refused() {

@@ -75,6 +75,8 @@ pub struct Options {
     pub previous_signing_keys: Vec<String>,
     /// SCIM requests per second per organization (`None`: the default).
     pub scim_requests_per_second: Option<u32>,
+    /// Any other setting, changed last.
+    pub tweak: Option<fn(&mut Settings)>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -115,7 +117,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     capture_logs();
     let dir = tempfile::tempdir().expect("tempdir");
     let pg = PgDatabase::create().await;
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database_url: pg.as_ref().map(PgDatabase::url),
         data_dir: dir.path().join("data"),
@@ -125,8 +127,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         scim_requests_per_second: options
             .scim_requests_per_second
             .unwrap_or(Settings::default().scim_requests_per_second),
+        // The identity providers these tests run listen on loopback.
+        allow_private_network_urls: true,
         ..Settings::default()
     };
+    if let Some(tweak) = options.tweak {
+        tweak(&mut settings);
+    }
     let clock = Arc::new(ManualClock::new(Utc::now().trunc_subsecs(0)));
     let running = api::start(settings, clock.clone()).await.expect("start server");
     let handle = running.handle();

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod attacks;
 mod audit;
 mod checkout;
 mod helpers;

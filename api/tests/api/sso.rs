@@ -340,8 +340,17 @@ async fn activate(app: &TestApp, s: &Sso, idp: &Idp) {
 
 /// A member's SSO sign-in from the login page; the session token, or the refusal.
 async fn member_sign_in(app: &TestApp, idp: &Idp, email: &str) -> Result<String, String> {
+    member_sign_in_from(app, idp, email, None).await
+}
+
+/// The same, started by a browser that holds `session` (a signed-in account).
+async fn member_sign_in_from(app: &TestApp, idp: &Idp, email: &str, session: Option<&str>) -> Result<String, String> {
     let b = browser();
-    let res = b.post(app.url("/api/v1/auth/sso")).json(&json!({ "email": email })).send().await.unwrap();
+    let mut start = b.post(app.url("/api/v1/auth/sso")).json(&json!({ "email": email }));
+    if let Some(token) = session {
+        start = start.bearer_auth(token);
+    }
+    let res = start.send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let start: Value = res.json().await.unwrap();
     let url = start["redirect_url"].as_str().unwrap();
@@ -407,7 +416,20 @@ async fn members_sign_in_through_sso_and_are_created_just_in_time() {
     assert_eq!(app.count("users").await, users_before + 1);
     assert_eq!(app.count("sso_identities").await, 1);
 
-    // An existing member (the admin) is linked, not duplicated.
+    // An existing member with a password (here the Administrator) is not
+    // linked by email alone: whoever configured the provider could be
+    // anyone holding the setup link. Signed in with the password first, the
+    // account proves itself and is linked, not duplicated.
+    let refused = member_sign_in(&app, &idp, "admin@acme.com").await.unwrap_err();
+    assert!(refused.contains("sign in with your password"), "{refused}");
+    assert_eq!(app.count("sso_identities").await, 1);
+    let other = app.signup("Elsewhere", "someone@elsewhere.com").await;
+    let refused = member_sign_in_from(&app, &idp, "admin@acme.com", Some(&other.token)).await.unwrap_err();
+    assert!(refused.contains("sign in with your password"), "another account's session proves nothing: {refused}");
+    let token = member_sign_in_from(&app, &idp, "admin@acme.com", Some(&s.admin.token)).await.unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(me["user"]["id"], s.admin.user_id.as_str());
+    // Linked once, the provider alone signs the Administrator in from now on.
     let token = member_sign_in(&app, &idp, "admin@acme.com").await.unwrap();
     let (_, me) = app.get("/api/v1/me", Some(&token)).await;
     assert_eq!(me["user"]["id"], s.admin.user_id.as_str());
@@ -512,7 +534,9 @@ async fn an_sso_session_opens_only_the_organization_whose_provider_signed_in() {
     let (_, me) = app.get("/api/v1/me", Some(&carol.token)).await;
     assert_eq!(me["memberships"].as_array().map(Vec::len), Some(2), "{me}");
 
-    let token = member_sign_in(&app, &idp, "carol@acme.com").await.unwrap();
+    // (Her account has a password: the first SSO sign-in is started from a
+    // browser signed in as her, which links it.)
+    let token = member_sign_in_from(&app, &idp, "carol@acme.com", Some(&carol.token)).await.unwrap();
     let (_, me) = app.get("/api/v1/me", Some(&token)).await;
     let orgs: Vec<&str> =
         me["memberships"].as_array().unwrap().iter().filter_map(|m| m["organization_id"].as_str()).collect();

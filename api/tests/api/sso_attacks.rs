@@ -174,6 +174,11 @@ async fn forged_and_mismatched_id_tokens_are_refused() {
             Box::new(|n: &str| sign(&good, "k1", &with(claims(n), "aud", json!("someone-else")))),
             "another client",
         ),
+        (
+            "authorized party another client (single audience)",
+            Box::new(|n: &str| sign(&good, "k1", &with(claims(n), "azp", json!("someone-else")))),
+            "another client",
+        ),
         ("expired", Box::new(|n: &str| sign(&good, "k1", &with(claims(n), "exp", json!(now - 3600)))), "expired"),
         ("another key", Box::new(|n: &str| sign(&other, "k1", &claims(n))), "signature"),
         (

@@ -61,6 +61,8 @@ pub async fn launch() -> Option<Browser> {
         bind: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir.path().join("data"),
         web_dir: dist,
+        // The identity providers these tests run listen on loopback.
+        allow_private_network_urls: true,
         ..Settings::default()
     };
     let running = api::start(settings, Arc::new(SystemClock)).await.expect("start server");

@@ -15,6 +15,7 @@ mod m0009_integration_errors;
 mod m0010_member_indexes;
 mod m0011_session_scope;
 mod m0012_checkout_charges;
+mod m0013_sso_request_owner;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_member_indexes::Migration),
             Box::new(m0011_session_scope::Migration),
             Box::new(m0012_checkout_charges::Migration),
+            Box::new(m0013_sso_request_owner::Migration),
         ]
     }
 }

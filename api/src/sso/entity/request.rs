@@ -20,6 +20,10 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The account whose session started this sign-in (sent by the SPA with
+    /// its session): a first SSO sign-in links an existing account that has
+    /// a password, or an Administrator, only when this names it.
+    pub user_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
