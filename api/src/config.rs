@@ -43,7 +43,7 @@ pub struct Settings {
     /// directory holding more resources than this; 0: never refused
     /// (`GATEHOUSE_SCIM_MAX_FILTER_SCAN`).
     pub scim_max_filter_scan: u64,
-    /// Seconds a request body may take to arrive once its handler reads it;
+    /// Seconds a request body may take to arrive once the request reached us;
     /// slower ones are cut off with 408 (`GATEHOUSE_REQUEST_BODY_TIMEOUT_SECS`).
     pub request_body_timeout_secs: u64,
     /// Lets server-side fetches (IdP discovery, JWKS, token, userinfo, SAML

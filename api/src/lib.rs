@@ -68,6 +68,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         sessions: Default::default(),
         outbound: guard::outbound::Outbound::new(allow_private)?,
         heavy: Default::default(),
+        signatures: Default::default(),
         auth_limit: guard::rate::RateLimiter::per_minute(auth_rate),
     })
 }

@@ -28,8 +28,11 @@ pub struct AppState {
     pub sessions: crate::auth::cache::AuthCache,
     /// Every server-side fetch goes through this client (see `guard::outbound`).
     pub outbound: crate::guard::outbound::Outbound,
-    /// Password hashes and signature checks, a few at a time (see `guard::heavy`).
+    /// Password hashes, a few at a time (see `guard::heavy`).
     pub heavy: crate::guard::heavy::HeavyWork,
+    /// SAML signature checks, a few at a time, apart from the hashes so
+    /// that neither can starve the other.
+    pub signatures: crate::guard::heavy::HeavyWork,
     /// Requests per client address to the public sign-in endpoints.
     pub auth_limit: crate::guard::rate::RateLimiter,
 }
@@ -43,8 +46,8 @@ impl AppState {
     /// Counts one request from this client to a public sign-in endpoint;
     /// 429 with `Retry-After` past `auth_requests_per_minute`.
     pub fn limit_auth(&self, meta: &crate::audit::RequestMeta) -> Result<(), crate::error::AppError> {
-        let key = meta.ip.as_deref().unwrap_or("unknown");
-        self.auth_limit.check(key, self.clock.now()).map_err(|retry_after_secs| {
+        let key = crate::guard::client_ip::rate_key(meta.ip.as_deref());
+        self.auth_limit.check(&key, self.clock.now()).map_err(|retry_after_secs| {
             crate::error::AppError::TooManyRequests {
                 retry_after_secs,
                 detail: "Too many sign-in requests from your network. Wait a minute and try again.".to_owned(),

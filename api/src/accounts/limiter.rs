@@ -18,11 +18,13 @@ pub struct FailureLimiter {
     max: usize,
     window: Duration,
     failures: Mutex<HashMap<String, VecDeque<DateTime<Utc>>>>,
+    /// When stale keys were last dropped (at most once a second).
+    pruned_at: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl FailureLimiter {
     pub fn new(max: usize, window: Duration) -> Self {
-        Self { max, window, failures: Mutex::new(HashMap::new()) }
+        Self { max, window, failures: Mutex::new(HashMap::new()), pruned_at: Mutex::new(None) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<DateTime<Utc>>>> {
@@ -34,8 +36,12 @@ impl FailureLimiter {
     pub fn attempt(&self, key: &str, now: DateTime<Utc>) -> Result<(), u64> {
         let mut map = self.lock();
         if map.len() >= MAX_TRACKED_KEYS {
-            let window = self.window;
-            map.retain(|_, times| times.back().is_some_and(|t| *t + window > now));
+            let mut pruned_at = self.pruned_at.lock().unwrap_or_else(|p| p.into_inner());
+            if pruned_at.is_none_or(|t| now - t >= Duration::seconds(1)) {
+                let window = self.window;
+                map.retain(|_, times| times.back().is_some_and(|t| *t + window > now));
+                *pruned_at = Some(now);
+            }
         }
         let times = map.entry(key.to_owned()).or_default();
         while times.front().is_some_and(|t| *t + self.window <= now) {

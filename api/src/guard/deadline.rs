@@ -1,6 +1,7 @@
-//! A request body that must arrive within a deadline: past it, reading
-//! fails with a time-out (the extractors answer 408), so a client that
-//! sends a byte now and then cannot hold a connection open for ever.
+//! A request body that must arrive within a deadline, counted from when the
+//! request reaches the application: past it, reading fails with a time-out
+//! (the extractors answer 408), so a client that sends a byte now and then
+//! cannot hold a connection open for ever.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

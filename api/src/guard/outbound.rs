@@ -207,6 +207,8 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     match s {
         // NAT64 (64:ff9b::/96): the IPv4 address it stands for decides.
         [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => is_public_v4(embedded(hi, lo)),
+        // SIIT (::ffff:0:a.b.c.d): likewise.
+        [0, 0, 0, 0, 0xffff, 0, hi, lo] => is_public_v4(embedded(hi, lo)),
         // 6to4 (2002::/16): likewise.
         [0x2002, hi, lo, ..] => is_public_v4(embedded(hi, lo)),
         _ => {
@@ -247,6 +249,7 @@ mod tests {
             "::",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::ffff:0:127.0.0.1",
             "::127.0.0.1",
             "64:ff9b::a9fe:a9fe",
             "2002:7f00:1::",

@@ -13,7 +13,13 @@ pub struct RateLimiter {
     /// Tokens added per second; 0 turns the limit off.
     per_second: f64,
     burst: f64,
-    buckets: Mutex<HashMap<String, (f64, DateTime<Utc>)>>,
+    buckets: Mutex<Buckets>,
+}
+
+#[derive(Default)]
+struct Buckets {
+    by_key: HashMap<String, (f64, DateTime<Utc>)>,
+    pruned_at: Option<DateTime<Utc>>,
 }
 
 impl RateLimiter {
@@ -28,7 +34,7 @@ impl RateLimiter {
     }
 
     fn new(per_second: f64, burst: f64) -> Self {
-        Self { per_second, burst, buckets: Mutex::new(HashMap::new()) }
+        Self { per_second, burst, buckets: Mutex::new(Buckets::default()) }
     }
 
     /// Takes one token for `key`; `Err(seconds to wait)` when it has none.
@@ -36,12 +42,19 @@ impl RateLimiter {
         if self.per_second <= 0.0 {
             return Ok(());
         }
-        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > MAX_TRACKED_KEYS {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        // Full buckets are forgotten (a new one starts full anyway), at most
+        // once a second; a flood of fresh keys past the cap starts over.
+        if buckets.by_key.len() > MAX_TRACKED_KEYS && buckets.pruned_at.is_none_or(|t| now - t >= Duration::seconds(1))
+        {
             let full_after = Duration::milliseconds((self.burst / self.per_second * 1000.0) as i64);
-            map.retain(|_, (_, at)| now - *at < full_after);
+            buckets.by_key.retain(|_, (_, at)| now - *at < full_after);
+            buckets.pruned_at = Some(now);
+            if buckets.by_key.len() > MAX_TRACKED_KEYS {
+                buckets.by_key.clear();
+            }
         }
-        let (tokens, at) = map.entry(key.to_owned()).or_insert((self.burst, now));
+        let (tokens, at) = buckets.by_key.entry(key.to_owned()).or_insert((self.burst, now));
         let elapsed = (now - *at).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6;
         *tokens = (*tokens + elapsed * self.per_second).min(self.burst);
         *at = now;

@@ -102,8 +102,17 @@ async fn bound_scan<R: Stored>(
     if max_scan == 0 {
         return Ok(());
     }
-    let n = q.clone().limit(max_scan + 1).count(db).await?;
-    if n > max_scan {
+    // At most `max_scan + 1` row ids (sea-orm's `count` would drop the limit
+    // and count the whole directory).
+    let ids: Vec<String> = q
+        .clone()
+        .select_only()
+        .column_as(sea_orm::sea_query::Expr::cust("id"), "id")
+        .limit(max_scan + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.len() as u64 > max_scan {
         let hint = R::INDEXED.iter().map(|a| format!("{a} eq \"…\"")).collect::<Vec<_>>().join(", ");
         return Err(ScimError::bad(
             "tooMany",

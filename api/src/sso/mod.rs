@@ -168,6 +168,7 @@ pub async fn put_connection(
 ) -> AppResult<web::Json<SsoConnection>> {
     let (org_id, link_id) = link_org(&state, &token).await?;
     let c = connection_of(&state, &org_id).await?;
+    let before = trust_anchor(&c);
     let (m, details) = match body.protocol {
         Some(SsoProtocol::Oidc) => oidc_settings(&state, c, &body).await?,
         Some(SsoProtocol::Saml) => saml_settings(&state, c, &body).await?,
@@ -178,6 +179,18 @@ pub async fn put_connection(
     let mut m = m;
     m.updated_at = Set(now);
     let saved = m.update(&txn).await?;
+    // Another provider (or another key of it) vouches for nobody the old
+    // one linked: whoever holds the setup link could otherwise sign in as a
+    // linked Administrator by naming their subject. Members re-link on
+    // their next sign-in under the first-sign-in rules.
+    let mut forgotten = 0;
+    if trust_anchor(&saved) != before {
+        forgotten = entity::identity::Entity::delete_many()
+            .filter(entity::identity::Column::ConnectionId.eq(saved.id.as_str()))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+    }
     // A changed configuration must pass a new test sign-in.
     feature::Entity::update_many()
         .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Awaiting.as_str()))
@@ -189,6 +202,9 @@ pub async fn put_connection(
         .await?;
     let mut details = details;
     details["link_id"] = serde_json::json!(link_id);
+    if forgotten > 0 {
+        details["identities_unlinked"] = serde_json::json!(forgotten);
+    }
     let event = Event {
         organization_id: &org_id,
         actor: "setup_link",
@@ -199,6 +215,18 @@ pub async fn put_connection(
     audit::record(&txn, &meta, now, event).await?;
     txn.commit().await?;
     Ok(web::Json(view(&state, &saved, sso_status(&state, &org_id).await?)))
+}
+
+/// What decides who the provider can vouch for: its protocol, SAML entity
+/// ID and signing certificates, or OIDC issuer and client ID.
+fn trust_anchor(c: &connection::Model) -> [Option<String>; 5] {
+    [
+        c.protocol.clone(),
+        c.saml_idp_entity_id.clone(),
+        c.saml_certificates.clone(),
+        c.oidc_issuer.clone(),
+        c.oidc_client_id.clone(),
+    ]
 }
 
 /// Clears what belongs to the other protocol (a stored client secret goes
@@ -753,7 +781,7 @@ async fn finish_saml(
     let request_id = pending.nonce.clone();
     // A few at a time, each bounded in time (see `guard::heavy`).
     let verified = state
-        .heavy
+        .signatures
         .run(move || {
             saml::verify_response(
                 &response,

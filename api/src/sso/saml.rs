@@ -371,6 +371,9 @@ const FORBIDDEN_ELEMENTS: [&str; 9] = [
     "PGPData",
 ];
 
+/// Attributes xmlsec reads (by local name, in any namespace).
+const XMLSEC_ATTRIBUTES: [&str; 6] = ["URI", "Algorithm", "PrefixList", "Type", "Id", "ID"];
+
 /// The Signature being read: what it has named so far.
 #[derive(Default)]
 struct SignatureSeen {
@@ -460,23 +463,47 @@ pub fn screen(bytes: &[u8]) -> Result<&str, SamlError> {
         if depth > MAX_DEPTH || elements > MAX_ELEMENTS {
             return Err(err("the SAMLResponse is nested deeper or has more elements than any sign-in needs"));
         }
+        if start.name().as_ref().iter().filter(|b| **b == b':').count() > 1 {
+            return Err(err("the SAMLResponse is not well-formed XML (a name with two prefixes)"));
+        }
         let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
         let mut attributes: Vec<(String, String)> = Vec::new();
+        let mut declarations = 0;
         for a in start.attributes() {
             let a = a.map_err(|_| err("the SAMLResponse is not well-formed XML"))?;
+            // Namespace declarations (`xmlns`, `xmlns:p`) are not attributes
+            // to libxml2, so none of xmlsec's lookups can find them.
+            if a.key.as_namespace_binding().is_some() {
+                declarations += 1;
+                continue;
+            }
+            if a.key.as_ref().iter().filter(|b| **b == b':').count() > 1 {
+                return Err(err("the SAMLResponse is not well-formed XML (a name with two prefixes)"));
+            }
             let name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+            // xmlsec reads these by local name whatever their namespace
+            // (`xmlGetProp`): a prefixed one would be read where a checker
+            // looking for the plain one sees another value, or nothing.
+            if a.key.prefix().is_some() && XMLSEC_ATTRIBUTES.contains(&name.as_str()) {
+                return Err(err(format!(
+                    "the SAMLResponse carries a prefixed {name} attribute, which is not accepted"
+                )));
+            }
             let value = a
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|_| err("the SAMLResponse is not well-formed XML"))?
                 .into_owned();
             // `ds:Algorithm` and `Algorithm` are one attribute to libxml2's lookups.
-            if attributes.iter().any(|(n, _)| *n == name) && !a.key.as_ref().starts_with(b"xmlns") {
+            if attributes.iter().any(|(n, _)| *n == name) {
                 return Err(err(format!("the SAMLResponse repeats the attribute {name} on {local}")));
             }
             attributes.push((name, value));
         }
-        if attributes.len() > MAX_ATTRIBUTES {
+        if attributes.len() > MAX_ATTRIBUTES || declarations > MAX_ATTRIBUTES {
             return Err(err("the SAMLResponse has an element with more attributes than any sign-in needs"));
+        }
+        if local == "InclusiveNamespaces" && attributes.iter().any(|(n, _)| n != "PrefixList") {
+            return Err(err("the canonicalization's InclusiveNamespaces carries more than a PrefixList"));
         }
         let attr = |n: &str| attributes.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
         // Only references to elements of this document: no network, no files.
@@ -838,8 +865,36 @@ mod tests {
         );
         for t in [xpath, xslt, filter2, base64, prefixed, three.as_str()] {
             let e = refused(&response_with(&signature("#_a1", t)));
-            assert!(e.contains("transform") || e.contains("exactly one element"), "{t}: {e}");
+            assert!(e.contains("transform") || e.contains("exactly one element") || e.contains("prefixed"), "{t}: {e}");
         }
+    }
+
+    #[test]
+    fn namespace_tricks_cannot_hide_an_attribute_from_the_screen() {
+        // quick-xml lists `xmlns:URI` as an attribute named URI; libxml2
+        // does not, and xmlsec reads `xmlnsX:URI` (prefix xmlnsX) as URI.
+        let hidden_uri = signature("#_a1", STANDARD_TRANSFORMS).replace(
+            r##"<ds:Reference URI="#_a1">"##,
+            r##"<ds:Reference xmlns:URI="#_r1" xmlnsX:URI="file:///dev/zero" xmlns:xmlnsX="urn:x">"##,
+        );
+        let e = refused(&response_with(&hidden_uri));
+        assert!(e.contains("prefixed URI") || e.contains("no URI"), "{e}");
+        let prefixed = signature("#_a1", STANDARD_TRANSFORMS)
+            .replace(r##"<ds:Reference URI="#_a1">"##, r##"<ds:Reference ds:URI="http://127.0.0.1/x">"##);
+        assert!(refused(&response_with(&prefixed)).contains("prefixed URI"));
+        let hidden_algorithm = signature(
+            "#_a1",
+            r#"<ds:Transform xmlns:Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature" xmlnsX:Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116" xmlns:xmlnsX="urn:x"/>"#,
+        );
+        assert!(refused(&response_with(&hidden_algorithm)).contains("prefixed Algorithm"));
+        let xslt_in_c14n = signature(
+            "#_a1",
+            r#"<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xsl:version="1.0" PrefixList="xs"/></ds:Transform>"#,
+        );
+        assert!(refused(&response_with(&xslt_in_c14n)).contains("InclusiveNamespaces"));
+        let two_prefixes =
+            response_with(&signature("#_a1", STANDARD_TRANSFORMS)).replace("<saml:Subject>", "<a:b:Subject>");
+        assert!(refused(&two_prefixes).contains("two prefixes"));
     }
 
     #[test]

@@ -448,6 +448,20 @@ async fn members_sign_in_through_sso_and_are_created_just_in_time() {
         actions.iter().any(|a| a == "sso.member_created") && actions.iter().any(|a| a == "sso.identity_linked"),
         "{actions:?}"
     );
+
+    // Saving the same provider again (a new client secret) keeps the links;
+    // another provider (here another client ID) vouches for none of them:
+    // the setup link's holder must not inherit the Administrator's link.
+    let identities = app.count("sso_identities").await;
+    assert_eq!(identities, 2);
+    let same = json!({ "provider": "okta", "protocol": "oidc", "issuer": idp.issuer, "client_id": CLIENT_ID,
+        "client_secret": "another-client-secret-long-enough" });
+    assert_eq!(put_connection(&app, &s.setup, &same).await.0, StatusCode::OK);
+    assert_eq!(app.count("sso_identities").await, identities);
+    let other = json!({ "provider": "okta", "protocol": "oidc", "issuer": idp.issuer, "client_id": "someone-else" });
+    let (status, saved) = put_connection(&app, &s.setup, &other).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(app.count("sso_identities").await, 0);
 }
 
 #[actix_web::test]
