@@ -46,6 +46,12 @@ pub struct Settings {
     /// Seconds a request body may take to arrive once the request reached us;
     /// slower ones are cut off with 408 (`GATEHOUSE_REQUEST_BODY_TIMEOUT_SECS`).
     pub request_body_timeout_secs: u64,
+    /// Whether a sign-up is confirmed by an emailed link, and invites are
+    /// emailed by the server (their token then never reaches the inviter):
+    /// `auto` (default: `email` when `public_url` is `https://`, else `off`),
+    /// `email`, or `off` (the sign-up answers 201 with a session at once)
+    /// (`GATEHOUSE_SIGNUP_CONFIRMATION`). Mail goes to `{data_dir}/mail/`.
+    pub signup_confirmation: SignupConfirmation,
     /// Lets server-side fetches (IdP discovery, JWKS, token, userinfo, SAML
     /// metadata) reach loopback and private addresses and plain `http`
     /// (`GATEHOUSE_ALLOW_PRIVATE_NETWORK_URLS`). Off: only public `https`.
@@ -94,6 +100,25 @@ pub fn default_plans() -> Vec<Plan> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+pub enum SignupConfirmation {
+    Auto,
+    Email,
+    Off,
+}
+
+impl SignupConfirmation {
+    /// Whether mail confirms sign-ups for a server reached at `public_url`.
+    pub fn by_email(self, public_url: &str) -> bool {
+        match self {
+            SignupConfirmation::Auto => public_url.starts_with("https://"),
+            SignupConfirmation::Email => true,
+            SignupConfirmation::Off => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,
     Json,
@@ -115,6 +140,7 @@ impl Default for Settings {
             scim_requests_per_second: 100,
             scim_max_filter_scan: 10_000,
             request_body_timeout_secs: 15,
+            signup_confirmation: SignupConfirmation::Auto,
             allow_private_network_urls: false,
             client_ip_header: None,
             auth_requests_per_minute: 60,

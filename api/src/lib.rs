@@ -12,6 +12,7 @@ pub mod domains;
 pub mod error;
 pub mod guard;
 pub mod health;
+pub mod mail;
 pub mod openapi;
 pub mod provisioning;
 pub mod scim;
@@ -53,6 +54,8 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
     let write_gate = Arc::new(tokio::sync::Mutex::new(()));
     let sqlite_file = db::batch::sqlite_file(&settings.database_url());
     let batcher = db::batch::Batcher::start(db.clone(), write_gate.clone(), sqlite_file.as_deref())?;
+    let confirm_by_email = settings.signup_confirmation.by_email(&public_url);
+    let mailer: Arc<dyn mail::Mailer> = Arc::new(mail::MailDir::new(settings.data_dir.join("mail")));
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
     Ok(AppState {
         db,
@@ -69,6 +72,8 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         outbound: guard::outbound::Outbound::new(allow_private)?,
         heavy: Default::default(),
         signatures: Default::default(),
+        mailer,
+        confirm_by_email,
         auth_limit: guard::rate::RateLimiter::per_minute(auth_rate),
     })
 }
@@ -92,6 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api").default_service(web::to(not_found)))
         .service(web::scope("/scim/v2").configure(scim::configure))
         .service(web::scope("/sso").configure(sso::configure))
+        .configure(accounts::routes::configure_pages)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
 }
 
@@ -116,7 +122,7 @@ fn security_headers(https: bool) -> DefaultHeaders {
 /// SCIM and SSO answer (sessions, setup tokens, SCIM bearer tokens, client
 /// secrets travel in them).
 fn never_cached(path: &str) -> bool {
-    ["/api/", "/scim/", "/sso/", "/oauth2/"].iter().any(|p| path.starts_with(p))
+    ["/api/", "/scim/", "/sso/", "/oauth2/", "/signup/confirm/"].iter().any(|p| path.starts_with(p))
 }
 
 /// A server that is listening (on `addr`) but not yet awaited.

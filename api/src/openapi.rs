@@ -19,7 +19,7 @@ use crate::provisioning::handlers as provisioning;
     ),
     paths(
         health::health, health::ready,
-        accounts::signup, accounts::login, accounts::logout, accounts::me,
+        accounts::signup, accounts::confirm_signup, accounts::login, accounts::logout, accounts::me,
         accounts::members, accounts::create_invite, accounts::preview_invite, accounts::accept_invite,
         provisioning::plans, provisioning::state, provisioning::set_default_plan,
         domains::add, domains::remove,

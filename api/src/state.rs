@@ -33,6 +33,10 @@ pub struct AppState {
     /// SAML signature checks, a few at a time, apart from the hashes so
     /// that neither can starve the other.
     pub signatures: crate::guard::heavy::HeavyWork,
+    /// Sign-up confirmations and invites (see `mail`).
+    pub mailer: Arc<dyn crate::mail::Mailer>,
+    /// Sign-ups are confirmed by mail and invites mailed (`signup_confirmation`).
+    pub confirm_by_email: bool,
     /// Requests per client address to the public sign-in endpoints.
     pub auth_limit: crate::guard::rate::RateLimiter,
 }

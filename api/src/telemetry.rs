@@ -21,9 +21,9 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// Path segments that follow these carry bearer secrets (invite and setup
-/// link tokens) and are logged as `[redacted]`.
-const SECRET_AFTER: &[&str] = &["invite", "invites", "setup"];
+/// Path segments that follow these carry bearer secrets (invite, setup link
+/// and sign-up confirmation tokens) and are logged as `[redacted]`.
+const SECRET_AFTER: &[&str] = &["invite", "invites", "setup", "confirm"];
 
 pub fn redact_path(path: &str) -> String {
     let mut out = Vec::new();
@@ -74,5 +74,6 @@ mod tests {
         assert_eq!(redact_path("/api/v1/setup/eyJ.x.y/scim-credentials"), "/api/v1/setup/[redacted]/scim-credentials");
         assert_eq!(redact_path("/api/v1/invites/tok3n"), "/api/v1/invites/[redacted]");
         assert_eq!(redact_path("/api/v1/me"), "/api/v1/me");
+        assert_eq!(redact_path("/signup/confirm/tok3n"), "/signup/confirm/[redacted]");
     }
 }

@@ -105,6 +105,25 @@ pub struct SignupResponse {
     pub access_token: String,
 }
 
+/// The answer to a sign-up when the email must be confirmed first (202): the
+/// same whether or not the address already has an account — the mail says
+/// which.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SignupPending {
+    /// Where the confirmation link went.
+    pub confirmation_sent_to: String,
+}
+
+/// The token from a sign-up confirmation link.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct ConfirmSignupRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
+    pub token: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
@@ -213,10 +232,15 @@ pub struct InviteResponse {
     pub password_required: bool,
     #[serde(with = "crate::time::utc")]
     pub expires_at: chrono::DateTime<chrono::Utc>,
-    /// The secret invite token: returned once, at creation, and stored only as a hash.
-    pub token: String,
-    /// The SPA page where the invitee accepts (`{public_url}/invite/{token}`).
-    pub accept_url: String,
+    /// The secret invite token: returned once, at creation, and stored only
+    /// as a hash. Absent when the server emails invites itself
+    /// (`signup_confirmation`): then only the invitee's mailbox has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The SPA page where the invitee accepts (`{public_url}/invite/{token}`);
+    /// absent when the invite was emailed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::accounts::{
     AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
-    LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
+    LoginResponse, MeResponse, MembersResponse, OrganizationSummary, SignupRequest,
 };
 use shared::audit::AuditPage;
 use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
@@ -154,7 +154,17 @@ async fn send<B: Serialize, R: DeserializeOwned>(method: &'static str, url: Stri
     decode(exchange(method, url, body, None).await?)
 }
 
-pub async fn signup(body: &SignupRequest) -> Result<SignupResponse, ApiError> {
+/// What a sign-up answers: the new organization (201), or, when the server
+/// confirms sign-ups by mail (202), where the link went.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SignupOutcome {
+    #[serde(default)]
+    pub organization: Option<OrganizationSummary>,
+    #[serde(default)]
+    pub confirmation_sent_to: Option<String>,
+}
+
+pub async fn signup(body: &SignupRequest) -> Result<SignupOutcome, ApiError> {
     send("POST", "/api/v1/auth/signup".into(), body).await
 }
 

@@ -4,8 +4,9 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpResponse, web};
 use shared::Problem;
 use shared::accounts::{
-    AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
-    LoginResponse, MeResponse, MembersResponse, SignupRequest, SignupResponse,
+    AcceptInviteRequest, AcceptInviteResponse, ConfirmSignupRequest, CreateInviteRequest, InvitePreview,
+    InviteResponse, LoginRequest, LoginResponse, MeResponse, MembersResponse, SignupPending, SignupRequest,
+    SignupResponse,
 };
 use shared::page::PageQuery;
 
@@ -33,8 +34,9 @@ pub(crate) fn session_cookie(state: &AppState, session: &NewSession) -> Cookie<'
     post, path = "/api/v1/auth/signup", tag = "accounts",
     request_body = SignupRequest,
     responses(
-        (status = 201, description = "Organization and its first Administrator created; signed in", body = SignupResponse),
-        (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Organization and its first Administrator created; signed in (`signup_confirmation` off)", body = SignupResponse),
+        (status = 202, description = "A confirmation link was emailed (`signup_confirmation` on); the same answer whether or not the address has an account", body = SignupPending),
+        (status = 409, description = "Email already registered (`signup_confirmation` off only)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this client address, or failed attempts for this email; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many sign-ins being checked at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
@@ -43,8 +45,94 @@ pub(crate) fn session_cookie(state: &AppState, session: &NewSession) -> Cookie<'
 pub async fn signup(state: State, meta: RequestMeta, body: web::Json<SignupRequest>) -> AppResult<HttpResponse> {
     state.limit_auth(&meta)?;
     let valid = body.validate().map_err(AppError::Validation)?;
+    if state.confirm_by_email {
+        return Ok(HttpResponse::Accepted().json(service::request_signup(&state, valid).await?));
+    }
     let (response, session) = service::signup(&state, valid).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/signup/confirm", tag = "accounts",
+    request_body = ConfirmSignupRequest,
+    responses(
+        (status = 201, description = "The emailed link confirmed: organization and its first Administrator created; signed in", body = SignupResponse),
+        (status = 404, description = "Unknown or already used link (`signup_link_unknown`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An account with this email was created meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The link expired (`signup_link_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn confirm_signup(
+    state: State,
+    meta: RequestMeta,
+    body: web::Json<ConfirmSignupRequest>,
+) -> AppResult<HttpResponse> {
+    state.limit_auth(&meta)?;
+    let (response, session) = service::confirm_signup(&state, &body.token).await?;
+    Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
+}
+
+/// The confirmation page the emailed link opens (`GET /signup/confirm/{token}`):
+/// a button, so that a mail scanner following links creates nothing.
+pub async fn confirm_page(token: web::Path<String>) -> HttpResponse {
+    let _ = token;
+    page(
+        "Confirm your email",
+        "<h1>Confirm your email</h1><p>Create your organization on Gatehouse and become its first Administrator.</p>\
+         <form method=\"post\"><button type=\"submit\" data-testid=\"confirm-signup\">Create my organization</button></form>",
+    )
+}
+
+/// `POST /signup/confirm/{token}`: the page's button.
+pub async fn confirm_form(state: State, meta: RequestMeta, token: web::Path<String>) -> HttpResponse {
+    let created = match state.limit_auth(&meta) {
+        Ok(()) => service::confirm_signup(&state, &token).await,
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok((response, session)) => HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("{}/organizations/{}/members", state.public_url, response.organization.id),
+            ))
+            .cookie(session_cookie(&state, &session))
+            .finish(),
+        Err(e) => {
+            let detail = e.problem().detail.unwrap_or_else(|| "Something went wrong on our side; try again.".into());
+            let mut res = page(
+                "Could not confirm",
+                &format!(
+                    "<h1>Could not create your organization</h1><p role=\"alert\">{}</p><p><a href=\"/signup\">Sign up again</a> \
+                     or <a href=\"/login\">sign in</a>.</p>",
+                    escape(&detail)
+                ),
+            );
+            *res.status_mut() = e.status_code();
+            res
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A small page of our own: no script, our stylesheet only, never stored.
+fn page(title: &str, body: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .body(format!(
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title} · Gatehouse</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1a1f36}}\
+             button{{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#4f46e5;color:#fff;cursor:pointer}}\
+             [role=alert]{{background:#fdecea;border-radius:6px;padding:.75rem}}</style><main>{body}</main></html>"
+        ))
 }
 
 #[utoipa::path(

@@ -11,13 +11,13 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use shared::accounts::{
     AcceptInviteResponse, InvitePreview, InviteResponse, MeResponse, Member, MembersResponse, Membership,
-    OrganizationSummary, Role, SignupResponse, UserSummary, ValidAcceptInvite, ValidSignup,
+    OrganizationSummary, Role, SignupPending, SignupResponse, UserSummary, ValidAcceptInvite, ValidSignup,
 };
 use shared::page::PageQuery;
 use shared::validation::Email;
 use shared::{InviteId, OrganizationId, SessionId, UserId};
 
-use super::entity::{invite, membership, organization, session, user};
+use super::entity::{invite, membership, organization, session, signup_request, user};
 use super::password;
 use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, sign};
@@ -128,7 +128,36 @@ async fn find_user_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult
     Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
 }
 
-/// Creates the organization, its first Administrator and a session.
+/// Creates the organization, its first Administrator and a session, in
+/// `txn`.
+async fn create_organization(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    (organization_name, name, email): (String, String, String),
+    password_hash: String,
+) -> AppResult<(SignupResponse, NewSession)> {
+    let org = organization::ActiveModel {
+        id: Set(OrganizationId::generate().to_string()),
+        name: Set(organization_name),
+        disable_passwords_on_invites: Set(false),
+        default_plan_id: Set(None),
+        created_at: Set(state.clock.now()),
+    }
+    .insert(txn)
+    .await?;
+    let user = insert_user(txn, state, email, name, Some(password_hash)).await?;
+    insert_membership(txn, state, &org.id, &user.id, Role::Admin).await?;
+    let session = open_session(txn, state, &user.id, None).await?;
+    let response = SignupResponse {
+        organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
+        user: user_summary(&user)?,
+        access_token: session.access_token.clone(),
+    };
+    Ok((response, session))
+}
+
+/// Creates the organization, its first Administrator and a session at once
+/// (`signup_confirmation` off).
 pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupResponse, NewSession)> {
     let email = v.email.into_string();
     if find_user_by_email(&state.db, &email).await?.is_some() {
@@ -136,25 +165,103 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
     }
     let hash = password::hash(&state.heavy, v.password.expose().to_owned()).await?;
     let txn = state.begin_write().await?;
-    let org = organization::ActiveModel {
-        id: Set(OrganizationId::generate().to_string()),
-        name: Set(v.organization_name.into_string()),
-        disable_passwords_on_invites: Set(false),
-        default_plan_id: Set(None),
-        created_at: Set(state.clock.now()),
-    }
-    .insert(&txn)
-    .await?;
-    let user = insert_user(&txn, state, email, v.name.into_string(), Some(hash)).await?;
-    insert_membership(&txn, state, &org.id, &user.id, Role::Admin).await?;
-    let session = open_session(&txn, state, &user.id, None).await?;
+    let entered = (v.organization_name.into_string(), v.name.into_string(), email);
+    let created = create_organization(&txn, state, entered, hash).await?;
     txn.commit().await?;
-    let response = SignupResponse {
-        organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
-        user: user_summary(&user)?,
-        access_token: session.access_token.clone(),
+    Ok(created)
+}
+
+/// How long a sign-up confirmation link works.
+pub const SIGNUP_TTL_HOURS: i64 = 24;
+
+/// A sign-up confirmed by mail (`signup_confirmation`): the answer is the
+/// same whether or not the address has an account, and so is the work (the
+/// password is hashed either way); the mail says which — a link that
+/// creates the organization, or a note that the account exists and where
+/// to sign in.
+pub async fn request_signup(state: &AppState, v: ValidSignup) -> AppResult<SignupPending> {
+    let email = v.email.into_string();
+    let hash = password::hash(&state.heavy, v.password.expose().to_owned()).await?;
+    let now = state.clock.now();
+    // Unconfirmed sign-ups go once expired (indexed): anonymous requests
+    // cannot grow the table past what the per-address limit lets in a day.
+    signup_request::Entity::delete_many()
+        .filter(signup_request::Column::ExpiresAt.lt(now))
+        .exec(&state.db)
+        .await?;
+    let mail = if find_user_by_email(&state.db, &email).await?.is_some() {
+        crate::mail::Mail {
+            to: email.clone(),
+            subject: "You already have a Gatehouse account".to_owned(),
+            body: format!(
+                "Someone, maybe you, tried to create an organization on Gatehouse with {email}.\n\n\
+                 You already have an account: sign in at {}/login.\n\n\
+                 If it was not you, you can ignore this message; nothing was changed.",
+                state.public_url
+            ),
+        }
+    } else {
+        let token = random_token();
+        let organization_name = v.organization_name.into_string();
+        signup_request::ActiveModel {
+            id: Set(random_token()),
+            token_hash: Set(token_hash(&token)),
+            email: Set(email.clone()),
+            name: Set(v.name.into_string()),
+            organization_name: Set(organization_name.clone()),
+            password_hash: Set(hash),
+            expires_at: Set(now + Duration::hours(SIGNUP_TTL_HOURS)),
+            created_at: Set(now),
+        }
+        .insert(&state.db)
+        .await?;
+        crate::mail::Mail {
+            to: email.clone(),
+            subject: format!("Confirm your email to create {organization_name}"),
+            body: format!(
+                "Open this link within {SIGNUP_TTL_HOURS} hours to create {organization_name} on Gatehouse and \
+                 become its first Administrator:\n\n{}/signup/confirm/{token}\n\n\
+                 If you did not sign up, ignore this message.",
+                state.public_url
+            ),
+        }
     };
-    Ok((response, session))
+    state.mailer.send(mail).await.map_err(AppError::Internal)?;
+    Ok(SignupPending { confirmation_sent_to: email })
+}
+
+/// The emailed link's token: creates what the sign-up asked for, once.
+pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<(SignupResponse, NewSession)> {
+    let unknown = || {
+        AppError::NotFoundWith {
+            code: "signup_link_unknown",
+            detail: "This confirmation link is unknown or was already used. Sign in, or sign up again.".to_owned(),
+        }
+    };
+    let pending = signup_request::Entity::find()
+        .filter(signup_request::Column::TokenHash.eq(token_hash(token.trim())))
+        .one(&state.db)
+        .await?
+        .ok_or_else(unknown)?;
+    if pending.expires_at <= state.clock.now() {
+        return Err(AppError::gone("signup_link_expired", "This confirmation link has expired. Sign up again."));
+    }
+    let txn = state.begin_write().await?;
+    // Used once: of two concurrent confirmations, one deletes the row.
+    let claimed = signup_request::Entity::delete_by_id(pending.id.as_str()).exec(&txn).await?;
+    if claimed.rows_affected != 1 {
+        return Err(unknown());
+    }
+    let entered = (pending.organization_name, pending.name, pending.email);
+    let created = create_organization(&txn, state, entered, pending.password_hash).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+fn random_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    B64URL.encode(raw)
 }
 
 /// Records a sign-in attempt in the audit log of each organization the
@@ -343,12 +450,11 @@ pub async fn create_invite(
             return Err(AppError::conflict("already_member", "This person is already a member of the organization."));
         }
     }
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let token = B64URL.encode(raw);
+    let token = random_token();
     let now = state.clock.now();
     let id = InviteId::generate();
     let txn = state.begin_write().await?;
+    let org_name = org.name.clone();
     let row = invite::ActiveModel {
         id: Set(id.to_string()),
         organization_id: Set(org.id),
@@ -372,13 +478,33 @@ pub async fn create_invite(
     };
     audit::record(&txn, actor.meta, now, event).await?;
     txn.commit().await?;
+    let accept_url = format!("{}/invite/{token}", state.public_url);
+    // With mail on, only the invitee's mailbox gets the link: whoever
+    // invites cannot use it to learn about the account or to guess its
+    // password.
+    let (token, accept_url) = if state.confirm_by_email {
+        let mail = crate::mail::Mail {
+            to: row.email.clone(),
+            subject: format!("You are invited to {} on Gatehouse", org_name),
+            body: format!(
+                "You are invited to join {org_name} on Gatehouse as {}. The invitation works once, until {} UTC:\n\n\
+                 {accept_url}\n\nIf you did not expect it, ignore this message.",
+                role.label(),
+                row.expires_at.format("%Y-%m-%d %H:%M")
+            ),
+        };
+        state.mailer.send(mail).await.map_err(AppError::Internal)?;
+        (None, None)
+    } else {
+        (Some(token), Some(accept_url))
+    };
     Ok(InviteResponse {
         id,
         email: row.email,
         role,
         password_required: row.password_required,
         expires_at: row.expires_at,
-        accept_url: format!("{}/invite/{token}", state.public_url),
+        accept_url,
         token,
     })
 }

@@ -158,6 +158,7 @@ pub async fn get_connection(
         (status = 401, description = "Not an SSO setup link we issued", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired or replaced link", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing or invalid, or the issuer's discovery document could not be used (`issuer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn put_connection(
@@ -166,6 +167,9 @@ pub async fn put_connection(
     token: web::Path<String>,
     body: web::Json<SsoConnectionRequest>,
 ) -> AppResult<web::Json<SsoConnection>> {
+    // Saving may fetch from the provider: counted like a sign-in start, so
+    // a setup link cannot make this server fetch without bound.
+    state.limit_auth(&meta)?;
     let (org_id, link_id) = link_org(&state, &token).await?;
     let c = connection_of(&state, &org_id).await?;
     let before = trust_anchor(&c);

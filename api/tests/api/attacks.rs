@@ -13,7 +13,7 @@ use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Options, PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Options, PASSWORD, TestApp, captured_logs, spawn_app, spawn_app_with};
 use crate::sso::{Sso, browser, outcome, put_connection, sso_org};
 
 /// A self-signed certificate, PEM, as an identity provider would publish.
@@ -453,4 +453,98 @@ async fn a_scim_filter_no_index_serves_is_refused_on_a_large_directory() {
     assert_eq!((status, found["totalResults"].as_u64()), (StatusCode::OK, Some(1)), "{found}");
     let (status, all) = app.scim(&s, reqwest::Method::GET, "/Users?count=2", None).await;
     assert_eq!((status, all["totalResults"].as_u64()), (StatusCode::OK, Some(4)), "{all}");
+}
+
+/// The mails the development sink wrote, oldest first.
+fn mails(app: &TestApp) -> Vec<String> {
+    api::mail::MailDir::new(app.dir.join("data/mail")).messages()
+}
+
+/// The link in a mail that starts with `prefix`.
+fn link_in(mail: &str, prefix: &str) -> Option<String> {
+    let start = mail.find(prefix)?;
+    Some(mail[start..].split_whitespace().next()?.to_owned())
+}
+
+#[actix_web::test]
+async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
+    let app = spawn_app_with(Options {
+        tweak: Some(|s| s.signup_confirmation = api::config::SignupConfirmation::Email),
+        ..Default::default()
+    })
+    .await;
+    let body = |email: &str| json!({"organization_name": "Acme", "name": "Ada", "email": email, "password": PASSWORD});
+    let (status, pending) = app.post("/api/v1/auth/signup", &body("ada@acme.com"), None).await;
+    assert_eq!((status, &pending), (StatusCode::ACCEPTED, &json!({ "confirmation_sent_to": "ada@acme.com" })));
+    assert_eq!(app.count("organizations").await, 0, "nothing exists before the link is opened");
+    let mail = mails(&app).pop().unwrap();
+    assert!(mail.starts_with("To: ada@acme.com\r\n"), "{mail}");
+    let link = link_in(&mail, &format!("{}/signup/confirm/", app.base)).expect("a confirmation link");
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    assert!(!captured_logs().contains(&token), "the link is never logged");
+
+    // Confirmed (the API way): the organization and a session.
+    let (status, created) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, me) = app.get("/api/v1/me", created["access_token"].as_str()).await;
+    assert_eq!((status, me["user"]["email"].as_str()), (StatusCode::OK, Some("ada@acme.com")));
+    let (status, again) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
+    assert_eq!((status, again["code"].as_str()), (StatusCode::NOT_FOUND, Some("signup_link_unknown")));
+
+    // The same sign-up for the address that now has an account: the same
+    // answer; only the mailbox learns that the account exists.
+    let (status, same) = app.post("/api/v1/auth/signup", &body("ada@acme.com"), None).await;
+    assert_eq!((status, same), (StatusCode::ACCEPTED, pending));
+    let mail = mails(&app).pop().unwrap();
+    assert!(mail.contains("You already have an account") && !mail.contains("/signup/confirm/"), "{mail}");
+    assert_eq!(app.count("signup_requests").await, 0);
+
+    // The page the link opens: a button (mail scanners create nothing), then
+    // the organization and a session cookie.
+    app.post("/api/v1/auth/signup", &body("bob@bob-corp.io"), None).await;
+    let link = link_in(&mails(&app).pop().unwrap(), &format!("{}/signup/confirm/", app.base)).unwrap();
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(page.text().await.unwrap().contains("<form method=\"post\">"));
+    assert_eq!(app.count("organizations").await, 1);
+    let res = app.client.post(&link).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers()["location"].to_str().unwrap().contains("/organizations/org_"));
+    assert!(res.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("gatehouse_session=")));
+    assert_eq!(app.count("organizations").await, 2);
+    let used = app.client.post(&link).send().await.unwrap();
+    assert_eq!(used.status(), StatusCode::NOT_FOUND);
+    assert!(used.text().await.unwrap().contains("already used"));
+    assert!(!captured_logs().contains(link.rsplit('/').next().unwrap()), "the link is never logged");
+
+    // A link opened after a day has expired.
+    app.post("/api/v1/auth/signup", &body("carol@carol-corp.io"), None).await;
+    let link = link_in(&mails(&app).pop().unwrap(), &format!("{}/signup/confirm/", app.base)).unwrap();
+    app.clock.advance(chrono::Duration::hours(25));
+    let token = link.rsplit('/').next().unwrap();
+    let (status, expired) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
+    assert_eq!((status, expired["code"].as_str()), (StatusCode::GONE, Some("signup_link_expired")));
+
+    // Invites are mailed: whoever invites never holds the link.
+    let path = format!("/api/v1/organizations/{}/invites", created["organization"]["id"].as_str().unwrap());
+    let (status, invite) = app.post(&path, &json!({ "email": "dan@acme.com" }), created["access_token"].as_str()).await;
+    assert_eq!(status, StatusCode::CREATED, "{invite}");
+    assert!(invite.get("token").is_none() && invite.get("accept_url").is_none(), "{invite}");
+    let mail = mails(&app).pop().unwrap();
+    assert!(mail.starts_with("To: dan@acme.com\r\n"), "{mail}");
+    let accept = link_in(&mail, &format!("{}/invite/", app.base)).expect("an invite link");
+    let (status, preview) = app.get(&format!("/api/v1/invites/{}", accept.rsplit('/').next().unwrap()), None).await;
+    assert_eq!((status, preview["organization_name"].as_str()), (StatusCode::OK, Some("Acme")));
+}
+
+#[actix_web::test]
+async fn an_https_deployment_confirms_sign_ups_by_mail_by_default() {
+    let app = spawn_app_with(Options {
+        tweak: Some(|s| s.public_url = Some("https://gatehouse.example.com".to_owned())),
+        ..Default::default()
+    })
+    .await;
+    let body = json!({"organization_name": "Acme", "name": "Ada", "email": "ada@acme.com", "password": PASSWORD});
+    assert_eq!(app.post("/api/v1/auth/signup", &body, None).await.0, StatusCode::ACCEPTED);
+    assert!(mails(&app).pop().unwrap().contains("https://gatehouse.example.com/signup/confirm/"));
 }

@@ -1,4 +1,4 @@
-use crate::harness::launch;
+use crate::harness::{launch, launch_with};
 
 #[actix_web::test]
 async fn sign_up_log_out_log_in_and_see_members() {
@@ -30,6 +30,32 @@ async fn sign_up_log_out_log_in_and_see_members() {
     b.wait_text("organization-name", "Acme Corp").await;
     b.wait_text("members-table", "ada@acme.com").await;
     b.wait_text("current-user", "ada@acme.com").await;
+    b.close().await;
+}
+
+/// With `signup_confirmation` on, the sign-up says where the link went;
+/// the emailed link's page creates the organization with one click.
+#[actix_web::test]
+async fn signing_up_by_mail_confirms_through_the_emailed_link() {
+    let Some(b) = launch_with(|s| s.signup_confirmation = api::config::SignupConfirmation::Email).await else {
+        return;
+    };
+    b.goto("/signup").await;
+    b.fill("input-organization_name", "Hooli").await;
+    b.fill("input-name", "Gavin").await;
+    b.fill("input-email", "gavin@hooli.com").await;
+    b.fill("input-password", "correct horse battery").await;
+    b.click("signup-submit").await;
+    b.wait_text("signup-sent", "We sent a link to gavin@hooli.com").await;
+    b.screenshot("signup-check-email").await;
+    let mail = api::mail::MailDir::new(b.data.join("mail")).messages().pop().expect("a mail");
+    let start = mail.find(&format!("{}/signup/confirm/", b.base)).expect("a link");
+    let link = mail[start..].split_whitespace().next().expect("link").to_owned();
+    b.client.goto(&link).await.expect("open the link");
+    b.screenshot("signup-confirm").await;
+    b.click("confirm-signup").await;
+    b.wait_text("organization-name", "Hooli").await;
+    b.wait_text("member-email", "gavin@hooli.com").await;
     b.close().await;
 }
 

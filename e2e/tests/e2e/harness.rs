@@ -17,6 +17,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct Browser {
     pub client: Client,
     pub base: String,
+    /// The server's data directory (its development mail sink is `mail/` in it).
+    pub data: PathBuf,
     server: ServerHandle,
     driver: Child,
     _dir: tempfile::TempDir,
@@ -43,6 +45,11 @@ fn chromium() -> String {
 
 /// `None` (with a note on stderr) when e2e cannot run here and is not required.
 pub async fn launch() -> Option<Browser> {
+    launch_with(|_| {}).await
+}
+
+/// The same, with some settings changed.
+pub async fn launch_with(tweak: fn(&mut Settings)) -> Option<Browser> {
     let dist = dist_dir();
     let missing = match chromedriver() {
         None => Some("chromedriver is not on PATH".to_owned()),
@@ -57,7 +64,7 @@ pub async fn launch() -> Option<Browser> {
         return None;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir.path().join("data"),
         web_dir: dist,
@@ -65,6 +72,8 @@ pub async fn launch() -> Option<Browser> {
         allow_private_network_urls: true,
         ..Settings::default()
     };
+    tweak(&mut settings);
+    let data = settings.data_dir.clone();
     let running = api::start(settings, Arc::new(SystemClock)).await.expect("start server");
     let base = format!("http://{}", running.addr);
     let server = running.handle();
@@ -101,7 +110,7 @@ pub async fn launch() -> Option<Browser> {
             .await
         {
             Ok(client) => {
-                return Some(Browser { client, base, server, driver, _dir: dir });
+                return Some(Browser { client, base, data, server, driver, _dir: dir });
             }
             Err(e) => {
                 last_err = Some(e);

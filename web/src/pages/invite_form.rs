@@ -47,16 +47,24 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
                 " Make them an Administrator"
             </label>
             <SubmitButton label="Create invite" busy_label="Creating…" busy=submit.pending() testid="invite-submit" />
-            {move || created.get().map(|inv| view! {
-                <div class="banner ok" role="status" data-testid="invite-created">
-                    <p>"Send this link to " <strong>{inv.email.clone()}</strong> ". It works once, until "
-                        {when(inv.expires_at, Shown::Minute)} "."
-                        {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
-                    <div class="copy-row">
-                        <input readonly aria-label="Invite link" data-testid="invite-link" prop:value=inv.accept_url.clone() />
-                        <CopyButton text=inv.accept_url.clone() testid="copy-invite-link" />
+            {move || created.get().map(|inv| match inv.accept_url.clone() {
+                Some(url) => view! {
+                    <div class="banner ok" role="status" data-testid="invite-created">
+                        <p>"Send this link to " <strong>{inv.email.clone()}</strong> ". It works once, until "
+                            {when(inv.expires_at, Shown::Minute)} "."
+                            {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
+                        <div class="copy-row">
+                            <input readonly aria-label="Invite link" data-testid="invite-link" prop:value=url.clone() />
+                            <CopyButton text=url testid="copy-invite-link" />
+                        </div>
                     </div>
-                </div>
+                }.into_any(),
+                None => view! {
+                    <div class="banner ok" role="status" data-testid="invite-created">
+                        <p>"We emailed the invitation to " <strong>{inv.email.clone()}</strong> ". It works once, until "
+                            {when(inv.expires_at, Shown::Minute)} "."</p>
+                    </div>
+                }.into_any(),
             })}
         </form>
     }

@@ -24,7 +24,13 @@ pub fn Signup() -> impl IntoView {
             api::signup(&req).await
         }
     });
-    form.follow(submit, move |res| navigate.to(&format!("/organizations/{}/members", res.organization.id)));
+    // Created at once, or (when the server confirms sign-ups by mail) a link
+    // to open first: the page then says where it went.
+    let sent_to = RwSignal::new(None::<String>);
+    form.follow(submit, move |res| match (&res.organization, &res.confirmation_sent_to) {
+        (Some(org), _) => navigate.to(&format!("/organizations/{}/members", org.id)),
+        (None, to) => sent_to.set(Some(to.clone().unwrap_or_default())),
+    });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -39,7 +45,15 @@ pub fn Signup() -> impl IntoView {
     let password_hint = format!("At least {PASSWORD_MIN_CHARS} characters.");
 
     view! {
-        <section class="card narrow">
+        <Show when=move || sent_to.get().is_some()>
+            <section class="card narrow" data-testid="signup-sent">
+                <h1>"Check your email"</h1>
+                <p class="banner ok" role="status">"We sent a link to " <strong>{move || sent_to.get().unwrap_or_default()}</strong>
+                    ". Open it within 24 hours to create your organization."</p>
+                <p class="hint">"Nothing arrived? Check your spam folder, or sign up again."</p>
+            </section>
+        </Show>
+        <section class="card narrow" hidden=move || sent_to.get().is_some()>
             <h1>"Create your organization"</h1>
             <p>"You will be its first Administrator."</p>
             <form on:submit=on_submit novalidate data-testid="signup-form">

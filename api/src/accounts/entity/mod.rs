@@ -5,4 +5,5 @@ pub mod invite;
 pub mod membership;
 pub mod organization;
 pub mod session;
+pub mod signup_request;
 pub mod user;

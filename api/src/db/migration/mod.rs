@@ -16,6 +16,7 @@ mod m0010_member_indexes;
 mod m0011_session_scope;
 mod m0012_checkout_charges;
 mod m0013_sso_request_owner;
+mod m0014_signup_requests;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_session_scope::Migration),
             Box::new(m0012_checkout_charges::Migration),
             Box::new(m0013_sso_request_owner::Migration),
+            Box::new(m0014_signup_requests::Migration),
         ]
     }
 }

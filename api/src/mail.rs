@@ -1,0 +1,77 @@
+//! Mail the server sends (sign-up confirmations, invites): a [`Mailer`]
+//! trait a real transport plugs in behind, and [`MailDir`], the
+//! development sink that writes each message as a file under
+//! `{data_dir}/mail/` (mode 0600) and logs where — never its body, which
+//! carries a one-time link.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+/// One plain-text message.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+pub trait Mailer: Send + Sync {
+    fn send(&self, mail: Mail) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>>;
+}
+
+/// Writes each message to a file in `dir`.
+pub struct MailDir {
+    dir: PathBuf,
+}
+
+impl MailDir {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    /// The messages written so far, oldest first (for tests and operators).
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
+            .unwrap_or_default();
+        files.sort();
+        files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
+    }
+}
+
+impl Mailer for MailDir {
+    fn send(&self, mail: Mail) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
+        Box::pin(async move {
+            let dir = self.dir.clone();
+            let name = format!(
+                "{}-{}.eml",
+                chrono::Utc::now().format("%Y%m%dT%H%M%S%.9f"),
+                hex::encode(rand::random::<[u8; 6]>())
+            );
+            let path = dir.join(name);
+            // Header values never carry a line break (no header injection).
+            let clean = |s: &str| s.replace(['\r', '\n'], " ");
+            let text = format!(
+                "To: {}\r\nSubject: {}\r\nDate: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+                clean(&mail.to),
+                clean(&mail.subject),
+                chrono::Utc::now().to_rfc2822(),
+                mail.body
+            );
+            let written = path.clone();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                std::fs::create_dir_all(&dir)?;
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                std::io::Write::write_all(&mut options.open(&path)?, text.as_bytes())?;
+                Ok(())
+            })
+            .await??;
+            tracing::info!(to = %mail.to, subject = %mail.subject, file = %written.display(), "mail written (development sink)");
+            Ok(())
+        })
+    }
+}
