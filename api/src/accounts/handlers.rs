@@ -74,14 +74,22 @@ pub async fn confirm_signup(
 }
 
 /// The confirmation page the emailed link opens (`GET /signup/confirm/{token}`):
-/// a button, so that a mail scanner following links creates nothing.
-pub async fn confirm_page(token: web::Path<String>) -> HttpResponse {
-    let _ = token;
-    page(
-        "Confirm your email",
-        "<h1>Confirm your email</h1><p>Create your organization on Gatehouse and become its first Administrator.</p>\
-         <form method=\"post\"><button type=\"submit\" data-testid=\"confirm-signup\">Create my organization</button></form>",
-    )
+/// what will be created and a button, so that a mail scanner following
+/// links creates nothing. A used or expired link says so at once.
+pub async fn confirm_page(state: State, token: web::Path<String>) -> HttpResponse {
+    match service::pending_signup(&state, &token).await {
+        Ok(p) => page(
+            "Confirm your email",
+            &format!(
+                "<h1>Confirm your email</h1><p>Create <strong>{}</strong> on Gatehouse with <strong>{}</strong> as its \
+                 first Administrator.</p><form method=\"post\"><button type=\"submit\" \
+                 data-testid=\"confirm-signup\">Create my organization</button></form>",
+                escape(&p.organization_name),
+                escape(&p.email)
+            ),
+        ),
+        Err(e) => refusal(&e),
+    }
 }
 
 /// `POST /signup/confirm/{token}`: the page's button.
@@ -98,20 +106,23 @@ pub async fn confirm_form(state: State, meta: RequestMeta, token: web::Path<Stri
             ))
             .cookie(session_cookie(&state, &session))
             .finish(),
-        Err(e) => {
-            let detail = e.problem().detail.unwrap_or_else(|| "Something went wrong on our side; try again.".into());
-            let mut res = page(
-                "Could not confirm",
-                &format!(
-                    "<h1>Could not create your organization</h1><p role=\"alert\">{}</p><p><a href=\"/signup\">Sign up again</a> \
-                     or <a href=\"/login\">sign in</a>.</p>",
-                    escape(&detail)
-                ),
-            );
-            *res.status_mut() = e.status_code();
-            res
-        }
+        Err(e) => refusal(&e),
     }
+}
+
+/// Why the link does not work, and what to do instead.
+fn refusal(e: &AppError) -> HttpResponse {
+    let detail = e.problem().detail.unwrap_or_else(|| "Something went wrong on our side; try again.".into());
+    let mut res = page(
+        "Could not confirm",
+        &format!(
+            "<h1>Could not create your organization</h1><p role=\"alert\">{}</p><p><a href=\"/signup\">Sign up \
+             again</a> or <a href=\"/login\">sign in</a>.</p>",
+            escape(&detail)
+        ),
+    );
+    *res.status_mut() = actix_web::ResponseError::status_code(e);
+    res
 }
 
 fn escape(s: &str) -> String {
@@ -128,10 +139,14 @@ fn page(title: &str, body: &str) -> HttpResponse {
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ))
         .body(format!(
-            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title} · Gatehouse</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1a1f36}}\
-             button{{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#4f46e5;color:#fff;cursor:pointer}}\
-             [role=alert]{{background:#fdecea;border-radius:6px;padding:.75rem}}</style><main>{body}</main></html>"
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" \
+             content=\"width=device-width, initial-scale=1\"><title>{title} · Gatehouse</title><style>\
+             body{{margin:0;background:#f6f8fa;color:#1b1f24;font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}}\
+             main{{max-width:420px;margin:3rem auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:1.5rem}}\
+             h1{{font-size:1.5rem;margin:0 0 .5rem}}a{{color:#2f5bd3}}\
+             button{{font:inherit;cursor:pointer;width:100%;padding:.55rem 1rem;border:0;border-radius:6px;background:#2f5bd3;color:#fff}}\
+             [role=alert]{{background:#fef3f2;color:#b42318;border:1px solid #fecdca;border-radius:6px;padding:.6rem .8rem}}\
+             @media (max-width:460px){{main{{margin:1rem}}}}</style><main>{body}</main></html>"
         ))
 }
 

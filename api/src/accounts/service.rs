@@ -185,10 +185,7 @@ pub async fn request_signup(state: &AppState, v: ValidSignup) -> AppResult<Signu
     let now = state.clock.now();
     // Unconfirmed sign-ups go once expired (indexed): anonymous requests
     // cannot grow the table past what the per-address limit lets in a day.
-    signup_request::Entity::delete_many()
-        .filter(signup_request::Column::ExpiresAt.lt(now))
-        .exec(&state.db)
-        .await?;
+    signup_request::Entity::delete_many().filter(signup_request::Column::ExpiresAt.lt(now)).exec(&state.db).await?;
     let mail = if find_user_by_email(&state.db, &email).await?.is_some() {
         crate::mail::Mail {
             to: email.clone(),
@@ -230,27 +227,34 @@ pub async fn request_signup(state: &AppState, v: ValidSignup) -> AppResult<Signu
     Ok(SignupPending { confirmation_sent_to: email })
 }
 
-/// The emailed link's token: creates what the sign-up asked for, once.
-pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<(SignupResponse, NewSession)> {
-    let unknown = || {
-        AppError::NotFoundWith {
-            code: "signup_link_unknown",
-            detail: "This confirmation link is unknown or was already used. Sign in, or sign up again.".to_owned(),
-        }
-    };
+fn signup_link_unknown() -> AppError {
+    AppError::NotFoundWith {
+        code: "signup_link_unknown",
+        detail: "This confirmation link is unknown or was already used. Sign in, or sign up again.".to_owned(),
+    }
+}
+
+/// The sign-up an emailed link's token names, while it can be confirmed.
+pub async fn pending_signup(state: &AppState, token: &str) -> AppResult<signup_request::Model> {
     let pending = signup_request::Entity::find()
         .filter(signup_request::Column::TokenHash.eq(token_hash(token.trim())))
         .one(&state.db)
         .await?
-        .ok_or_else(unknown)?;
+        .ok_or_else(signup_link_unknown)?;
     if pending.expires_at <= state.clock.now() {
         return Err(AppError::gone("signup_link_expired", "This confirmation link has expired. Sign up again."));
     }
+    Ok(pending)
+}
+
+/// The emailed link's token: creates what the sign-up asked for, once.
+pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<(SignupResponse, NewSession)> {
+    let pending = pending_signup(state, token).await?;
     let txn = state.begin_write().await?;
     // Used once: of two concurrent confirmations, one deletes the row.
     let claimed = signup_request::Entity::delete_by_id(pending.id.as_str()).exec(&txn).await?;
     if claimed.rows_affected != 1 {
-        return Err(unknown());
+        return Err(signup_link_unknown());
     }
     let entered = (pending.organization_name, pending.name, pending.email);
     let created = create_organization(&txn, state, entered, pending.password_hash).await?;

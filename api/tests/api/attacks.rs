@@ -357,10 +357,10 @@ async fn anonymous_sso_starts_are_limited_and_expired_ones_purged() {
         statuses.push(app.post("/api/v1/auth/sso", &json!({ "email": "x@acme.com" }), None).await.0);
     }
     let started = statuses.iter().filter(|s| **s == StatusCode::OK).count();
-    // 60 a minute from one address; the sign-up took one.
-    assert_eq!(started, 59);
-    assert!(statuses[59..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS));
-    assert_eq!(app.count("sso_requests").await, 59);
+    // 60 a minute from one address; the sign-up and saving the connection took two.
+    assert_eq!(started, 58);
+    assert!(statuses[58..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(app.count("sso_requests").await, 58);
     // Unfinished ones are gone once they have expired.
     app.clock.advance(chrono::Duration::minutes(21));
     assert_eq!(app.post("/api/v1/auth/sso", &json!({ "email": "x@acme.com" }), None).await.0, StatusCode::OK);
@@ -505,7 +505,8 @@ async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
     let link = link_in(&mails(&app).pop().unwrap(), &format!("{}/signup/confirm/", app.base)).unwrap();
     let page = app.client.get(&link).send().await.unwrap();
     assert_eq!(page.headers()["cache-control"], "no-store");
-    assert!(page.text().await.unwrap().contains("<form method=\"post\">"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\">") && html.contains("bob@bob-corp.io"), "{html}");
     assert_eq!(app.count("organizations").await, 1);
     let res = app.client.post(&link).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -515,15 +516,10 @@ async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
     let used = app.client.post(&link).send().await.unwrap();
     assert_eq!(used.status(), StatusCode::NOT_FOUND);
     assert!(used.text().await.unwrap().contains("already used"));
+    let reopened = app.client.get(&link).send().await.unwrap();
+    assert_eq!(reopened.status(), StatusCode::NOT_FOUND);
+    assert!(!reopened.text().await.unwrap().contains("<form"), "a used link offers no button");
     assert!(!captured_logs().contains(link.rsplit('/').next().unwrap()), "the link is never logged");
-
-    // A link opened after a day has expired.
-    app.post("/api/v1/auth/signup", &body("carol@carol-corp.io"), None).await;
-    let link = link_in(&mails(&app).pop().unwrap(), &format!("{}/signup/confirm/", app.base)).unwrap();
-    app.clock.advance(chrono::Duration::hours(25));
-    let token = link.rsplit('/').next().unwrap();
-    let (status, expired) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
-    assert_eq!((status, expired["code"].as_str()), (StatusCode::GONE, Some("signup_link_expired")));
 
     // Invites are mailed: whoever invites never holds the link.
     let path = format!("/api/v1/organizations/{}/invites", created["organization"]["id"].as_str().unwrap());
@@ -535,6 +531,14 @@ async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
     let accept = link_in(&mail, &format!("{}/invite/", app.base)).expect("an invite link");
     let (status, preview) = app.get(&format!("/api/v1/invites/{}", accept.rsplit('/').next().unwrap()), None).await;
     assert_eq!((status, preview["organization_name"].as_str()), (StatusCode::OK, Some("Acme")));
+
+    // A link opened after a day has expired.
+    app.post("/api/v1/auth/signup", &body("carol@carol-corp.io"), None).await;
+    let link = link_in(&mails(&app).pop().unwrap(), &format!("{}/signup/confirm/", app.base)).unwrap();
+    app.clock.advance(chrono::Duration::hours(25));
+    let token = link.rsplit('/').next().unwrap();
+    let (status, expired) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
+    assert_eq!((status, expired["code"].as_str()), (StatusCode::GONE, Some("signup_link_expired")));
 }
 
 #[actix_web::test]

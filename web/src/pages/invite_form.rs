@@ -47,24 +47,19 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
                 " Make them an Administrator"
             </label>
             <SubmitButton label="Create invite" busy_label="Creating…" busy=submit.pending() testid="invite-submit" />
-            {move || created.get().map(|inv| match inv.accept_url.clone() {
-                Some(url) => view! {
-                    <div class="banner ok" role="status" data-testid="invite-created">
-                        <p>"Send this link to " <strong>{inv.email.clone()}</strong> ". It works once, until "
-                            {when(inv.expires_at, Shown::Minute)} "."
-                            {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
+            {move || created.get().map(|inv| view! {
+                <div class="banner ok" role="status" data-testid="invite-created">
+                    <p>{if inv.accept_url.is_some() { "Send this link to " } else { "We emailed the invitation to " }}
+                        <strong>{inv.email.clone()}</strong> ". It works once, until "
+                        {when(inv.expires_at, Shown::Minute)} "."
+                        {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
+                    {inv.accept_url.map(|url| view! {
                         <div class="copy-row">
                             <input readonly aria-label="Invite link" data-testid="invite-link" prop:value=url.clone() />
                             <CopyButton text=url testid="copy-invite-link" />
                         </div>
-                    </div>
-                }.into_any(),
-                None => view! {
-                    <div class="banner ok" role="status" data-testid="invite-created">
-                        <p>"We emailed the invitation to " <strong>{inv.email.clone()}</strong> ". It works once, until "
-                            {when(inv.expires_at, Shown::Minute)} "."</p>
-                    </div>
-                }.into_any(),
+                    })}
+                </div>
             })}
         </form>
     }

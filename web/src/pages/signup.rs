@@ -45,14 +45,11 @@ pub fn Signup() -> impl IntoView {
     let password_hint = format!("At least {PASSWORD_MIN_CHARS} characters.");
 
     view! {
-        <Show when=move || sent_to.get().is_some()>
-            <section class="card narrow" data-testid="signup-sent">
-                <h1>"Check your email"</h1>
-                <p class="banner ok" role="status">"We sent a link to " <strong>{move || sent_to.get().unwrap_or_default()}</strong>
-                    ". Open it within 24 hours to create your organization."</p>
-                <p class="hint">"Nothing arrived? Check your spam folder, or sign up again."</p>
-            </section>
-        </Show>
+        <section class="card narrow" data-testid="signup-sent" hidden=move || sent_to.get().is_none()>
+            <h1>"Check your email"</h1>
+            <p class="banner ok" role="status">"We sent a link to " <strong>{move || sent_to.get().unwrap_or_default()}</strong>
+                ". Open it within 24 hours to create your organization. Nothing arrived? Check your spam folder."</p>
+        </section>
         <section class="card narrow" hidden=move || sent_to.get().is_some()>
             <h1>"Create your organization"</h1>
             <p>"You will be its first Administrator."</p>
