@@ -48,10 +48,17 @@ pub struct Settings {
     pub request_body_timeout_secs: u64,
     /// Whether a sign-up is confirmed by an emailed link, and invites are
     /// emailed by the server (their token then never reaches the inviter):
-    /// `auto` (default: `email` when `public_url` is `https://`, else `off`),
+    /// `auto` (default: `email` when `smtp_url` is set, else `off`),
     /// `email`, or `off` (the sign-up answers 201 with a session at once)
-    /// (`GATEHOUSE_SIGNUP_CONFIRMATION`). Mail goes to `{data_dir}/mail/`.
+    /// (`GATEHOUSE_SIGNUP_CONFIRMATION`).
     pub signup_confirmation: SignupConfirmation,
+    /// Where mail goes: `smtps://user:password@host:465` or
+    /// `smtp://host:587?tls=required` (`GATEHOUSE_SMTP_URL`). Unset: the
+    /// development sink `{data_dir}/mail/`.
+    pub smtp_url: Option<String>,
+    /// The sender of that mail (`GATEHOUSE_MAIL_FROM`); default
+    /// `Gatehouse <noreply@{public_url's host}>`.
+    pub mail_from: Option<String>,
     /// Lets server-side fetches (IdP discovery, JWKS, token, userinfo, SAML
     /// metadata) reach loopback and private addresses and plain `http`
     /// (`GATEHOUSE_ALLOW_PRIVATE_NETWORK_URLS`). Off: only public `https`.
@@ -107,10 +114,10 @@ pub enum SignupConfirmation {
 }
 
 impl SignupConfirmation {
-    /// Whether mail confirms sign-ups for a server reached at `public_url`.
-    pub fn by_email(self, public_url: &str) -> bool {
+    /// Whether mail confirms sign-ups, given whether mail can reach anyone.
+    pub fn by_email(self, smtp: bool) -> bool {
         match self {
-            SignupConfirmation::Auto => public_url.starts_with("https://"),
+            SignupConfirmation::Auto => smtp,
             SignupConfirmation::Email => true,
             SignupConfirmation::Off => false,
         }
@@ -141,6 +148,8 @@ impl Default for Settings {
             scim_max_filter_scan: 10_000,
             request_body_timeout_secs: 15,
             signup_confirmation: SignupConfirmation::Auto,
+            smtp_url: None,
+            mail_from: None,
             allow_private_network_urls: false,
             client_ip_header: None,
             auth_requests_per_minute: 60,

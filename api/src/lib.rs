@@ -54,8 +54,28 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
     let write_gate = Arc::new(tokio::sync::Mutex::new(()));
     let sqlite_file = db::batch::sqlite_file(&settings.database_url());
     let batcher = db::batch::Batcher::start(db.clone(), write_gate.clone(), sqlite_file.as_deref())?;
-    let confirm_by_email = settings.signup_confirmation.by_email(&public_url);
-    let mailer: Arc<dyn mail::Mailer> = Arc::new(mail::MailDir::new(settings.data_dir.join("mail")));
+    let confirm_by_email = settings.signup_confirmation.by_email(settings.smtp_url.is_some());
+    let mailer: Arc<dyn mail::Mailer> = match &settings.smtp_url {
+        Some(url) => {
+            let host = reqwest::Url::parse(&public_url).ok().and_then(|u| u.host_str().map(str::to_owned));
+            let from = settings.mail_from.clone().unwrap_or_else(|| {
+                format!(
+                    "Gatehouse <noreply@{}>",
+                    host.filter(|h| h.contains('.')).unwrap_or_else(|| "localhost.localdomain".into())
+                )
+            });
+            Arc::new(mail::Smtp::new(url, &from)?)
+        }
+        None => Arc::new(mail::MailDir::new(settings.data_dir.join("mail"))),
+    };
+    if !confirm_by_email && public_url.starts_with("https://") {
+        tracing::warn!(
+            "sign-up answers whether an email has an account, and invite links go to the inviter: set smtp_url (and \
+             signup_confirmation = auto or email) to confirm sign-ups and send invites by mail"
+        );
+    } else if confirm_by_email && settings.smtp_url.is_none() {
+        tracing::warn!(mail_dir = %settings.data_dir.join("mail").display(), "no smtp_url: mail is written to the development sink only");
+    }
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
     Ok(AppState {
         db,

@@ -1,5 +1,5 @@
-//! Mail the server sends (sign-up confirmations, invites): a [`Mailer`]
-//! trait a real transport plugs in behind, and [`MailDir`], the
+//! Mail the server sends (sign-up confirmations, invites) behind one
+//! [`Mailer`] trait: [`Smtp`] when `smtp_url` is set, else [`MailDir`], the
 //! development sink that writes each message as a file under
 //! `{data_dir}/mail/` (mode 0600) and logs where — never its body, which
 //! carries a one-time link.
@@ -76,6 +76,44 @@ impl Mailer for MailDir {
             })
             .await??;
             tracing::info!(to = %mail.to, subject = %mail.subject, file = %written.display(), "mail written (development sink)");
+            Ok(())
+        })
+    }
+}
+
+/// Mail over SMTP (`smtp_url`: `smtps://user:password@host:465`, or
+/// `smtp://host:587?tls=required` for STARTTLS; plain `smtp://host:25` only
+/// for a relay on the same network), from `mail_from`.
+pub struct Smtp {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl Smtp {
+    pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+            .map_err(|_| anyhow::anyhow!("smtp_url is not an SMTP URL (smtps://user:password@host:465)"))?
+            .timeout(Some(std::time::Duration::from_secs(10)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|_| anyhow::anyhow!("mail_from is not an address such as Gatehouse <noreply@example.com>"))?;
+        Ok(Self { transport, from })
+    }
+}
+
+impl Mailer for Smtp {
+    fn send(&self, mail: Mail) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + '_>> {
+        Box::pin(async move {
+            use lettre::AsyncTransport as _;
+            let message = lettre::Message::builder()
+                .from(self.from.clone())
+                .to(mail.to.parse()?)
+                .subject(mail.subject.clone())
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(mail.body)?;
+            self.transport.send(message).await?;
+            tracing::info!(to = %mail.to, subject = %mail.subject, "mail sent");
             Ok(())
         })
     }

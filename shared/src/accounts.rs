@@ -115,13 +115,17 @@ pub struct SignupPending {
     pub confirmation_sent_to: String,
 }
 
-/// The token from a sign-up confirmation link.
+/// The token from a sign-up confirmation link, and the password chosen at
+/// sign-up: whoever confirms must be whoever chose it (else anyone could
+/// file a sign-up for someone else's address with a password they know).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
 pub struct ConfirmSignupRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
     pub token: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
+    pub password: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

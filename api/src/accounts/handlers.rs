@@ -46,7 +46,17 @@ pub async fn signup(state: State, meta: RequestMeta, body: web::Json<SignupReque
     state.limit_auth(&meta)?;
     let valid = body.validate().map_err(AppError::Validation)?;
     if state.confirm_by_email {
-        return Ok(HttpResponse::Accepted().json(service::request_signup(&state, valid).await?));
+        // Answered before any of the work (hash, lookup, insert, mail), so
+        // nothing about the answer — status, body or time — depends on
+        // whether the address has an account.
+        let pending = shared::accounts::SignupPending { confirmation_sent_to: valid.email.as_str().to_owned() };
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            if let Err(e) = service::request_signup(&state, valid).await {
+                tracing::error!(error = %e, "sign-up: the confirmation could not be sent");
+            }
+        });
+        return Ok(HttpResponse::Accepted().json(pending));
     }
     let (response, session) = service::signup(&state, valid).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
@@ -57,6 +67,7 @@ pub async fn signup(state: State, meta: RequestMeta, body: web::Json<SignupReque
     request_body = ConfirmSignupRequest,
     responses(
         (status = 201, description = "The emailed link confirmed: organization and its first Administrator created; signed in", body = SignupResponse),
+        (status = 422, description = "Not the password chosen at sign-up (`password`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or already used link (`signup_link_unknown`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An account with this email was created meanwhile", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The link expired (`signup_link_expired`)", body = Problem, content_type = "application/problem+json"),
@@ -69,7 +80,8 @@ pub async fn confirm_signup(
     body: web::Json<ConfirmSignupRequest>,
 ) -> AppResult<HttpResponse> {
     state.limit_auth(&meta)?;
-    let (response, session) = service::confirm_signup(&state, &body.token).await?;
+    let ConfirmSignupRequest { token, password } = body.into_inner();
+    let (response, session) = service::confirm_signup(&state, &token, password).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
 }
 
@@ -82,7 +94,9 @@ pub async fn confirm_page(state: State, token: web::Path<String>) -> HttpRespons
             "Confirm your email",
             &format!(
                 "<h1>Confirm your email</h1><p>Create <strong>{}</strong> on Gatehouse with <strong>{}</strong> as its \
-                 first Administrator.</p><form method=\"post\"><button type=\"submit\" \
+                 first Administrator.</p><form method=\"post\"><label for=\"password\">The password you chose when \
+                 signing up</label><input id=\"password\" name=\"password\" type=\"password\" \
+                 autocomplete=\"current-password\" required data-testid=\"input-password\"><button type=\"submit\" \
                  data-testid=\"confirm-signup\">Create my organization</button></form>",
                 escape(&p.organization_name),
                 escape(&p.email)
@@ -92,10 +106,32 @@ pub async fn confirm_page(state: State, token: web::Path<String>) -> HttpRespons
     }
 }
 
-/// `POST /signup/confirm/{token}`: the page's button.
-pub async fn confirm_form(state: State, meta: RequestMeta, token: web::Path<String>) -> HttpResponse {
+/// The confirmation page's form.
+#[derive(Debug, serde::Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /signup/confirm/{token}`: the page's button. Only from our own
+/// page: another site's form would sign the browser in to the
+/// organization the attacker created (login CSRF).
+pub async fn confirm_form(
+    state: State,
+    meta: RequestMeta,
+    req: actix_web::HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<ConfirmForm>,
+) -> HttpResponse {
+    if !same_origin(&state, &req) {
+        let e = AppError::bad_request(
+            "cross_site",
+            "This confirmation must be sent from the page the emailed link opens. Open the link again.",
+        );
+        return refusal(&e);
+    }
     let created = match state.limit_auth(&meta) {
-        Ok(()) => service::confirm_signup(&state, &token).await,
+        Ok(()) => service::confirm_signup(&state, &token, form.into_inner().password).await,
         Err(e) => Err(e),
     };
     match created {
@@ -110,9 +146,31 @@ pub async fn confirm_form(state: State, meta: RequestMeta, token: web::Path<Stri
     }
 }
 
+/// Whether a form post came from our own pages: `Sec-Fetch-Site` (sent by
+/// every current browser) is `same-origin`, or, without it, `Origin` is ours.
+fn same_origin(state: &AppState, req: &actix_web::HttpRequest) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match (header("sec-fetch-site"), header("origin")) {
+        (Some(site), _) => site == "same-origin",
+        (None, Some(origin)) => {
+            state.public_url.starts_with(origin) && {
+                let rest = &state.public_url[origin.len()..];
+                rest.is_empty() || rest.starts_with('/')
+            }
+        }
+        (None, None) => true,
+    }
+}
+
 /// Why the link does not work, and what to do instead.
 fn refusal(e: &AppError) -> HttpResponse {
-    let detail = e.problem().detail.unwrap_or_else(|| "Something went wrong on our side; try again.".into());
+    let problem = e.problem();
+    let detail = problem
+        .errors
+        .first()
+        .map(|f| f.message.clone())
+        .or(problem.detail)
+        .unwrap_or_else(|| "Something went wrong on our side; try again.".into());
     let mut res = page(
         "Could not confirm",
         &format!(
@@ -143,7 +201,8 @@ fn page(title: &str, body: &str) -> HttpResponse {
              content=\"width=device-width, initial-scale=1\"><title>{title} · Gatehouse</title><style>\
              body{{margin:0;background:#f6f8fa;color:#1b1f24;font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif}}\
              main{{max-width:420px;margin:3rem auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:1.5rem}}\
-             h1{{font-size:1.5rem;margin:0 0 .5rem}}a{{color:#2f5bd3}}\
+             h1{{font-size:1.5rem;margin:0 0 .5rem}}a{{color:#2f5bd3}}label{{display:block;margin:1rem 0 .25rem;font-weight:600}}\
+             input{{font:inherit;width:100%;box-sizing:border-box;padding:.5rem .6rem;border:1px solid #d0d7de;border-radius:6px;margin-bottom:1rem}}\
              button{{font:inherit;cursor:pointer;width:100%;padding:.55rem 1rem;border:0;border-radius:6px;background:#2f5bd3;color:#fff}}\
              [role=alert]{{background:#fef3f2;color:#b42318;border:1px solid #fecdca;border-radius:6px;padding:.6rem .8rem}}\
              @media (max-width:460px){{main{{margin:1rem}}}}</style><main>{body}</main></html>"

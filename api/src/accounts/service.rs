@@ -247,9 +247,28 @@ pub async fn pending_signup(state: &AppState, token: &str) -> AppResult<signup_r
     Ok(pending)
 }
 
-/// The emailed link's token: creates what the sign-up asked for, once.
-pub async fn confirm_signup(state: &AppState, token: &str) -> AppResult<(SignupResponse, NewSession)> {
+/// The emailed link's token and the password chosen at sign-up: creates
+/// what the sign-up asked for, once. The password is checked as a sign-in
+/// is (the per-email limit), so a link is no way to guess it either.
+pub async fn confirm_signup(
+    state: &AppState,
+    token: &str,
+    password: String,
+) -> AppResult<(SignupResponse, NewSession)> {
     let pending = pending_signup(state, token).await?;
+    let key = pending.email.to_lowercase();
+    state.login_failures.attempt(&key, state.clock.now()).map_err(|retry_after_secs| AppError::TooManyRequests {
+        retry_after_secs,
+        detail: "Too many wrong passwords for this email. Wait a minute and try again.".to_owned(),
+    })?;
+    if !password::verify(&state.heavy, password, Some(pending.password_hash.clone())).await? {
+        return Err(AppError::field(
+            "password",
+            "wrong_password",
+            "This is not the password chosen when signing up. Enter that one, or sign up again.",
+        ));
+    }
+    state.login_failures.clear(&key);
     let txn = state.begin_write().await?;
     // Used once: of two concurrent confirmations, one deletes the row.
     let claimed = signup_request::Entity::delete_by_id(pending.id.as_str()).exec(&txn).await?;

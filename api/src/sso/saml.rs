@@ -427,6 +427,7 @@ pub fn screen(bytes: &[u8]) -> Result<&str, SamlError> {
             return Err(err("the SAMLResponse declares an XML version other than 1.0, which is not accepted"));
         }
     }
+    strictly_well_formed(xml)?;
     let mut reader = quick_xml::Reader::from_str(xml);
     let (mut responses, mut assertions, mut encrypted, mut elements, mut depth) = (0, 0, 0, 0usize, 0usize);
     let mut signatures: Vec<SignatureSeen> = Vec::new();
@@ -596,6 +597,29 @@ pub fn screen(bytes: &[u8]) -> Result<&str, SamlError> {
         )));
     }
     Ok(xml)
+}
+
+/// samael parses with libxml2 in recovery mode, which turns a document that
+/// is not well-formed (a raw `<` in an attribute value, attributes run
+/// together, mismatched end tags) into some tree — not necessarily the one
+/// any other reader sees. So libxml2 itself must first read the document as
+/// well-formed XML, without recovery, network, DTD loading or entity
+/// substitution, as UTF-8 whatever it declares; on a well-formed document
+/// recovery changes nothing, and the text screen and libxml2 read one tree.
+fn strictly_well_formed(xml: &str) -> Result<(), SamlError> {
+    let options = libxml::parser::ParserOptions {
+        recover: false,
+        no_net: true,
+        no_def_dtd: true,
+        no_error: true,
+        no_warning: true,
+        encoding: Some("UTF-8"),
+        ..libxml::parser::ParserOptions::default()
+    };
+    libxml::parser::Parser::default()
+        .parse_string_with_options(xml, options)
+        .map(drop)
+        .map_err(|_| err("the SAMLResponse is not well-formed XML"))
 }
 
 /// An XML `NCName` as identity providers write IDs (ASCII): a letter or `_`,
@@ -870,6 +894,23 @@ mod tests {
     }
 
     #[test]
+    fn xml_that_only_recovery_could_read_is_refused() {
+        // A raw `<` in an attribute value: quick-xml reads one harmless
+        // attribute, libxml2's recovery an extra (external) Reference.
+        let smuggled = signature("#_a1", STANDARD_TRANSFORMS).replace(
+            r#"<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>"#,
+            r#"<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" z="<ds:Reference URI='file:///dev/zero'><ds:DigestMethod Algorithm='http://www.w3.org/2001/04/xmlenc#sha256'/><ds:DigestValue>AA==</ds:DigestValue></ds:Reference>"/>"#,
+        );
+        assert!(refused(&response_with(&smuggled)).contains("well-formed"));
+        let run_together = response_with(&signature("#_a1", STANDARD_TRANSFORMS))
+            .replace(r#"ID="_a1" Version="2.0""#, r#"ID="_a1"Version="2.0""#);
+        assert!(refused(&run_together).contains("well-formed"));
+        let mismatched =
+            response_with(&signature("#_a1", STANDARD_TRANSFORMS)).replace("</saml:Subject>", "</saml:Subjects>");
+        assert!(refused(&mismatched).contains("well-formed"));
+    }
+
+    #[test]
     fn namespace_tricks_cannot_hide_an_attribute_from_the_screen() {
         // quick-xml lists `xmlns:URI` as an attribute named URI; libxml2
         // does not, and xmlsec reads `xmlnsX:URI` (prefix xmlnsX) as URI.
@@ -892,9 +933,11 @@ mod tests {
             r#"<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xsl:version="1.0" PrefixList="xs"/></ds:Transform>"#,
         );
         assert!(refused(&response_with(&xslt_in_c14n)).contains("InclusiveNamespaces"));
-        let two_prefixes =
-            response_with(&signature("#_a1", STANDARD_TRANSFORMS)).replace("<saml:Subject>", "<a:b:Subject>");
-        assert!(refused(&two_prefixes).contains("two prefixes"));
+        let two_prefixes = response_with(&signature("#_a1", STANDARD_TRANSFORMS))
+            .replace("<saml:Subject>", "<a:b:Subject>")
+            .replace("</saml:Subject>", "</a:b:Subject>");
+        let e = refused(&two_prefixes);
+        assert!(e.contains("two prefixes") || e.contains("well-formed"), "{e}");
     }
 
     #[test]

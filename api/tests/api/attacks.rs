@@ -460,6 +460,18 @@ fn mails(app: &TestApp) -> Vec<String> {
     api::mail::MailDir::new(app.dir.join("data/mail")).messages()
 }
 
+/// The newest mail once there are `n` (a sign-up's mail is sent after its answer).
+async fn nth_mail(app: &TestApp, n: usize) -> String {
+    for _ in 0..200 {
+        let all = mails(app);
+        if all.len() >= n {
+            return all[n - 1].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("mail {n} never came: {:?}", mails(app));
+}
+
 /// The link in a mail that starts with `prefix`.
 fn link_in(mail: &str, prefix: &str) -> Option<String> {
     let start = mail.find(prefix)?;
@@ -476,44 +488,65 @@ async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
     let body = |email: &str| json!({"organization_name": "Acme", "name": "Ada", "email": email, "password": PASSWORD});
     let (status, pending) = app.post("/api/v1/auth/signup", &body("ada@acme.com"), None).await;
     assert_eq!((status, &pending), (StatusCode::ACCEPTED, &json!({ "confirmation_sent_to": "ada@acme.com" })));
+    let mail = nth_mail(&app, 1).await;
     assert_eq!(app.count("organizations").await, 0, "nothing exists before the link is opened");
-    let mail = mails(&app).pop().unwrap();
     assert!(mail.starts_with("To: ada@acme.com\r\n"), "{mail}");
     let link = link_in(&mail, &format!("{}/signup/confirm/", app.base)).expect("a confirmation link");
     let token = link.rsplit('/').next().unwrap().to_owned();
     assert!(!captured_logs().contains(&token), "the link is never logged");
 
-    // Confirmed (the API way): the organization and a session.
-    let (status, created) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
+    // Confirmed (the API way) with the password chosen at sign-up — not
+    // with another one: the mailbox alone does not choose the password.
+    let (status, wrong) = app
+        .post("/api/v1/auth/signup/confirm", &json!({ "token": token, "password": "not the one chosen" }), None)
+        .await;
+    assert_eq!((status, wrong["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("password")));
+    let (status, created) =
+        app.post("/api/v1/auth/signup/confirm", &json!({ "token": token, "password": PASSWORD }), None).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let (status, me) = app.get("/api/v1/me", created["access_token"].as_str()).await;
     assert_eq!((status, me["user"]["email"].as_str()), (StatusCode::OK, Some("ada@acme.com")));
-    let (status, again) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
+    let (status, again) =
+        app.post("/api/v1/auth/signup/confirm", &json!({ "token": token, "password": PASSWORD }), None).await;
     assert_eq!((status, again["code"].as_str()), (StatusCode::NOT_FOUND, Some("signup_link_unknown")));
 
     // The same sign-up for the address that now has an account: the same
     // answer; only the mailbox learns that the account exists.
     let (status, same) = app.post("/api/v1/auth/signup", &body("ada@acme.com"), None).await;
     assert_eq!((status, same), (StatusCode::ACCEPTED, pending));
-    let mail = mails(&app).pop().unwrap();
+    let mail = nth_mail(&app, 2).await;
     assert!(mail.contains("You already have an account") && !mail.contains("/signup/confirm/"), "{mail}");
     assert_eq!(app.count("signup_requests").await, 0);
 
-    // The page the link opens: a button (mail scanners create nothing), then
-    // the organization and a session cookie.
+    // The page the link opens: the password and a button (mail scanners
+    // create nothing), then the organization and a session cookie; never
+    // from another site's form (login CSRF).
     app.post("/api/v1/auth/signup", &body("bob@bob-corp.io"), None).await;
-    let link = link_in(&mails(&app).pop().unwrap(), &format!("{}/signup/confirm/", app.base)).unwrap();
+    let link = link_in(&nth_mail(&app, 3).await, &format!("{}/signup/confirm/", app.base)).unwrap();
     let page = app.client.get(&link).send().await.unwrap();
     assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.unwrap();
     assert!(html.contains("<form method=\"post\">") && html.contains("bob@bob-corp.io"), "{html}");
     assert_eq!(app.count("organizations").await, 1);
-    let res = app.client.post(&link).send().await.unwrap();
+    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+        let res = app.client.post(&link).header(name, value).form(&[("password", PASSWORD)]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{name}");
+        assert!(res.headers().get("set-cookie").is_none());
+    }
+    assert_eq!(app.count("organizations").await, 1);
+    let res = app
+        .client
+        .post(&link)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(res.headers()["location"].to_str().unwrap().contains("/organizations/org_"));
     assert!(res.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("gatehouse_session=")));
     assert_eq!(app.count("organizations").await, 2);
-    let used = app.client.post(&link).send().await.unwrap();
+    let used = app.client.post(&link).form(&[("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(used.status(), StatusCode::NOT_FOUND);
     assert!(used.text().await.unwrap().contains("already used"));
     let reopened = app.client.get(&link).send().await.unwrap();
@@ -526,7 +559,7 @@ async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
     let (status, invite) = app.post(&path, &json!({ "email": "dan@acme.com" }), created["access_token"].as_str()).await;
     assert_eq!(status, StatusCode::CREATED, "{invite}");
     assert!(invite.get("token").is_none() && invite.get("accept_url").is_none(), "{invite}");
-    let mail = mails(&app).pop().unwrap();
+    let mail = nth_mail(&app, 4).await;
     assert!(mail.starts_with("To: dan@acme.com\r\n"), "{mail}");
     let accept = link_in(&mail, &format!("{}/invite/", app.base)).expect("an invite link");
     let (status, preview) = app.get(&format!("/api/v1/invites/{}", accept.rsplit('/').next().unwrap()), None).await;
@@ -534,21 +567,58 @@ async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
 
     // A link opened after a day has expired.
     app.post("/api/v1/auth/signup", &body("carol@carol-corp.io"), None).await;
-    let link = link_in(&mails(&app).pop().unwrap(), &format!("{}/signup/confirm/", app.base)).unwrap();
+    let link = link_in(&nth_mail(&app, 5).await, &format!("{}/signup/confirm/", app.base)).unwrap();
     app.clock.advance(chrono::Duration::hours(25));
     let token = link.rsplit('/').next().unwrap();
-    let (status, expired) = app.post("/api/v1/auth/signup/confirm", &json!({ "token": token }), None).await;
+    let (status, expired) =
+        app.post("/api/v1/auth/signup/confirm", &json!({ "token": token, "password": PASSWORD }), None).await;
     assert_eq!((status, expired["code"].as_str()), (StatusCode::GONE, Some("signup_link_expired")));
 }
 
+/// With `smtp_url` set, sign-ups are confirmed by mail by default, and the
+/// mail goes through a real SMTP server (PyPI aiosmtpd on loopback).
 #[actix_web::test]
-async fn an_https_deployment_confirms_sign_ups_by_mail_by_default() {
+async fn a_deployment_with_smtp_confirms_sign_ups_by_mail_through_the_server() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let python = root.join(".venv/bin/python");
+    if !std::process::Command::new(&python).args(["-c", "import aiosmtpd"]).output().is_ok_and(|o| o.status.success()) {
+        assert!(std::env::var("REQUIRE_IDP").is_err(), "aiosmtpd is missing from .venv: run `just python-tools`");
+        eprintln!("skipping: .venv with aiosmtpd missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path();
+    let port = crate::helpers::free_port();
+    let mut command = tokio::process::Command::new(python);
+    let maildir = maildir.join("box"); // created (with new/, cur/, tmp/) by the server
+    command.arg(root.join("tools/smtp-sink.py")).arg(port.to_string()).arg(&maildir);
+    let _smtp = crate::helpers::spawn_ready(command, "the SMTP server").await;
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    URL.set(format!("smtp://127.0.0.1:{port}")).ok();
     let app = spawn_app_with(Options {
-        tweak: Some(|s| s.public_url = Some("https://gatehouse.example.com".to_owned())),
+        tweak: Some(|s| {
+            s.smtp_url = URL.get().cloned();
+            s.mail_from = Some("Gatehouse <noreply@gatehouse.example.com>".to_owned());
+        }),
         ..Default::default()
     })
     .await;
     let body = json!({"organization_name": "Acme", "name": "Ada", "email": "ada@acme.com", "password": PASSWORD});
     assert_eq!(app.post("/api/v1/auth/signup", &body, None).await.0, StatusCode::ACCEPTED);
-    assert!(mails(&app).pop().unwrap().contains("https://gatehouse.example.com/signup/confirm/"));
+    let new = maildir.join("new");
+    let mut delivered = None;
+    for _ in 0..200 {
+        delivered = std::fs::read_dir(&new).ok().and_then(|mut d| d.next()).and_then(Result::ok);
+        if delivered.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let mail = std::fs::read_to_string(delivered.expect("the SMTP server received the mail").path()).unwrap();
+    assert!(
+        mail.contains("To: ada@acme.com") && mail.contains("From: Gatehouse <noreply@gatehouse.example.com>"),
+        "{mail}"
+    );
+    assert!(mail.contains(&format!("{}/signup/confirm/", app.base)), "{mail}");
+    assert!(mails(&app).is_empty(), "nothing went to the development sink");
 }

@@ -48,10 +48,19 @@ async fn signing_up_by_mail_confirms_through_the_emailed_link() {
     b.click("signup-submit").await;
     b.wait_text("signup-sent", "We sent a link to gavin@hooli.com").await;
     b.screenshot("signup-check-email").await;
-    let mail = api::mail::MailDir::new(b.data.join("mail")).messages().pop().expect("a mail");
+    let mut mail = None;
+    for _ in 0..100 {
+        mail = api::mail::MailDir::new(b.data.join("mail")).messages().pop();
+        if mail.is_some() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = mail.expect("a mail");
     let start = mail.find(&format!("{}/signup/confirm/", b.base)).expect("a link");
     let link = mail[start..].split_whitespace().next().expect("link").to_owned();
     b.client.goto(&link).await.expect("open the link");
+    b.fill("input-password", "correct horse battery").await;
     b.screenshot("signup-confirm").await;
     b.click("confirm-signup").await;
     b.wait_text("organization-name", "Hooli").await;
