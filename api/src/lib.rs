@@ -93,6 +93,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         heavy: Default::default(),
         signatures: Default::default(),
         mailer,
+        mail_limit: guard::rate::RateLimiter::per_hour(mail::MAILS_PER_RECIPIENT_PER_HOUR),
         confirm_by_email,
         auth_limit: guard::rate::RateLimiter::per_minute(auth_rate),
     })

@@ -8,6 +8,10 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 
+/// Mails one recipient gets at most per hour (sign-up confirmations and
+/// invites together; bursts of as many).
+pub const MAILS_PER_RECIPIENT_PER_HOUR: u32 = 3;
+
 /// One plain-text message.
 #[derive(Debug, Clone)]
 pub struct Mail {
@@ -90,7 +94,22 @@ pub struct Smtp {
 }
 
 impl Smtp {
+    /// Refuses a URL that would send the login or the links in clear
+    /// (`smtp://` is plain text in lettre unless `tls=required`): only
+    /// `smtps://`, `tls=required`, or a relay on loopback without a login.
     pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|_| anyhow::anyhow!("smtp_url is not an SMTP URL (smtps://user:password@host:465)"))?;
+        let tls_required = parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+        let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        let login = !parsed.username().is_empty() || parsed.password().is_some();
+        let encrypted = parsed.scheme() == "smtps" || (parsed.scheme() == "smtp" && tls_required);
+        let local_relay = parsed.scheme() == "smtp" && loopback && !login;
+        if !(encrypted || local_relay) {
+            anyhow::bail!(
+                "smtp_url would send mail (and any password) unencrypted: use smtps://…:465 or smtp://…:587?tls=required"
+            );
+        }
         let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
             .map_err(|_| anyhow::anyhow!("smtp_url is not an SMTP URL (smtps://user:password@host:465)"))?
             .timeout(Some(std::time::Duration::from_secs(10)))
@@ -116,5 +135,32 @@ impl Mailer for Smtp {
             tracing::info!(to = %mail.to, subject = %mail.subject, "mail sent");
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls_that_would_send_in_clear_are_refused() {
+        let from = "Gatehouse <noreply@example.com>";
+        for ok in [
+            "smtps://user:pw@smtp.example.com:465",
+            "smtp://user:pw@smtp.example.com:587?tls=required",
+            "smtp://127.0.0.1:2525",
+        ] {
+            assert!(Smtp::new(ok, from).is_ok(), "{ok}");
+        }
+        for refused in [
+            "smtp://user:pw@smtp.example.com:587",
+            "smtp://smtp.example.com:25",
+            "smtp://user:pw@smtp.example.com:587?tls=opportunistic",
+            "smtp://user:pw@127.0.0.1:2525",
+            "http://smtp.example.com",
+        ] {
+            assert!(Smtp::new(refused, from).is_err(), "{refused}");
+        }
+        assert!(Smtp::new("smtps://smtp.example.com", "not an address").is_err());
     }
 }

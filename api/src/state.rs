@@ -35,6 +35,9 @@ pub struct AppState {
     pub signatures: crate::guard::heavy::HeavyWork,
     /// Sign-up confirmations and invites (see `mail`).
     pub mailer: Arc<dyn crate::mail::Mailer>,
+    /// Mails to one recipient (`MAILS_PER_RECIPIENT_PER_HOUR`): nobody can
+    /// make the server mail-bomb an address or send it their text at will.
+    pub mail_limit: crate::guard::rate::RateLimiter,
     /// Sign-ups are confirmed by mail and invites mailed (`signup_confirmation`).
     pub confirm_by_email: bool,
     /// Requests per client address to the public sign-in endpoints.

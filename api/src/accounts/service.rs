@@ -185,8 +185,14 @@ pub async fn request_signup(state: &AppState, v: ValidSignup) -> AppResult<Signu
     let now = state.clock.now();
     // Unconfirmed sign-ups go once expired (indexed): anonymous requests
     // cannot grow the table past what the per-address limit lets in a day.
-    signup_request::Entity::delete_many().filter(signup_request::Column::ExpiresAt.lt(now)).exec(&state.db).await?;
-    let mail = if find_user_by_email(&state.db, &email).await?.is_some() {
+    if let Err(wait) = state.mail_limit.check(&email, now) {
+        // Answered already (202): the address just gets no more mail now.
+        tracing::info!(retry_after_secs = wait, "sign-up: this address was mailed too often; no mail sent");
+        return Ok(SignupPending { confirmation_sent_to: email });
+    }
+    let txn = state.begin_write().await?;
+    signup_request::Entity::delete_many().filter(signup_request::Column::ExpiresAt.lt(now)).exec(&txn).await?;
+    let mail = if find_user_by_email(&txn, &email).await?.is_some() {
         crate::mail::Mail {
             to: email.clone(),
             subject: "You already have a Gatehouse account".to_owned(),
@@ -210,7 +216,7 @@ pub async fn request_signup(state: &AppState, v: ValidSignup) -> AppResult<Signu
             expires_at: Set(now + Duration::hours(SIGNUP_TTL_HOURS)),
             created_at: Set(now),
         }
-        .insert(&state.db)
+        .insert(&txn)
         .await?;
         crate::mail::Mail {
             to: email.clone(),
@@ -223,6 +229,7 @@ pub async fn request_signup(state: &AppState, v: ValidSignup) -> AppResult<Signu
             ),
         }
     };
+    txn.commit().await?;
     state.mailer.send(mail).await.map_err(AppError::Internal)?;
     Ok(SignupPending { confirmation_sent_to: email })
 }
@@ -473,8 +480,14 @@ pub async fn create_invite(
             return Err(AppError::conflict("already_member", "This person is already a member of the organization."));
         }
     }
-    let token = random_token();
     let now = state.clock.now();
+    if state.confirm_by_email {
+        state.mail_limit.check(email.as_str(), now).map_err(|retry_after_secs| AppError::TooManyRequests {
+            retry_after_secs,
+            detail: "This address was sent several mails in the last hour. Try again later.".to_owned(),
+        })?;
+    }
+    let token = random_token();
     let id = InviteId::generate();
     let txn = state.begin_write().await?;
     let org_name = org.name.clone();

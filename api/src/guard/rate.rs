@@ -33,6 +33,11 @@ impl RateLimiter {
         Self::new(f64::from(rate) / 60.0, f64::from(rate))
     }
 
+    /// `rate` per hour, bursts of `rate`.
+    pub fn per_hour(rate: u32) -> Self {
+        Self::new(f64::from(rate) / 3600.0, f64::from(rate))
+    }
+
     fn new(per_second: f64, burst: f64) -> Self {
         Self { per_second, burst, buckets: Mutex::new(Buckets::default()) }
     }

@@ -575,6 +575,25 @@ async fn sign_up_by_mail_answers_alike_whether_or_not_the_account_exists() {
     assert_eq!((status, expired["code"].as_str()), (StatusCode::GONE, Some("signup_link_expired")));
 }
 
+#[actix_web::test]
+async fn one_address_gets_at_most_three_mails_an_hour() {
+    let app = spawn_app_with(Options {
+        tweak: Some(|s| s.signup_confirmation = api::config::SignupConfirmation::Email),
+        ..Default::default()
+    })
+    .await;
+    let body = json!({"organization_name": "Spam: call 555-0100", "name": "X", "email": "victim@acme.com", "password": PASSWORD});
+    for _ in 0..5 {
+        assert_eq!(app.post("/api/v1/auth/signup", &body, None).await.0, StatusCode::ACCEPTED);
+    }
+    nth_mail(&app, 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mails(&app).len(), 3, "the fourth and fifth were not sent");
+    app.clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(app.post("/api/v1/auth/signup", &body, None).await.0, StatusCode::ACCEPTED);
+    nth_mail(&app, 4).await;
+}
+
 /// With `smtp_url` set, sign-ups are confirmed by mail by default, and the
 /// mail goes through a real SMTP server (PyPI aiosmtpd on loopback).
 #[actix_web::test]
