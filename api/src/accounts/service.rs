@@ -96,6 +96,7 @@ async fn insert_user(
         name: Set(name),
         password_hash: Set(password_hash),
         created_at: Set(state.clock.now()),
+        provisioned_by: Set(None),
     }
     .insert(db)
     .await

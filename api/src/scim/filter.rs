@@ -405,7 +405,10 @@ fn values<'a>(resource: &'a Value, r: &Resolved) -> Vec<&'a Value> {
 }
 
 fn compare_strings(a: &str, b: &str, case_exact: bool, op: Op) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    // Canonically equivalent spellings (NFC and NFD) are one string.
     let (a, b) = if case_exact { (a.to_owned(), b.to_owned()) } else { (a.to_lowercase(), b.to_lowercase()) };
+    let (a, b): (String, String) = (a.nfc().collect(), b.nfc().collect());
     match op {
         Op::Eq => a == b,
         Op::Ne => a != b,
@@ -450,6 +453,20 @@ fn matches_value(actual: &Value, attr: &Attr, op: Op, expected: &Value) -> bool 
             Op::Ne => a != e,
             _ => false,
         },
+        // Entra ID writes booleans as strings in filters (`primary eq "True"`):
+        // compared as the attribute's type, a boolean.
+        (Value::Bool(a), Value::String(e)) if attr.ty == Type::Boolean => {
+            let e = match e.to_ascii_lowercase().as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return op == Op::Ne,
+            };
+            match op {
+                Op::Eq => *a == e,
+                Op::Ne => *a != e,
+                _ => false,
+            }
+        }
         (_, Value::Null) => op == Op::Ne,
         _ => op == Op::Ne,
     }

@@ -619,6 +619,16 @@ async fn root_search(_dir: Directory) -> ScimResult<HttpResponse> {
     ))
 }
 
+/// `/Me` (RFC 7644 §3.11): a directory's bearer token stands for the
+/// directory, not for a User, so there is no "me" to answer for.
+async fn me(_dir: Directory) -> ScimResult<HttpResponse> {
+    Err(ScimError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        "/Me is not supported: the bearer token belongs to the directory, not to a User.",
+    ))
+}
+
 async fn scim_not_found() -> ScimResult<HttpResponse> {
     Err(ScimError::new(StatusCode::NOT_FOUND, None, "No SCIM endpoint at this address."))
 }
@@ -639,6 +649,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(endpoint("/Schemas").route(web::get().to(schemas)))
         .service(endpoint("/Schemas/{id}").route(web::get().to(one_schema)))
         .service(endpoint("/.search").route(web::post().to(root_search)))
+        .service(web::resource(["/Me", "/Me/{rest:.*}"]).to(me))
         .service(
             endpoint("/Users")
                 .route(web::get().to(resource::list::<entity::user::Model>))

@@ -136,14 +136,15 @@ fn apply_one(
     explicit: bool,
 ) -> ScimResult<()> {
     let Some(r) = resolve(kind, &path.attr) else {
-        if explicit && op == OpKind::Remove {
+        // A path the client named must exist (RFC 7644 §3.5.2: invalidPath);
+        // unknown keys of a path-less value map are ignored, as in POST and PUT.
+        if explicit {
             return Err(ScimError::invalid_path(format!(
                 "'{}' is not an attribute of {}.",
                 path.attr.name,
                 kind.name()
             )));
         }
-        // Unknown attributes are ignored, as in POST and PUT.
         return Ok(());
     };
     let attr = r.attr;
@@ -334,6 +335,14 @@ fn apply_filtered(
                         (None, Value::Object(o)) => element.extend(o),
                         (None, _) => {}
                     }
+                    // A created element must be a whole one: with its `value`.
+                    if attr.sub_attr("value").is_some() && !element.contains_key("value") {
+                        return Err(ScimError::no_target(format!(
+                            "No value of '{}' matches the filter, and what it names would be an element without a \
+                             value; add the whole element instead.",
+                            attr.name
+                        )));
+                    }
                     let primary = element.get("primary") == Some(&Value::Bool(true));
                     items.push(Value::Object(element));
                     let last = items.len() - 1;
@@ -363,12 +372,15 @@ fn apply_filtered(
 }
 
 /// The sub-attribute values a filter of `eq` conjunctions pins down.
+/// Each literal is stored as its sub-attribute's type (`"True"` as `true`):
+/// one that is not of that type pins nothing down.
 fn equalities(attr: &Attr, filter: &Filter) -> Option<Map<String, Value>> {
     match filter {
         Filter::Compare(p, FilterOp::Eq, v) => {
             let s = attr.sub_attr(&p.name)?;
+            let v = coerce(s, v, s.name).ok().flatten()?;
             let mut m = Map::new();
-            m.insert(s.name.to_owned(), v.clone());
+            m.insert(s.name.to_owned(), v);
             Some(m)
         }
         Filter::And(a, b) => {

@@ -15,8 +15,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Set,
 };
 use serde_json::{Map, Value, json};
 use shared::accounts::Role;
@@ -56,7 +56,7 @@ impl Stored for dir_user::Model {
     fn narrow(q: Select<dir_user::Entity>, attr: &str, value: &str) -> Select<dir_user::Entity> {
         match attr {
             "id" => q.filter(dir_user::Column::Id.eq(value)),
-            "userName" => q.filter(dir_user::Column::UserNameKey.eq(value.to_lowercase())),
+            "userName" => q.filter(dir_user::Column::UserNameKey.eq(user_name_key(value))),
             _ => q.filter(dir_user::Column::ExternalId.eq(value)),
         }
     }
@@ -161,6 +161,15 @@ fn work_email(doc: &Map<String, Value>) -> Option<String> {
         .or_else(|| emails.first())
         .and_then(value)
         .or_else(|| text(doc, "userName").filter(|u| u.contains('@')).map(str::to_owned))
+}
+
+/// How userNames are compared (unique per organization, and in `eq`
+/// lookups): case-insensitively and in Unicode NFC, so `José` typed with a
+/// combining accent (NFD, as macOS and some directories send it) is the
+/// same user as with the precomposed letter.
+pub fn user_name_key(user_name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    user_name.to_lowercase().nfc().collect()
 }
 
 fn active(doc: &Map<String, Value>) -> bool {
@@ -276,6 +285,17 @@ async fn keep_an_admin(txn: &DatabaseTransaction, member: &membership::Model, em
 /// not proven to be its own, and the account may administer another
 /// organization. The person joins through an invite (with their own
 /// password); from then on the directory manages them.
+/// Whether `account_id` is an account `org_id`'s directory or SSO created,
+/// without a password, and with no membership anywhere: one to link again.
+async fn relinkable(db: &impl ConnectionTrait, account_id: &str, org_id: &str) -> ScimResult<bool> {
+    let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else { return Ok(false) };
+    if !a.provisioned_only_by(org_id) {
+        return Ok(false);
+    }
+    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(account_id)).count(db).await?;
+    Ok(memberships == 0)
+}
+
 fn outsider(email: &str) -> ScimError {
     ScimError::uniqueness(format!(
         "An account with '{email}' already exists outside this organization, so the directory cannot take it over. \
@@ -332,16 +352,19 @@ impl NewUser<'_> {
     /// The rows to insert: the directory user and the audit event, and,
     /// unless `taken_over` says what became of an existing member, a new
     /// account and its membership.
-    fn inserts(&self, taken_over: Option<TakenOver>) -> Vec<InsertStatement> {
+    /// `new_account`: whether the account is new too (not one the
+    /// directory created before and deleted, linked again).
+    fn inserts(&self, taken_over: Option<TakenOver>, new_account: bool) -> Vec<InsertStatement> {
         let (dir, row, now) = (self.dir, self.row, self.dir.now);
         let mut inserts = Vec::with_capacity(4);
-        if taken_over.is_none() {
+        if taken_over.is_none() && new_account {
             let a = account::ActiveModel {
                 id: Set(row.user_id.clone()),
                 email: Set(row.email.clone()),
                 name: Set(self.name.to_owned()),
                 password_hash: Set(None),
                 created_at: Set(now),
+                provisioned_by: Set(Some(dir.org_id.clone())),
             };
             inserts.push(account::Entity::insert(a).into_query());
         }
@@ -396,14 +419,21 @@ pub async fn create(
     let name = person_name(&doc, &user_name);
     let now = dir.now;
 
-    let key = user_name.to_lowercase();
+    let key = user_name_key(&user_name);
     // Reads first, outside the write lock; the unique indexes catch a
     // concurrent request that got there in between (409, nothing saved).
     let member = match &existing {
         Some(a) => membership::Entity::find_by_id((dir.org_id.clone(), a.clone())).one(&state.db).await?,
         None => None,
     };
-    if existing.is_some() && member.is_none() {
+    // An account this organization's directory or SSO created (no
+    // password, no other membership) is its own again after a DELETE: linked,
+    // not refused (Entra's re-assignment, OneLogin's "Delete" action).
+    let relink = match (&existing, &member) {
+        (Some(a), None) => relinkable(&state.db, a, &dir.org_id).await?,
+        _ => false,
+    };
+    if existing.is_some() && member.is_none() && !relink {
         return Err(outsider(&email));
     }
     if let Some(a) = &existing {
@@ -436,12 +466,26 @@ pub async fn create(
         updated_at: now,
     };
     let new_user = NewUser { dir: &dir, row: &row, name: &name, role, is_active, default_plan: &default_plan };
-    if member.is_none() {
+    if member.is_none() && !relink {
         // The common case, a new account (one that exists outside the
         // organization was refused above); only inserts: written with
         // whatever other creates are in flight, under one commit.
-        let inserts = new_user.inserts(None);
+        let inserts = new_user.inserts(None, true);
         state.batcher.insert(inserts).await.map_err(|e| e.into_app_error(|| clash(&user_name, &email)))?;
+    } else if relink {
+        let txn = state.begin_write().await?;
+        // Still nobody else's, inside the transaction.
+        if !relinkable(&*txn, &account_id, &dir.org_id).await? {
+            return Err(outsider(&email));
+        }
+        account::Entity::update_many()
+            .col_expr(account::Column::Name, Expr::value(name.clone()))
+            .filter(account::Column::Id.eq(account_id.as_str()))
+            .exec(&*txn)
+            .await?;
+        let inserts = new_user.inserts(None, false);
+        crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
+        txn.commit().await?;
     } else {
         let txn = state.begin_write().await?;
         // The member as it is now, inside the transaction (on SQLite under
@@ -455,7 +499,7 @@ pub async fn create(
         }
         let (update, taken_over) = new_user.take_over(m);
         update.update(&*txn).await?;
-        let inserts = new_user.inserts(Some(taken_over));
+        let inserts = new_user.inserts(Some(taken_over), false);
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
         if !is_active {
             end_sessions(&txn, &account_id, now).await?;
@@ -495,15 +539,44 @@ async fn save(
     row: dir_user::Model,
     doc: Map<String, Value>,
 ) -> ScimResult<Option<dir_user::Model>> {
-    let user_name = user_name(&doc)?;
+    let mut doc = doc;
     let old = stored_doc(&row)?;
     let now = dir.now;
+    // A suspension is never lost to an unrelated refused change (Entra's
+    // PATCH or Okta's PUT with `active: false` and a personal address): the
+    // email change is dropped — the document keeps the stored addresses —
+    // the suspension is saved, and the audit event says what was refused.
+    let suspending = !active(&doc) && row.active;
+    let mut refused = None;
     let email = match work_email(&doc) {
         Some(raw) if !raw.eq_ignore_ascii_case(&row.email) => {
-            Some(checked_email(&state.db, &dir.org_id, &raw).await?.email)
+            let checked = checked_email(&state.db, &dir.org_id, &raw).await.and_then(|c| match &c.account_id {
+                Some(other) if *other != row.user_id => {
+                    Err(ScimError::uniqueness(format!("Another account already uses '{}'.", c.email)))
+                }
+                _ => Ok(c),
+            });
+            match checked {
+                Ok(c) => Some(c.email),
+                Err(e) if suspending => {
+                    refused = Some(json!({ "email": raw, "reason": e.detail }));
+                    let restore = |doc: &mut Map<String, Value>, key: &str| match old.get(key) {
+                        Some(v) => doc.insert(key.to_owned(), v.clone()),
+                        None => doc.remove(key),
+                    };
+                    restore(&mut doc, "emails");
+                    // The email came from an email-shaped userName: that too.
+                    if work_email(&doc).is_some_and(|e| !e.eq_ignore_ascii_case(&row.email)) {
+                        restore(&mut doc, "userName");
+                    }
+                    None
+                }
+                Err(e) => return Err(e),
+            }
         }
         _ => None,
     };
+    let user_name = user_name(&doc)?;
     let txn = state.begin_write().await?;
     let mut changes = Map::new();
     let account_row =
@@ -546,7 +619,7 @@ async fn save(
     let email_now = email.unwrap_or_else(|| row.email.clone());
     let mut m: dir_user::ActiveModel = row.clone().into();
     m.user_name = Set(user_name.clone());
-    m.user_name_key = Set(user_name.to_lowercase());
+    m.user_name_key = Set(user_name_key(&user_name));
     m.external_id = Set(text(&doc, "externalId").map(str::to_owned));
     m.email = Set(email_now.clone());
     m.active = Set(is_active);
@@ -565,6 +638,9 @@ async fn save(
         _ => "directory.user.updated",
     };
     changes.insert("scim_id".to_owned(), json!(row.id));
+    if let Some(r) = refused {
+        changes.insert("refused".to_owned(), r);
+    }
     let membership_changed = changes.contains_key("active") || changes.contains_key("role");
     dir.record(&txn, action, &email_now, Value::Object(changes)).await?;
     txn.commit().await?;
@@ -583,7 +659,18 @@ pub async fn replace(
     body: web::Payload,
 ) -> ScimResult<HttpResponse> {
     let doc = super::read_resource(&req, body, KIND).await?;
-    let updated = read_change_save(&state, &dir, &id, |_| Ok(doc.clone())).await?;
+    // A PUT that leaves `active` out keeps it (OneLogin never sends it): a
+    // profile update must not restore a suspended member's access.
+    let updated = read_change_save(&state, &dir, &id, |old| {
+        let mut new = doc.clone();
+        if !new.contains_key("active")
+            && let Some(active) = old.get("active")
+        {
+            new.insert("active".to_owned(), active.clone());
+        }
+        Ok(new)
+    })
+    .await?;
     Ok(respond(StatusCode::OK, &resource::render_one(&state.db, &dir, &updated, &Projection::default()).await?))
 }
 
@@ -607,13 +694,32 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
     let txn = state.begin_write().await?;
     let row = find(&txn, &dir, &id).await?;
     group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
-    if let Some(current) = membership::Entity::find_by_id((dir.org_id.clone(), row.user_id.clone())).one(&txn).await? {
-        keep_an_admin(&txn, &current, &row.email).await?;
-    }
     dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
-    membership::Entity::delete_by_id((dir.org_id.clone(), row.user_id.clone())).exec(&txn).await?;
-    dir.record(&txn, "directory.user.deleted", &row.email, json!({ "scim_id": row.id, "user_id": row.user_id }))
-        .await?;
+    // A member the directory created goes with it; one it only took over
+    // (who signed up or was invited, and may have typed their own email into
+    // JumpCloud's "Test Connection") is detached: still a member, no longer
+    // managed by the directory (a suspension it made stays until an
+    // Administrator lifts it).
+    let created = account::Entity::find_by_id(row.user_id.as_str())
+        .one(&txn)
+        .await?
+        .is_some_and(|a| a.provisioned_by.as_deref() == Some(dir.org_id.as_str()));
+    let current = membership::Entity::find_by_id((dir.org_id.clone(), row.user_id.clone())).one(&txn).await?;
+    let action = match current {
+        Some(current) if created => {
+            keep_an_admin(&txn, &current, &row.email).await?;
+            membership::Entity::delete_by_id((dir.org_id.clone(), row.user_id.clone())).exec(&txn).await?;
+            "directory.user.deleted"
+        }
+        Some(current) => {
+            let mut m: membership::ActiveModel = current.into();
+            m.directory_managed = Set(false);
+            m.update(&txn).await?;
+            "directory.user.detached"
+        }
+        None => "directory.user.deleted",
+    };
+    dir.record(&txn, action, &row.email, json!({ "scim_id": row.id, "user_id": row.user_id })).await?;
     txn.commit().await?;
     state.sessions.forget_user(&row.user_id);
     Ok(HttpResponse::NoContent().finish())

@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::ConnectionId;
@@ -1005,10 +1005,35 @@ async fn sign_in_member(
             let (uid, action) = match existing {
                 Some(u) => {
                     let member = membership::Entity::find_by_id((org_id.to_owned(), u.id.clone())).one(&txn).await?;
-                    let Some(member) = member else {
-                        return Err(refused(format!(
-                            "An account with {email} already exists outside your organization; ask your administrator to invite it."
-                        )));
+                    let member = match member {
+                        Some(m) => m,
+                        // One this organization's directory or SSO created,
+                        // deleted since, and nobody else's: its own again.
+                        None if u.provisioned_only_by(org_id)
+                            && membership::Entity::find()
+                                .filter(membership::Column::UserId.eq(u.id.as_str()))
+                                .count(&txn)
+                                .await?
+                                == 0 =>
+                        {
+                            let org = organization::get(&txn, org_id).await?;
+                            membership::ActiveModel {
+                                organization_id: Set(org_id.to_owned()),
+                                user_id: Set(u.id.clone()),
+                                role: Set(Role::Member.as_str().to_owned()),
+                                created_at: Set(now),
+                                plan_id: Set(org.default_plan_id.clone()),
+                                suspended_at: Set(None),
+                                directory_managed: Set(false),
+                            }
+                            .insert(&txn)
+                            .await?
+                        }
+                        None => {
+                            return Err(refused(format!(
+                                "An account with {email} already exists outside your organization; ask your administrator to invite it."
+                            )));
+                        }
                     };
                     let needs_proof = u.password_hash.is_some() || member.role == Role::Admin.as_str();
                     if needs_proof && owner != Some(u.id.as_str()) {
@@ -1029,6 +1054,7 @@ async fn sign_in_member(
                         name: Set(name.chars().take(200).collect()),
                         password_hash: Set(None),
                         created_at: Set(now),
+                        provisioned_by: Set(Some(org_id.to_owned())),
                     }
                     .insert(&txn)
                     .await?;

@@ -16,6 +16,7 @@ mod provisioning;
 mod robust;
 mod scim;
 mod scim_clients;
+mod scim_lifecycle;
 mod service;
 mod setup;
 mod sso;

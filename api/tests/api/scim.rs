@@ -294,11 +294,19 @@ async fn suspension_ends_sessions_and_delete_disconnects_but_keeps_the_account()
     let (_, me) = app.get("/api/v1/me", Some(&again)).await;
     assert_eq!(me["memberships"].as_array().map(Vec::len), Some(1));
 
+    // Bob was invited, then taken over: a DELETE detaches him (he stays a
+    // member, no longer managed by the directory).
     let (status, _) = app.scim(&s, Method::DELETE, &format!("/Users/{id}"), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(app.scim(&s, Method::GET, &format!("/Users/{id}"), None).await.0, StatusCode::NOT_FOUND);
-    assert!(member(&members(&app, &s).await, "bob@acme.com").is_none(), "disconnected");
+    let list = members(&app, &s).await;
+    let bob = member(&list, "bob@acme.com").expect("detached, not removed");
+    assert_eq!(bob["directory_managed"], false);
     assert_eq!(app.count("users").await, users_before, "the account is kept");
+    // A member the directory created is disconnected by its DELETE.
+    let made = create(&app, &s, &user("cy@acme.com")).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.scim(&s, Method::DELETE, &format!("/Users/{made}"), None).await.0, StatusCode::NO_CONTENT);
+    assert!(member(&members(&app, &s).await, "cy@acme.com").is_none(), "disconnected");
     assert_eq!(app.scim(&s, Method::DELETE, &format!("/Users/{id}"), None).await.0, StatusCode::NOT_FOUND);
 }
 
@@ -603,8 +611,6 @@ async fn the_directory_cannot_suspend_demote_or_remove_the_last_active_administr
         let (status, err) = app.scim(&s, Method::PATCH, &format!("/Users/{a}"), Some(&patch)).await;
         refused(status, &err);
     }
-    let (status, err) = app.scim(&s, Method::DELETE, &format!("/Users/{a}"), None).await;
-    refused(status, &err);
     still_admin(&members(&app, &s).await, "admin@acme.com");
     assert_eq!(app.get("/api/v1/me", Some(&s.admin.token)).await.0, StatusCode::OK, "sessions were not ended");
     assert_eq!(app.count("audit_events").await, events, "nothing recorded");
@@ -619,9 +625,16 @@ async fn the_directory_cannot_suspend_demote_or_remove_the_last_active_administr
     let (status, patched) =
         app.scim(&s, Method::PATCH, &format!("/Users/{a}"), Some(&op("active", json!(false)))).await;
     assert_eq!((status, patched["active"].as_bool()), (StatusCode::OK, Some(false)), "{patched}");
+    // (ops@ was created by the directory: its DELETE would remove them.)
     let (status, err) = app.scim(&s, Method::DELETE, &format!("/Users/{b}"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     assert!(err["detail"].as_str().unwrap().contains("ops@acme.com"), "{err}");
+    // The first, who signed up and was only taken over, is detached by a
+    // DELETE, never removed: still an Administrator (suspended above).
+    let memberships = app.count("memberships").await;
+    assert_eq!(app.scim(&s, Method::DELETE, &format!("/Users/{a}"), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(app.scim(&s, Method::GET, &format!("/Users/{a}"), None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("memberships").await, memberships, "detached, still a member");
     // (The suspended admin's session has ended, so the directory's view.)
     let (status, stored) = app.scim(&s, Method::GET, &format!("/Users/{b}"), None).await;
     assert_eq!((status, stored["active"].as_bool()), (StatusCode::OK, Some(true)), "{stored}");

@@ -11,6 +11,18 @@ pub struct Model {
     /// argon2id PHC string; `None` for accounts that sign in only through SSO.
     pub password_hash: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The organization whose directory or SSO created the account; `None`
+    /// for sign-up and invites (see migration m0015).
+    pub provisioned_by: Option<String>,
+}
+
+impl Model {
+    /// Whether the account belongs to `org_id`'s identity provider alone:
+    /// created by it, no password of its own. (Callers also check that it
+    /// has no membership elsewhere.)
+    pub fn provisioned_only_by(&self, org_id: &str) -> bool {
+        self.provisioned_by.as_deref() == Some(org_id) && self.password_hash.is_none()
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

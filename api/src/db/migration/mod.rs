@@ -17,6 +17,7 @@ mod m0011_session_scope;
 mod m0012_checkout_charges;
 mod m0013_sso_request_owner;
 mod m0014_signup_requests;
+mod m0015_account_provisioner;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_checkout_charges::Migration),
             Box::new(m0013_sso_request_owner::Migration),
             Box::new(m0014_signup_requests::Migration),
+            Box::new(m0015_account_provisioner::Migration),
         ]
     }
 }

@@ -1,0 +1,201 @@
+//! The directory lifecycle as identity providers run it (Microsoft Entra ID,
+//! Okta, OneLogin, JumpCloud): the request sequences their documentation
+//! shows, each of which once broke.
+
+use reqwest::Method;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Scim, TestApp, spawn_app};
+
+fn user(user_name: &str, email: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "name": { "givenName": "Ada", "familyName": "Lovelace" },
+        "emails": [{ "value": email, "type": "work", "primary": true }],
+        "active": true
+    })
+}
+
+async fn create(app: &TestApp, s: &Scim, body: &Value) -> Value {
+    let (status, created) = app.scim(s, Method::POST, "/Users", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created
+}
+
+fn patch(ops: Value) -> Value {
+    json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops })
+}
+
+/// The member as the Members page shows them.
+async fn member(app: &TestApp, s: &Scim, email: &str) -> Value {
+    let (_, members) =
+        app.get(&format!("/api/v1/organizations/{}/members", s.admin.org_id), Some(&s.admin.token)).await;
+    members["data"].as_array().unwrap().iter().find(|m| m["email"] == email).cloned().unwrap_or(Value::Null)
+}
+
+/// Entra ID's documented role mapping replaces the primary role's value,
+/// naming `primary` with the string "True": the member is demoted, and the
+/// stored roles stay one element with a boolean `primary`.
+#[actix_web::test]
+async fn entras_role_mapping_demotes_an_administrator() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let mut body = user("ann@acme.com", "ann@acme.com");
+    body["roles"] = json!([{ "value": "admin", "primary": true }]);
+    let created = create(&app, &s, &body).await;
+    assert_eq!(member(&app, &s, "ann@acme.com").await["role"], "admin");
+    let ops = patch(json!([{ "op": "Replace", "path": "roles[primary eq \"True\"].value", "value": "member" }]));
+    let (status, patched) =
+        app.scim(&s, Method::PATCH, &format!("/Users/{}", created["id"].as_str().unwrap()), Some(&ops)).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["roles"], json!([{ "value": "member", "primary": true }]));
+    assert_eq!(member(&app, &s, "ann@acme.com").await["role"], "member");
+    // `eq "False"` matches a boolean false as well; a literal of another
+    // type never creates an element of the wrong type.
+    let ops = patch(json!([{ "op": "Replace", "path": "emails[primary eq \"False\"].value", "value": "x@acme.com" }]));
+    let (status, err) =
+        app.scim(&s, Method::PATCH, &format!("/Users/{}", created["id"].as_str().unwrap()), Some(&ops)).await;
+    assert_eq!(status, StatusCode::OK, "{err}");
+    let ops = patch(json!([{ "op": "Replace", "path": "roles[primary eq \"maybe\"].value", "value": "admin" }]));
+    let (status, err) =
+        app.scim(&s, Method::PATCH, &format!("/Users/{}", created["id"].as_str().unwrap()), Some(&ops)).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("noTarget")), "{err}");
+    assert_eq!(member(&app, &s, "ann@acme.com").await["role"], "member");
+}
+
+/// OneLogin's PUT never carries `active`: a profile update keeps a
+/// suspended member suspended.
+#[actix_web::test]
+async fn a_put_without_active_keeps_a_suspension() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let created = create(&app, &s, &user("bo@acme.com", "bo@acme.com")).await;
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let ops = patch(json!([{ "op": "replace", "path": "active", "value": false }]));
+    assert_eq!(app.scim(&s, Method::PATCH, &path, Some(&ops)).await.0, StatusCode::OK);
+    let mut profile = user("bo@acme.com", "bo@acme.com");
+    profile.as_object_mut().unwrap().remove("active");
+    profile["title"] = json!("Engineer");
+    let (status, put) = app.scim(&s, Method::PUT, &path, Some(&profile)).await;
+    assert_eq!(status, StatusCode::OK, "{put}");
+    assert_eq!((put["active"].as_bool(), put["title"].as_str()), (Some(false), Some("Engineer")));
+    assert_eq!(member(&app, &s, "bo@acme.com").await["suspended"], true);
+    // A PUT that says `active: true` does restore access.
+    profile["active"] = json!(true);
+    assert_eq!(app.scim(&s, Method::PUT, &path, Some(&profile)).await.1["active"], true);
+    assert_eq!(member(&app, &s, "bo@acme.com").await["suspended"], false);
+}
+
+/// RFC 7644 details: an unknown attribute in an explicit PATCH path is
+/// `invalidPath`; a filtered replace that matches nothing and cannot make a
+/// whole element is `noTarget`; `/Me` is 501; userNames in NFC and NFD are
+/// one user.
+#[actix_web::test]
+async fn patch_paths_me_and_unicode_user_names_follow_the_rfc() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let created = create(&app, &s, &user("Jos\u{e9}", "jose@acme.com")).await;
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let ops = patch(json!([{ "op": "Add", "path": "manager", "value": "someone" }]));
+    let (status, err) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidPath")), "{err}");
+    let ops = patch(json!([{ "op": "replace", "path": "emails[type eq \"home\"].display", "value": "Home" }]));
+    let (status, err) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("noTarget")), "{err}");
+    let (_, unchanged) = app.scim(&s, Method::GET, &path, None).await;
+    assert_eq!(unchanged["emails"].as_array().map(Vec::len), Some(1), "{unchanged}");
+    // Entra's and Okta's element creation with a value still works.
+    let ops =
+        patch(json!([{ "op": "replace", "path": "emails[type eq \"home\"].value", "value": "jose@home.example" }]));
+    assert_eq!(app.scim(&s, Method::PATCH, &path, Some(&ops)).await.0, StatusCode::OK);
+
+    let (status, me) = app.scim(&s, Method::GET, "/Me", None).await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED, "{me}");
+
+    let nfd = "Jose\u{301}";
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&user(nfd, "jose2@acme.com"))).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{err}");
+    let filter = format!("/Users?filter=userName%20eq%20%22{}%22", "Jose%CC%81");
+    let (status, found) = app.scim(&s, Method::GET, &filter, None).await;
+    assert_eq!((status, found["totalResults"].as_u64()), (StatusCode::OK, Some(1)), "{found}");
+}
+
+/// Entra's re-assignment after a hard delete, OneLogin's "Delete"
+/// deprovisioning and JumpCloud's second Test Connection: the same create
+/// after a DELETE provisions the person again — the account the directory
+/// made is linked, not refused as an outsider.
+#[actix_web::test]
+async fn a_user_deleted_through_scim_can_be_provisioned_again() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let body = user("cy@acme.com", "cy@acme.com");
+    for round in 0..3 {
+        let created = create(&app, &s, &body).await;
+        assert_eq!(member(&app, &s, "cy@acme.com").await["directory_managed"], true, "round {round}");
+        let path = format!("/Users/{}", created["id"].as_str().unwrap());
+        assert_eq!(app.scim(&s, Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+        assert!(member(&app, &s, "cy@acme.com").await.is_null(), "round {round}: removed");
+    }
+    assert_eq!(app.count("users").await, 2, "one account for cy, reused each time (and the admin's)");
+    // An account that has a password of its own is still nobody's to take.
+    let other = app.signup("Other", "dee@acme.com").await;
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&user("dee@acme.com", "dee@acme.com"))).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{err}");
+    let _ = other;
+}
+
+/// JumpCloud's Test Connection with an existing member's email: the create
+/// takes the member over, the test's DELETE detaches them — they stay a
+/// member, with their access.
+#[actix_web::test]
+async fn deleting_a_member_the_directory_did_not_create_detaches_them() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    assert_eq!(app.invite_and_accept(&s.admin, "eve@acme.com").await.0, StatusCode::CREATED);
+    let created = create(&app, &s, &user("eve@acme.com", "eve@acme.com")).await;
+    assert_eq!(member(&app, &s, "eve@acme.com").await["directory_managed"], true);
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    assert_eq!(app.scim(&s, Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+    let eve = member(&app, &s, "eve@acme.com").await;
+    assert_eq!((eve["directory_managed"].as_bool(), eve["suspended"].as_bool()), (Some(false), Some(false)), "{eve}");
+    assert_eq!(app.login("eve@acme.com", crate::helpers::PASSWORD).await.0, StatusCode::OK);
+    assert!(app.audit_actions(&s.admin).await.iter().any(|a| a == "directory.user.detached"));
+    // The organization's own Administrator, taken over and "deleted" the same
+    // way, keeps their organization.
+    let admin = create(&app, &s, &user("admin@acme.com", "admin@acme.com")).await;
+    let path = format!("/Users/{}", admin["id"].as_str().unwrap());
+    assert_eq!(app.scim(&s, Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(member(&app, &s, "admin@acme.com").await["role"], "admin");
+}
+
+/// Entra's PATCH (or Okta's PUT) that deactivates and, in the same request,
+/// changes the email to an address outside the organization's domains: the
+/// suspension is saved; the email change is refused, and the audit log says so.
+#[actix_web::test]
+async fn a_suspension_is_never_lost_to_a_refused_email_change() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let created = create(&app, &s, &user("fay@acme.com", "fay@acme.com")).await;
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let ops = patch(json!([
+        { "op": "Replace", "path": "active", "value": "False" },
+        { "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "fay@gmail.com" }
+    ]));
+    let (status, patched) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["active"], false);
+    assert_eq!(patched["emails"][0]["value"], "fay@acme.com", "the refused address is not stored");
+    let fay = member(&app, &s, "fay@acme.com").await;
+    assert_eq!(fay["suspended"], true, "{fay}");
+    let (_, events) =
+        app.get(&format!("/api/v1/organizations/{}/audit-events", s.admin.org_id), Some(&s.admin.token)).await;
+    let suspended =
+        events["data"].as_array().unwrap().iter().find(|e| e["action"] == "directory.user.suspended").cloned();
+    assert!(suspended.is_some_and(|e| e.to_string().contains("fay@gmail.com")), "{events}");
+    // Without the suspension the same change is refused whole, as before.
+    let ops = patch(json!([{ "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "fay@gmail.com" }]));
+    let (status, err) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
+    assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{err}");
+}
