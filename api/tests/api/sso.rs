@@ -573,3 +573,35 @@ async fn the_email_comes_from_userinfo_when_the_id_token_lacks_it() {
         (Some("erin@acme.com"), Some("Test erin@acme.com"))
     );
 }
+
+/// Failure 1 of the directory lifecycle, through SSO: a person the directory
+/// provisioned and then deleted signs in through the organization's SSO and
+/// is its member again (the account is its own: no password, no other
+/// membership), instead of "exists outside your organization".
+#[actix_web::test]
+async fn a_person_the_directory_deleted_signs_in_again_through_sso() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_idp(s.connection["redirect_uri"].as_str().unwrap()).await else { return };
+    activate(&app, &s, &idp).await;
+    buy(&app, &s.admin, "directory_sync").await;
+    let (status, l) = link(&app, &s.admin, "scim").await;
+    assert_eq!(status, StatusCode::CREATED, "{l}");
+    let (_, creds) = app.post(&format!("/api/v1/setup/{}/scim-credentials", token_of(&l)), &json!({}), None).await;
+    let scim = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let mut req = app.client.request(method, format!("{}{path}", creds["scim_base_url"].as_str().unwrap()));
+        req = req.bearer_auth(creds["bearer_token"].as_str().unwrap());
+        if let Some(b) = body {
+            req = req.header("content-type", "application/scim+json").body(b.to_string());
+        }
+        req.send()
+    };
+    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "gil@acme.com",
+        "emails": [{ "value": "gil@acme.com", "type": "work", "primary": true }] });
+    let created: Value = scim(reqwest::Method::POST, "/Users".into(), Some(body)).await.unwrap().json().await.unwrap();
+    let res = scim(reqwest::Method::DELETE, format!("/Users/{}", created["id"].as_str().unwrap()), None).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let token = member_sign_in(&app, &idp, "gil@acme.com").await.unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(me["memberships"][0]["organization_id"], s.admin.org_id.as_str(), "{me}");
+}
