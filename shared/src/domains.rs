@@ -112,6 +112,22 @@ fn to_ascii(s: &str) -> Result<String, ToAscii> {
     if s.is_ascii() { Ok(s.to_owned()) } else { Err(ToAscii::Unchecked) }
 }
 
+/// An email's domain in its one canonical form: IDNA (UTS #46) to ASCII,
+/// punycode for non-ASCII labels (`bücher.de` → `xn--bcher-kva.de`), as
+/// domain claims are stored; `None` when it cannot be one. Without the IDNA
+/// tables (the SPA's build) a non-ASCII domain is left as typed and the
+/// server, which has them, has the last word.
+pub fn canonical_email_domain(domain: &str) -> Option<String> {
+    if domain.is_ascii() {
+        return Some(domain.to_owned());
+    }
+    match to_ascii(domain) {
+        Ok(ascii) => Some(ascii),
+        Err(ToAscii::Unchecked) => Some(domain.to_owned()),
+        Err(ToAscii::Invalid) => None,
+    }
+}
+
 /// Whether `domain` (normalized) is a consumer email provider.
 pub fn is_free_email_provider(domain: &str) -> bool {
     FREEMAIL.lines().any(|l| !l.starts_with('#') && l.trim() == domain)

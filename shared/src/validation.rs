@@ -74,6 +74,15 @@ impl Email {
             return Err(invalid());
         }
         let (local, domain) = s.split_once('@').ok_or_else(invalid)?;
+        // One canonical form for the domain (IDNA ASCII, as domain claims are
+        // stored), so `anna@bücher.de` and `anna@xn--bcher-kva.de` are one
+        // address, routed and matched alike everywhere.
+        let domain = crate::domains::canonical_email_domain(domain).ok_or_else(invalid)?;
+        let s = format!("{local}@{domain}");
+        if s.len() > EMAIL_MAX_LEN {
+            return Err(invalid());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(invalid)?;
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')
@@ -185,6 +194,17 @@ impl PersonName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// International domains have one form: the IDNA ASCII one domain
+    /// claims are stored in (with the IDNA tables, i.e. on the server).
+    #[cfg(feature = "lists")]
+    #[test]
+    fn international_email_domains_are_stored_in_one_form() {
+        let canonical = Email::parse("Anna@Bücher.DE").map(Email::into_string);
+        assert_eq!(canonical, Ok("anna@xn--bcher-kva.de".into()));
+        assert_eq!(Email::parse("anna@xn--bcher-kva.de").map(Email::into_string), canonical);
+        assert_eq!(Email::parse("jörg@bücher.de").map(|e| e.domain().to_owned()), Ok("xn--bcher-kva.de".into()));
+    }
 
     #[test]
     fn emails_are_normalized_and_checked() {

@@ -334,10 +334,12 @@ async fn check_password(
     password: String,
     method: &str,
 ) -> AppResult<user::Model> {
-    let key = email.trim().to_lowercase();
-    // Every account's email passed `Email::parse`: anything else matches no
+    // Every account's email passed `Email::parse` and is stored in its
+    // canonical form (the domain in IDNA ASCII): anything else matches no
     // one (and is not sent to the database), but costs the same to refuse.
-    let valid = Email::parse(email).is_ok();
+    let parsed = Email::parse(email).ok();
+    let valid = parsed.is_some();
+    let key = parsed.map(Email::into_string).unwrap_or_else(|| email.trim().to_lowercase());
     let now = state.clock.now();
     state.login_failures.attempt(&key, now).map_err(|retry_after_secs| AppError::TooManyRequests {
         retry_after_secs,

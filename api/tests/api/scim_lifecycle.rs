@@ -199,3 +199,70 @@ async fn a_suspension_is_never_lost_to_a_refused_email_change() {
     let (status, err) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
     assert_eq!((status, err["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{err}");
 }
+
+/// International domains: the claim `bücher.de` is stored as punycode, and
+/// so is every email's domain now, so `anna@bücher.de` is routed to SSO,
+/// provisioned by SCIM, and cannot sign up twice under two spellings.
+#[actix_web::test]
+async fn international_domains_match_in_one_canonical_form() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Bücher", "bücher.de").await;
+    let (_, state) =
+        app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
+    assert_eq!(state["domains"][0]["domain"], "xn--bcher-kva.de", "{state}");
+    let created = create(&app, &s, &user("anna@bücher.de", "anna@bücher.de")).await;
+    assert_eq!(member(&app, &s, "anna@xn--bcher-kva.de").await["email"], "anna@xn--bcher-kva.de", "{created}");
+    // SSO routing finds the organization: it has bought SSO and not set it
+    // up yet (before, "no organization signs in with SSO for bücher.de").
+    crate::helpers::buy(&app, &s.admin, "sso").await;
+    let (status, err) = app.post("/api/v1/auth/sso", &json!({ "email": "anna@Bücher.de" }), None).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("sso_not_ready")), "{err}");
+    // One address, two spellings: one account.
+    let body = |email: &str| json!({"organization_name": "X", "name": "X", "email": email, "password": crate::helpers::PASSWORD});
+    assert_eq!(app.post("/api/v1/auth/signup", &body("jörg@bücher.de"), None).await.0, StatusCode::CREATED);
+    let (status, err) = app.post("/api/v1/auth/signup", &body("jörg@xn--bcher-kva.de"), None).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("email_taken")), "{err}");
+    // Either spelling signs in.
+    for spelling in ["jörg@bücher.de", "JÖRG@xn--bcher-kva.de"] {
+        assert_eq!(app.login(spelling, crate::helpers::PASSWORD).await.0, StatusCode::OK, "{spelling}");
+    }
+}
+
+/// Emails stored before the canonical form are rewritten by migration m0016.
+#[actix_web::test]
+async fn stored_international_emails_are_rewritten_in_the_canonical_form() {
+    use sea_orm::{ConnectionTrait, Database};
+    use sea_orm_migration::MigratorTrait;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display())).await.unwrap();
+    api::db::migration::Migrator::up(&db, Some(15)).await.unwrap();
+    let insert = |id: &str, email: &str| {
+        format!(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('{id}', '{email}', 'A', NULL, '2026-01-01T00:00:00Z')"
+        )
+    };
+    db.execute_unprepared(&insert("usr_a", "anna@bücher.de")).await.unwrap();
+    db.execute_unprepared(&insert("usr_b", "bob@example.com")).await.unwrap();
+    // Both spellings signed up under the old rules: the second stays as it is.
+    db.execute_unprepared(&insert("usr_c", "carl@bücher.de")).await.unwrap();
+    db.execute_unprepared(&insert("usr_d", "carl@xn--bcher-kva.de")).await.unwrap();
+    api::db::migration::Migrator::up(&db, None).await.unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, email FROM users ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let emails: Vec<(String, String)> =
+        rows.iter().map(|r| (r.try_get("", "id").unwrap(), r.try_get("", "email").unwrap())).collect();
+    assert_eq!(
+        emails,
+        [
+            ("usr_a".into(), "anna@xn--bcher-kva.de".into()),
+            ("usr_b".into(), "bob@example.com".into()),
+            ("usr_c".into(), "carl@bücher.de".into()),
+            ("usr_d".into(), "carl@xn--bcher-kva.de".into()),
+        ]
+    );
+}

@@ -18,6 +18,7 @@ mod m0012_checkout_charges;
 mod m0013_sso_request_owner;
 mod m0014_signup_requests;
 mod m0015_account_provisioner;
+mod m0016_canonical_email_domains;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_sso_request_owner::Migration),
             Box::new(m0014_signup_requests::Migration),
             Box::new(m0015_account_provisioner::Migration),
+            Box::new(m0016_canonical_email_domains::Migration),
         ]
     }
 }
