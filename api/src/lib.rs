@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domains;
 pub mod error;
+pub mod features;
 pub mod guard;
 pub mod health;
 pub mod mail;

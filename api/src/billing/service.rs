@@ -23,8 +23,7 @@ use crate::error::{AppError, AppResult, PROBLEM_JSON, on_unique};
 use crate::state::AppState;
 
 pub const QUOTE_TTL_MINUTES: i64 = 60;
-pub const FEATURE_SSO: &str = "sso";
-pub const FEATURE_DIRECTORY_SYNC: &str = "directory_sync";
+pub use crate::features::{DIRECTORY_SYNC as FEATURE_DIRECTORY_SYNC, SSO as FEATURE_SSO};
 
 /// The features this organization already bought.
 pub async fn owned_features(db: &impl ConnectionTrait, org_id: &str) -> AppResult<Vec<feature::Model>> {
@@ -367,21 +366,7 @@ async fn record(
             .iter()
             .any(|f| f.feature == FEATURE_SSO && f.status == IntegrationStatus::Inactive.as_str());
     for f in bought.into_iter().flatten() {
-        let awaiting = IntegrationStatus::Awaiting.as_str().to_owned();
-        let (status, previous_status) =
-            if sso_off { (IntegrationStatus::Inactive.as_str().to_owned(), Some(awaiting)) } else { (awaiting, None) };
-        feature::ActiveModel {
-            organization_id: Set(input.org_id.to_string()),
-            feature: Set(f.to_owned()),
-            status: Set(status),
-            purchased_at: Set(now),
-            activated_at: Set(None),
-            last_activity_at: Set(None),
-            previous_status: Set(previous_status),
-            status_reason: Set(None),
-        }
-        .insert(&txn)
-        .await?;
+        crate::features::purchase(&*txn, input.org_id.as_str(), f, now, sso_off).await?;
     }
     charge::Entity::delete_by_id(input.org_id.as_str()).exec(&*txn).await?;
     audit::record(

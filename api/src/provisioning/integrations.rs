@@ -3,8 +3,8 @@
 //! either back on restores the status it had, configuration kept.
 
 use actix_web::web;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
-use shared::provisioning::{IntegrationStatus, ProvisioningResponse, SetEnabledRequest};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use shared::provisioning::{ProvisioningResponse, SetEnabledRequest};
 use shared::setup::SetupKind;
 use shared::{OrganizationId, Problem};
 
@@ -61,21 +61,10 @@ pub async fn set_enabled(
         revoke_outstanding(&txn, org_id.as_str(), &kinds, now).await?;
     }
     for row in changed {
-        let is_inactive = row.status == INACTIVE;
-        if is_inactive != enabled {
+        let feature_name = row.feature.clone();
+        if !crate::features::set_on(&*txn, row, enabled).await? {
             continue; // already as asked
         }
-        let feature_name = row.feature.clone();
-        let mut active = row.clone().into_active_model();
-        if enabled {
-            active.status =
-                Set(row.previous_status.clone().unwrap_or_else(|| IntegrationStatus::Awaiting.as_str().to_owned()));
-            active.previous_status = Set(None);
-        } else {
-            active.previous_status = Set(Some(row.status.clone()));
-            active.status = Set(INACTIVE.to_owned());
-        }
-        active.update(&txn).await?;
         let event = Event {
             organization_id: org_id.as_str(),
             actor: actor.user.as_str(),

@@ -25,7 +25,6 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -275,29 +274,24 @@ async fn refused_token(state: &AppState, req: &HttpRequest, hash: &str, now: Dat
     );
     // The status and its audit event land together or not at all.
     let txn = state.begin_write().await?;
-    let marked = feature::Entity::update_many()
-        .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Error.as_str()))
-        .col_expr(feature::Column::StatusReason, Expr::value(reason.as_str()))
-        .filter(feature::Column::OrganizationId.eq(old.organization_id.as_str()))
-        .filter(feature::Column::Feature.eq(FEATURE_DIRECTORY_SYNC))
-        .filter(
-            feature::Column::Status.is_in([IntegrationStatus::Active.as_str(), IntegrationStatus::Awaiting.as_str()]),
-        )
-        .exec(&txn)
-        .await?;
-    if marked.rows_affected > 0 {
-        let meta = RequestMeta::from_request(req, &mut Payload::None).await.unwrap_or_default();
-        let event = audit::Event {
-            organization_id: &old.organization_id,
-            actor: DIRECTORY_ACTOR,
-            action: "directory_sync.error",
-            target: FEATURE_DIRECTORY_SYNC,
-            details: json!({ "reason": "replaced token", "replaced_at": old.replaced_at }),
-        };
-        audit::record(&txn, &meta, now, event).await?;
-    }
+    let meta = RequestMeta::from_request(req, &mut Payload::None).await.unwrap_or_default();
+    let event = audit::Event {
+        organization_id: &old.organization_id,
+        actor: DIRECTORY_ACTOR,
+        action: "directory_sync.error",
+        target: FEATURE_DIRECTORY_SYNC,
+        details: json!({ "reason": "replaced token", "replaced_at": old.replaced_at }),
+    };
+    let t = crate::features::Transition {
+        org_id: &old.organization_id,
+        feature: FEATURE_DIRECTORY_SYNC,
+        from: &[IntegrationStatus::Active, IntegrationStatus::Awaiting],
+        to: IntegrationStatus::Error,
+        reason: Some(&reason),
+    };
+    let marked = crate::features::transition(&*txn, t, now, &meta, Some(event)).await?;
     txn.commit().await?;
-    if marked.rows_affected > 0 {
+    if marked {
         state.scim.forget(&old.organization_id);
     }
     Ok(ScimError::new(
@@ -316,48 +310,34 @@ async fn record_activity(
     now: DateTime<Utc>,
     meta: &RequestMeta,
 ) -> ScimResult<()> {
-    let scoped = || {
-        feature::Entity::update_many()
-            .filter(feature::Column::OrganizationId.eq(org_id))
-            .filter(feature::Column::Feature.eq(FEATURE_DIRECTORY_SYNC))
-    };
     if status != IntegrationStatus::Active {
         // From `awaiting` (first request) or `error` (the current token
         // again); the status and its audit event land together.
         let txn = state.begin_write().await?;
-        let updated = scoped()
-            .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
-            .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
-            .col_expr(
-                feature::Column::ActivatedAt,
-                sea_orm::sea_query::ExprTrait::if_null(Expr::col(feature::Column::ActivatedAt), now),
-            )
-            .col_expr(feature::Column::LastActivityAt, Expr::value(now))
-            .filter(
-                feature::Column::Status
-                    .is_in([IntegrationStatus::Awaiting.as_str(), IntegrationStatus::Error.as_str()]),
-            )
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected > 0 {
-            let event = audit::Event {
-                organization_id: org_id,
-                actor: DIRECTORY_ACTOR,
-                action: "directory_sync.activated",
-                target: FEATURE_DIRECTORY_SYNC,
-                details: json!({ "reason": if status == IntegrationStatus::Error {
-                    "authenticated SCIM request after an error"
-                } else {
-                    "first authenticated SCIM request"
-                } }),
-            };
-            audit::record(&txn, meta, now, event).await?;
-        }
+        let event = audit::Event {
+            organization_id: org_id,
+            actor: DIRECTORY_ACTOR,
+            action: "directory_sync.activated",
+            target: FEATURE_DIRECTORY_SYNC,
+            details: json!({ "reason": if status == IntegrationStatus::Error {
+                "authenticated SCIM request after an error"
+            } else {
+                "first authenticated SCIM request"
+            } }),
+        };
+        let t = crate::features::Transition {
+            org_id,
+            feature: FEATURE_DIRECTORY_SYNC,
+            from: &[IntegrationStatus::Awaiting, IntegrationStatus::Error],
+            to: IntegrationStatus::Active,
+            reason: None,
+        };
+        crate::features::transition(&*txn, t, now, meta, Some(event)).await?;
         txn.commit().await?;
         state.scim.written(org_id, now);
         state.scim.forget(org_id);
     } else if state.scim.due(org_id, now) {
-        scoped().col_expr(feature::Column::LastActivityAt, Expr::value(now)).exec(&state.db).await?;
+        crate::features::touch(&state.db, org_id, FEATURE_DIRECTORY_SYNC, now).await?;
         state.scim.written(org_id, now);
     }
     Ok(())

@@ -28,6 +28,7 @@ use crate::audit::{self, Event, RequestMeta};
 use crate::billing::entity::feature;
 use crate::billing::service::FEATURE_SSO;
 use crate::error::{AppError, AppResult};
+use crate::features;
 use crate::setup::service::resolve;
 use crate::state::AppState;
 
@@ -196,14 +197,14 @@ pub async fn put_connection(
             .rows_affected;
     }
     // A changed configuration must pass a new test sign-in.
-    feature::Entity::update_many()
-        .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Awaiting.as_str()))
-        .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
-        .filter(feature::Column::OrganizationId.eq(org_id.as_str()))
-        .filter(feature::Column::Feature.eq(FEATURE_SSO))
-        .filter(feature::Column::Status.is_in([IntegrationStatus::Active.as_str(), IntegrationStatus::Error.as_str()]))
-        .exec(&txn)
-        .await?;
+    let retest = features::Transition {
+        org_id: &org_id,
+        feature: FEATURE_SSO,
+        from: &[IntegrationStatus::Active, IntegrationStatus::Error],
+        to: IntegrationStatus::Awaiting,
+        reason: None,
+    };
+    features::transition(&*txn, retest, now, &meta, None).await?;
     let mut details = details;
     details["link_id"] = serde_json::json!(link_id);
     if forgotten > 0 {
@@ -854,17 +855,8 @@ async fn change_status(
 ) -> AppResult<()> {
     let now = state.clock.now();
     let txn = state.begin_write().await?;
-    let moved = feature::Entity::update_many()
-        .col_expr(feature::Column::Status, Expr::value(to.as_str()))
-        .col_expr(feature::Column::StatusReason, Expr::value(reason))
-        .filter(feature::Column::OrganizationId.eq(c.organization_id.as_str()))
-        .filter(feature::Column::Feature.eq(FEATURE_SSO))
-        .filter(feature::Column::Status.eq(from.as_str()))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected > 0 {
-        audit::record(&txn, meta, now, event).await?;
-    }
+    let t = features::Transition { org_id: &c.organization_id, feature: FEATURE_SSO, from: &[from], to, reason };
+    features::transition(&*txn, t, now, meta, Some(event)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -882,20 +874,6 @@ async fn complete(
     if purpose == PURPOSE_TEST {
         // The status and its audit event: one transaction.
         let txn = state.begin_write().await.map_err(internal)?;
-        let activated = feature::Entity::update_many()
-            .col_expr(feature::Column::Status, Expr::value(IntegrationStatus::Active.as_str()))
-            .col_expr(feature::Column::StatusReason, Expr::value(Option::<String>::None))
-            .col_expr(feature::Column::ActivatedAt, Expr::value(now))
-            .col_expr(feature::Column::LastActivityAt, Expr::value(now))
-            .filter(feature::Column::OrganizationId.eq(c.organization_id.as_str()))
-            .filter(feature::Column::Feature.eq(FEATURE_SSO))
-            .filter(feature::Column::Status.ne(IntegrationStatus::Inactive.as_str()))
-            .exec(&*txn)
-            .await
-            .map_err(internal)?;
-        if activated.rows_affected == 0 {
-            return Err(refuse(purpose, "Single Sign-On is turned off for this organization."));
-        }
         let event = Event {
             organization_id: &c.organization_id,
             actor: "setup_link",
@@ -907,7 +885,17 @@ async fn complete(
             tracing::error!(error = ?e, "sso: recording the test sign-in failed");
             refuse(purpose, "Something went wrong on our side; try again.")
         };
-        audit::record(&*txn, meta, now, event).await.map_err(|e| failed(&e))?;
+        let activate = features::Transition {
+            org_id: &c.organization_id,
+            feature: FEATURE_SSO,
+            from: &[IntegrationStatus::Awaiting, IntegrationStatus::Active, IntegrationStatus::Error],
+            to: IntegrationStatus::Active,
+            reason: None,
+        };
+        let activated = features::transition(&*txn, activate, now, meta, Some(event)).await.map_err(|e| failed(&e))?;
+        if !activated {
+            return Err(refuse(purpose, "Single Sign-On is turned off for this organization."));
+        }
         txn.commit().await.map_err(|e| failed(&e))?;
         return Ok(Done::Test);
     }
@@ -1099,12 +1087,7 @@ async fn sign_in_member(
         None => return Err(refused("You are no longer a member of this organization. Ask your administrator.")),
     }
     let session = crate::accounts::service::open_session(&state.db, state, &user_id, Some(org_id)).await?;
-    feature::Entity::update_many()
-        .col_expr(feature::Column::LastActivityAt, Expr::value(now))
-        .filter(feature::Column::OrganizationId.eq(org_id))
-        .filter(feature::Column::Feature.eq(FEATURE_SSO))
-        .exec(&state.db)
-        .await?;
+    features::touch(&state.db, org_id, FEATURE_SSO, now).await?;
     let email = user::Entity::find_by_id(user_id.as_str()).one(&state.db).await?.map(|u| u.email).unwrap_or_default();
     let event = Event {
         organization_id: org_id,

@@ -99,3 +99,40 @@ async fn sqlite_runs_in_wal_mode() {
         .unwrap();
     assert_eq!(row.try_get::<String>("", "journal_mode").unwrap(), "wal");
 }
+
+/// One owner per table: only `features/` writes `organization_features`
+/// (a purchase, a status transition with its audit event, turning a feature
+/// off and on, activity). A write elsewhere would bypass its rules.
+#[test]
+fn only_the_features_module_writes_feature_status() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let writes = [
+        "feature::Entity::update",
+        "feature::Entity::insert",
+        "feature::Entity::delete",
+        "feature::ActiveModel",
+        "UPDATE organization_features",
+        "INSERT INTO organization_features",
+        "DELETE FROM organization_features",
+    ];
+    let mut stack = vec![src.clone()];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if !path.ends_with("migration") && !path.ends_with("features") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for w in writes {
+                if text.contains(w) {
+                    offenders.push(format!("{} ({w})", path.strip_prefix(&src).unwrap().display()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "organization_features written outside features/: {offenders:?}");
+}

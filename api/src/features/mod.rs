@@ -1,0 +1,127 @@
+//! Purchased features and where their integration stands
+//! (`organization_features`): `not_purchased → awaiting → active ⇄ error`,
+//! and `inactive` (turned off, keeping the status to restore). This module
+//! is the only code that writes the table: a purchase, a status
+//! [`transition`], turning a feature off and on, and activity. Each change
+//! and its audit event happen in the caller's transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use shared::provisioning::IntegrationStatus;
+
+pub use crate::billing::entity::feature as entity;
+
+use crate::audit::{self, Event, RequestMeta};
+use crate::error::AppResult;
+
+/// Single Sign-On.
+pub const SSO: &str = "sso";
+/// Directory Sync (SCIM).
+pub const DIRECTORY_SYNC: &str = "directory_sync";
+
+/// A status change: `feature` of `org_id` moves to `to` (with `reason`,
+/// which replaces any earlier one) when it is in one of `from`.
+pub struct Transition<'a> {
+    pub org_id: &'a str,
+    pub feature: &'a str,
+    pub from: &'a [IntegrationStatus],
+    pub to: IntegrationStatus,
+    pub reason: Option<&'a str>,
+}
+
+/// Applies `t` in `db` (the caller's transaction); moving to `active` also
+/// stamps `last_activity_at`, and `activated_at` when it comes from
+/// `awaiting` (the setup finished). Records `event` when the row moved.
+/// Whether it moved.
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    t: Transition<'_>,
+    now: DateTime<Utc>,
+    meta: &RequestMeta,
+    event: Option<Event<'_>>,
+) -> AppResult<bool> {
+    let mut update = entity::Entity::update_many()
+        .col_expr(entity::Column::Status, Expr::value(t.to.as_str()))
+        .col_expr(entity::Column::StatusReason, Expr::value(t.reason));
+    if t.to == IntegrationStatus::Active {
+        let from_awaiting = Expr::col(entity::Column::Status).eq(IntegrationStatus::Awaiting.as_str());
+        update = update
+            .col_expr(
+                entity::Column::ActivatedAt,
+                Expr::case(from_awaiting, Expr::value(now)).finally(Expr::col(entity::Column::ActivatedAt)).into(),
+            )
+            .col_expr(entity::Column::LastActivityAt, Expr::value(now));
+    }
+    let moved = update
+        .filter(entity::Column::OrganizationId.eq(t.org_id))
+        .filter(entity::Column::Feature.eq(t.feature))
+        .filter(entity::Column::Status.is_in(t.from.iter().map(|s| s.as_str())))
+        .exec(db)
+        .await?
+        .rows_affected
+        > 0;
+    if moved && let Some(event) = event {
+        audit::record(db, meta, now, event).await?;
+    }
+    Ok(moved)
+}
+
+/// Notes that the feature was used (a sign-in, a SCIM request).
+pub async fn touch(db: &impl ConnectionTrait, org_id: &str, feature: &str, now: DateTime<Utc>) -> AppResult<()> {
+    entity::Entity::update_many()
+        .col_expr(entity::Column::LastActivityAt, Expr::value(now))
+        .filter(entity::Column::OrganizationId.eq(org_id))
+        .filter(entity::Column::Feature.eq(feature))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A bought feature: it awaits its setup, or, bought while it cannot run
+/// (Directory Sync while SSO is off), starts off and awaits its setup once
+/// turned on.
+pub async fn purchase(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    feature: &str,
+    now: DateTime<Utc>,
+    starts_off: bool,
+) -> AppResult<()> {
+    let awaiting = IntegrationStatus::Awaiting.as_str().to_owned();
+    let (status, previous_status) =
+        if starts_off { (IntegrationStatus::Inactive.as_str().to_owned(), Some(awaiting)) } else { (awaiting, None) };
+    entity::ActiveModel {
+        organization_id: Set(org_id.to_owned()),
+        feature: Set(feature.to_owned()),
+        status: Set(status),
+        purchased_at: Set(now),
+        activated_at: Set(None),
+        last_activity_at: Set(None),
+        previous_status: Set(previous_status),
+        status_reason: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Turns a feature off (keeping the status to restore) or back on
+/// (restoring it); `false` when it already was as asked.
+pub async fn set_on(db: &impl ConnectionTrait, row: entity::Model, on: bool) -> AppResult<bool> {
+    let inactive = row.status == IntegrationStatus::Inactive.as_str();
+    if inactive != on {
+        return Ok(false);
+    }
+    let mut active = row.clone().into_active_model();
+    if on {
+        active.status =
+            Set(row.previous_status.clone().unwrap_or_else(|| IntegrationStatus::Awaiting.as_str().to_owned()));
+        active.previous_status = Set(None);
+    } else {
+        active.previous_status = Set(Some(row.status.clone()));
+        active.status = Set(IntegrationStatus::Inactive.as_str().to_owned());
+    }
+    active.update(db).await?;
+    Ok(true)
+}
