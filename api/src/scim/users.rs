@@ -239,11 +239,34 @@ async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> Sc
     })
 }
 
-async fn end_sessions(txn: &DatabaseTransaction, user_id: &str, now: chrono::DateTime<chrono::Utc>) -> ScimResult<()> {
+/// Whether the account is a member of another organization too (then this
+/// directory acts on its membership here, never on the account as a whole).
+async fn shared_elsewhere(db: &impl ConnectionTrait, user_id: &str, org_id: &str) -> ScimResult<bool> {
+    let others = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.ne(org_id))
+        .count(db)
+        .await?;
+    Ok(others > 0)
+}
+
+/// Ends the sessions of a member this directory suspends that can reach
+/// this organization: all of them when it is the account's only one;
+/// otherwise only those this organization's SSO opened (a password session
+/// also serves the account's other organizations, and the suspended
+/// membership already closes this one to it).
+async fn end_sessions(
+    txn: &DatabaseTransaction,
+    user_id: &str,
+    org_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ScimResult<()> {
+    let shared = shared_elsewhere(txn, user_id, org_id).await?;
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null())
+        .apply_if(shared.then_some(org_id), |q, org| q.filter(session::Column::OrganizationId.eq(org)))
         .exec(txn)
         .await?;
     Ok(())
@@ -502,7 +525,7 @@ pub async fn create(
         let inserts = new_user.inserts(Some(taken_over), false);
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
         if !is_active {
-            end_sessions(&txn, &account_id, now).await?;
+            end_sessions(&txn, &account_id, &dir.org_id, now).await?;
         }
         txn.commit().await?;
         state.sessions.forget_user(&account_id);
@@ -582,7 +605,12 @@ async fn save(
     let account_row =
         account::Entity::find_by_id(row.user_id.as_str()).one(&txn).await?.ok_or_else(ScimError::internal)?;
     let name = person_name(&doc, &user_name);
-    if email.is_some() || name != account_row.name {
+    // The directory's email and name live with its User here; the account's
+    // own login email and name follow them only when this organization is
+    // the account's only one (a consultant who also runs her own
+    // organization keeps her login).
+    let exclusive = !shared_elsewhere(&*txn, &row.user_id, &dir.org_id).await?;
+    if exclusive && (email.is_some() || name != account_row.name) {
         let mut a: account::ActiveModel = account_row.into();
         if let Some(e) = &email {
             a.email = Set(e.clone());
@@ -613,7 +641,7 @@ async fn save(
             m.update(&txn).await?;
         }
         if !is_active && row.active {
-            end_sessions(&txn, &row.user_id, now).await?;
+            end_sessions(&txn, &row.user_id, &dir.org_id, now).await?;
         }
     }
     let email_now = email.unwrap_or_else(|| row.email.clone());

@@ -266,3 +266,45 @@ async fn stored_international_emails_are_rewritten_in_the_canonical_form() {
         ]
     );
 }
+
+/// A consultant who runs her own organization and is also a member of a
+/// client's: the client's directory acts on her membership there, not on
+/// her account — suspending her ends no session of her own organization, and
+/// a new email from the client's directory does not change her login.
+#[actix_web::test]
+async fn one_organizations_directory_does_not_change_a_shared_account_elsewhere() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let carol = app.signup("Carol Consulting", "carol@acme.com").await;
+    assert_eq!(app.invite_and_accept(&s.admin, "carol@acme.com").await.0, StatusCode::CREATED);
+    let created = create(&app, &s, &user("carol@acme.com", "carol@acme.com")).await;
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let own_members = format!("/api/v1/organizations/{}/members", carol.org_id);
+
+    let ops = patch(json!([{ "op": "replace", "path": "active", "value": false }]));
+    assert_eq!(app.scim(&s, Method::PATCH, &path, Some(&ops)).await.0, StatusCode::OK);
+    assert_eq!(member(&app, &s, "carol@acme.com").await["suspended"], true);
+    assert_eq!(app.get(&own_members, Some(&carol.token)).await.0, StatusCode::OK, "her own organization still opens");
+    let (_, me) = app.get("/api/v1/me", Some(&carol.token)).await;
+    let orgs: Vec<&str> =
+        me["memberships"].as_array().unwrap().iter().filter_map(|m| m["organization_id"].as_str()).collect();
+    assert_eq!(orgs, [carol.org_id.as_str()], "the client's organization is closed to her");
+
+    let ops = patch(json!([
+        { "op": "replace", "path": "active", "value": true },
+        { "op": "replace", "path": "emails[type eq \"work\"].value", "value": "c.jones@acme.com" },
+        { "op": "replace", "path": "name.givenName", "value": "Caroline" }
+    ]));
+    let (status, patched) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["emails"][0]["value"], "c.jones@acme.com", "the directory's view");
+    assert_eq!(app.login("carol@acme.com", crate::helpers::PASSWORD).await.0, StatusCode::OK, "her login is hers");
+    let (_, me) = app.get("/api/v1/me", Some(&carol.token)).await;
+    assert_eq!(me["user"]["email"], "carol@acme.com");
+    // Someone whose only organization is this one does follow the directory.
+    let solo = create(&app, &s, &user("dan@acme.com", "dan@acme.com")).await;
+    let ops = patch(json!([{ "op": "replace", "path": "emails[type eq \"work\"].value", "value": "daniel@acme.com" }]));
+    let solo_path = format!("/Users/{}", solo["id"].as_str().unwrap());
+    assert_eq!(app.scim(&s, Method::PATCH, &solo_path, Some(&ops)).await.0, StatusCode::OK);
+    assert!(!member(&app, &s, "daniel@acme.com").await.is_null(), "the account's email followed");
+}
