@@ -18,7 +18,7 @@ use shared::validation::Email;
 use shared::{InviteId, OrganizationId, SessionId, UserId};
 
 use super::entity::{invite, membership, organization, session, signup_request, user};
-use super::password;
+use super::{members, password};
 use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, sign};
 use crate::error::{AppError, AppResult, on_unique};
@@ -90,17 +90,16 @@ async fn insert_user(
     name: String,
     password_hash: Option<String>,
 ) -> AppResult<user::Model> {
-    user::ActiveModel {
-        id: Set(UserId::generate().to_string()),
-        email: Set(email),
-        name: Set(name),
-        password_hash: Set(password_hash),
-        created_at: Set(state.clock.now()),
-        provisioned_by: Set(None),
-    }
-    .insert(db)
-    .await
-    .map_err(|e| on_unique(e, email_taken))
+    let id = UserId::generate().to_string();
+    let account = members::NewAccount {
+        id: &id,
+        email: &email,
+        name: &name,
+        password_hash,
+        provisioned_by: None,
+        now: state.clock.now(),
+    };
+    members::create_account(db, account).await.map_err(|e| on_unique(e, email_taken))
 }
 
 async fn insert_membership(
@@ -110,18 +109,18 @@ async fn insert_membership(
     user_id: &str,
     role: Role,
 ) -> AppResult<()> {
-    membership::ActiveModel {
-        organization_id: Set(org_id.to_owned()),
-        user_id: Set(user_id.to_owned()),
-        role: Set(role.as_str().to_owned()),
-        created_at: Set(state.clock.now()),
-        plan_id: Set(None),
-        suspended_at: Set(None),
-        directory_managed: Set(false),
-    }
-    .insert(db)
-    .await
-    .map_err(|e| on_unique(e, || AppError::conflict("already_member", "This person is already a member.")))?;
+    let member = members::NewMember {
+        org_id,
+        user_id,
+        role,
+        plan_id: None,
+        suspended: false,
+        directory_managed: false,
+        now: state.clock.now(),
+    };
+    members::add_member(db, member)
+        .await
+        .map_err(|e| on_unique(e, || AppError::conflict("already_member", "This person is already a member.")))?;
     Ok(())
 }
 

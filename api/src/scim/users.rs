@@ -15,8 +15,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QueryTrait, Select, Set,
 };
 use serde_json::{Map, Value, json};
 use shared::accounts::Role;
@@ -29,7 +29,8 @@ use super::error::{ScimError, ScimResult};
 use super::resource::{self, Stored};
 use super::schema::Kind;
 use super::{DIRECTORY_ACTOR, Directory, Projection, created, meta, read_json, respond};
-use crate::accounts::entity::{membership, organization, session, user as account};
+use crate::accounts::entity::{membership, organization, user as account};
+use crate::accounts::members;
 use crate::audit::{self, Event};
 use crate::domains::entity as domain;
 use crate::error::on_unique;
@@ -239,39 +240,6 @@ async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> Sc
     })
 }
 
-/// Whether the account is a member of another organization too (then this
-/// directory acts on its membership here, never on the account as a whole).
-async fn shared_elsewhere(db: &impl ConnectionTrait, user_id: &str, org_id: &str) -> ScimResult<bool> {
-    let others = membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user_id))
-        .filter(membership::Column::OrganizationId.ne(org_id))
-        .count(db)
-        .await?;
-    Ok(others > 0)
-}
-
-/// Ends the sessions of a member this directory suspends that can reach
-/// this organization: all of them when it is the account's only one;
-/// otherwise only those this organization's SSO opened (a password session
-/// also serves the account's other organizations, and the suspended
-/// membership already closes this one to it).
-async fn end_sessions(
-    txn: &DatabaseTransaction,
-    user_id: &str,
-    org_id: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> ScimResult<()> {
-    let shared = shared_elsewhere(txn, user_id, org_id).await?;
-    session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(now))
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .apply_if(shared.then_some(org_id), |q, org| q.filter(session::Column::OrganizationId.eq(org)))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
 /// Refuses to suspend, demote or remove `member` when they are the
 /// organization's last active Administrator: nobody could manage its SSO,
 /// Directory Sync or billing any more (nothing is saved; the directory shows
@@ -279,18 +247,7 @@ async fn end_sessions(
 /// the transaction ends (PostgreSQL; SQLite writes one at a time), so two
 /// concurrent requests cannot each remove "the other" one.
 async fn keep_an_admin(txn: &DatabaseTransaction, member: &membership::Model, email: &str) -> ScimResult<()> {
-    if member.role != Role::Admin.as_str() || member.suspended_at.is_some() {
-        return Ok(());
-    }
-    let admins = membership::Entity::find()
-        .filter(membership::Column::OrganizationId.eq(member.organization_id.as_str()))
-        .filter(membership::Column::Role.eq(Role::Admin.as_str()))
-        .filter(membership::Column::SuspendedAt.is_null())
-        .order_by_asc(membership::Column::UserId)
-        .lock_exclusive()
-        .all(txn)
-        .await?;
-    if admins.iter().any(|a| a.user_id != member.user_id) {
+    if !members::is_last_admin(txn, member).await? {
         return Ok(());
     }
     Err(ScimError::new(
@@ -308,17 +265,6 @@ async fn keep_an_admin(txn: &DatabaseTransaction, member: &membership::Model, em
 /// not proven to be its own, and the account may administer another
 /// organization. The person joins through an invite (with their own
 /// password); from then on the directory manages them.
-/// Whether `account_id` is an account `org_id`'s directory or SSO created,
-/// without a password, and with no membership anywhere: one to link again.
-async fn relinkable(db: &impl ConnectionTrait, account_id: &str, org_id: &str) -> ScimResult<bool> {
-    let Some(a) = account::Entity::find_by_id(account_id).one(db).await? else { return Ok(false) };
-    if !a.provisioned_only_by(org_id) {
-        return Ok(false);
-    }
-    let memberships = membership::Entity::find().filter(membership::Column::UserId.eq(account_id)).count(db).await?;
-    Ok(memberships == 0)
-}
-
 fn outsider(email: &str) -> ScimError {
     ScimError::uniqueness(format!(
         "An account with '{email}' already exists outside this organization, so the directory cannot take it over. \
@@ -381,28 +327,28 @@ impl NewUser<'_> {
         let (dir, row, now) = (self.dir, self.row, self.dir.now);
         let mut inserts = Vec::with_capacity(4);
         if taken_over.is_none() && new_account {
-            let a = account::ActiveModel {
-                id: Set(row.user_id.clone()),
-                email: Set(row.email.clone()),
-                name: Set(self.name.to_owned()),
-                password_hash: Set(None),
-                created_at: Set(now),
-                provisioned_by: Set(Some(dir.org_id.clone())),
-            };
+            let a = members::account_row(members::NewAccount {
+                id: &row.user_id,
+                email: &row.email,
+                name: self.name,
+                password_hash: None,
+                provisioned_by: Some(&dir.org_id),
+                now,
+            });
             inserts.push(account::Entity::insert(a).into_query());
         }
         let (plan_id, role) = match taken_over {
             Some(t) => (t.plan, t.role),
             None => {
-                let am = membership::ActiveModel {
-                    organization_id: Set(dir.org_id.clone()),
-                    user_id: Set(row.user_id.clone()),
-                    role: Set(self.role.as_str().to_owned()),
-                    created_at: Set(now),
-                    plan_id: Set(self.default_plan.clone()),
-                    suspended_at: Set((!self.is_active).then_some(now)),
-                    directory_managed: Set(true),
-                };
+                let am = members::membership_row(members::NewMember {
+                    org_id: &dir.org_id,
+                    user_id: &row.user_id,
+                    role: self.role,
+                    plan_id: self.default_plan.clone(),
+                    suspended: !self.is_active,
+                    directory_managed: true,
+                    now,
+                });
                 inserts.push(membership::Entity::insert(am).into_query());
                 (self.default_plan.clone(), self.role)
             }
@@ -453,7 +399,7 @@ pub async fn create(
     // password, no other membership) is its own again after a DELETE: linked,
     // not refused (Entra's re-assignment, OneLogin's "Delete" action).
     let relink = match (&existing, &member) {
-        (Some(a), None) => relinkable(&state.db, a, &dir.org_id).await?,
+        (Some(a), None) => members::relinkable(&state.db, a, &dir.org_id).await?,
         _ => false,
     };
     if existing.is_some() && member.is_none() && !relink {
@@ -498,7 +444,7 @@ pub async fn create(
     } else if relink {
         let txn = state.begin_write().await?;
         // Still nobody else's, inside the transaction.
-        if !relinkable(&*txn, &account_id, &dir.org_id).await? {
+        if !members::relinkable(&*txn, &account_id, &dir.org_id).await? {
             return Err(outsider(&email));
         }
         account::Entity::update_many()
@@ -525,7 +471,7 @@ pub async fn create(
         let inserts = new_user.inserts(Some(taken_over), false);
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
         if !is_active {
-            end_sessions(&txn, &account_id, &dir.org_id, now).await?;
+            members::end_sessions(&*txn, &account_id, &dir.org_id, now).await?;
         }
         txn.commit().await?;
         state.sessions.forget_user(&account_id);
@@ -609,7 +555,7 @@ async fn save(
     // own login email and name follow them only when this organization is
     // the account's only one (a consultant who also runs her own
     // organization keeps her login).
-    let exclusive = !shared_elsewhere(&*txn, &row.user_id, &dir.org_id).await?;
+    let exclusive = !members::shared_elsewhere(&*txn, &row.user_id, &dir.org_id).await?;
     if exclusive && (email.is_some() || name != account_row.name) {
         let mut a: account::ActiveModel = account_row.into();
         if let Some(e) = &email {
@@ -641,7 +587,7 @@ async fn save(
             m.update(&txn).await?;
         }
         if !is_active && row.active {
-            end_sessions(&txn, &row.user_id, &dir.org_id, now).await?;
+            members::end_sessions(&*txn, &row.user_id, &dir.org_id, now).await?;
         }
     }
     let email_now = email.unwrap_or_else(|| row.email.clone());

@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shared::ConnectionId;
@@ -958,6 +958,7 @@ async fn sign_in_member(
     identity: &Identity,
 ) -> AppResult<crate::accounts::service::NewSession> {
     use crate::accounts::entity::{membership, organization, user};
+    use crate::accounts::members;
     use shared::accounts::Role;
     let org_id = c.organization_id.as_str();
     match sso_status(state, org_id).await? {
@@ -997,25 +998,18 @@ async fn sign_in_member(
                         Some(m) => m,
                         // One this organization's directory or SSO created,
                         // deleted since, and nobody else's: its own again.
-                        None if u.provisioned_only_by(org_id)
-                            && membership::Entity::find()
-                                .filter(membership::Column::UserId.eq(u.id.as_str()))
-                                .count(&txn)
-                                .await?
-                                == 0 =>
-                        {
+                        None if members::relinkable(&txn, &u.id, org_id).await? => {
                             let org = organization::get(&txn, org_id).await?;
-                            membership::ActiveModel {
-                                organization_id: Set(org_id.to_owned()),
-                                user_id: Set(u.id.clone()),
-                                role: Set(Role::Member.as_str().to_owned()),
-                                created_at: Set(now),
-                                plan_id: Set(org.default_plan_id.clone()),
-                                suspended_at: Set(None),
-                                directory_managed: Set(false),
-                            }
-                            .insert(&txn)
-                            .await?
+                            let member = members::NewMember {
+                                org_id,
+                                user_id: &u.id,
+                                role: Role::Member,
+                                plan_id: org.default_plan_id.clone(),
+                                suspended: false,
+                                directory_managed: false,
+                                now,
+                            };
+                            members::add_member(&txn, member).await?
                         }
                         None => {
                             return Err(refused(format!(
@@ -1036,27 +1030,25 @@ async fn sign_in_member(
                     let org = organization::get(&txn, org_id).await?;
                     let id = shared::UserId::generate().to_string();
                     let name = identity.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| email.clone());
-                    user::ActiveModel {
-                        id: Set(id.clone()),
-                        email: Set(parsed.as_str().to_owned()),
-                        name: Set(name.chars().take(200).collect()),
-                        password_hash: Set(None),
-                        created_at: Set(now),
-                        provisioned_by: Set(Some(org_id.to_owned())),
-                    }
-                    .insert(&txn)
-                    .await?;
-                    membership::ActiveModel {
-                        organization_id: Set(org_id.to_owned()),
-                        user_id: Set(id.clone()),
-                        role: Set(Role::Member.as_str().to_owned()),
-                        created_at: Set(now),
-                        plan_id: Set(org.default_plan_id.clone()),
-                        suspended_at: Set(None),
-                        directory_managed: Set(false),
-                    }
-                    .insert(&txn)
-                    .await?;
+                    let account = members::NewAccount {
+                        id: &id,
+                        email: parsed.as_str(),
+                        name: &name.chars().take(200).collect::<String>(),
+                        password_hash: None,
+                        provisioned_by: Some(org_id),
+                        now,
+                    };
+                    members::create_account(&txn, account).await?;
+                    let member = members::NewMember {
+                        org_id,
+                        user_id: &id,
+                        role: Role::Member,
+                        plan_id: org.default_plan_id.clone(),
+                        suspended: false,
+                        directory_managed: false,
+                        now,
+                    };
+                    members::add_member(&txn, member).await?;
                     (id, "sso.member_created")
                 }
             };

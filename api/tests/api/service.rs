@@ -100,12 +100,36 @@ async fn sqlite_runs_in_wal_mode() {
     assert_eq!(row.try_get::<String>("", "journal_mode").unwrap(), "wal");
 }
 
+/// The files under `api/src` (but `skip` folders) that contain any of `needles`.
+fn sources_containing(needles: &[&str], allowed: &[&str]) -> Vec<String> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src.clone()];
+    let mut offenders = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let rel = path.strip_prefix(&src).unwrap().display().to_string();
+            if path.is_dir() {
+                if !rel.ends_with("migration") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            if allowed.iter().any(|a| rel.starts_with(a)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            offenders.extend(needles.iter().filter(|n| text.contains(*n)).map(|n| format!("{rel} ({n})")));
+        }
+    }
+    offenders
+}
+
 /// One owner per table: only `features/` writes `organization_features`
 /// (a purchase, a status transition with its audit event, turning a feature
 /// off and on, activity). A write elsewhere would bypass its rules.
 #[test]
 fn only_the_features_module_writes_feature_status() {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let writes = [
         "feature::Entity::update",
         "feature::Entity::insert",
@@ -115,24 +139,22 @@ fn only_the_features_module_writes_feature_status() {
         "INSERT INTO organization_features",
         "DELETE FROM organization_features",
     ];
-    let mut stack = vec![src.clone()];
-    let mut offenders = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                if !path.ends_with("migration") && !path.ends_with("features") {
-                    stack.push(path);
-                }
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for w in writes {
-                if text.contains(w) {
-                    offenders.push(format!("{} ({w})", path.strip_prefix(&src).unwrap().display()));
-                }
-            }
-        }
-    }
+    let offenders = sources_containing(&writes, &["features"]);
     assert!(offenders.is_empty(), "organization_features written outside features/: {offenders:?}");
+}
+
+/// Accounts and memberships are made in one place (`accounts/members.rs`,
+/// whose rows the SCIM batch writer also inserts), so the rules that protect
+/// organizations are written once.
+#[test]
+fn only_the_members_module_makes_accounts_and_memberships() {
+    let makes = [
+        "user::ActiveModel {",
+        "account::ActiveModel {",
+        "membership::ActiveModel {",
+        "INSERT INTO users",
+        "INSERT INTO memberships",
+    ];
+    let offenders = sources_containing(&makes, &["accounts/members.rs"]);
+    assert!(offenders.is_empty(), "accounts or memberships made outside accounts/members.rs: {offenders:?}");
 }
