@@ -735,4 +735,3 @@ async fn sign_in_member(
     audit::record(&state.db, meta, now, event).await?;
     Ok(session)
 }
-

@@ -256,4 +256,3 @@ pub async fn saml_metadata(state: web::Data<AppState>, path: web::Path<String>) 
         .insert_header(header::ContentDisposition::attachment(format!("gatehouse-{}-metadata.xml", c.id)))
         .body(saml::sp_metadata(&entity_id, &acs_url)))
 }
-
