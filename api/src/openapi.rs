@@ -27,7 +27,7 @@ use crate::provisioning::handlers as provisioning;
         provisioning::set_invite_settings,
         crate::provisioning::integrations::sso, crate::provisioning::integrations::directory_sync,
         crate::audit::read::list,
-        crate::setup::handlers::create, crate::setup::handlers::info, crate::setup::handlers::scim_credentials,
+        crate::setup::handlers::create, crate::setup::handlers::info, crate::scim::credentials::scim_credentials,
         crate::sso::get_connection, crate::sso::put_connection, crate::sso::start_test, crate::sso::start_login,
     ),
     modifiers(&Security, &Unauthorized),

@@ -11,6 +11,9 @@ use shared::setup::{ScimCredentials, SetupKind};
 
 use super::entity::{replaced_token, token};
 use super::token_hash;
+use actix_web::{HttpResponse, web};
+use shared::Problem;
+
 use crate::audit::{self, Event, RequestMeta};
 use crate::billing::service::{FEATURE_DIRECTORY_SYNC, owned_features};
 use crate::error::{AppError, AppResult};
@@ -92,4 +95,23 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
 /// When the organization's current token was generated.
 pub async fn token_created_at(state: &AppState, org_id: &str) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
     Ok(token::Entity::find_by_id(org_id).one(&state.db).await?.map(|t| t.created_at))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/setup/{token}/scim-credentials", tag = "setup",
+    params(("token" = String, Path, description = "The token from a Directory Sync (SCIM) setup link")),
+    responses(
+        (status = 201, description = "The SCIM base URL and a new bearer token, shown this once; the previous token stops working", body = ScimCredentials),
+        (status = 401, description = "Not a SCIM setup link we issued", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Directory Sync is turned off (`feature_inactive`)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Expired (`setup_link_expired`) or replaced/revoked (`setup_link_revoked`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn scim_credentials(
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let credentials = issue(&state, &meta, &token).await?;
+    Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(credentials))
 }

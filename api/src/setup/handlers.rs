@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use shared::Problem;
-use shared::setup::{CreateSetupLinkRequest, ScimCredentials, SetupInfo, SetupLinkResponse};
+use shared::setup::{CreateSetupLinkRequest, SetupInfo, SetupLinkResponse};
 
 use super::service;
 use crate::audit::{Actor, RequestMeta};
@@ -40,23 +40,4 @@ pub async fn create(
 )]
 pub async fn info(state: web::Data<AppState>, token: web::Path<String>) -> AppResult<web::Json<SetupInfo>> {
     Ok(web::Json(service::info(&state, &token).await?))
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/setup/{token}/scim-credentials", tag = "setup",
-    params(("token" = String, Path, description = "The token from a Directory Sync (SCIM) setup link")),
-    responses(
-        (status = 201, description = "The SCIM base URL and a new bearer token, shown this once; the previous token stops working", body = ScimCredentials),
-        (status = 401, description = "Not a SCIM setup link we issued", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Directory Sync is turned off (`feature_inactive`)", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Expired (`setup_link_expired`) or replaced/revoked (`setup_link_revoked`)", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn scim_credentials(
-    state: web::Data<AppState>,
-    meta: RequestMeta,
-    token: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let credentials = crate::scim::credentials::issue(&state, &meta, &token).await?;
-    Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(credentials))
 }

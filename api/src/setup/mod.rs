@@ -10,5 +10,5 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizations/{org_id}/setup-links", web::post().to(handlers::create))
         .route("/setup/{token}", web::get().to(handlers::info))
-        .route("/setup/{token}/scim-credentials", web::post().to(handlers::scim_credentials));
+        .route("/setup/{token}/scim-credentials", web::post().to(crate::scim::credentials::scim_credentials));
 }
