@@ -3,6 +3,7 @@
 pub mod entity;
 pub mod gateway;
 pub mod handlers;
+pub mod idempotency;
 pub mod service;
 
 use actix_web::web;

@@ -14,12 +14,13 @@ use shared::billing::{
 use shared::provisioning::IntegrationStatus;
 use shared::{CheckoutId, FieldError, OrganizationId, PurchaseId};
 
-use super::entity::{charge, checkout, feature, idempotency, purchase};
+use super::entity::{charge, checkout, feature, purchase};
 use super::gateway::Charge;
+use super::idempotency;
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor};
 use crate::domains::entity as domain;
-use crate::error::{AppError, AppResult, PROBLEM_JSON, on_unique};
+use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
 
 pub const QUOTE_TTL_MINUTES: i64 = 60;
@@ -103,40 +104,7 @@ pub async fn create(state: &AppState, org_id: &OrganizationId, choice: FeatureCh
     })
 }
 
-/// An answer as it is stored for replay: status, content type, body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub body: String,
-}
-
-impl StoredResponse {
-    pub fn content_type(&self) -> &'static str {
-        if self.status < 400 { "application/json" } else { PROBLEM_JSON }
-    }
-}
-
-fn stored_error(e: &AppError) -> AppResult<StoredResponse> {
-    let body = serde_json::to_string(&e.problem()).map_err(anyhow::Error::from)?;
-    Ok(StoredResponse { status: actix_web::ResponseError::status_code(e).as_u16(), body })
-}
-
-pub fn check_idempotency_key(key: Option<&str>) -> AppResult<String> {
-    let key = key.map(str::trim).unwrap_or_default();
-    if key.is_empty() {
-        return Err(AppError::bad_request(
-            "idempotency_key_required",
-            "Send an Idempotency-Key header (a random value per purchase attempt) so a retry never charges twice.",
-        ));
-    }
-    if key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::bad_request(
-            "invalid_idempotency_key",
-            "The Idempotency-Key must be 1–255 printable ASCII characters.",
-        ));
-    }
-    Ok(key.to_owned())
-}
+pub use super::idempotency::{StoredResponse, check_key as check_idempotency_key};
 
 pub struct ConfirmInput<'a> {
     pub org_id: &'a OrganizationId,
@@ -161,38 +129,9 @@ pub async fn confirm(state: &AppState, input: ConfirmInput<'_>) -> AppResult<Sto
 
     let body_json = serde_json::to_vec(input.body).map_err(anyhow::Error::from)?;
     let fingerprint = state.keys.fingerprint(&[input.checkout_id.as_bytes(), b"\n", &body_json].concat());
-    let claim = idempotency::ActiveModel {
-        organization_id: Set(input.org_id.to_string()),
-        key: Set(input.key.to_owned()),
-        request_hash: Set(fingerprint.clone()),
-        response_status: Set(None),
-        response_body: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&state.db)
-    .await;
-    if let Err(e) = claim {
-        if !matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
-            return Err(e.into());
-        }
-        let prior = idempotency::Entity::find_by_id((input.org_id.to_string(), input.key.to_owned()))
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("idempotency row vanished")))?;
-        if prior.request_hash != fingerprint {
-            return Err(AppError::field(
-                "Idempotency-Key",
-                "idempotency_key_reused",
-                "This Idempotency-Key was used for a different request; use a new key for a new attempt.",
-            ));
-        }
-        return match (prior.response_status, prior.response_body) {
-            (Some(status), Some(body)) => Ok(StoredResponse { status: u16::try_from(status).unwrap_or(500), body }),
-            _ => Err(AppError::conflict(
-                "request_in_progress",
-                "A request with this Idempotency-Key is still being processed; retry in a moment.",
-            )),
-        };
+    let org = input.org_id.as_str();
+    if let idempotency::Claim::Replay(answer) = idempotency::claim(state, org, input.key, &fingerprint).await? {
+        return Ok(answer);
     }
 
     let outcome = match charge_and_record(state, &input, &card).await {
@@ -203,18 +142,12 @@ pub async fn confirm(state: &AppState, input: ConfirmInput<'_>) -> AppResult<Sto
             // Nothing was recorded: free the key so the same request can be
             // retried. Had the card been charged, the processor sees the same
             // key again and does not charge twice.
-            idempotency::Entity::delete_by_id((input.org_id.to_string(), input.key.to_owned())).exec(&state.db).await?;
+            idempotency::release(state, org, input.key).await?;
             return Err(e);
         }
-        Err(e) => stored_error(&e)?,
+        Err(e) => StoredResponse::from_error(&e)?,
     };
-    idempotency::Entity::update_many()
-        .col_expr(idempotency::Column::ResponseStatus, Expr::value(i32::from(outcome.status)))
-        .col_expr(idempotency::Column::ResponseBody, Expr::value(outcome.body.clone()))
-        .filter(idempotency::Column::OrganizationId.eq(input.org_id.as_str()))
-        .filter(idempotency::Column::Key.eq(input.key))
-        .exec(&state.db)
-        .await?;
+    idempotency::save(state, org, input.key, &outcome).await?;
     Ok(outcome)
 }
 
