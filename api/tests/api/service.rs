@@ -158,3 +158,44 @@ fn only_the_members_module_makes_accounts_and_memberships() {
     let offenders = sources_containing(&makes, &["accounts/members.rs"]);
     assert!(offenders.is_empty(), "accounts or memberships made outside accounts/members.rs: {offenders:?}");
 }
+
+/// Every route mounted under `/api/v1` is in the OpenAPI document (so it is
+/// also in the robustness matrix that reads the document): the routes are
+/// read from the `configure` functions `lib.rs` mounts there.
+#[test]
+fn every_api_route_is_documented() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mounted = [
+        ("accounts/routes.rs", "pub fn configure("),
+        ("domains/mod.rs", "pub fn configure("),
+        ("provisioning/mod.rs", "pub fn configure("),
+        ("billing/mod.rs", "pub fn configure("),
+        ("audit/read.rs", "pub fn configure("),
+        ("setup/mod.rs", "pub fn configure("),
+        ("sso/mod.rs", "pub fn configure_api("),
+    ];
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    assert_eq!(
+        lib.matches(".configure(").count(),
+        mounted.len() + 5,
+        "lib.rs mounts routes this test does not read (the other five: /scim/v2, /sso, the sign-up confirmation page, `routes` itself, the SPA)"
+    );
+    let doc: serde_json::Value = serde_json::to_value(api::openapi::document()).unwrap();
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for (file, function) in mounted {
+        let text = std::fs::read_to_string(src.join(file)).unwrap();
+        let body = &text[text.find(function).unwrap_or_else(|| panic!("{file}: no {function}"))..];
+        let body = &body[..body.find("\n}\n").unwrap_or(body.len())];
+        for route in body.split(".route(\"").skip(1) {
+            let path = &route[..route.find('"').unwrap()];
+            let method = route.split("web::").nth(1).and_then(|m| m.split("()").next()).unwrap();
+            seen += 1;
+            if doc["paths"][format!("/api/v1{path}")][method].is_null() {
+                missing.push(format!("{} /api/v1{path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(seen > 20, "read {seen} routes");
+    assert!(missing.is_empty(), "mounted but not in the OpenAPI document: {missing:?}");
+}
