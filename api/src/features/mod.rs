@@ -32,7 +32,7 @@ pub struct Transition<'a> {
 
 /// Applies `t` in `db` (the caller's transaction); moving to `active` also
 /// stamps `last_activity_at`, and `activated_at` when it comes from
-/// `awaiting` (the setup finished). Records `event` when the row moved.
+/// `awaiting` (the setup finished) or was never set. Records `event` when the row moved.
 /// Whether it moved.
 pub async fn transition(
     db: &impl ConnectionTrait,
@@ -45,7 +45,9 @@ pub async fn transition(
         .col_expr(entity::Column::Status, Expr::value(t.to.as_str()))
         .col_expr(entity::Column::StatusReason, Expr::value(t.reason));
     if t.to == IntegrationStatus::Active {
-        let from_awaiting = Expr::col(entity::Column::Status).eq(IntegrationStatus::Awaiting.as_str());
+        let from_awaiting = Expr::col(entity::Column::Status)
+            .eq(IntegrationStatus::Awaiting.as_str())
+            .or(Expr::col(entity::Column::ActivatedAt).is_null());
         update = update
             .col_expr(
                 entity::Column::ActivatedAt,

@@ -136,9 +136,15 @@ fn apply_one(
     explicit: bool,
 ) -> ScimResult<()> {
     let Some(r) = resolve(kind, &path.attr) else {
-        // A path the client named must exist (RFC 7644 §3.5.2: invalidPath);
-        // unknown keys of a path-less value map are ignored, as in POST and PUT.
-        if explicit {
+        // A path the client named in the core schema (or in an extension we
+        // know) must exist (RFC 7644 §3.5.2: invalidPath); an attribute of an
+        // extension schema we do not know (Entra's and Okta's custom
+        // extensions) is ignored, as are unknown keys of a path-less value map
+        // — neither may cost the rest of the request (a suspension).
+        let known_schema = path.attr.uri.as_deref().is_none_or(|u| {
+            u.eq_ignore_ascii_case(kind.core().id) || kind.extension(u).is_some()
+        });
+        if explicit && known_schema {
             return Err(ScimError::invalid_path(format!(
                 "'{}' is not an attribute of {}.",
                 path.attr.name,

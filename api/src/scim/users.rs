@@ -517,8 +517,10 @@ async fn save(
     // the suspension is saved, and the audit event says what was refused.
     let suspending = !active(&doc) && row.active;
     let mut refused = None;
+    let same_address =
+        |raw: &str| Email::parse(raw).map(|e| e.into_string()).unwrap_or_else(|_| raw.to_owned()) == row.email;
     let email = match work_email(&doc) {
-        Some(raw) if !raw.eq_ignore_ascii_case(&row.email) => {
+        Some(raw) if !same_address(&raw) => {
             let checked = checked_email(&state.db, &dir.org_id, &raw).await.and_then(|c| match &c.account_id {
                 Some(other) if *other != row.user_id => {
                     Err(ScimError::uniqueness(format!("Another account already uses '{}'.", c.email)))
@@ -527,7 +529,7 @@ async fn save(
             });
             match checked {
                 Ok(c) => Some(c.email),
-                Err(e) if suspending => {
+                Err(e) if suspending && e.status.is_client_error() => {
                     refused = Some(json!({ "email": raw, "reason": e.detail }));
                     let restore = |doc: &mut Map<String, Value>, key: &str| match old.get(key) {
                         Some(v) => doc.insert(key.to_owned(), v.clone()),
@@ -535,7 +537,7 @@ async fn save(
                     };
                     restore(&mut doc, "emails");
                     // The email came from an email-shaped userName: that too.
-                    if work_email(&doc).is_some_and(|e| !e.eq_ignore_ascii_case(&row.email)) {
+                    if work_email(&doc).is_some_and(|e| !same_address(&e)) {
                         restore(&mut doc, "userName");
                     }
                     None
@@ -556,6 +558,10 @@ async fn save(
     // the account's only one (a consultant who also runs her own
     // organization keeps her login).
     let exclusive = !members::shared_elsewhere(&*txn, &row.user_id, &dir.org_id).await?;
+    if let (false, Some(e)) = (exclusive, &email) {
+        // The directory's address for its User; the account keeps its own.
+        changes.insert("directory_email".to_owned(), json!(e));
+    }
     if exclusive && (email.is_some() || name != account_row.name) {
         let mut a: account::ActiveModel = account_row.into();
         if let Some(e) = &email {
@@ -686,9 +692,21 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
             "directory.user.deleted"
         }
         Some(current) => {
+            // Deprovisioned, not forgotten: a member is suspended (their
+            // sessions that reach this organization end) — an Administrator
+            // can lift it; an Administrator, the person most often typed into
+            // a connection test, keeps access (demote or deactivate first to
+            // offboard one).
+            let suspend = current.role != Role::Admin.as_str() && current.suspended_at.is_none();
             let mut m: membership::ActiveModel = current.into();
             m.directory_managed = Set(false);
+            if suspend {
+                m.suspended_at = Set(Some(dir.now));
+            }
             m.update(&txn).await?;
+            if suspend {
+                members::end_sessions(&*txn, &row.user_id, &dir.org_id, dir.now).await?;
+            }
             "directory.user.detached"
         }
         None => "directory.user.deleted",

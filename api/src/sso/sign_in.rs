@@ -716,7 +716,34 @@ async fn sign_in_member(
             uid
         }
     };
-    let member = membership::Entity::find_by_id((org_id.to_owned(), user_id.clone())).one(&state.db).await?;
+    let mut member = membership::Entity::find_by_id((org_id.to_owned(), user_id.clone())).one(&state.db).await?;
+    if member.is_none() {
+        // Known to this provider, removed since (a directory's DELETE), and
+        // still nobody else's: a member again, as on a first sign-in.
+        let txn = state.begin_write().await?;
+        if members::relinkable(&*txn, &user_id, org_id).await? {
+            let org = organization::get(&*txn, org_id).await?;
+            let again = members::NewMember {
+                org_id,
+                user_id: &user_id,
+                role: Role::Member,
+                plan_id: org.default_plan_id.clone(),
+                suspended: false,
+                directory_managed: false,
+                now,
+            };
+            member = Some(members::add_member(&*txn, again).await?);
+            let event = Event {
+                organization_id: org_id,
+                actor: &user_id,
+                action: "sso.member_created",
+                target: &user_id,
+                details: serde_json::json!({ "connection_id": c.id, "subject": identity.subject, "relinked": true }),
+            };
+            audit::record(&*txn, meta, now, event).await?;
+        }
+        txn.commit().await?;
+    }
     match member {
         Some(m) if m.suspended_at.is_none() => {}
         Some(_) => return Err(refused("Your membership in this organization is suspended. Ask your administrator.")),

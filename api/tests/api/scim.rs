@@ -301,7 +301,7 @@ async fn suspension_ends_sessions_and_delete_disconnects_but_keeps_the_account()
     assert_eq!(app.scim(&s, Method::GET, &format!("/Users/{id}"), None).await.0, StatusCode::NOT_FOUND);
     let list = members(&app, &s).await;
     let bob = member(&list, "bob@acme.com").expect("detached, not removed");
-    assert_eq!(bob["directory_managed"], false);
+    assert_eq!((bob["directory_managed"].as_bool(), bob["suspended"].as_bool()), (Some(false), Some(true)), "{bob}");
     assert_eq!(app.count("users").await, users_before, "the account is kept");
     // A member the directory created is disconnected by its DELETE.
     let made = create(&app, &s, &user("cy@acme.com")).await["id"].as_str().unwrap().to_owned();

@@ -158,16 +158,21 @@ async fn deleting_a_member_the_directory_did_not_create_detaches_them() {
     assert_eq!(member(&app, &s, "eve@acme.com").await["directory_managed"], true);
     let path = format!("/Users/{}", created["id"].as_str().unwrap());
     assert_eq!(app.scim(&s, Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+    // Deprovisioned all the same: still a member (an Administrator can lift
+    // the suspension), no longer the directory's, no access meanwhile.
     let eve = member(&app, &s, "eve@acme.com").await;
-    assert_eq!((eve["directory_managed"].as_bool(), eve["suspended"].as_bool()), (Some(false), Some(false)), "{eve}");
-    assert_eq!(app.login("eve@acme.com", crate::helpers::PASSWORD).await.0, StatusCode::OK);
+    assert_eq!((eve["directory_managed"].as_bool(), eve["suspended"].as_bool()), (Some(false), Some(true)), "{eve}");
+    let (_, login) = app.login("eve@acme.com", crate::helpers::PASSWORD).await;
+    let (_, me) = app.get("/api/v1/me", login["access_token"].as_str()).await;
+    assert_eq!(me["memberships"], json!([]), "the organization is closed to her");
     assert!(app.audit_actions(&s.admin).await.iter().any(|a| a == "directory.user.detached"));
     // The organization's own Administrator, taken over and "deleted" the same
     // way, keeps their organization.
     let admin = create(&app, &s, &user("admin@acme.com", "admin@acme.com")).await;
     let path = format!("/Users/{}", admin["id"].as_str().unwrap());
     assert_eq!(app.scim(&s, Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(member(&app, &s, "admin@acme.com").await["role"], "admin");
+    let admin = member(&app, &s, "admin@acme.com").await;
+    assert_eq!((admin["role"].as_str(), admin["suspended"].as_bool()), (Some("admin"), Some(false)), "{admin}");
 }
 
 /// Entra's PATCH (or Okta's PUT) that deactivates and, in the same request,
@@ -194,6 +199,16 @@ async fn a_suspension_is_never_lost_to_a_refused_email_change() {
     let suspended =
         events["data"].as_array().unwrap().iter().find(|e| e["action"] == "directory.user.suspended").cloned();
     assert!(suspended.is_some_and(|e| e.to_string().contains("fay@gmail.com")), "{events}");
+    // An attribute of an extension schema we do not know (Entra's custom
+    // extensions) is ignored: it never costs a suspension either.
+    let reactivate = patch(json!([{ "op": "Replace", "path": "active", "value": true }]));
+    assert_eq!(app.scim(&s, Method::PATCH, &path, Some(&reactivate)).await.0, StatusCode::OK);
+    let ops = patch(json!([
+        { "op": "Replace", "path": "active", "value": false },
+        { "op": "Add", "path": "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User:costCenter", "value": "42" }
+    ]));
+    let (status, patched) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
+    assert_eq!((status, patched["active"].as_bool()), (StatusCode::OK, Some(false)), "{patched}");
     // Without the suspension the same change is refused whole, as before.
     let ops = patch(json!([{ "op": "Replace", "path": "emails[type eq \"work\"].value", "value": "fay@gmail.com" }]));
     let (status, err) = app.scim(&s, Method::PATCH, &path, Some(&ops)).await;
@@ -307,4 +322,44 @@ async fn one_organizations_directory_does_not_change_a_shared_account_elsewhere(
     let solo_path = format!("/Users/{}", solo["id"].as_str().unwrap());
     assert_eq!(app.scim(&s, Method::PATCH, &solo_path, Some(&ops)).await.0, StatusCode::OK);
     assert!(!member(&app, &s, "daniel@acme.com").await.is_null(), "the account's email followed");
+}
+
+/// Accounts a directory made before `provisioned_by` existed are marked by
+/// migration m0017 (so a DELETE removes them and they can be linked again),
+/// and userName keys stored before NFC are rewritten.
+#[actix_web::test]
+async fn older_directory_accounts_and_user_name_keys_are_brought_forward() {
+    use sea_orm::{ConnectionTrait, Database};
+    use sea_orm_migration::MigratorTrait;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display())).await.unwrap();
+    api::db::migration::Migrator::up(&db, Some(16)).await.unwrap();
+    let t = "'2026-01-01T00:00:00Z'";
+    for sql in [
+        format!("INSERT INTO organizations (id, name, disable_passwords_on_invites, created_at) VALUES ('org_a', 'A', false, {t})"),
+        format!("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_d', 'd@a.com', 'D', NULL, {t})"),
+        format!("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_p', 'p@a.com', 'P', 'x', {t})"),
+        format!(
+            "INSERT INTO directory_users (id, organization_id, user_id, user_name, user_name_key, external_id, email, active, resource, version, created_at, updated_at) \
+             VALUES ('dir_1', 'org_a', 'usr_d', 'Jose\u{301}', 'jose\u{301}', NULL, 'd@a.com', true, '{{}}', 1, {t}, {t})"
+        ),
+        format!(
+            "INSERT INTO directory_users (id, organization_id, user_id, user_name, user_name_key, external_id, email, active, resource, version, created_at, updated_at) \
+             VALUES ('dir_2', 'org_a', 'usr_p', 'p@a.com', 'p@a.com', NULL, 'p@a.com', true, '{{}}', 1, {t}, {t})"
+        ),
+    ] {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    api::db::migration::Migrator::up(&db, None).await.unwrap();
+    let one = |sql: &str| {
+        let db = &db;
+        let sql = sql.to_owned();
+        async move {
+            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+            row.try_get::<Option<String>>("", "v").unwrap()
+        }
+    };
+    assert_eq!(one("SELECT provisioned_by AS v FROM users WHERE id = 'usr_d'").await.as_deref(), Some("org_a"));
+    assert_eq!(one("SELECT provisioned_by AS v FROM users WHERE id = 'usr_p'").await, None, "has a password");
+    assert_eq!(one("SELECT user_name_key AS v FROM directory_users WHERE id = 'dir_1'").await.as_deref(), Some("jos\u{e9}"));
 }

@@ -17,8 +17,12 @@ impl MigrationName for Migration {
 }
 
 /// (table, key column, email column, whether emails are unique there)
-const COLUMNS: [(&str, &str, &str, bool); 3] =
-    [("users", "id", "email", true), ("invites", "id", "email", false), ("directory_users", "id", "email", false)];
+const COLUMNS: [(&str, &str, &str, bool); 4] = [
+    ("users", "id", "email", true),
+    ("invites", "id", "email", false),
+    ("directory_users", "id", "email", false),
+    ("signup_requests", "id", "email", false),
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -19,6 +19,7 @@ mod m0013_sso_request_owner;
 mod m0014_signup_requests;
 mod m0015_account_provisioner;
 mod m0016_canonical_email_domains;
+mod m0017_backfill_provisioners;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_signup_requests::Migration),
             Box::new(m0015_account_provisioner::Migration),
             Box::new(m0016_canonical_email_domains::Migration),
+            Box::new(m0017_backfill_provisioners::Migration),
         ]
     }
 }
