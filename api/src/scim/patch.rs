@@ -141,9 +141,11 @@ fn apply_one(
         // extension schema we do not know (Entra's and Okta's custom
         // extensions) is ignored, as are unknown keys of a path-less value map
         // — neither may cost the rest of the request (a suspension).
-        let known_schema = path.attr.uri.as_deref().is_none_or(|u| {
-            u.eq_ignore_ascii_case(kind.core().id) || kind.extension(u).is_some()
-        });
+        let known_schema = path
+            .attr
+            .uri
+            .as_deref()
+            .is_none_or(|u| u.eq_ignore_ascii_case(kind.core().id) || kind.extension(u).is_some());
         if explicit && known_schema {
             return Err(ScimError::invalid_path(format!(
                 "'{}' is not an attribute of {}.",

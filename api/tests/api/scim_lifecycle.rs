@@ -336,9 +336,15 @@ async fn older_directory_accounts_and_user_name_keys_are_brought_forward() {
     api::db::migration::Migrator::up(&db, Some(16)).await.unwrap();
     let t = "'2026-01-01T00:00:00Z'";
     for sql in [
-        format!("INSERT INTO organizations (id, name, disable_passwords_on_invites, created_at) VALUES ('org_a', 'A', false, {t})"),
-        format!("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_d', 'd@a.com', 'D', NULL, {t})"),
-        format!("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_p', 'p@a.com', 'P', 'x', {t})"),
+        format!(
+            "INSERT INTO organizations (id, name, disable_passwords_on_invites, created_at) VALUES ('org_a', 'A', false, {t})"
+        ),
+        format!(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_d', 'd@a.com', 'D', NULL, {t})"
+        ),
+        format!(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_p', 'p@a.com', 'P', 'x', {t})"
+        ),
         format!(
             "INSERT INTO directory_users (id, organization_id, user_id, user_name, user_name_key, external_id, email, active, resource, version, created_at, updated_at) \
              VALUES ('dir_1', 'org_a', 'usr_d', 'Jose\u{301}', 'jose\u{301}', NULL, 'd@a.com', true, '{{}}', 1, {t}, {t})"
@@ -355,11 +361,18 @@ async fn older_directory_accounts_and_user_name_keys_are_brought_forward() {
         let db = &db;
         let sql = sql.to_owned();
         async move {
-            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
             row.try_get::<Option<String>>("", "v").unwrap()
         }
     };
     assert_eq!(one("SELECT provisioned_by AS v FROM users WHERE id = 'usr_d'").await.as_deref(), Some("org_a"));
     assert_eq!(one("SELECT provisioned_by AS v FROM users WHERE id = 'usr_p'").await, None, "has a password");
-    assert_eq!(one("SELECT user_name_key AS v FROM directory_users WHERE id = 'dir_1'").await.as_deref(), Some("jos\u{e9}"));
+    assert_eq!(
+        one("SELECT user_name_key AS v FROM directory_users WHERE id = 'dir_1'").await.as_deref(),
+        Some("jos\u{e9}")
+    );
 }

@@ -598,7 +598,8 @@ async fn a_person_the_directory_deleted_signs_in_again_through_sso() {
     };
     let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "gil@acme.com",
         "emails": [{ "value": "gil@acme.com", "type": "work", "primary": true }] });
-    let created: Value = scim(reqwest::Method::POST, "/Users".into(), Some(body.clone())).await.unwrap().json().await.unwrap();
+    let created: Value =
+        scim(reqwest::Method::POST, "/Users".into(), Some(body.clone())).await.unwrap().json().await.unwrap();
     let res = scim(reqwest::Method::DELETE, format!("/Users/{}", created["id"].as_str().unwrap()), None).await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let token = member_sign_in(&app, &idp, "gil@acme.com").await.unwrap();
