@@ -201,7 +201,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
             })
             .wrap(TracingLogger::<telemetry::RedactingRootSpan>::new())
             .configure(routes)
-            .configure(spa::configure(&web_dir, https))
+            .configure(spa::configure(&web_dir))
             .default_service(web::to(not_found))
     })
     .listen(listener)?

@@ -41,7 +41,7 @@ fn secret_in_path(path: &str) -> bool {
     path.starts_with("/setup/") || path.starts_with("/invite/")
 }
 
-pub fn configure(web_dir: &Path, _https: bool) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+pub fn configure(web_dir: &Path) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let web_dir = web_dir.to_path_buf();
     move |cfg| {
         let index: PathBuf = web_dir.join("index.html");

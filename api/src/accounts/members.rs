@@ -99,8 +99,14 @@ pub async fn relinkable(db: &impl ConnectionTrait, account_id: &str, org_id: &st
 /// those this organization's SSO opened (a password session also serves the
 /// account's other organizations, and the suspended membership already
 /// closes this one to it).
-pub async fn end_sessions(db: &impl ConnectionTrait, user_id: &str, org_id: &str, now: DateTime<Utc>) -> AppResult<()> {
-    let shared = shared_elsewhere(db, user_id, org_id).await?;
+/// `shared`: what [`shared_elsewhere`] says of the account.
+pub async fn end_sessions(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    org_id: &str,
+    shared: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::UserId.eq(user_id))

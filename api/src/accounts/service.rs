@@ -1,9 +1,6 @@
 //! Account rules: each public function is one transaction.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chrono::Duration;
-use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Set, sea_query::Expr,
@@ -20,7 +17,7 @@ use shared::{InviteId, OrganizationId, SessionId, UserId};
 use super::entity::{invite, membership, organization, session, signup_request, user};
 use super::{members, password};
 use crate::audit::{self, Actor, Event, RequestMeta};
-use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, sign};
+use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, random_token, sign};
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
 
@@ -286,12 +283,6 @@ pub async fn confirm_signup(
     let created = create_organization(&txn, state, entered, pending.password_hash).await?;
     txn.commit().await?;
     Ok(created)
-}
-
-fn random_token() -> String {
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    B64URL.encode(raw)
 }
 
 /// Records a sign-in attempt in the audit log of each organization the

@@ -35,6 +35,15 @@ pub enum TokenError {
     Expired,
 }
 
+/// 256 random bits, base64url: OAuth `state`/`nonce`, PKCE verifiers,
+/// invite and sign-up confirmation tokens.
+pub fn random_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 pub fn sign<T: Serialize>(keys: &SigningKeys, typ: &str, claims: &T) -> anyhow::Result<String> {
     let mut header = Header::new(ALGORITHM);
     header.kid = Some(keys.current_kid().to_owned());

@@ -471,7 +471,8 @@ pub async fn create(
         let inserts = new_user.inserts(Some(taken_over), false);
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
         if !is_active {
-            members::end_sessions(&*txn, &account_id, &dir.org_id, now).await?;
+            let shared = members::shared_elsewhere(&*txn, &account_id, &dir.org_id).await?;
+            members::end_sessions(&*txn, &account_id, &dir.org_id, shared, now).await?;
         }
         txn.commit().await?;
         state.sessions.forget_user(&account_id);
@@ -593,7 +594,7 @@ async fn save(
             m.update(&txn).await?;
         }
         if !is_active && row.active {
-            members::end_sessions(&*txn, &row.user_id, &dir.org_id, now).await?;
+            members::end_sessions(&*txn, &row.user_id, &dir.org_id, !exclusive, now).await?;
         }
     }
     let email_now = email.unwrap_or_else(|| row.email.clone());
@@ -705,7 +706,8 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
             }
             m.update(&txn).await?;
             if suspend {
-                members::end_sessions(&*txn, &row.user_id, &dir.org_id, dir.now).await?;
+                let shared = members::shared_elsewhere(&*txn, &row.user_id, &dir.org_id).await?;
+                members::end_sessions(&*txn, &row.user_id, &dir.org_id, shared, dir.now).await?;
             }
             "directory.user.detached"
         }

@@ -9,7 +9,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -111,11 +110,7 @@ pub async fn discover(http: &Outbound, issuer: &str) -> Result<Discovery, OidcEr
     })
 }
 
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
+pub use crate::auth::tokens::random_token;
 
 /// A PKCE pair: the verifier (kept) and its S256 challenge (sent).
 pub fn pkce() -> (String, String) {

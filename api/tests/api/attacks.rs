@@ -58,7 +58,7 @@ async fn pending(app: &TestApp, s: &Sso) -> (reqwest::Client, String) {
 }
 
 /// Posts `xml` to the ACS as the IdP's page would; the refusal's words.
-async fn post_acs(app: &TestApp, s: &Sso, b: &reqwest::Client, relay: &str, xml: &[u8]) -> String {
+async fn post_acs(s: &Sso, b: &reqwest::Client, relay: &str, xml: &[u8]) -> String {
     let acs = s.connection["acs_url"].as_str().unwrap();
     let response = base64::engine::general_purpose::STANDARD.encode(xml);
     let res = b.post(acs).form(&[("SAMLResponse", response.as_str()), ("RelayState", relay)]).send().await.unwrap();
@@ -66,7 +66,6 @@ async fn post_acs(app: &TestApp, s: &Sso, b: &reqwest::Client, relay: &str, xml:
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let (result, detail) = outcome(&location);
     assert_eq!(result, "error", "{location}");
-    let _ = app;
     detail
 }
 
@@ -165,7 +164,7 @@ async fn the_acs_refuses_hostile_signatures_before_fetching_reading_or_computing
     for (what, xml) in cases {
         let (b, relay) = pending(&app, &s).await;
         let started = Instant::now();
-        let detail = post_acs(&app, &s, &b, &relay, xml.as_bytes()).await;
+        let detail = post_acs(&s, &b, &relay, xml.as_bytes()).await;
         let took = started.elapsed();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(!canary.touched.load(Ordering::SeqCst), "{what}: the server connected to the canary");
@@ -176,13 +175,13 @@ async fn the_acs_refuses_hostile_signatures_before_fetching_reading_or_computing
             "{what}: {detail}"
         );
         // The failed post used the pending sign-in up: no second try with it.
-        let again = post_acs(&app, &s, &b, &relay, xml.as_bytes()).await;
+        let again = post_acs(&s, &b, &relay, xml.as_bytes()).await;
         assert!(again.contains("already used"), "{what}: {again}");
     }
     // UTF-16 text itself (no declaration needed: libxml2 detects it).
     let utf16: Vec<u8> = response_with(&signature(&http, standard)).encode_utf16().flat_map(u16::to_le_bytes).collect();
     let (b, relay) = pending(&app, &s).await;
-    let detail = post_acs(&app, &s, &b, &relay, &utf16).await;
+    let detail = post_acs(&s, &b, &relay, &utf16).await;
     assert!(detail.contains("UTF-8"), "{detail}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!canary.touched.load(Ordering::SeqCst), "the server connected to the canary");

@@ -140,10 +140,9 @@ async fn a_user_deleted_through_scim_can_be_provisioned_again() {
     }
     assert_eq!(app.count("users").await, 2, "one account for cy, reused each time (and the admin's)");
     // An account that has a password of its own is still nobody's to take.
-    let other = app.signup("Other", "dee@acme.com").await;
+    let _dee = app.signup("Other", "dee@acme.com").await;
     let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&user("dee@acme.com", "dee@acme.com"))).await;
     assert_eq!((status, err["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{err}");
-    let _ = other;
 }
 
 /// JumpCloud's Test Connection with an existing member's email: the create
