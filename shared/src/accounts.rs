@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 /// A member's role in an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -42,6 +43,8 @@ impl Role {
         }
     }
 }
+
+crate::names::by_name!(Role, "role");
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -44,6 +44,14 @@ impl FeatureChoice {
         matches!(self, FeatureChoice::DirectorySync | FeatureChoice::Both)
     }
 
+    /// The features bought with this choice.
+    pub fn features(self) -> impl Iterator<Item = crate::provisioning::Feature> {
+        use crate::provisioning::Feature;
+        [self.includes_sso().then_some(Feature::Sso), self.includes_directory_sync().then_some(Feature::DirectorySync)]
+            .into_iter()
+            .flatten()
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FeatureChoice::Sso => "Single Sign-On",

@@ -82,6 +82,133 @@ macro_rules! typed_id {
             }
         }
 
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        /// A column of this ID: stored as its text, and read back through
+        /// [`Self::parse`] (a malformed stored ID is an error).
+        #[cfg(feature = "db")]
+        impl std::convert::From<$name> for sea_orm::Value {
+            fn from(id: $name) -> Self {
+                id.0.into()
+            }
+        }
+
+        #[cfg(feature = "db")]
+        impl std::convert::From<&$name> for sea_orm::Value {
+            fn from(id: &$name) -> Self {
+                id.0.as_str().into()
+            }
+        }
+
+        #[cfg(feature = "db")]
+        impl sea_orm::TryGetable for $name {
+            fn try_get_by<I: sea_orm::ColIdx>(res: &sea_orm::QueryResult, idx: I) -> Result<Self, sea_orm::TryGetError> {
+                let s = String::try_get_by(res, idx)?;
+                Self::parse(&s).map_err(|e| {
+                    sea_orm::TryGetError::DbErr(sea_orm::DbErr::TryIntoErr {
+                        from: "String",
+                        into: stringify!($name),
+                        source: std::sync::Arc::new(e),
+                    })
+                })
+            }
+        }
+
+        #[cfg(feature = "db")]
+        impl sea_orm::sea_query::ValueType for $name {
+            fn try_from(v: sea_orm::Value) -> Result<Self, sea_orm::sea_query::ValueTypeErr> {
+                let s = <String as sea_orm::sea_query::ValueType>::try_from(v)?;
+                Self::parse(&s).map_err(|_| sea_orm::sea_query::ValueTypeErr)
+            }
+
+            fn type_name() -> String {
+                stringify!($name).to_owned()
+            }
+
+            fn array_type() -> sea_orm::sea_query::ArrayType {
+                sea_orm::sea_query::ArrayType::String
+            }
+
+            fn column_type() -> sea_orm::sea_query::ColumnType {
+                sea_orm::sea_query::ColumnType::String(sea_orm::sea_query::StringLen::None)
+            }
+        }
+
+        #[cfg(feature = "db")]
+        impl sea_orm::sea_query::Nullable for $name {
+            fn null() -> sea_orm::Value {
+                sea_orm::Value::String(None)
+            }
+        }
+
+        #[cfg(feature = "db")]
+        impl sea_orm::IntoActiveValue<$name> for $name {
+            fn into_active_value(self) -> sea_orm::ActiveValue<$name> {
+                sea_orm::ActiveValue::Set(self)
+            }
+        }
+
+        /// IDs are never numbers (no auto-increment key).
+        #[cfg(feature = "db")]
+        impl sea_orm::TryFromU64 for $name {
+            fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+                Err(sea_orm::DbErr::ConvertFromU64(stringify!($name)))
+            }
+        }
+
         #[cfg(feature = "openapi")]
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

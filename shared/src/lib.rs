@@ -8,6 +8,7 @@ pub mod audit;
 pub mod billing;
 pub mod domains;
 pub mod ids;
+pub mod names;
 pub mod page;
 pub mod problem;
 pub mod provisioning;

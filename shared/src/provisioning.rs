@@ -28,9 +28,57 @@ impl Plan {
     }
 }
 
+/// A feature the SaaS sells to an organization. "Feature" is the one word
+/// for it in code, API documentation and UI; the status of a purchased
+/// feature is its *integration status* (`IntegrationStatus`, the fixed wire
+/// name): how far the customer's identity provider is connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// Single Sign-On (SAML or OpenID Connect).
+    Sso,
+    /// Directory Sync (SCIM 2.0).
+    DirectorySync,
+}
+
+impl Feature {
+    pub const ALL: [Feature; 2] = [Feature::Sso, Feature::DirectorySync];
+
+    /// The wire and stored name (`sso`, `directory_sync`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Sso => "sso",
+            Feature::DirectorySync => "directory_sync",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Feature::Sso => "Single Sign-On",
+            Feature::DirectorySync => "Directory Sync",
+        }
+    }
+}
+
+crate::names::by_name!(Feature, "feature");
+
+/// A feature is part of a table's key; keys are never numbers.
+#[cfg(feature = "db")]
+impl sea_orm::TryFromU64 for Feature {
+    fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+        Err(sea_orm::DbErr::ConvertFromU64("Feature"))
+    }
+}
+
 /// Where a purchased feature stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
 #[serde(rename_all = "snake_case")]
 pub enum IntegrationStatus {
     NotPurchased,
@@ -69,6 +117,8 @@ impl IntegrationStatus {
         }
     }
 }
+
+crate::names::by_name!(IntegrationStatus, "integration status");
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

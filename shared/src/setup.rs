@@ -18,6 +18,22 @@ pub enum SetupKind {
 }
 
 impl SetupKind {
+    /// The kind of link that sets up `feature`.
+    pub fn for_feature(feature: crate::provisioning::Feature) -> Self {
+        match feature {
+            crate::provisioning::Feature::Sso => SetupKind::Sso,
+            crate::provisioning::Feature::DirectorySync => SetupKind::Scim,
+        }
+    }
+
+    /// The feature this kind of link sets up.
+    pub fn feature(self) -> crate::provisioning::Feature {
+        match self {
+            SetupKind::Sso => crate::provisioning::Feature::Sso,
+            SetupKind::Scim => crate::provisioning::Feature::DirectorySync,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SetupKind::Sso => "sso",

@@ -1,47 +1,60 @@
-//! Members: the one place that makes accounts and memberships, and that
-//! holds the rules protecting organizations — which accounts an identity
-//! provider may link again, which sessions a suspension ends, that the last
-//! active Administrator stays. Sign-up, invites, SSO just-in-time and SCIM
-//! (including its batched create, which writes the same rows) call it.
+//! Members: the one place that makes, changes and removes accounts and
+//! memberships, and that holds the rules protecting organizations:
+//! - **outsiders**: an identity provider links an existing account only when
+//!   it is already the organization's member, or the provider made it and it
+//!   is nobody else's ([`relinkable`]);
+//! - **the last Administrator stays**: nobody suspends, demotes or removes
+//!   the organization's last active Administrator ([`Refusal::LastAdmin`]);
+//! - **a directory acts on its own organization**: a suspension ends only
+//!   the sessions that reach it, and an account shared with another
+//!   organization keeps its login email and name ([`shared_elsewhere`]);
+//! - **a directory's delete** removes a member it created, and only detaches
+//!   (and, unless an Administrator, suspends) one it took over ([`deprovision`]).
+//!
+//! Sign-up, invites, SSO just-in-time and SCIM call it; the SCIM batch
+//! writer inserts the statements [`account_insert`] and [`membership_insert`]
+//! build from the same rows.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, InsertStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use shared::accounts::Role;
+use shared::{OrganizationId, UserId};
 
-use super::entity::{membership, session, user};
-use crate::error::AppResult;
+use super::entity::{membership, organization, session, user};
+use crate::db::OrganizationScoped;
+use crate::error::{AppError, AppResult};
 
 /// Who made an account: a person (sign-up, invite: `None`), or an
 /// organization's identity provider (its directory or SSO).
 pub struct NewAccount<'a> {
-    pub id: &'a str,
+    pub id: &'a UserId,
     pub email: &'a str,
     pub name: &'a str,
     pub password_hash: Option<String>,
-    pub provisioned_by: Option<&'a str>,
+    pub provisioned_by: Option<&'a OrganizationId>,
     pub now: DateTime<Utc>,
 }
 
-/// The account row (for an insert here, or in the SCIM batch writer).
-pub fn account_row(a: NewAccount<'_>) -> user::ActiveModel {
+/// The account row.
+fn account_row(a: NewAccount<'_>) -> user::ActiveModel {
     user::ActiveModel {
-        id: Set(a.id.to_owned()),
+        id: Set(a.id.clone()),
         email: Set(a.email.to_owned()),
         name: Set(a.name.to_owned()),
         password_hash: Set(a.password_hash),
         created_at: Set(a.now),
-        provisioned_by: Set(a.provisioned_by.map(str::to_owned)),
+        provisioned_by: Set(a.provisioned_by.cloned()),
     }
 }
 
 /// A membership to create.
 pub struct NewMember<'a> {
-    pub org_id: &'a str,
-    pub user_id: &'a str,
+    pub org_id: &'a OrganizationId,
+    pub user_id: &'a UserId,
     pub role: Role,
     pub plan_id: Option<String>,
     pub suspended: bool,
@@ -49,17 +62,27 @@ pub struct NewMember<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// The membership row (for an insert here, or in the SCIM batch writer).
-pub fn membership_row(m: NewMember<'_>) -> membership::ActiveModel {
+/// The membership row.
+fn membership_row(m: NewMember<'_>) -> membership::ActiveModel {
     membership::ActiveModel {
-        organization_id: Set(m.org_id.to_owned()),
-        user_id: Set(m.user_id.to_owned()),
-        role: Set(m.role.as_str().to_owned()),
+        organization_id: Set(m.org_id.clone()),
+        user_id: Set(m.user_id.clone()),
+        role: Set(m.role),
         created_at: Set(m.now),
         plan_id: Set(m.plan_id),
         suspended_at: Set(m.suspended.then_some(m.now)),
         directory_managed: Set(m.directory_managed),
     }
+}
+
+/// The account's insert, for the SCIM batch writer.
+pub fn account_insert(a: NewAccount<'_>) -> InsertStatement {
+    user::Entity::insert(account_row(a)).into_query()
+}
+
+/// The membership's insert, for the SCIM batch writer.
+pub fn membership_insert(m: NewMember<'_>) -> InsertStatement {
+    membership::Entity::insert(membership_row(m)).into_query()
 }
 
 pub async fn create_account(db: &impl ConnectionTrait, a: NewAccount<'_>) -> Result<user::Model, sea_orm::DbErr> {
@@ -68,6 +91,54 @@ pub async fn create_account(db: &impl ConnectionTrait, a: NewAccount<'_>) -> Res
 
 pub async fn add_member(db: &impl ConnectionTrait, m: NewMember<'_>) -> Result<membership::Model, sea_orm::DbErr> {
     membership_row(m).insert(db).await
+}
+
+/// A member an identity provider signed in or linked: an active Member with
+/// the organization's Provision Default Plan.
+pub async fn add_provisioned_member(
+    db: &impl ConnectionTrait,
+    org_id: &OrganizationId,
+    user_id: &UserId,
+    now: DateTime<Utc>,
+) -> AppResult<membership::Model> {
+    let org = organization::get(db, org_id).await?;
+    let member = NewMember {
+        org_id,
+        user_id,
+        role: Role::Member,
+        plan_id: org.default_plan_id,
+        suspended: false,
+        directory_managed: false,
+        now,
+    };
+    Ok(add_member(db, member).await?)
+}
+
+/// The account with this (canonical) email.
+pub async fn account_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+}
+
+/// The organization's membership of `user_id`.
+pub async fn find(db: &impl ConnectionTrait, org_id: &str, user_id: &str) -> AppResult<Option<membership::Model>> {
+    Ok(membership::Entity::find_in(org_id).filter(membership::Column::UserId.eq(user_id)).one(db).await?)
+}
+
+/// Sets the account's name, and its login email when `email` is given (the
+/// caller decides that the account is the organization's alone).
+pub async fn set_profile(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    email: Option<&str>,
+    name: &str,
+) -> Result<(), sea_orm::DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Name, Expr::value(name))
+        .apply_if(email, |q, e| q.col_expr(user::Column::Email, Expr::value(e)))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Whether the account is a member of an organization other than `org_id`
@@ -86,7 +157,9 @@ pub async fn shared_elsewhere(db: &impl ConnectionTrait, user_id: &str, org_id: 
 /// created the account (directory or SSO), the account has no password and no
 /// membership anywhere — so it may be linked again after a removal.
 pub async fn relinkable(db: &impl ConnectionTrait, account_id: &str, org_id: &str) -> AppResult<bool> {
-    let Some(a) = user::Entity::find_by_id(account_id).one(db).await? else { return Ok(false) };
+    let Some(a) = user::Entity::find().filter(user::Column::Id.eq(account_id)).one(db).await? else {
+        return Ok(false);
+    };
     if !a.provisioned_only_by(org_id) {
         return Ok(false);
     }
@@ -124,16 +197,149 @@ pub async fn end_sessions(
 /// ends (PostgreSQL; SQLite writes one at a time), so two concurrent
 /// requests cannot each remove "the other" one.
 pub async fn is_last_admin(db: &impl ConnectionTrait, member: &membership::Model) -> AppResult<bool> {
-    if member.role != Role::Admin.as_str() || member.suspended_at.is_some() {
+    if member.role != Role::Admin || member.suspended_at.is_some() {
         return Ok(false);
     }
-    let admins = membership::Entity::find()
-        .filter(membership::Column::OrganizationId.eq(member.organization_id.as_str()))
-        .filter(membership::Column::Role.eq(Role::Admin.as_str()))
+    let admins = membership::Entity::find_in(&member.organization_id)
+        .filter(membership::Column::Role.eq(Role::Admin))
         .filter(membership::Column::SuspendedAt.is_null())
         .order_by_asc(membership::Column::UserId)
         .lock_exclusive()
         .all(db)
         .await?;
     Ok(!admins.iter().any(|a| a.user_id != member.user_id))
+}
+
+/// Why a change was refused (nothing was saved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The member is the organization's last active Administrator.
+    LastAdmin,
+}
+
+/// A change that was refused, or failed.
+#[derive(Debug)]
+pub enum ChangeError {
+    Refused(Refusal),
+    Failed(AppError),
+}
+
+impl From<AppError> for ChangeError {
+    fn from(e: AppError) -> Self {
+        ChangeError::Failed(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for ChangeError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ChangeError::Failed(e.into())
+    }
+}
+
+/// A change to a membership; `None` leaves a part as it is.
+#[derive(Debug, Default, Clone)]
+pub struct Change {
+    pub active: Option<bool>,
+    pub role: Option<Role>,
+    pub directory_managed: Option<bool>,
+    pub plan_id: Option<Option<String>>,
+}
+
+/// Applies `change` to `current` in `db` (the caller's transaction). A
+/// suspension or demotion of the last active Administrator is refused; a
+/// suspension ends the member's sessions that reach the organization (the
+/// caller also drops them from the process's session cache).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    current: membership::Model,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<membership::Model, ChangeError> {
+    let suspending = change.active == Some(false) && current.suspended_at.is_none();
+    let demoting = change.role.is_some_and(|r| r != Role::Admin);
+    if (suspending || demoting) && is_last_admin(db, &current).await? {
+        return Err(ChangeError::Refused(Refusal::LastAdmin));
+    }
+    let (user_id, org_id) = (current.user_id.clone(), current.organization_id.clone());
+    let mut m = current.clone().into_active_model();
+    match change.active {
+        Some(true) => m.suspended_at = Set(None),
+        Some(false) if suspending => m.suspended_at = Set(Some(now)),
+        _ => {}
+    }
+    if let Some(role) = change.role {
+        m.role = Set(role);
+    }
+    if let Some(managed) = change.directory_managed {
+        m.directory_managed = Set(managed);
+    }
+    if let Some(plan) = change.plan_id {
+        m.plan_id = Set(plan);
+    }
+    let updated = if m.is_changed() { m.update(db).await? } else { current };
+    if suspending {
+        let shared = shared_elsewhere(db, &user_id, &org_id).await?;
+        end_sessions(db, &user_id, &org_id, shared, now).await?;
+    }
+    Ok(updated)
+}
+
+/// An existing member (signed up or invited) the directory takes over: it
+/// manages them from now on, may promote them but never demotes them here,
+/// and gives them the default plan when they have none.
+pub async fn take_over(
+    db: &impl ConnectionTrait,
+    current: membership::Model,
+    role: Role,
+    active: bool,
+    default_plan: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<membership::Model, ChangeError> {
+    let change = Change {
+        active: Some(active),
+        role: (role == Role::Admin).then_some(Role::Admin),
+        directory_managed: Some(true),
+        plan_id: current.plan_id.is_none().then_some(default_plan),
+    };
+    update(db, current, change, now).await
+}
+
+/// What a directory's delete did to the member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deprovisioned {
+    /// The directory created the member: the membership is gone (the account
+    /// stays, and the directory or SSO may link it again).
+    Removed,
+    /// The directory only took the member over (they signed up or were
+    /// invited, and may have typed their own email into a connection test):
+    /// still a member, no longer managed by the directory; a Member is
+    /// suspended (an Administrator can lift it), an Administrator keeps access.
+    Detached,
+}
+
+/// A directory's delete of the member `current` (rule above); the last
+/// active Administrator is never removed.
+pub async fn deprovision(
+    db: &impl ConnectionTrait,
+    current: membership::Model,
+    now: DateTime<Utc>,
+) -> Result<Deprovisioned, ChangeError> {
+    let created = user::Entity::find_by_id(current.user_id.clone())
+        .one(db)
+        .await?
+        .is_some_and(|a| a.provisioned_by.as_ref() == Some(&current.organization_id));
+    if created {
+        if is_last_admin(db, &current).await? {
+            return Err(ChangeError::Refused(Refusal::LastAdmin));
+        }
+        membership::Entity::delete_in(&current.organization_id)
+            .filter(membership::Column::UserId.eq(current.user_id.as_str()))
+            .exec(db)
+            .await?;
+        return Ok(Deprovisioned::Removed);
+    }
+    let suspend = current.role != Role::Admin;
+    let change = Change { directory_managed: Some(false), active: suspend.then_some(false), ..Change::default() };
+    update(db, current, change, now).await?;
+    Ok(Deprovisioned::Detached)
 }

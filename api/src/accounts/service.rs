@@ -18,6 +18,7 @@ use super::entity::{invite, membership, organization, session, signup_request, u
 use super::{members, password};
 use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, random_token, sign};
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
 
@@ -87,7 +88,7 @@ async fn insert_user(
     name: String,
     password_hash: Option<String>,
 ) -> AppResult<user::Model> {
-    let id = UserId::generate().to_string();
+    let id = UserId::generate();
     let account = members::NewAccount {
         id: &id,
         email: &email,
@@ -102,8 +103,8 @@ async fn insert_user(
 async fn insert_membership(
     db: &impl ConnectionTrait,
     state: &AppState,
-    org_id: &str,
-    user_id: &str,
+    org_id: &OrganizationId,
+    user_id: &UserId,
     role: Role,
 ) -> AppResult<()> {
     let member = members::NewMember {
@@ -134,7 +135,7 @@ async fn create_organization(
     password_hash: String,
 ) -> AppResult<(SignupResponse, NewSession)> {
     let org = organization::ActiveModel {
-        id: Set(OrganizationId::generate().to_string()),
+        id: Set(OrganizationId::generate()),
         name: Set(organization_name),
         disable_passwords_on_invites: Set(false),
         default_plan_id: Set(None),
@@ -146,7 +147,7 @@ async fn create_organization(
     insert_membership(txn, state, &org.id, &user.id, Role::Admin).await?;
     let session = open_session(txn, state, &user.id, None).await?;
     let response = SignupResponse {
-        organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
+        organization: OrganizationSummary { id: org.id.clone(), name: org.name },
         user: user_summary(&user)?,
         access_token: session.access_token.clone(),
     };
@@ -372,7 +373,7 @@ pub async fn logout(state: &AppState, session_id: &SessionId) -> AppResult<()> {
 }
 
 pub async fn me(state: &AppState, user_id: &UserId, scope: Option<&str>) -> AppResult<MeResponse> {
-    let user = user::Entity::find_by_id(user_id.as_str()).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let user = user::Entity::find_by_id(user_id.clone()).one(&state.db).await?.ok_or(AppError::NotFound)?;
     let rows = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id.as_str()))
         // A session opened by an organization's SSO opens that one only.
@@ -386,13 +387,7 @@ pub async fn me(state: &AppState, user_id: &UserId, scope: Option<&str>) -> AppR
     let memberships = rows
         .into_iter()
         .filter_map(|(m, org)| org.map(|o| (m, o)))
-        .map(|(m, org)| {
-            Ok(Membership {
-                organization_id: parse_id(&org.id)?,
-                organization_name: org.name,
-                role: Role::parse(&m.role).unwrap_or(Role::Member),
-            })
-        })
+        .map(|(m, org)| Ok(Membership { organization_id: org.id, organization_name: org.name, role: m.role }))
         .collect::<AppResult<Vec<_>>>()?;
     Ok(MeResponse { user: user_summary(&user)?, memberships })
 }
@@ -400,8 +395,7 @@ pub async fn me(state: &AppState, user_id: &UserId, scope: Option<&str>) -> AppR
 /// One page of the organization's members in joining order (keyset on
 /// `created_at, user_id`, indexed).
 pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuery) -> AppResult<MembersResponse> {
-    let mut select = membership::Entity::find()
-        .filter(membership::Column::OrganizationId.eq(org_id.as_str()))
+    let mut select = membership::Entity::find_in(org_id.as_str())
         .order_by_asc(membership::Column::CreatedAt)
         .order_by_asc(membership::Column::UserId)
         .limit(query.rows_to_read());
@@ -425,10 +419,10 @@ pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuer
         .filter_map(|(m, u)| u.map(|u| (m, u)))
         .map(|(m, u)| {
             Ok(Member {
-                user_id: parse_id(&u.id)?,
+                user_id: u.id,
                 email: u.email,
                 name: u.name,
-                role: Role::parse(&m.role).unwrap_or(Role::Member),
+                role: m.role,
                 joined_at: m.created_at,
                 plan_id: m.plan_id,
                 suspended: m.suspended_at.is_some(),
@@ -468,7 +462,7 @@ pub async fn create_invite(
 ) -> AppResult<InviteResponse> {
     let org = organization::get(&state.db, org_id.as_str()).await?;
     if let Some(u) = find_user_by_email(&state.db, email.as_str()).await? {
-        let member = membership::Entity::find_by_id((org.id.clone(), u.id)).one(&state.db).await?;
+        let member = members::find(&state.db, &org.id, &u.id).await?;
         if member.is_some() {
             return Err(AppError::conflict("already_member", "This person is already a member of the organization."));
         }
@@ -488,7 +482,7 @@ pub async fn create_invite(
         id: Set(id.to_string()),
         organization_id: Set(org.id),
         email: Set(email.into_string()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         token_hash: Set(token_hash(&token)),
         password_required: Set(!org.disable_passwords_on_invites),
         invited_by: Set(actor.user.to_string()),
@@ -561,7 +555,7 @@ pub async fn preview_invite(state: &AppState, token: &str) -> AppResult<InvitePr
     Ok(InvitePreview {
         organization_name: org.name,
         email: inv.email,
-        role: Role::parse(&inv.role).unwrap_or(Role::Member),
+        role: inv.role,
         password_required: inv.password_required,
         existing_account,
         expires_at: inv.expires_at,
@@ -617,7 +611,7 @@ pub async fn accept_invite(
         Some(u) => u,
         None => insert_user(&txn, state, inv.email.clone(), v.name.into_string(), new_hash).await?,
     };
-    let role = Role::parse(&inv.role).unwrap_or(Role::Member);
+    let role = inv.role;
     insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
     let org = organization::get(&txn, inv.organization_id.as_str()).await?;
     let session = open_session(&txn, state, &user.id, Some(inv.organization_id.as_str())).await?;
@@ -625,7 +619,7 @@ pub async fn accept_invite(
     // The user's other sessions see the new membership at once.
     state.sessions.forget_user(&user.id);
     let response = AcceptInviteResponse {
-        organization: OrganizationSummary { id: parse_id(&org.id)?, name: org.name },
+        organization: OrganizationSummary { id: org.id.clone(), name: org.name },
         user: user_summary(&user)?,
         role,
         access_token: session.access_token.clone(),

@@ -11,14 +11,13 @@ use shared::{EventId, OrganizationId, Problem};
 use super::entity;
 use crate::accounts::entity::user;
 use crate::auth::OrgAdmin;
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub async fn page(state: &AppState, org_id: &OrganizationId, query: &PageQuery) -> AppResult<AuditPage> {
-    let mut select = entity::Entity::find()
-        .filter(entity::Column::OrganizationId.eq(org_id.as_str()))
-        .order_by_desc(entity::Column::Id)
-        .limit(query.rows_to_read());
+    let mut select =
+        entity::Entity::find_in(org_id.as_str()).order_by_desc(entity::Column::Id).limit(query.rows_to_read());
     if let Some(cursor) = query.after() {
         let cursor = EventId::parse(cursor)
             .map_err(|_| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
@@ -35,7 +34,7 @@ pub async fn page(state: &AppState, org_id: &OrganizationId, query: &PageQuery) 
             .all(&state.db)
             .await?
             .into_iter()
-            .map(|u| (u.id, u.email))
+            .map(|u| (u.id.into_string(), u.email))
             .collect()
     };
     let data = rows

@@ -74,12 +74,12 @@ async fn session_of(req: &HttpRequest) -> Result<(AuthUser, CachedSession), AppE
                 .apply_if(open.organization_id.as_deref(), |q, org| {
                     q.filter(membership::Column::OrganizationId.eq(org))
                 })
-                .filter(membership::Column::Role.eq(Role::Admin.as_str()))
+                .filter(membership::Column::Role.eq(Role::Admin))
                 .filter(membership::Column::SuspendedAt.is_null())
                 .all(&state.db)
                 .await?
                 .into_iter()
-                .map(|m| m.organization_id)
+                .map(|m| m.organization_id.into_string())
                 .collect();
             let c = CachedSession::new(open.user_id, open.expires_at, admin_of, open.organization_id);
             state.sessions.put(session_id.as_str(), c.clone(), generation);

@@ -9,6 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::entity::idempotency;
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult, PROBLEM_JSON};
 use crate::state::AppState;
 
@@ -97,10 +98,9 @@ pub async fn claim(state: &AppState, org_id: &str, key: &str, fingerprint: &str)
 
 /// Stores the answer of the request holding `key`, for its retries.
 pub async fn save(state: &AppState, org_id: &str, key: &str, answer: &StoredResponse) -> AppResult<()> {
-    idempotency::Entity::update_many()
+    idempotency::Entity::update_in(org_id)
         .col_expr(idempotency::Column::ResponseStatus, Expr::value(i32::from(answer.status)))
         .col_expr(idempotency::Column::ResponseBody, Expr::value(answer.body.clone()))
-        .filter(idempotency::Column::OrganizationId.eq(org_id))
         .filter(idempotency::Column::Key.eq(key))
         .exec(&state.db)
         .await?;

@@ -7,11 +7,11 @@
 //! slot is given back with the purchase recorded, or at once on failure.
 
 use chrono::{Datelike, Duration};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use shared::billing::{
     CardSummary, CheckoutResponse, ConfirmRequest, ConfirmResponse, FeatureChoice, LineItem, Purchase, ValidCard,
 };
-use shared::provisioning::IntegrationStatus;
+use shared::provisioning::{Feature, IntegrationStatus};
 use shared::{CheckoutId, FieldError, OrganizationId, PurchaseId};
 
 use super::entity::{charge, checkout, feature, purchase};
@@ -19,27 +19,14 @@ use super::gateway::Charge;
 use super::idempotency;
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor};
+use crate::db::OrganizationScoped;
 use crate::domains::entity as domain;
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
 
 pub const QUOTE_TTL_MINUTES: i64 = 60;
-pub use crate::features::{DIRECTORY_SYNC as FEATURE_DIRECTORY_SYNC, SSO as FEATURE_SSO};
-
-/// The features this organization already bought.
-pub async fn owned_features(db: &impl ConnectionTrait, org_id: &str) -> AppResult<Vec<feature::Model>> {
-    Ok(feature::Entity::find().filter(feature::Column::OrganizationId.eq(org_id)).all(db).await?)
-}
-
 fn already_owned(choice: FeatureChoice, owned: &[feature::Model]) -> Option<&'static str> {
-    let has = |f: &str| owned.iter().any(|m| m.feature == f);
-    if choice.includes_sso() && has(FEATURE_SSO) {
-        return Some("Single Sign-On");
-    }
-    if choice.includes_directory_sync() && has(FEATURE_DIRECTORY_SYNC) {
-        return Some("Directory Sync");
-    }
-    None
+    choice.features().find(|f| owned.iter().any(|m| m.feature == *f)).map(Feature::label)
 }
 
 fn owned_conflict(name: &str) -> AppError {
@@ -51,11 +38,7 @@ fn owned_conflict(name: &str) -> AppError {
 
 pub async fn create(state: &AppState, org_id: &OrganizationId, choice: FeatureChoice) -> AppResult<CheckoutResponse> {
     let org = organization::get(&state.db, org_id.as_str()).await?;
-    let has_domain = domain::Entity::find()
-        .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
-        .one(&state.db)
-        .await?
-        .is_some();
+    let has_domain = domain::Entity::find_in(org_id.as_str()).one(&state.db).await?.is_some();
     let mut missing = Vec::new();
     if !has_domain {
         missing.push(FieldError::new("domains", "domain_required", "Add at least one domain before checkout."));
@@ -70,7 +53,7 @@ pub async fn create(state: &AppState, org_id: &OrganizationId, choice: FeatureCh
     if !missing.is_empty() {
         return Err(AppError::Validation(missing));
     }
-    if let Some(name) = already_owned(choice, &owned_features(&state.db, org_id.as_str()).await?) {
+    if let Some(name) = already_owned(choice, &crate::features::all(&state.db, org_id).await?) {
         return Err(owned_conflict(name));
     }
     let prices = &state.settings.prices;
@@ -121,8 +104,8 @@ pub async fn confirm(state: &AppState, input: ConfirmInput<'_>) -> AppResult<Sto
         .payment
         .validate(u32::try_from(now.year()).unwrap_or(0), now.month())
         .map_err(AppError::Validation)?;
-    checkout::Entity::find_by_id(input.checkout_id)
-        .filter(checkout::Column::OrganizationId.eq(input.org_id.as_str()))
+    checkout::Entity::find_in(input.org_id)
+        .filter(checkout::Column::Id.eq(input.checkout_id))
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -178,8 +161,7 @@ async fn charge_and_record(state: &AppState, input: &ConfirmInput<'_>, card: &Va
 async fn reserve(state: &AppState, input: &ConfirmInput<'_>) -> AppResult<(checkout::Model, FeatureChoice)> {
     let now = state.clock.now();
     let txn = state.begin_write().await?;
-    charge::Entity::delete_many()
-        .filter(charge::Column::OrganizationId.eq(input.org_id.as_str()))
+    charge::Entity::delete_in(input.org_id)
         .filter(charge::Column::StartedAt.lt(now - Duration::seconds(CHARGE_SLOT_SECS)))
         .exec(&*txn)
         .await?;
@@ -208,7 +190,7 @@ async fn reserve(state: &AppState, input: &ConfirmInput<'_>) -> AppResult<(check
     }
     let choice = FeatureChoice::parse(&quote.features)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored checkout features {:?}", quote.features)))?;
-    if let Some(name) = already_owned(choice, &owned_features(&*txn, input.org_id.as_str()).await?) {
+    if let Some(name) = already_owned(choice, &crate::features::all(&*txn, input.org_id).await?) {
         return Err(owned_conflict(name));
     }
     txn.commit().await?;
@@ -286,20 +268,13 @@ async fn record(
     }
     .insert(&txn)
     .await?;
-    let bought = [
-        choice.includes_sso().then_some(FEATURE_SSO),
-        choice.includes_directory_sync().then_some(FEATURE_DIRECTORY_SYNC),
-    ];
     // Directory Sync bought while Single Sign-On is turned off starts off as
     // well (it cannot run without SSO), and awaits its setup once SSO and it
     // are turned on.
     let sso_off = !choice.includes_sso()
-        && owned_features(&*txn, input.org_id.as_str())
-            .await?
-            .iter()
-            .any(|f| f.feature == FEATURE_SSO && f.status == IntegrationStatus::Inactive.as_str());
-    for f in bought.into_iter().flatten() {
-        crate::features::purchase(&*txn, input.org_id.as_str(), f, now, sso_off).await?;
+        && crate::features::status(&*txn, input.org_id, Feature::Sso).await? == IntegrationStatus::Inactive;
+    for f in choice.features() {
+        crate::features::purchase(&*txn, input.org_id, f, now, sso_off).await?;
     }
     charge::Entity::delete_by_id(input.org_id.as_str()).exec(&*txn).await?;
     audit::record(

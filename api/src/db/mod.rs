@@ -3,6 +3,9 @@
 
 pub mod batch;
 pub mod migration;
+mod scoped;
+
+pub use scoped::OrganizationScoped;
 
 use std::time::Duration;
 

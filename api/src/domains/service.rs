@@ -14,6 +14,7 @@ use shared::{DomainId, FieldError, OrganizationId};
 use super::entity as domain;
 use crate::accounts::service::parse_id;
 use crate::audit::{self, Actor, Event};
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
 
@@ -25,8 +26,7 @@ fn taken(domain: &str) -> AppError {
 }
 
 pub async fn list(db: &impl ConnectionTrait, org_id: &OrganizationId) -> AppResult<Vec<Domain>> {
-    domain::Entity::find()
-        .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
+    domain::Entity::find_in(org_id.as_str())
         .order_by_asc(domain::Column::Domain)
         .all(db)
         .await?
@@ -54,7 +54,7 @@ pub async fn add(
     }
     let already: HashSet<&str> = existing.iter().map(|d| d.domain.as_str()).collect();
     let new: Vec<&String> = wanted.iter().filter(|d| !already.contains(d.as_str())).collect();
-    let current = domain::Entity::find().filter(domain::Column::OrganizationId.eq(org_id.as_str())).count(&txn).await?;
+    let current = domain::Entity::find_in(org_id.as_str()).count(&txn).await?;
     let total = usize::try_from(current).unwrap_or(usize::MAX).saturating_add(new.len());
     if total > MAX_DOMAINS_PER_ORGANIZATION {
         return Err(AppError::Validation(vec![FieldError::new(
@@ -70,7 +70,7 @@ pub async fn add(
     for d in &new {
         domain::ActiveModel {
             id: Set(DomainId::generate().to_string()),
-            organization_id: Set(org_id.to_string()),
+            organization_id: Set(org_id.clone()),
             domain: Set((*d).clone()),
             created_at: Set(now),
         }
@@ -95,8 +95,8 @@ pub async fn add(
 
 pub async fn remove(state: &AppState, actor: &Actor<'_>, org_id: &OrganizationId, domain_id: &str) -> AppResult<()> {
     let txn = state.begin_write().await?;
-    let row = domain::Entity::find_by_id(domain_id)
-        .filter(domain::Column::OrganizationId.eq(org_id.as_str()))
+    let row = domain::Entity::find_in(org_id)
+        .filter(domain::Column::Id.eq(domain_id))
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -7,24 +7,36 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
-use shared::provisioning::IntegrationStatus;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, Set};
+use shared::OrganizationId;
+use shared::provisioning::{Feature, IntegrationStatus};
 
 pub use crate::billing::entity::feature as entity;
 
 use crate::audit::{self, Event, RequestMeta};
+use crate::db::OrganizationScoped;
 use crate::error::AppResult;
 
-/// Single Sign-On.
-pub const SSO: &str = "sso";
-/// Directory Sync (SCIM).
-pub const DIRECTORY_SYNC: &str = "directory_sync";
+/// The organization's row of `feature` (`None`: not purchased).
+pub async fn find(db: &impl ConnectionTrait, org_id: &str, feature: Feature) -> AppResult<Option<entity::Model>> {
+    Ok(entity::Entity::find_in(org_id).filter(entity::Column::Feature.eq(feature)).one(db).await?)
+}
+
+/// The organization's purchased features.
+pub async fn all(db: &impl ConnectionTrait, org_id: &str) -> AppResult<Vec<entity::Model>> {
+    Ok(entity::Entity::find_in(org_id).all(db).await?)
+}
+
+/// The status of the organization's `feature` (`not_purchased` when it was not bought).
+pub async fn status(db: &impl ConnectionTrait, org_id: &str, feature: Feature) -> AppResult<IntegrationStatus> {
+    Ok(find(db, org_id, feature).await?.map(|f| f.status).unwrap_or(IntegrationStatus::NotPurchased))
+}
 
 /// A status change: `feature` of `org_id` moves to `to` (with `reason`,
 /// which replaces any earlier one) when it is in one of `from`.
 pub struct Transition<'a> {
     pub org_id: &'a str,
-    pub feature: &'a str,
+    pub feature: Feature,
     pub from: &'a [IntegrationStatus],
     pub to: IntegrationStatus,
     pub reason: Option<&'a str>,
@@ -41,12 +53,12 @@ pub async fn transition(
     meta: &RequestMeta,
     event: Option<Event<'_>>,
 ) -> AppResult<bool> {
-    let mut update = entity::Entity::update_many()
-        .col_expr(entity::Column::Status, Expr::value(t.to.as_str()))
+    let mut update = entity::Entity::update_in(t.org_id)
+        .col_expr(entity::Column::Status, Expr::value(t.to))
         .col_expr(entity::Column::StatusReason, Expr::value(t.reason));
     if t.to == IntegrationStatus::Active {
         let from_awaiting = Expr::col(entity::Column::Status)
-            .eq(IntegrationStatus::Awaiting.as_str())
+            .eq(IntegrationStatus::Awaiting)
             .or(Expr::col(entity::Column::ActivatedAt).is_null());
         update = update
             .col_expr(
@@ -56,9 +68,8 @@ pub async fn transition(
             .col_expr(entity::Column::LastActivityAt, Expr::value(now));
     }
     let moved = update
-        .filter(entity::Column::OrganizationId.eq(t.org_id))
         .filter(entity::Column::Feature.eq(t.feature))
-        .filter(entity::Column::Status.is_in(t.from.iter().map(|s| s.as_str())))
+        .filter(entity::Column::Status.is_in(t.from.iter().copied()))
         .exec(db)
         .await?
         .rows_affected
@@ -70,10 +81,9 @@ pub async fn transition(
 }
 
 /// Notes that the feature was used (a sign-in, a SCIM request).
-pub async fn touch(db: &impl ConnectionTrait, org_id: &str, feature: &str, now: DateTime<Utc>) -> AppResult<()> {
-    entity::Entity::update_many()
+pub async fn touch(db: &impl ConnectionTrait, org_id: &str, feature: Feature, now: DateTime<Utc>) -> AppResult<()> {
+    entity::Entity::update_in(org_id)
         .col_expr(entity::Column::LastActivityAt, Expr::value(now))
-        .filter(entity::Column::OrganizationId.eq(org_id))
         .filter(entity::Column::Feature.eq(feature))
         .exec(db)
         .await?;
@@ -85,17 +95,17 @@ pub async fn touch(db: &impl ConnectionTrait, org_id: &str, feature: &str, now: 
 /// turned on.
 pub async fn purchase(
     db: &impl ConnectionTrait,
-    org_id: &str,
-    feature: &str,
+    org_id: &OrganizationId,
+    feature: Feature,
     now: DateTime<Utc>,
     starts_off: bool,
 ) -> AppResult<()> {
-    let awaiting = IntegrationStatus::Awaiting.as_str().to_owned();
+    let awaiting = IntegrationStatus::Awaiting;
     let (status, previous_status) =
-        if starts_off { (IntegrationStatus::Inactive.as_str().to_owned(), Some(awaiting)) } else { (awaiting, None) };
+        if starts_off { (IntegrationStatus::Inactive, Some(awaiting)) } else { (awaiting, None) };
     entity::ActiveModel {
-        organization_id: Set(org_id.to_owned()),
-        feature: Set(feature.to_owned()),
+        organization_id: Set(org_id.clone()),
+        feature: Set(feature),
         status: Set(status),
         purchased_at: Set(now),
         activated_at: Set(None),
@@ -111,18 +121,17 @@ pub async fn purchase(
 /// Turns a feature off (keeping the status to restore) or back on
 /// (restoring it); `false` when it already was as asked.
 pub async fn set_on(db: &impl ConnectionTrait, row: entity::Model, on: bool) -> AppResult<bool> {
-    let inactive = row.status == IntegrationStatus::Inactive.as_str();
+    let inactive = row.status == IntegrationStatus::Inactive;
     if inactive != on {
         return Ok(false);
     }
     let mut active = row.clone().into_active_model();
     if on {
-        active.status =
-            Set(row.previous_status.clone().unwrap_or_else(|| IntegrationStatus::Awaiting.as_str().to_owned()));
+        active.status = Set(row.previous_status.unwrap_or(IntegrationStatus::Awaiting));
         active.previous_status = Set(None);
     } else {
-        active.previous_status = Set(Some(row.status.clone()));
-        active.status = Set(IntegrationStatus::Inactive.as_str().to_owned());
+        active.previous_status = Set(Some(row.status));
+        active.status = Set(IntegrationStatus::Inactive);
     }
     active.update(db).await?;
     Ok(true)

@@ -3,65 +3,55 @@
 //! either back on restores the status it had, configuration kept.
 
 use actix_web::web;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use shared::provisioning::{ProvisioningResponse, SetEnabledRequest};
+use sea_orm::{QueryOrder, QuerySelect};
+use shared::provisioning::{Feature, IntegrationStatus, ProvisioningResponse, SetEnabledRequest};
 use shared::setup::SetupKind;
 use shared::{OrganizationId, Problem};
 
 use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::auth::OrgAdmin;
 use crate::billing::entity::feature;
-use crate::billing::service::{FEATURE_DIRECTORY_SYNC, FEATURE_SSO};
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
 use crate::setup::service::revoke_outstanding;
 use crate::state::AppState;
-
-const INACTIVE: &str = "inactive";
-
-fn label(f: &str) -> &'static str {
-    if f == FEATURE_SSO { "Single Sign-On" } else { "Directory Sync" }
-}
 
 /// Sets one feature on or off (and, for SSO off, Directory Sync too).
 pub async fn set_enabled(
     state: &AppState,
     actor: &Actor<'_>,
     org_id: &OrganizationId,
-    which: &str,
+    which: Feature,
     enabled: bool,
 ) -> AppResult<()> {
     let txn = state.begin_write().await?;
     // Locked (PostgreSQL) in name order, as a setup link's generation locks
     // its one feature: a link is never generated for a feature being turned off.
-    let rows = feature::Entity::find()
-        .filter(feature::Column::OrganizationId.eq(org_id.as_str()))
-        .order_by_asc(feature::Column::Feature)
-        .lock_exclusive()
-        .all(&*txn)
-        .await?;
-    let find = |f: &str| rows.iter().find(|r| r.feature == f).cloned();
+    let rows =
+        feature::Entity::find_in(org_id).order_by_asc(feature::Column::Feature).lock_exclusive().all(&*txn).await?;
+    let find = |f: Feature| rows.iter().find(|r| r.feature == f).cloned();
     let target = find(which).ok_or_else(|| {
-        AppError::conflict("not_purchased", format!("{} is not purchased; buy it at checkout first.", label(which)))
+        AppError::conflict("not_purchased", format!("{} is not purchased; buy it at checkout first.", which.label()))
     })?;
-    if enabled && which == FEATURE_DIRECTORY_SYNC && find(FEATURE_SSO).is_some_and(|s| s.status == INACTIVE) {
+    let sso_off = find(Feature::Sso).is_some_and(|s| s.status == IntegrationStatus::Inactive);
+    if enabled && which == Feature::DirectorySync && sso_off {
         return Err(AppError::conflict(
             "sso_inactive",
             "Single Sign-On is turned off; turn it on before Directory Sync.",
         ));
     }
     let mut changed = vec![target];
-    if !enabled && which == FEATURE_SSO {
-        changed.extend(find(FEATURE_DIRECTORY_SYNC));
+    if !enabled && which == Feature::Sso {
+        changed.extend(find(Feature::DirectorySync));
     }
     let now = state.clock.now();
     if !enabled {
         // Links for what is being turned off stop working now.
-        let kinds: Vec<SetupKind> =
-            changed.iter().map(|r| if r.feature == FEATURE_SSO { SetupKind::Sso } else { SetupKind::Scim }).collect();
+        let kinds: Vec<SetupKind> = changed.iter().map(|r| SetupKind::for_feature(r.feature)).collect();
         revoke_outstanding(&txn, org_id.as_str(), &kinds, now).await?;
     }
     for row in changed {
-        let feature_name = row.feature.clone();
+        let feature_name = row.feature;
         if !crate::features::set_on(&*txn, row, enabled).await? {
             continue; // already as asked
         }
@@ -69,8 +59,8 @@ pub async fn set_enabled(
             organization_id: org_id.as_str(),
             actor: actor.user.as_str(),
             action: if enabled { "integration.enabled" } else { "integration.disabled" },
-            target: &feature_name,
-            details: serde_json::json!({ "requested": which }),
+            target: feature_name.as_str(),
+            details: serde_json::json!({ "requested": which.as_str() }),
         };
         audit::record(&txn, actor.meta, now, event).await?;
     }
@@ -84,7 +74,7 @@ async fn respond(
     state: &AppState,
     admin: &OrgAdmin,
     meta: &RequestMeta,
-    which: &str,
+    which: Feature,
     enabled: bool,
 ) -> AppResult<web::Json<ProvisioningResponse>> {
     let actor = Actor { user: &admin.user.user_id, meta };
@@ -109,7 +99,7 @@ pub async fn sso(
     meta: RequestMeta,
     body: web::Json<SetEnabledRequest>,
 ) -> AppResult<web::Json<ProvisioningResponse>> {
-    respond(&state, &admin, &meta, FEATURE_SSO, body.enabled).await
+    respond(&state, &admin, &meta, Feature::Sso, body.enabled).await
 }
 
 #[utoipa::path(
@@ -129,5 +119,5 @@ pub async fn directory_sync(
     meta: RequestMeta,
     body: web::Json<SetEnabledRequest>,
 ) -> AppResult<web::Json<ProvisioningResponse>> {
-    respond(&state, &admin, &meta, FEATURE_DIRECTORY_SYNC, body.enabled).await
+    respond(&state, &admin, &meta, Feature::DirectorySync, body.enabled).await
 }

@@ -1,12 +1,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, IntoActiveModel, Set, Statement};
 use shared::domains::Domain;
-use shared::provisioning::{Features, Integration, IntegrationStatus, InviteSettings, ProvisioningResponse};
+use shared::provisioning::{Feature, Features, Integration, IntegrationStatus, InviteSettings, ProvisioningResponse};
 use shared::{DomainId, OrganizationId};
 
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor, Event};
-use crate::billing::service as billing;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -42,15 +41,15 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
             0 => org = Some((a, row.try_get::<Option<bool>>("", "f")?.unwrap_or(false))),
             1 => {
                 let integration = Integration {
-                    status: status_of(b.as_deref().unwrap_or_default()),
+                    status: status_of(b.as_deref().unwrap_or_default())?,
                     reason: row.try_get("", "e")?,
                     activated_at: row.try_get("", "c")?,
                     last_activity_at: row.try_get("", "d")?,
                 };
-                match a.as_deref() {
-                    Some(billing::FEATURE_SSO) => sso = Some(integration),
-                    Some(billing::FEATURE_DIRECTORY_SYNC) => directory_sync = Some(integration),
-                    _ => {}
+                match a.as_deref().and_then(Feature::parse) {
+                    Some(Feature::Sso) => sso = Some(integration),
+                    Some(Feature::DirectorySync) => directory_sync = Some(integration),
+                    None => {}
                 }
             }
             2 => {
@@ -89,9 +88,12 @@ fn mark_expired_certificate(sso: &mut Integration, expires_at: DateTime<Utc>, no
     }
 }
 
-/// A stored feature status as the API names it (an unreadable one is an error state).
-pub fn status_of(stored: &str) -> IntegrationStatus {
-    IntegrationStatus::parse(stored).unwrap_or(IntegrationStatus::Error)
+/// A stored feature status, read as the typed column reads it (an unknown
+/// one fails the request rather than pass for some status).
+fn status_of(stored: &str) -> AppResult<IntegrationStatus> {
+    stored
+        .parse()
+        .map_err(|e: shared::names::UnknownName| AppError::Internal(anyhow::anyhow!("stored feature status: {e}")))
 }
 
 pub async fn set_default_plan(

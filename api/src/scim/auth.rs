@@ -12,7 +12,7 @@ pub const AUTH_CACHE_SECS: i64 = 5;
 
 #[derive(Clone)]
 pub(crate) struct Authorized {
-    org_id: String,
+    org_id: OrganizationId,
     status: Option<IntegrationStatus>,
     at: DateTime<Utc>,
 }
@@ -80,7 +80,7 @@ impl Runtime {
 
 /// An authenticated directory: the organization its token belongs to.
 pub struct Directory {
-    pub org_id: String,
+    pub org_id: OrganizationId,
     /// `{public_url}/scim/v2`
     pub base: String,
     pub meta: RequestMeta,
@@ -130,14 +130,8 @@ pub(crate) async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
             let Some(row) = row else {
                 return Err(refused_token(state, &req, &hash, now).await?);
             };
-            let feature = feature::Entity::find_by_id((row.organization_id.clone(), FEATURE_DIRECTORY_SYNC.to_owned()))
-                .one(&state.db)
-                .await?;
-            let a = Authorized {
-                org_id: row.organization_id,
-                status: feature.map(|f| crate::provisioning::service::status_of(&f.status)),
-                at: now,
-            };
+            let feature = crate::features::find(&state.db, &row.organization_id, Feature::DirectorySync).await?;
+            let a = Authorized { org_id: row.organization_id, status: feature.map(|f| f.status), at: now };
             state.scim.remember(hash.clone(), a.clone(), generation);
             a
         }
@@ -200,12 +194,12 @@ pub(crate) async fn refused_token(
         organization_id: &old.organization_id,
         actor: DIRECTORY_ACTOR,
         action: "directory_sync.error",
-        target: FEATURE_DIRECTORY_SYNC,
+        target: Feature::DirectorySync.as_str(),
         details: json!({ "reason": "replaced token", "replaced_at": old.replaced_at }),
     };
     let t = crate::features::Transition {
         org_id: &old.organization_id,
-        feature: FEATURE_DIRECTORY_SYNC,
+        feature: Feature::DirectorySync,
         from: &[IntegrationStatus::Active, IntegrationStatus::Awaiting],
         to: IntegrationStatus::Error,
         reason: Some(&reason),
@@ -239,7 +233,7 @@ pub(crate) async fn record_activity(
             organization_id: org_id,
             actor: DIRECTORY_ACTOR,
             action: "directory_sync.activated",
-            target: FEATURE_DIRECTORY_SYNC,
+            target: Feature::DirectorySync.as_str(),
             details: json!({ "reason": if status == IntegrationStatus::Error {
                 "authenticated SCIM request after an error"
             } else {
@@ -248,7 +242,7 @@ pub(crate) async fn record_activity(
         };
         let t = crate::features::Transition {
             org_id,
-            feature: FEATURE_DIRECTORY_SYNC,
+            feature: Feature::DirectorySync,
             from: &[IntegrationStatus::Awaiting, IntegrationStatus::Error],
             to: IntegrationStatus::Active,
             reason: None,
@@ -258,7 +252,7 @@ pub(crate) async fn record_activity(
         state.scim.written(org_id, now);
         state.scim.forget(org_id);
     } else if state.scim.due(org_id, now) {
-        crate::features::touch(&state.db, org_id, FEATURE_DIRECTORY_SYNC, now).await?;
+        crate::features::touch(&state.db, org_id, Feature::DirectorySync, now).await?;
         state.scim.written(org_id, now);
     }
     Ok(())
@@ -283,9 +277,10 @@ mod tests {
     fn a_status_read_before_a_forget_is_not_remembered() {
         let runtime = Runtime::new(0);
         let now = Utc::now();
-        let authorized = || Authorized { org_id: "org_a".into(), status: Some(IntegrationStatus::Active), at: now };
+        let org = OrganizationId::generate();
+        let authorized = || Authorized { org_id: org.clone(), status: Some(IntegrationStatus::Active), at: now };
         let read_at = runtime.generation();
-        runtime.forget("org_a");
+        runtime.forget(&org);
         runtime.remember("h".into(), authorized(), read_at);
         assert!(runtime.cached("h", now).is_none());
         runtime.remember("h".into(), authorized(), runtime.generation());

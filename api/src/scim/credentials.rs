@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use shared::provisioning::IntegrationStatus;
+use shared::provisioning::{Feature, IntegrationStatus};
 use shared::setup::{ScimCredentials, SetupKind};
 
 use super::entity::{replaced_token, token};
@@ -15,7 +15,7 @@ use actix_web::{HttpResponse, web};
 use shared::Problem;
 
 use crate::audit::{self, Event, RequestMeta};
-use crate::billing::service::{FEATURE_DIRECTORY_SYNC, owned_features};
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
 use crate::setup::service::resolve;
 use crate::state::AppState;
@@ -35,11 +35,10 @@ pub fn generate_token() -> String {
 pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> AppResult<ScimCredentials> {
     let (link, _) = resolve(state, setup_token, Some(SetupKind::Scim)).await?;
     let org_id = link.organization_id;
-    let inactive = owned_features(&state.db, &org_id)
-        .await?
-        .iter()
-        .find(|f| f.feature == FEATURE_DIRECTORY_SYNC)
-        .is_none_or(|f| f.status == IntegrationStatus::Inactive.as_str());
+    let inactive = matches!(
+        crate::features::status(&state.db, &org_id, Feature::DirectorySync).await?,
+        IntegrationStatus::Inactive | IntegrationStatus::NotPurchased
+    );
     if inactive {
         return Err(AppError::conflict(
             "feature_inactive",
@@ -51,7 +50,7 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
     let txn = state.begin_write().await?;
     // The token being replaced is remembered, so a directory still sending
     // it is reported on the Provision tab (`scim::authenticate`).
-    let previous = token::Entity::find_by_id(org_id.as_str()).one(&txn).await?;
+    let previous = token::Entity::find_by_id(org_id.clone()).one(&txn).await?;
     if let Some(old) = &previous {
         replaced_token::Entity::insert(replaced_token::ActiveModel {
             token_hash: Set(old.token_hash.clone()),
@@ -60,11 +59,10 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
         })
         .exec_without_returning(&txn)
         .await?;
-        token::Entity::delete_by_id(org_id.as_str()).exec(&txn).await?;
+        token::Entity::delete_by_id(org_id.clone()).exec(&txn).await?;
     }
     // Tokens replaced long ago are forgotten: one sent now is just unknown.
-    replaced_token::Entity::delete_many()
-        .filter(replaced_token::Column::OrganizationId.eq(org_id.as_str()))
+    replaced_token::Entity::delete_in(&org_id)
         .filter(replaced_token::Column::ReplacedAt.lt(now - REMEMBER_REPLACED))
         .exec(&txn)
         .await?;
@@ -79,7 +77,7 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
         organization_id: &org_id,
         actor: "setup_link",
         action: "directory_sync.token_generated",
-        target: FEATURE_DIRECTORY_SYNC,
+        target: Feature::DirectorySync.as_str(),
         details: serde_json::json!({ "link_id": link.id, "replaced_previous": previous.is_some() }),
     };
     audit::record(&txn, meta, now, event).await?;
@@ -94,7 +92,7 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
 
 /// When the organization's current token was generated.
 pub async fn token_created_at(state: &AppState, org_id: &str) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
-    Ok(token::Entity::find_by_id(org_id).one(&state.db).await?.map(|t| t.created_at))
+    Ok(token::Entity::find_in(org_id).one(&state.db).await?.map(|t| t.created_at))
 }
 
 #[utoipa::path(

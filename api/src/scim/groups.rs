@@ -20,6 +20,7 @@ use super::error::{ScimError, ScimResult};
 use super::resource::{self, Stored};
 use super::schema::Kind;
 use super::{Directory, Projection, created, meta, read_json, respond};
+use crate::db::OrganizationScoped;
 use crate::state::AppState;
 
 const KIND: Kind = Kind::Group;
@@ -38,7 +39,7 @@ impl Stored for group::Model {
         &self.resource
     }
     fn in_org(org_id: &str) -> Select<group::Entity> {
-        group::Entity::find().filter(group::Column::OrganizationId.eq(org_id)).order_by_asc(group::Column::Id)
+        group::Entity::find_in(org_id).order_by_asc(group::Column::Id)
     }
     fn narrow(q: Select<group::Entity>, attr: &str, value: &str) -> Select<group::Entity> {
         match attr {
@@ -138,10 +139,9 @@ async fn sync_members(
         let ids: Vec<String> = add.iter().cloned().collect();
         let mut known = BTreeSet::new();
         for chunk in ids.chunks(5000) {
-            let found = dir_user::Entity::find()
+            let found = dir_user::Entity::find_in(&dir.org_id)
                 .select_only()
                 .column(dir_user::Column::Id)
-                .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
                 .filter(dir_user::Column::Id.is_in(chunk.iter().cloned()))
                 .into_tuple::<String>()
                 .all(txn)

@@ -31,7 +31,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use shared::provisioning::IntegrationStatus;
+use shared::OrganizationId;
+use shared::provisioning::{Feature, IntegrationStatus};
 
 pub use self::auth::*;
 use self::discovery::*;
@@ -40,8 +41,6 @@ use self::filter::{AttrPath, Filter};
 pub use self::http::*;
 use self::schema::Kind;
 use crate::audit::{self, RequestMeta};
-use crate::billing::entity::feature;
-use crate::billing::service::FEATURE_DIRECTORY_SYNC;
 use crate::guard::rate::RateLimiter;
 use crate::state::AppState;
 

@@ -14,10 +14,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QueryTrait, Select, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Select, Set};
 use serde_json::{Map, Value, json};
 use shared::accounts::Role;
 use shared::validation::Email;
@@ -30,8 +27,9 @@ use super::resource::{self, Stored};
 use super::schema::Kind;
 use super::{DIRECTORY_ACTOR, Directory, Projection, created, meta, read_json, respond};
 use crate::accounts::entity::{membership, organization, user as account};
-use crate::accounts::members;
+use crate::accounts::members::{self, ChangeError, Deprovisioned, Refusal};
 use crate::audit::{self, Event};
+use crate::db::OrganizationScoped;
 use crate::domains::entity as domain;
 use crate::error::on_unique;
 use crate::state::AppState;
@@ -52,7 +50,7 @@ impl Stored for dir_user::Model {
         &self.resource
     }
     fn in_org(org_id: &str) -> Select<dir_user::Entity> {
-        dir_user::Entity::find().filter(dir_user::Column::OrganizationId.eq(org_id)).order_by_asc(dir_user::Column::Id)
+        dir_user::Entity::find_in(org_id).order_by_asc(dir_user::Column::Id)
     }
     fn narrow(q: Select<dir_user::Entity>, attr: &str, value: &str) -> Select<dir_user::Entity> {
         match attr {
@@ -205,7 +203,7 @@ struct EmailCheck {
     /// The organization's Provision Default Plan.
     default_plan: Option<String>,
     /// The account that already has this email, if any.
-    account_id: Option<String>,
+    account_id: Option<UserId>,
 }
 
 /// Refuses an email whose domain is not one of the organization's.
@@ -240,24 +238,20 @@ async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> Sc
     })
 }
 
-/// Refuses to suspend, demote or remove `member` when they are the
-/// organization's last active Administrator: nobody could manage its SSO,
-/// Directory Sync or billing any more (nothing is saved; the directory shows
-/// the error). The organization's active Administrators stay locked until
-/// the transaction ends (PostgreSQL; SQLite writes one at a time), so two
-/// concurrent requests cannot each remove "the other" one.
-async fn keep_an_admin(txn: &DatabaseTransaction, member: &membership::Model, email: &str) -> ScimResult<()> {
-    if !members::is_last_admin(txn, member).await? {
-        return Ok(());
-    }
-    Err(ScimError::new(
-        StatusCode::CONFLICT,
-        None,
-        format!(
-            "'{email}' is the organization's last active Administrator, so the directory cannot suspend, demote or \
-             remove them: nobody could manage the organization any more. Give another member the 'admin' role first."
+/// A member change the members core refused (the last active Administrator
+/// stays: nothing is saved, the directory shows the error) or that failed.
+fn refused_change(email: &str) -> impl FnOnce(ChangeError) -> ScimError + '_ {
+    move |e| match e {
+        ChangeError::Refused(Refusal::LastAdmin) => ScimError::new(
+            StatusCode::CONFLICT,
+            None,
+            format!(
+                "'{email}' is the organization's last active Administrator, so the directory cannot suspend, demote or \
+                 remove them: nobody could manage the organization any more. Give another member the 'admin' role first."
+            ),
         ),
-    ))
+        ChangeError::Failed(e) => e.into(),
+    }
 }
 
 /// The email names an account that is not this organization's member. The
@@ -286,12 +280,6 @@ fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
     }
 }
 
-/// What became of an existing member the directory took over.
-struct TakenOver {
-    plan: Option<String>,
-    role: Role,
-}
-
 /// What a SCIM create writes, once it is known whether the account
 /// already is a member.
 struct NewUser<'a> {
@@ -304,30 +292,16 @@ struct NewUser<'a> {
 }
 
 impl NewUser<'_> {
-    /// An existing member (signed up or invited) becomes managed by the
-    /// directory, which may promote them but never demotes them here: the
-    /// update, and the plan and role they end up with.
-    fn take_over(&self, m: membership::Model) -> (membership::ActiveModel, TakenOver) {
-        let role = if self.role == Role::Admin { Role::Admin } else { Role::parse(&m.role).unwrap_or(Role::Member) };
-        let plan = m.plan_id.clone().or_else(|| self.default_plan.clone());
-        let mut am: membership::ActiveModel = m.into();
-        am.role = Set(role.as_str().to_owned());
-        am.plan_id = Set(plan.clone());
-        am.directory_managed = Set(true);
-        am.suspended_at = Set((!self.is_active).then_some(self.dir.now));
-        (am, TakenOver { plan, role })
-    }
-
     /// The rows to insert: the directory user and the audit event, and,
-    /// unless `taken_over` says what became of an existing member, a new
-    /// account and its membership.
+    /// unless `taken_over` is the existing member the directory took over, a
+    /// new account and its membership.
     /// `new_account`: whether the account is new too (not one the
     /// directory created before and deleted, linked again).
-    fn inserts(&self, taken_over: Option<TakenOver>, new_account: bool) -> Vec<InsertStatement> {
+    fn inserts(&self, taken_over: Option<membership::Model>, new_account: bool) -> Vec<InsertStatement> {
         let (dir, row, now) = (self.dir, self.row, self.dir.now);
         let mut inserts = Vec::with_capacity(4);
         if taken_over.is_none() && new_account {
-            let a = members::account_row(members::NewAccount {
+            let a = members::account_insert(members::NewAccount {
                 id: &row.user_id,
                 email: &row.email,
                 name: self.name,
@@ -335,12 +309,12 @@ impl NewUser<'_> {
                 provisioned_by: Some(&dir.org_id),
                 now,
             });
-            inserts.push(account::Entity::insert(a).into_query());
+            inserts.push(a);
         }
         let (plan_id, role) = match taken_over {
-            Some(t) => (t.plan, t.role),
+            Some(m) => (m.plan_id, m.role),
             None => {
-                let am = members::membership_row(members::NewMember {
+                let am = members::membership_insert(members::NewMember {
                     org_id: &dir.org_id,
                     user_id: &row.user_id,
                     role: self.role,
@@ -349,7 +323,7 @@ impl NewUser<'_> {
                     directory_managed: true,
                     now,
                 });
-                inserts.push(membership::Entity::insert(am).into_query());
+                inserts.push(am);
                 (self.default_plan.clone(), self.role)
             }
         };
@@ -392,7 +366,7 @@ pub async fn create(
     // Reads first, outside the write lock; the unique indexes catch a
     // concurrent request that got there in between (409, nothing saved).
     let member = match &existing {
-        Some(a) => membership::Entity::find_by_id((dir.org_id.clone(), a.clone())).one(&state.db).await?,
+        Some(a) => members::find(&state.db, &dir.org_id, a).await?,
         None => None,
     };
     // An account this organization's directory or SSO created (no
@@ -406,8 +380,7 @@ pub async fn create(
         return Err(outsider(&email));
     }
     if let Some(a) = &existing {
-        let linked = dir_user::Entity::find()
-            .filter(dir_user::Column::OrganizationId.eq(dir.org_id.as_str()))
+        let linked = dir_user::Entity::find_in(&dir.org_id)
             .filter(dir_user::Column::UserId.eq(a.as_str()))
             .one(&state.db)
             .await?;
@@ -418,7 +391,7 @@ pub async fn create(
             )));
         }
     }
-    let account_id = existing.clone().unwrap_or_else(|| UserId::generate().to_string());
+    let account_id = existing.clone().unwrap_or_else(UserId::generate);
     let id = DirectoryUserId::generate().to_string();
     let row = dir_user::Model {
         id: id.clone(),
@@ -447,11 +420,7 @@ pub async fn create(
         if !members::relinkable(&*txn, &account_id, &dir.org_id).await? {
             return Err(outsider(&email));
         }
-        account::Entity::update_many()
-            .col_expr(account::Column::Name, Expr::value(name.clone()))
-            .filter(account::Column::Id.eq(account_id.as_str()))
-            .exec(&*txn)
-            .await?;
+        members::set_profile(&*txn, &account_id, None, &name).await?;
         let inserts = new_user.inserts(None, false);
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
         txn.commit().await?;
@@ -459,21 +428,15 @@ pub async fn create(
         let txn = state.begin_write().await?;
         // The member as it is now, inside the transaction (on SQLite under
         // the write lock): the read above only chose this path.
-        let Some(m) = membership::Entity::find_by_id((dir.org_id.clone(), account_id.clone())).one(&*txn).await? else {
+        let Some(m) = members::find(&*txn, &dir.org_id, &account_id).await? else {
             return Err(outsider(&email));
         };
-        if !is_active {
-            // Taking over an Administrator as inactive suspends them: not the last one.
-            keep_an_admin(&txn, &m, &email).await?;
-        }
-        let (update, taken_over) = new_user.take_over(m);
-        update.update(&*txn).await?;
+        // Taking over an Administrator as inactive suspends them: not the last one.
+        let taken_over = members::take_over(&*txn, m, role, is_active, default_plan.clone(), now)
+            .await
+            .map_err(refused_change(&email))?;
         let inserts = new_user.inserts(Some(taken_over), false);
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
-        if !is_active {
-            let shared = members::shared_elsewhere(&*txn, &account_id, &dir.org_id).await?;
-            members::end_sessions(&*txn, &account_id, &dir.org_id, shared, now).await?;
-        }
         txn.commit().await?;
         state.sessions.forget_user(&account_id);
     }
@@ -552,7 +515,7 @@ async fn save(
     let txn = state.begin_write().await?;
     let mut changes = Map::new();
     let account_row =
-        account::Entity::find_by_id(row.user_id.as_str()).one(&txn).await?.ok_or_else(ScimError::internal)?;
+        account::Entity::find_by_id(row.user_id.clone()).one(&txn).await?.ok_or_else(ScimError::internal)?;
     let name = person_name(&doc, &user_name);
     // The directory's email and name live with its User here; the account's
     // own login email and name follow them only when this organization is
@@ -564,37 +527,29 @@ async fn save(
         changes.insert("directory_email".to_owned(), json!(e));
     }
     if exclusive && (email.is_some() || name != account_row.name) {
-        let mut a: account::ActiveModel = account_row.into();
         if let Some(e) = &email {
-            a.email = Set(e.clone());
             changes.insert("email".to_owned(), json!(e));
         }
-        a.name = Set(name);
-        a.update(&txn).await.map_err(|e| {
+        members::set_profile(&*txn, &row.user_id, email.as_deref(), &name).await.map_err(|e| {
             on_unique(e, || crate::error::AppError::conflict("uniqueness", "Another account already uses this email."))
         })?;
     }
     let is_active = active(&doc);
-    let member_key = (dir.org_id.clone(), row.user_id.clone());
-    if is_active != row.active || role(&doc) != role(&old) {
-        if let Some(current) = membership::Entity::find_by_id(member_key).one(&txn).await? {
-            let demoted = role(&doc) != role(&old) && role(&doc) != Role::Admin;
-            if demoted || (is_active != row.active && !is_active) {
-                keep_an_admin(&txn, &current, &row.email).await?;
-            }
-            let mut m: membership::ActiveModel = current.into();
-            if is_active != row.active {
-                m.suspended_at = Set((!is_active).then_some(now));
-                changes.insert("active".to_owned(), json!(is_active));
-            }
-            if role(&doc) != role(&old) {
-                m.role = Set(role(&doc).as_str().to_owned());
-                changes.insert("role".to_owned(), json!(role(&doc).as_str()));
-            }
-            m.update(&txn).await?;
+    let (active_changed, role_changed) = (is_active != row.active, role(&doc) != role(&old));
+    if active_changed || role_changed {
+        if let Some(current) = members::find(&*txn, &dir.org_id, &row.user_id).await? {
+            let change = members::Change {
+                active: active_changed.then_some(is_active),
+                role: role_changed.then_some(role(&doc)),
+                ..members::Change::default()
+            };
+            members::update(&*txn, current, change, now).await.map_err(refused_change(&row.email))?;
         }
-        if !is_active && row.active {
-            members::end_sessions(&*txn, &row.user_id, &dir.org_id, !exclusive, now).await?;
+        if active_changed {
+            changes.insert("active".to_owned(), json!(is_active));
+        }
+        if role_changed {
+            changes.insert("role".to_owned(), json!(role(&doc).as_str()));
         }
     }
     let email_now = email.unwrap_or_else(|| row.email.clone());
@@ -676,40 +631,14 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
     let row = find(&txn, &dir, &id).await?;
     group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
     dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
-    // A member the directory created goes with it; one it only took over
-    // (who signed up or was invited, and may have typed their own email into
-    // JumpCloud's "Test Connection") is detached: still a member, no longer
-    // managed by the directory (a suspension it made stays until an
-    // Administrator lifts it).
-    let created = account::Entity::find_by_id(row.user_id.as_str())
-        .one(&txn)
-        .await?
-        .is_some_and(|a| a.provisioned_by.as_deref() == Some(dir.org_id.as_str()));
-    let current = membership::Entity::find_by_id((dir.org_id.clone(), row.user_id.clone())).one(&txn).await?;
-    let action = match current {
-        Some(current) if created => {
-            keep_an_admin(&txn, &current, &row.email).await?;
-            membership::Entity::delete_by_id((dir.org_id.clone(), row.user_id.clone())).exec(&txn).await?;
-            "directory.user.deleted"
-        }
+    // A member the directory created goes with it; one it only took over is
+    // detached (`members::deprovision` has the rule).
+    let action = match members::find(&*txn, &dir.org_id, &row.user_id).await? {
         Some(current) => {
-            // Deprovisioned, not forgotten: a member is suspended (their
-            // sessions that reach this organization end) — an Administrator
-            // can lift it; an Administrator, the person most often typed into
-            // a connection test, keeps access (demote or deactivate first to
-            // offboard one).
-            let suspend = current.role != Role::Admin.as_str() && current.suspended_at.is_none();
-            let mut m: membership::ActiveModel = current.into();
-            m.directory_managed = Set(false);
-            if suspend {
-                m.suspended_at = Set(Some(dir.now));
+            match members::deprovision(&*txn, current, dir.now).await.map_err(refused_change(&row.email))? {
+                Deprovisioned::Removed => "directory.user.deleted",
+                Deprovisioned::Detached => "directory.user.detached",
             }
-            m.update(&txn).await?;
-            if suspend {
-                let shared = members::shared_elsewhere(&*txn, &row.user_id, &dir.org_id).await?;
-                members::end_sessions(&*txn, &row.user_id, &dir.org_id, shared, dir.now).await?;
-            }
-            "directory.user.detached"
         }
         None => "directory.user.deleted",
     };

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use shared::OrganizationId;
 
 /// An issued setup link. The token itself is never stored: the row is found
 /// by the token's `jti` (= `id`) after its signature checks out.
@@ -7,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     /// `sso` or `scim`.
     pub kind: String,
     pub created_by: String,

@@ -17,7 +17,7 @@ use crate::accounts::entity::organization;
 use crate::audit::{self, Actor, Event};
 use crate::auth::tokens::{TokenError, sign, verify};
 use crate::billing::entity::feature;
-use crate::billing::service::{FEATURE_DIRECTORY_SYNC, FEATURE_SSO, owned_features};
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -37,13 +37,6 @@ pub struct SetupClaims {
     pub exp: i64,
 }
 
-pub fn feature_of(kind: SetupKind) -> &'static str {
-    match kind {
-        SetupKind::Sso => FEATURE_SSO,
-        SetupKind::Scim => FEATURE_DIRECTORY_SYNC,
-    }
-}
-
 /// Revokes the outstanding links of these kinds (a new link, or a feature turned off).
 pub async fn revoke_outstanding(
     db: &impl ConnectionTrait,
@@ -51,9 +44,8 @@ pub async fn revoke_outstanding(
     kinds: &[SetupKind],
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
-    link::Entity::update_many()
+    link::Entity::update_in(org_id)
         .col_expr(link::Column::RevokedAt, Expr::value(at))
-        .filter(link::Column::OrganizationId.eq(org_id))
         .filter(link::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .filter(link::Column::RevokedAt.is_null())
         .exec(db)
@@ -72,7 +64,8 @@ pub async fn create(
     // a feature being turned off, and of two concurrent generations the
     // second revokes the first.
     let txn = state.begin_write().await?;
-    let feature = feature::Entity::find_by_id((org_id.to_string(), feature_of(kind).to_owned()))
+    let feature = feature::Entity::find_in(org_id)
+        .filter(feature::Column::Feature.eq(kind.feature()))
         .lock_exclusive()
         .one(&*txn)
         .await?;
@@ -82,7 +75,7 @@ pub async fn create(
             format!("{} is not purchased yet; buy it at checkout, then generate its setup link.", kind.label()),
         )
     })?;
-    if feature.status == IntegrationStatus::Inactive.as_str() {
+    if feature.status == IntegrationStatus::Inactive {
         return Err(AppError::conflict(
             "feature_inactive",
             format!("{} is turned off; turn it on before generating a setup link.", kind.label()),
@@ -94,7 +87,7 @@ pub async fn create(
     revoke_outstanding(&txn, org_id.as_str(), &[kind], now).await?;
     link::ActiveModel {
         id: Set(id.to_string()),
-        organization_id: Set(org_id.to_string()),
+        organization_id: Set(org_id.clone()),
         kind: Set(kind.as_str().to_owned()),
         created_by: Set(actor.user.to_string()),
         expires_at: Set(expires_at),
@@ -169,14 +162,8 @@ pub async fn resolve(
 
 pub async fn info(state: &AppState, token: &str) -> AppResult<SetupInfo> {
     let (row, claims) = resolve(state, token, None).await?;
-    let org =
-        organization::Entity::find_by_id(row.organization_id.as_str()).one(&state.db).await?.ok_or_else(invalid)?;
-    let status = owned_features(&state.db, &row.organization_id)
-        .await?
-        .into_iter()
-        .find(|f| f.feature == feature_of(claims.kind))
-        .map(|f| crate::provisioning::service::status_of(&f.status))
-        .unwrap_or(IntegrationStatus::NotPurchased);
+    let org = organization::get(&state.db, &row.organization_id).await.map_err(|_| invalid())?;
+    let status = crate::features::status(&state.db, &row.organization_id, claims.kind.feature()).await?;
     let scim_token_created_at = match claims.kind {
         SetupKind::Scim => crate::scim::credentials::token_created_at(state, &row.organization_id).await?,
         SetupKind::Sso => None,

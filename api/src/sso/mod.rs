@@ -16,21 +16,20 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shared::ConnectionId;
-use shared::provisioning::IntegrationStatus;
+use shared::provisioning::{Feature, IntegrationStatus};
 use shared::setup::SetupKind;
 use shared::sso::{
     SamlSource, SsoConnection, SsoConnectionRequest, SsoLoginRequest, SsoProtocol, SsoProvider, SsoRedirect,
 };
 use shared::validation::Email;
+use shared::{ConnectionId, OrganizationId};
 use shared::{FieldError, Problem};
 
 use self::entity::{connection, request};
 pub use self::sign_in::*;
 pub use self::wizard::*;
 use crate::audit::{self, Event, RequestMeta};
-use crate::billing::entity::feature;
-use crate::billing::service::FEATURE_SSO;
+use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
 use crate::features;
 use crate::setup::service::resolve;
@@ -63,25 +62,19 @@ fn saml_sp(state: &AppState, id: &str) -> (String, String) {
 }
 
 async fn sso_status(state: &AppState, org_id: &str) -> AppResult<IntegrationStatus> {
-    Ok(feature::Entity::find_by_id((org_id.to_owned(), FEATURE_SSO.to_owned()))
-        .one(&state.db)
-        .await?
-        .map(|f| crate::provisioning::service::status_of(&f.status))
-        .unwrap_or(IntegrationStatus::NotPurchased))
+    crate::features::status(&state.db, org_id, Feature::Sso).await
 }
 
 /// The organization's connection, created (empty) on first use so our SP
 /// values exist before the provider's side is entered.
-async fn connection_of(state: &AppState, org_id: &str) -> AppResult<connection::Model> {
-    if let Some(c) =
-        connection::Entity::find().filter(connection::Column::OrganizationId.eq(org_id)).one(&state.db).await?
-    {
+async fn connection_of(state: &AppState, org_id: &OrganizationId) -> AppResult<connection::Model> {
+    if let Some(c) = connection::Entity::find_in(org_id).one(&state.db).await? {
         return Ok(c);
     }
     let now = state.clock.now();
     let row = connection::ActiveModel {
         id: Set(ConnectionId::generate().to_string()),
-        organization_id: Set(org_id.to_owned()),
+        organization_id: Set(org_id.clone()),
         provider: Set(None),
         protocol: Set(None),
         oidc_issuer: Set(None),
@@ -102,8 +95,7 @@ async fn connection_of(state: &AppState, org_id: &str) -> AppResult<connection::
     match row.insert(&state.db).await {
         Ok(c) => Ok(c),
         // Created by a concurrent request: use that one.
-        Err(_) => connection::Entity::find()
-            .filter(connection::Column::OrganizationId.eq(org_id))
+        Err(_) => connection::Entity::find_in(org_id)
             .one(&state.db)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("connection vanished"))),

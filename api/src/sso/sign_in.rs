@@ -514,7 +514,7 @@ async fn change_status(
 ) -> AppResult<()> {
     let now = state.clock.now();
     let txn = state.begin_write().await?;
-    let t = features::Transition { org_id: &c.organization_id, feature: FEATURE_SSO, from: &[from], to, reason };
+    let t = features::Transition { org_id: &c.organization_id, feature: Feature::Sso, from: &[from], to, reason };
     features::transition(&*txn, t, now, meta, Some(event)).await?;
     txn.commit().await?;
     Ok(())
@@ -546,7 +546,7 @@ async fn complete(
         };
         let activate = features::Transition {
             org_id: &c.organization_id,
-            feature: FEATURE_SSO,
+            feature: Feature::Sso,
             from: &[IntegrationStatus::Awaiting, IntegrationStatus::Active, IntegrationStatus::Error],
             to: IntegrationStatus::Active,
             reason: None,
@@ -601,10 +601,9 @@ async fn sign_in_member(
     owner: Option<&str>,
     identity: &Identity,
 ) -> AppResult<crate::accounts::service::NewSession> {
-    use crate::accounts::entity::{membership, organization, user};
     use crate::accounts::members;
     use shared::accounts::Role;
-    let org_id = c.organization_id.as_str();
+    let org_id = &c.organization_id;
     match sso_status(state, org_id).await? {
         // `error`: sign-ins are still tried; one that succeeds clears it.
         IntegrationStatus::Active | IntegrationStatus::Error => {}
@@ -624,8 +623,7 @@ async fn sign_in_member(
                 .filter(|_| identity.email_verified)
                 .ok_or_else(|| refused("Your identity provider did not send a verified email address; ask your administrator to include the email claim."))?;
             let parsed = Email::parse(&email).map_err(|_| refused(format!("'{email}' is not an email address.")))?;
-            let claimed = crate::domains::entity::Entity::find()
-                .filter(crate::domains::entity::Column::OrganizationId.eq(org_id))
+            let claimed = crate::domains::entity::Entity::find_in(org_id)
                 .filter(crate::domains::entity::Column::Domain.eq(parsed.domain()))
                 .one(&state.db)
                 .await?
@@ -633,27 +631,16 @@ async fn sign_in_member(
             if !claimed {
                 return Err(refused(format!("{email} is not in one of your organization's domains.")));
             }
-            let existing = user::Entity::find().filter(user::Column::Email.eq(parsed.as_str())).one(&state.db).await?;
+            let existing = members::account_by_email(&state.db, parsed.as_str()).await?;
             let txn = state.begin_write().await?;
             let (uid, action) = match existing {
                 Some(u) => {
-                    let member = membership::Entity::find_by_id((org_id.to_owned(), u.id.clone())).one(&txn).await?;
-                    let member = match member {
+                    let member = match members::find(&*txn, org_id, &u.id).await? {
                         Some(m) => m,
                         // One this organization's directory or SSO created,
                         // deleted since, and nobody else's: its own again.
-                        None if members::relinkable(&txn, &u.id, org_id).await? => {
-                            let org = organization::get(&txn, org_id).await?;
-                            let member = members::NewMember {
-                                org_id,
-                                user_id: &u.id,
-                                role: Role::Member,
-                                plan_id: org.default_plan_id.clone(),
-                                suspended: false,
-                                directory_managed: false,
-                                now,
-                            };
-                            members::add_member(&txn, member).await?
+                        None if members::relinkable(&*txn, &u.id, org_id).await? => {
+                            members::add_provisioned_member(&*txn, org_id, &u.id, now).await?
                         }
                         None => {
                             return Err(refused(format!(
@@ -661,7 +648,7 @@ async fn sign_in_member(
                             )));
                         }
                     };
-                    let needs_proof = u.password_hash.is_some() || member.role == Role::Admin.as_str();
+                    let needs_proof = u.password_hash.is_some() || member.role == Role::Admin;
                     if needs_proof && owner != Some(u.id.as_str()) {
                         return Err(refused(format!(
                             "{email} already has an account here. To link it to your identity provider once, sign in \
@@ -671,8 +658,7 @@ async fn sign_in_member(
                     (u.id, "sso.identity_linked")
                 }
                 None => {
-                    let org = organization::get(&txn, org_id).await?;
-                    let id = shared::UserId::generate().to_string();
+                    let id = shared::UserId::generate();
                     let name = identity.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| email.clone());
                     let account = members::NewAccount {
                         id: &id,
@@ -682,17 +668,8 @@ async fn sign_in_member(
                         provisioned_by: Some(org_id),
                         now,
                     };
-                    members::create_account(&txn, account).await?;
-                    let member = members::NewMember {
-                        org_id,
-                        user_id: &id,
-                        role: Role::Member,
-                        plan_id: org.default_plan_id.clone(),
-                        suspended: false,
-                        directory_managed: false,
-                        now,
-                    };
-                    members::add_member(&txn, member).await?;
+                    members::create_account(&*txn, account).await?;
+                    members::add_provisioned_member(&*txn, org_id, &id, now).await?;
                     (id, "sso.member_created")
                 }
             };
@@ -716,23 +693,13 @@ async fn sign_in_member(
             uid
         }
     };
-    let mut member = membership::Entity::find_by_id((org_id.to_owned(), user_id.clone())).one(&state.db).await?;
+    let mut member = members::find(&state.db, org_id, &user_id).await?;
     if member.is_none() {
         // Known to this provider, removed since (a directory's DELETE), and
         // still nobody else's: a member again, as on a first sign-in.
         let txn = state.begin_write().await?;
         if members::relinkable(&*txn, &user_id, org_id).await? {
-            let org = organization::get(&*txn, org_id).await?;
-            let again = members::NewMember {
-                org_id,
-                user_id: &user_id,
-                role: Role::Member,
-                plan_id: org.default_plan_id.clone(),
-                suspended: false,
-                directory_managed: false,
-                now,
-            };
-            member = Some(members::add_member(&*txn, again).await?);
+            member = Some(members::add_provisioned_member(&*txn, org_id, &user_id, now).await?);
             let event = Event {
                 organization_id: org_id,
                 actor: &user_id,
@@ -750,8 +717,12 @@ async fn sign_in_member(
         None => return Err(refused("You are no longer a member of this organization. Ask your administrator.")),
     }
     let session = crate::accounts::service::open_session(&state.db, state, &user_id, Some(org_id)).await?;
-    features::touch(&state.db, org_id, FEATURE_SSO, now).await?;
-    let email = user::Entity::find_by_id(user_id.as_str()).one(&state.db).await?.map(|u| u.email).unwrap_or_default();
+    features::touch(&state.db, org_id, Feature::Sso, now).await?;
+    let email = crate::accounts::entity::user::Entity::find_by_id(user_id.clone())
+        .one(&state.db)
+        .await?
+        .map(|u| u.email)
+        .unwrap_or_default();
     let event = Event {
         organization_id: org_id,
         actor: &user_id,

@@ -26,7 +26,7 @@ fn view(state: &AppState, c: &connection::Model, status: IntegrationStatus) -> S
     }
 }
 
-async fn link_org(state: &AppState, token: &str) -> AppResult<(String, String)> {
+async fn link_org(state: &AppState, token: &str) -> AppResult<(OrganizationId, String)> {
     let (link, _) = resolve(state, token, Some(SetupKind::Sso)).await?;
     Ok((link.organization_id, link.id))
 }
@@ -98,7 +98,7 @@ pub async fn put_connection(
     // A changed configuration must pass a new test sign-in.
     let retest = features::Transition {
         org_id: &org_id,
-        feature: FEATURE_SSO,
+        feature: Feature::Sso,
         from: &[IntegrationStatus::Active, IntegrationStatus::Error],
         to: IntegrationStatus::Awaiting,
         reason: None,

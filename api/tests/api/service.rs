@@ -100,7 +100,9 @@ async fn sqlite_runs_in_wal_mode() {
     assert_eq!(row.try_get::<String>("", "journal_mode").unwrap(), "wal");
 }
 
-/// The files under `api/src` (but `skip` folders) that contain any of `needles`.
+/// The files under `api/src` (but migrations and `allowed` paths) that
+/// contain any of `needles` as a whole path (`user::…` does not match
+/// `dir_user::…`).
 fn sources_containing(needles: &[&str], allowed: &[&str]) -> Vec<String> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut stack = vec![src.clone()];
@@ -119,7 +121,11 @@ fn sources_containing(needles: &[&str], allowed: &[&str]) -> Vec<String> {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            offenders.extend(needles.iter().filter(|n| text.contains(*n)).map(|n| format!("{rel} ({n})")));
+            let whole = |n: &str| {
+                text.match_indices(n)
+                    .any(|(i, _)| !text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_'))
+            };
+            offenders.extend(needles.iter().filter(|n| whole(n)).map(|n| format!("{rel} ({n})")));
         }
     }
     offenders
@@ -143,20 +149,36 @@ fn only_the_features_module_writes_feature_status() {
     assert!(offenders.is_empty(), "organization_features written outside features/: {offenders:?}");
 }
 
-/// Accounts and memberships are made in one place (`accounts/members.rs`,
-/// whose rows the SCIM batch writer also inserts), so the rules that protect
-/// organizations are written once.
+/// Accounts and memberships are made, changed and removed in one place
+/// (`accounts/members.rs`, whose rows the SCIM batch writer also inserts),
+/// so the rules that protect organizations are written once.
 #[test]
-fn only_the_members_module_makes_accounts_and_memberships() {
-    let makes = [
-        "user::ActiveModel {",
-        "account::ActiveModel {",
-        "membership::ActiveModel {",
-        "INSERT INTO users",
-        "INSERT INTO memberships",
-    ];
-    let offenders = sources_containing(&makes, &["accounts/members.rs"]);
-    assert!(offenders.is_empty(), "accounts or memberships made outside accounts/members.rs: {offenders:?}");
+fn only_the_members_module_writes_accounts_and_memberships() {
+    let mut writes = vec!["INSERT INTO users", "INSERT INTO memberships", "UPDATE users", "UPDATE memberships"];
+    writes.extend(["DELETE FROM users", "DELETE FROM memberships"]);
+    let entity_writes = ["ActiveModel", "Entity::insert", "Entity::update", "Entity::delete"];
+    let names: Vec<String> = ["user", "account", "membership"]
+        .iter()
+        .flat_map(|table| entity_writes.iter().map(move |w| format!("{table}::{w}")))
+        .collect();
+    writes.extend(names.iter().map(String::as_str));
+    // The account's password changes where passwords are checked.
+    let offenders: Vec<String> =
+        sources_containing(&writes, &["accounts/members.rs", "accounts/entity"]).into_iter().collect();
+    assert!(offenders.is_empty(), "accounts or memberships written outside accounts/members.rs: {offenders:?}");
+}
+
+/// Queries of a table whose rows belong to an organization start from
+/// `find_in` / `update_in` / `delete_in` (`db::OrganizationScoped`), not an
+/// inline filter that a new query could forget. (A session's organization is
+/// its scope, not its owner; a user's memberships are read across
+/// organizations by design.)
+#[test]
+fn organization_scoped_tables_are_read_through_their_finders() {
+    let inline = ["Column::OrganizationId.eq("];
+    let allowed = ["db/scoped.rs", "accounts/members.rs", "auth/extract.rs", "accounts/service.rs"];
+    let offenders = sources_containing(&inline, &allowed);
+    assert!(offenders.is_empty(), "inline organization filters: {offenders:?}");
 }
 
 /// Every route mounted under `/api/v1` is in the OpenAPI document (so it is

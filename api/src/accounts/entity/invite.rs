@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
+use shared::OrganizationId;
+use shared::accounts::Role;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invites")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     /// SHA-256 of the invite token, hex; the token itself is never stored.
     #[sea_orm(unique)]
     pub token_hash: String,

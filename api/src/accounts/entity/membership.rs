@@ -1,14 +1,15 @@
 use sea_orm::entity::prelude::*;
+use shared::accounts::Role;
+use shared::{OrganizationId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "memberships")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub user_id: String,
-    /// `admin` or `member` (see `shared::accounts::Role`).
-    pub role: String,
+    pub user_id: UserId,
+    pub role: Role,
     pub created_at: DateTimeUtc,
     pub plan_id: Option<String>,
     /// Set while the organization's directory has the member inactive.

@@ -1,10 +1,11 @@
 use sea_orm::entity::prelude::*;
+use shared::OrganizationId;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: OrganizationId,
     pub name: String,
     pub disable_passwords_on_invites: bool,
     /// The Provision Default Plan (a plan id from the configured catalog).
@@ -29,5 +30,5 @@ impl ActiveModelBehavior for ActiveModel {}
 /// The organization, or 404: callers reach it through an id from a path or a
 /// row of their own, so a missing one is "not found", never a server fault.
 pub async fn get(db: &impl sea_orm::ConnectionTrait, id: &str) -> crate::error::AppResult<Model> {
-    Entity::find_by_id(id).one(db).await?.ok_or(crate::error::AppError::NotFound)
+    Entity::find().filter(Column::Id.eq(id)).one(db).await?.ok_or(crate::error::AppError::NotFound)
 }

@@ -1,10 +1,11 @@
 use sea_orm::entity::prelude::*;
+use shared::{OrganizationId, UserId};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    pub id: UserId,
     #[sea_orm(unique)]
     pub email: String,
     pub name: String,
@@ -13,7 +14,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The organization whose directory or SSO created the account; `None`
     /// for sign-up and invites (see migration m0015).
-    pub provisioned_by: Option<String>,
+    pub provisioned_by: Option<OrganizationId>,
 }
 
 impl Model {
@@ -21,7 +22,7 @@ impl Model {
     /// created by it, no password of its own. (Callers also check that it
     /// has no membership elsewhere.)
     pub fn provisioned_only_by(&self, org_id: &str) -> bool {
-        self.provisioned_by.as_deref() == Some(org_id) && self.password_hash.is_none()
+        self.provisioned_by.as_ref().is_some_and(|o| o == org_id) && self.password_hash.is_none()
     }
 }
 

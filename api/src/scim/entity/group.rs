@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use shared::OrganizationId;
 
 /// A SCIM Group of one organization; its members live in `group_member`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub display_name: String,
     pub display_name_key: String,
     pub external_id: Option<String>,

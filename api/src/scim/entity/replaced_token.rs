@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use shared::OrganizationId;
 
 /// A SCIM token the organization replaced (its SHA-256): a directory still
 /// sending it is misconfigured, and the Provision tab says so.
@@ -7,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub token_hash: String,
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub replaced_at: DateTimeUtc,
 }
 

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use shared::{OrganizationId, UserId};
 
 /// A SCIM User of one organization, linked to the account it provisioned.
 /// `resource` is the SCIM representation as the directory sent it (names
@@ -9,8 +10,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    pub organization_id: String,
-    pub user_id: String,
+    pub organization_id: OrganizationId,
+    pub user_id: UserId,
     pub user_name: String,
     /// `userName` lowercased: it is unique per organization, case-insensitively.
     pub user_name_key: String,

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use shared::OrganizationId;
 
 /// An organization's connection to its identity provider (one per organization).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     #[sea_orm(unique)]
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub provider: Option<String>,
     pub protocol: Option<String>,
     pub oidc_issuer: Option<String>,

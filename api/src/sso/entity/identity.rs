@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use shared::UserId;
 
 /// Who a (connection, subject) pair signs in as: members are never matched
 /// by email alone.
@@ -9,7 +10,7 @@ pub struct Model {
     pub connection_id: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub subject: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub created_at: DateTimeUtc,
 }
 

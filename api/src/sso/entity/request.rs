@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use shared::OrganizationId;
 
 /// A sign-in sent to the identity provider and not yet come back. `id` is the
 /// OAuth `state` or the SAML `RelayState`; it is bound to the browser that started it (`browser_hash`
@@ -9,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub connection_id: String,
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     /// `test` (from the setup wizard) or `login` (a member).
     pub purpose: String,
     /// OIDC: the `nonce`; SAML: the AuthnRequest ID (the `InResponseTo` expected).
