@@ -41,3 +41,27 @@ macro_rules! by_name {
 }
 
 pub(crate) use by_name;
+
+#[cfg(test)]
+mod tests {
+    use crate::accounts::Role;
+    use crate::provisioning::{Feature, IntegrationStatus};
+
+    #[test]
+    fn every_stored_name_reads_back_and_nothing_else_does() {
+        for role in [Role::Admin, Role::Member] {
+            assert_eq!(role.to_string().parse::<Role>(), Ok(role));
+        }
+        for feature in Feature::ALL {
+            assert_eq!(feature.to_string().parse::<Feature>(), Ok(feature));
+        }
+        use IntegrationStatus::*;
+        for status in [NotPurchased, Awaiting, Active, Inactive, Error] {
+            assert_eq!(status.to_string().parse::<IntegrationStatus>(), Ok(status));
+        }
+        let unknown = "Admin".parse::<Role>().unwrap_err();
+        assert_eq!(unknown.to_string(), "`Admin` is not a known role");
+        assert!("both".parse::<Feature>().is_err(), "a checkout choice is not a feature");
+        assert!("".parse::<IntegrationStatus>().is_err());
+    }
+}
