@@ -21,7 +21,37 @@ pub struct Browser {
     pub data: PathBuf,
     server: ServerHandle,
     driver: Child,
+    driver_port: u16,
     _dir: tempfile::TempDir,
+}
+
+/// Ports this process's chromedrivers were given and may still listen on.
+/// `bind(0)` hands out a port that is free *now*: a parallel test could get
+/// the same one before the first chromedriver listens on it, connect to the
+/// other test's browser and lose it when that test ends.
+static DRIVER_PORTS: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+fn driver_port() -> u16 {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        if DRIVER_PORTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(port) {
+            return port;
+        }
+    }
+}
+
+fn release_port(port: u16) {
+    DRIVER_PORTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&port);
+}
+
+fn spawn_driver(port: u16) -> Child {
+    Command::new(chromedriver().expect("chromedriver"))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver")
 }
 
 fn require() -> bool {
@@ -79,13 +109,8 @@ pub async fn launch_with(tweak: fn(&mut Settings)) -> Option<Browser> {
     let server = running.handle();
     actix_web::rt::spawn(running.server);
 
-    let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-    let driver = Command::new(chromedriver().expect("chromedriver"))
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
+    let mut port = driver_port();
+    let mut driver = spawn_driver(port);
 
     let profile = dir.path().join("chromium-profile");
     let mut caps = serde_json::Map::new();
@@ -104,13 +129,20 @@ pub async fn launch_with(tweak: fn(&mut Settings)) -> Option<Browser> {
     // chromedriver takes a moment to listen: retry the session for up to ~20 s.
     let mut last_err = None;
     for _ in 0..80 {
+        // Another process took the port before chromedriver listened on it
+        // (it exits): start it again on another one.
+        if driver.try_wait().is_ok_and(|exited| exited.is_some()) {
+            release_port(port);
+            port = driver_port();
+            driver = spawn_driver(port);
+        }
         match ClientBuilder::new(HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
         {
             Ok(client) => {
-                return Some(Browser { client, base, data, server, driver, _dir: dir });
+                return Some(Browser { client, base, data, server, driver, driver_port: port, _dir: dir });
             }
             Err(e) => {
                 last_err = Some(e);
@@ -195,5 +227,6 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        release_port(self.driver_port);
     }
 }
