@@ -20,7 +20,9 @@ use crate::provisioning::handlers as provisioning;
     paths(
         health::health, health::ready,
         accounts::signup, accounts::confirm_signup, accounts::login, accounts::logout, accounts::me,
-        accounts::members, accounts::create_invite, accounts::preview_invite, accounts::accept_invite,
+        accounts::members, accounts::update_member, accounts::remove_member,
+        accounts::invites, accounts::create_invite, accounts::revoke_invite, accounts::resend_invite,
+        accounts::preview_invite, accounts::accept_invite,
         provisioning::plans, provisioning::state, provisioning::set_default_plan,
         domains::add, domains::remove,
         billing::create, billing::confirm,

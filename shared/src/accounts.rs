@@ -209,6 +209,52 @@ pub struct MembersResponse {
     pub next_cursor: Option<String>,
 }
 
+/// What an Administrator changes of a member; an absent field stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct UpdateMemberRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// A plan of the catalog (`GET /api/v1/plans`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "plan_extended"))]
+    pub plan_id: Option<String>,
+    /// `true` suspends (the member's sessions that reach the organization
+    /// end), `false` reactivates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
+}
+
+impl UpdateMemberRequest {
+    pub fn is_empty(&self) -> bool {
+        self.role.is_none() && self.plan_id.is_none() && self.suspended.is_none()
+    }
+}
+
+/// An invite not yet accepted, revoked or expired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PendingInvite {
+    pub id: InviteId,
+    pub email: String,
+    pub role: Role,
+    pub password_required: bool,
+    #[serde(with = "crate::time::utc")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InvitesResponse {
+    /// Oldest first.
+    pub data: Vec<PendingInvite>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CreateInviteRequest {

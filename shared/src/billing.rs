@@ -154,6 +154,72 @@ fn luhn_ok(digits: &str) -> bool {
     sum % 10 == 0
 }
 
+/// The number lengths a brand issues (what a processor accepts); none for a
+/// brand we do not take.
+pub fn card_lengths(brand: &str) -> &'static [usize] {
+    match brand {
+        "visa" => &[13, 16, 19],
+        "mastercard" => &[16],
+        "amex" => &[15],
+        "discover" => &[16, 17, 18, 19],
+        _ => &[],
+    }
+}
+
+/// How a brand's number is grouped for reading: American Express 4-6-5,
+/// the others in fours.
+fn card_groups(brand: &str) -> &'static [usize] {
+    if brand == "amex" { &[4, 6, 5] } else { &[4, 4, 4, 4, 3] }
+}
+
+/// The digits typed so far, grouped as the card shows them
+/// (`4242 4242 4242 4242`, `3782 822463 10005`); anything but digits is
+/// dropped and at most 19 digits are kept.
+pub fn format_card_number(input: &str) -> String {
+    let digits: String = input.chars().filter(char::is_ascii_digit).take(19).collect();
+    let mut out = String::with_capacity(digits.len() + 4);
+    let mut rest = digits.as_str();
+    for &size in card_groups(card_brand(&digits)) {
+        if rest.is_empty() {
+            break;
+        }
+        let (group, tail) = rest.split_at(size.min(rest.len()));
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(group);
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Why a card number cannot be charged, in words for the person typing it;
+/// `Ok(brand)` when it can be tried.
+pub fn check_card_number(digits: &str) -> Result<&'static str, &'static str> {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("A card number has only digits. Check what you typed.");
+    }
+    let brand = card_brand(digits);
+    let lengths = card_lengths(brand);
+    if lengths.is_empty() {
+        return Err("This card is not one we accept: use a Visa, Mastercard, American Express or Discover card.");
+    }
+    if !lengths.contains(&digits.len()) {
+        return Err(match brand {
+            "amex" => "An American Express card number has 15 digits. Check the digits.",
+            "mastercard" => "A Mastercard number has 16 digits. Check the digits.",
+            "visa" => "A Visa card number has 16 digits (a few have 13 or 19). Check the digits.",
+            _ => "A Discover card number has 16 to 19 digits. Check the digits.",
+        });
+    }
+    if !luhn_ok(digits) {
+        return Err("This card number is not valid. Check the digits.");
+    }
+    Ok(brand)
+}
+
+/// The brand a card number's first digits name (`unknown` otherwise).
 pub fn card_brand(digits: &str) -> &'static str {
     let n2: u32 = digits.get(..2).and_then(|s| s.parse().ok()).unwrap_or(0);
     let n4: u32 = digits.get(..4).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -173,13 +239,8 @@ impl Payment {
         let number: String = self.card_number.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
         if number.is_empty() {
             e.push(FieldError::new("payment.card_number", "required", "Enter the card number."));
-        } else if !(12..=19).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) || !luhn_ok(&number)
-        {
-            e.push(FieldError::new(
-                "payment.card_number",
-                "invalid_card_number",
-                "This card number is not valid. Check the digits.",
-            ));
+        } else if let Err(why) = check_card_number(&number) {
+            e.push(FieldError::new("payment.card_number", "invalid_card_number", why));
         }
         if !(1..=12).contains(&self.exp_month) {
             e.push(FieldError::new("payment.exp_month", "invalid_expiry", "Enter the expiry month (1–12)."));
@@ -278,5 +339,35 @@ mod tests {
         assert_eq!(codes(pay("4242424242424242", 10, 2099, "123")), ["invalid_expiry"]);
         assert_eq!(codes(pay("4242424242424242", 13, 2030, "12")), ["invalid_expiry", "invalid_cvc"]);
         assert!(pay("4242424242424242", 11, 2026, "123").validate(2026, 11).is_ok());
+    }
+
+    /// Mistyped numbers that still pass the Luhn check are refused by length
+    /// (each of these was charged before).
+    #[test]
+    fn each_brand_has_its_own_lengths() {
+        let code = |n: &str| pay(n, 12, 2030, "123").validate(2026, 11).map(|c| c.brand);
+        for short in ["4242 4242 4242", "424242424242424", "42424242424242"] {
+            let digits: String = short.chars().filter(char::is_ascii_digit).collect();
+            let luhn = luhn_ok(&digits);
+            assert!(code(short).is_err(), "{short} (luhn {luhn}) must be refused");
+        }
+        assert!(luhn_ok("424242424242"), "the mistyped 12-digit number passes Luhn; only its length gives it away");
+        assert_eq!(check_card_number("424242424242"), Err("A Visa card number has 16 digits (a few have 13 or 19). Check the digits."));
+        assert_eq!(code("4222222222222"), Ok("visa"), "13-digit Visa");
+        assert!(pay("378282246310005", 12, 2030, "1234").validate(2026, 11).is_ok());
+        assert!(check_card_number("37828224631000").is_err(), "14-digit Amex");
+        assert_eq!(code("6011111111111117"), Ok("discover"));
+        assert_eq!(code("5555555555554444"), Ok("mastercard"));
+        assert!(check_card_number("3530111333300000").unwrap_err().contains("not one we accept"), "JCB");
+    }
+
+    #[test]
+    fn numbers_are_grouped_as_the_card_shows_them() {
+        assert_eq!(format_card_number("4242424242424242"), "4242 4242 4242 4242");
+        assert_eq!(format_card_number("4242-42"), "4242 42");
+        assert_eq!(format_card_number("378282246310005"), "3782 822463 10005");
+        assert_eq!(format_card_number("4242424242424242123"), "4242 4242 4242 4242 123");
+        assert_eq!(format_card_number("42424242424242421234"), "4242 4242 4242 4242 123");
+        assert_eq!(format_card_number(""), "");
     }
 }

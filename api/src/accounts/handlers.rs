@@ -5,11 +5,13 @@ use actix_web::{HttpResponse, web};
 use shared::Problem;
 use shared::accounts::{
     AcceptInviteRequest, AcceptInviteResponse, ConfirmSignupRequest, CreateInviteRequest, InvitePreview,
-    InviteResponse, LoginRequest, LoginResponse, MeResponse, MembersResponse, SignupPending, SignupRequest,
-    SignupResponse,
+    InviteResponse, InvitesResponse, LoginRequest, LoginResponse, MeResponse, Member, MembersResponse, SignupPending,
+    SignupRequest, SignupResponse, UpdateMemberRequest,
 };
 use shared::page::PageQuery;
+use shared::{InviteId, UserId};
 
+use super::manage;
 use super::service::{self, NewSession};
 use crate::audit::{Actor, RequestMeta};
 use crate::auth::extract::SESSION_COOKIE;
@@ -338,4 +340,124 @@ pub async fn accept_invite(
 )]
 pub async fn preview_invite(state: State, token: web::Path<String>) -> AppResult<web::Json<InvitePreview>> {
     Ok(web::Json(service::preview_invite(&state, &token).await?))
+}
+
+/// The second id of an `…/{org_id}/…/{id}` path; one that is not an ID of
+/// its kind names nothing here (404).
+fn second_id<T: std::str::FromStr>(path: &(String, String)) -> AppResult<T> {
+    path.1.parse().map_err(|_| AppError::NotFound)
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/organizations/{org_id}/members/{user_id}", tag = "accounts",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("user_id" = String, Path, description = "The member's user id (`usr_…`)"),
+    ),
+    request_body = UpdateMemberRequest,
+    responses(
+        (status = 200, description = "The member as changed (suspending ends their sessions that reach the organization)", body = Member),
+        (status = 404, description = "No such member, or not this organization's Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last active Administrator (`last_admin`), a member the directory manages (`directory_managed`: role and suspension change in the identity provider), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing to change, or a plan outside the catalog", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn update_member(
+    state: State,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+    body: web::Json<UpdateMemberRequest>,
+) -> AppResult<web::Json<Member>> {
+    let user_id: UserId = second_id(&path)?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    Ok(web::Json(manage::update_member(&state, &actor, &admin.org_id, &user_id, body.into_inner()).await?))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/organizations/{org_id}/members/{user_id}", tag = "accounts",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("user_id" = String, Path, description = "The member's user id (`usr_…`)"),
+    ),
+    responses(
+        (status = 204, description = "Removed from the organization (the account stays); their sessions that reach it end"),
+        (status = 404, description = "No such member, or not this organization's Administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last active Administrator (`last_admin`), a member the directory manages (`directory_managed`), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn remove_member(
+    state: State,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let user_id: UserId = second_id(&path)?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    manage::remove_member(&state, &actor, &admin.org_id, &user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/organizations/{org_id}/invites", tag = "accounts",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)"), PageQuery),
+    responses(
+        (status = 200, description = "Pending invites (not accepted, revoked or expired), oldest first, a page at a time", body = InvitesResponse),
+        (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn invites(state: State, admin: OrgAdmin, query: web::Query<PageQuery>) -> AppResult<web::Json<InvitesResponse>> {
+    Ok(web::Json(manage::pending_invites(&state, &admin.org_id, &query).await?))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/organizations/{org_id}/invites/{invite_id}", tag = "accounts",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("invite_id" = String, Path, description = "Invite id (`inv_…`)"),
+    ),
+    responses(
+        (status = 204, description = "Revoked: the invite link answers that it was revoked"),
+        (status = 404, description = "No such pending invite in this organization", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn revoke_invite(
+    state: State,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let invite_id: InviteId = second_id(&path)?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    manage::revoke_invite(&state, &actor, &admin.org_id, &invite_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{org_id}/invites/{invite_id}/resend", tag = "accounts",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("invite_id" = String, Path, description = "Invite id (`inv_…`)"),
+    ),
+    responses(
+        (status = 200, description = "A new link, valid 7 days from now; the previous link stops working. Emailed when the server sends mail, otherwise returned here once", body = InviteResponse),
+        (status = 404, description = "No such pending invite in this organization", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "This address was mailed too often in the last hour; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn resend_invite(
+    state: State,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<InviteResponse>> {
+    let invite_id: InviteId = second_id(&path)?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    Ok(web::Json(manage::resend_invite(&state, &actor, &admin.org_id, &invite_id).await?))
 }

@@ -329,17 +329,27 @@ pub async fn deprovision(
         .await?
         .is_some_and(|a| a.provisioned_by.as_ref() == Some(&current.organization_id));
     if created {
-        if is_last_admin(db, &current).await? {
-            return Err(ChangeError::Refused(Refusal::LastAdmin));
-        }
-        membership::Entity::delete_in(&current.organization_id)
-            .filter(membership::Column::UserId.eq(current.user_id.as_str()))
-            .exec(db)
-            .await?;
+        remove(db, current, now).await?;
         return Ok(Deprovisioned::Removed);
     }
     let suspend = current.role != Role::Admin;
     let change = Change { directory_managed: Some(false), active: suspend.then_some(false), ..Change::default() };
     update(db, current, change, now).await?;
     Ok(Deprovisioned::Detached)
+}
+
+/// An Administrator's removal of the member `current`: the membership goes
+/// (the account stays) and the sessions that reach the organization end;
+/// the last active Administrator is never removed.
+pub async fn remove(db: &impl ConnectionTrait, current: membership::Model, now: DateTime<Utc>) -> Result<(), ChangeError> {
+    if is_last_admin(db, &current).await? {
+        return Err(ChangeError::Refused(Refusal::LastAdmin));
+    }
+    let shared = shared_elsewhere(db, &current.user_id, &current.organization_id).await?;
+    membership::Entity::delete_in(&current.organization_id)
+        .filter(membership::Column::UserId.eq(current.user_id.as_str()))
+        .exec(db)
+        .await?;
+    end_sessions(db, &current.user_id, &current.organization_id, shared, now).await?;
+    Ok(())
 }

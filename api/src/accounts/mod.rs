@@ -3,6 +3,7 @@
 pub mod entity;
 pub mod handlers;
 pub mod limiter;
+pub mod manage;
 pub mod members;
 pub mod password;
 pub mod routes;

@@ -11,7 +11,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/invites/accept", web::post().to(handlers::accept_invite))
         .route("/invites/{token}", web::get().to(handlers::preview_invite))
         .route("/organizations/{org_id}/members", web::get().to(handlers::members))
-        .route("/organizations/{org_id}/invites", web::post().to(handlers::create_invite));
+        .route("/organizations/{org_id}/members/{user_id}", web::patch().to(handlers::update_member))
+        .route("/organizations/{org_id}/members/{user_id}", web::delete().to(handlers::remove_member))
+        .route("/organizations/{org_id}/invites", web::get().to(handlers::invites))
+        .route("/organizations/{org_id}/invites", web::post().to(handlers::create_invite))
+        .route("/organizations/{org_id}/invites/{invite_id}", web::delete().to(handlers::revoke_invite))
+        .route("/organizations/{org_id}/invites/{invite_id}/resend", web::post().to(handlers::resend_invite));
 }
 
 /// The page an emailed sign-up confirmation link opens (outside `/api`).

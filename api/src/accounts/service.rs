@@ -414,23 +414,22 @@ pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuer
     }
     let rows = select.find_also_related(user::Entity).all(&state.db).await?;
     let (rows, next_cursor) = query.finish(rows, |(m, _)| MemberCursor::of(m));
-    let data = rows
-        .into_iter()
-        .filter_map(|(m, u)| u.map(|u| (m, u)))
-        .map(|(m, u)| {
-            Ok(Member {
-                user_id: u.id,
-                email: u.email,
-                name: u.name,
-                role: m.role,
-                joined_at: m.created_at,
-                plan_id: m.plan_id,
-                suspended: m.suspended_at.is_some(),
-                directory_managed: m.directory_managed,
-            })
-        })
-        .collect::<AppResult<_>>()?;
+    let data = rows.into_iter().filter_map(|(m, u)| u.map(|u| member_view(m, u))).collect();
     Ok(MembersResponse { data, next_cursor })
+}
+
+/// A member as the API shows it.
+pub(super) fn member_view(m: membership::Model, u: user::Model) -> Member {
+    Member {
+        user_id: u.id,
+        email: u.email,
+        name: u.name,
+        role: m.role,
+        joined_at: m.created_at,
+        plan_id: m.plan_id,
+        suspended: m.suspended_at.is_some(),
+        directory_managed: m.directory_managed,
+    }
 }
 
 /// The members list's cursor: the last member's joining time (Unix
@@ -449,7 +448,7 @@ impl MemberCursor {
     }
 }
 
-fn token_hash(token: &str) -> String {
+pub(super) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -468,12 +467,7 @@ pub async fn create_invite(
         }
     }
     let now = state.clock.now();
-    if state.confirm_by_email {
-        state.mail_limit.check(email.as_str(), now).map_err(|retry_after_secs| AppError::TooManyRequests {
-            retry_after_secs,
-            detail: "This address was sent several mails in the last hour. Try again later.".to_owned(),
-        })?;
-    }
+    invite_mail_allowed(state, email.as_str(), now)?;
     let token = random_token();
     let id = InviteId::generate();
     let txn = state.begin_write().await?;
@@ -488,6 +482,7 @@ pub async fn create_invite(
         invited_by: Set(actor.user.to_string()),
         expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
         accepted_at: Set(None),
+        revoked_at: Set(None),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -501,18 +496,38 @@ pub async fn create_invite(
     };
     audit::record(&txn, actor.meta, now, event).await?;
     txn.commit().await?;
+    deliver_invite(state, row, &org_name, token).await
+}
+
+/// With mail on, an address gets a few invite mails an hour at most.
+pub(super) fn invite_mail_allowed(state: &AppState, email: &str, now: chrono::DateTime<chrono::Utc>) -> AppResult<()> {
+    if state.confirm_by_email {
+        state.mail_limit.check(email, now).map_err(|retry_after_secs| AppError::TooManyRequests {
+            retry_after_secs,
+            detail: "This address was sent several mails in the last hour. Try again later.".to_owned(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Sends the invite's link. With mail on, only the invitee's mailbox gets
+/// it: whoever invites cannot use it to learn about the account or to guess
+/// its password; otherwise the response carries it, once.
+pub(super) async fn deliver_invite(
+    state: &AppState,
+    row: invite::Model,
+    org_name: &str,
+    token: String,
+) -> AppResult<InviteResponse> {
     let accept_url = format!("{}/invite/{token}", state.public_url);
-    // With mail on, only the invitee's mailbox gets the link: whoever
-    // invites cannot use it to learn about the account or to guess its
-    // password.
     let (token, accept_url) = if state.confirm_by_email {
         let mail = crate::mail::Mail {
             to: row.email.clone(),
-            subject: format!("You are invited to {} on Gatehouse", org_name),
+            subject: format!("You are invited to {org_name} on Gatehouse"),
             body: format!(
                 "You are invited to join {org_name} on Gatehouse as {}. The invitation works once, until {} UTC:\n\n\
                  {accept_url}\n\nIf you did not expect it, ignore this message.",
-                role.label(),
+                row.role.label(),
                 row.expires_at.format("%Y-%m-%d %H:%M")
             ),
         };
@@ -522,9 +537,9 @@ pub async fn create_invite(
         (Some(token), Some(accept_url))
     };
     Ok(InviteResponse {
-        id,
+        id: crate::accounts::service::parse_id(&row.id)?,
         email: row.email,
-        role,
+        role: row.role,
         password_required: row.password_required,
         expires_at: row.expires_at,
         accept_url,
@@ -541,6 +556,9 @@ async fn usable_invite(state: &AppState, token: &str) -> AppResult<invite::Model
         .ok_or(AppError::NotFound)?;
     if inv.accepted_at.is_some() {
         return Err(AppError::gone("invite_used", "This invite has already been accepted. Sign in instead."));
+    }
+    if inv.revoked_at.is_some() {
+        return Err(AppError::gone("invite_revoked", "This invite was revoked. Ask an Administrator for a new one."));
     }
     if inv.expires_at <= state.clock.now() {
         return Err(AppError::gone("invite_expired", "This invite has expired. Ask an Administrator for a new one."));
@@ -601,7 +619,10 @@ pub async fn accept_invite(
     let claimed = invite::Entity::update_many()
         .col_expr(invite::Column::AcceptedAt, Expr::value(now))
         .filter(invite::Column::Id.eq(inv.id.as_str()))
+        // Not accepted, revoked or resent (a new token) in the meantime.
+        .filter(invite::Column::TokenHash.eq(inv.token_hash.as_str()))
         .filter(invite::Column::AcceptedAt.is_null())
+        .filter(invite::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {

@@ -67,6 +67,11 @@ impl PaymentGateway for SandboxGateway {
     ) -> Pin<Box<dyn Future<Output = anyhow::Result<ChargeResult>> + Send + 'a>> {
         Box::pin(async move {
             let result = match charge.card.number.as_str() {
+                // A processor refuses a number no issuer gives out, whatever
+                // checks ran before it.
+                n if shared::billing::check_card_number(n).is_err() => {
+                    Err(Decline { code: "incorrect_number", message: "The card number is incorrect." })
+                }
                 "4000000000000002" => Err(Decline { code: "card_declined", message: "The card was declined." }),
                 "4000000000009995" => {
                     Err(Decline { code: "insufficient_funds", message: "The card has insufficient funds." })

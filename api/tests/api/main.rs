@@ -12,6 +12,7 @@ mod audit;
 mod checkout;
 mod helpers;
 mod invites;
+mod members;
 mod provisioning;
 mod robust;
 mod scim;

@@ -18,6 +18,8 @@ pub struct Model {
     pub invited_by: String,
     pub expires_at: DateTimeUtc,
     pub accepted_at: Option<DateTimeUtc>,
+    /// Set when an Administrator revoked the invite.
+    pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

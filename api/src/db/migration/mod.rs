@@ -20,6 +20,7 @@ mod m0014_signup_requests;
 mod m0015_account_provisioner;
 mod m0016_canonical_email_domains;
 mod m0017_backfill_provisioners;
+mod m0018_invite_revocation;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_account_provisioner::Migration),
             Box::new(m0016_canonical_email_domains::Migration),
             Box::new(m0017_backfill_provisioners::Migration),
+            Box::new(m0018_invite_revocation::Migration),
         ]
     }
 }
