@@ -352,7 +352,10 @@ mod tests {
             assert!(code(short).is_err(), "{short} (luhn {luhn}) must be refused");
         }
         assert!(luhn_ok("424242424242"), "the mistyped 12-digit number passes Luhn; only its length gives it away");
-        assert_eq!(check_card_number("424242424242"), Err("A Visa card number has 16 digits (a few have 13 or 19). Check the digits."));
+        assert_eq!(
+            check_card_number("424242424242"),
+            Err("A Visa card number has 16 digits (a few have 13 or 19). Check the digits.")
+        );
         assert_eq!(code("4222222222222"), Ok("visa"), "13-digit Visa");
         assert!(pay("378282246310005", 12, 2030, "1234").validate(2026, 11).is_ok());
         assert!(check_card_number("37828224631000").is_err(), "14-digit Amex");

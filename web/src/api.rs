@@ -8,8 +8,9 @@ use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::accounts::{
-    AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, LoginRequest,
-    LoginResponse, MeResponse, MembersResponse, OrganizationSummary, SignupRequest,
+    AcceptInviteRequest, AcceptInviteResponse, CreateInviteRequest, InvitePreview, InviteResponse, InvitesResponse,
+    LoginRequest, LoginResponse, MeResponse, Member, MembersResponse, OrganizationSummary, SignupRequest,
+    UpdateMemberRequest,
 };
 use shared::audit::AuditPage;
 use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
@@ -19,7 +20,7 @@ use shared::provisioning::{
 };
 use shared::setup::{CreateSetupLinkRequest, ScimCredentials, SetupInfo, SetupKind, SetupLinkResponse};
 use shared::sso::{SsoConnection, SsoConnectionRequest, SsoLoginRequest, SsoRedirect};
-use shared::{DomainId, FieldError, OrganizationId, Problem};
+use shared::{DomainId, FieldError, InviteId, OrganizationId, Problem, UserId};
 
 /// What a call can fail with: the API's problem, or no answer at all.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +89,7 @@ fn exchange(
             "POST" => Method::POST,
             "PUT" => Method::PUT,
             "DELETE" => Method::DELETE,
+            "PATCH" => Method::PATCH,
             _ => Method::GET,
         });
         if let Some(key) = idempotency_key {
@@ -183,6 +185,31 @@ pub async fn me() -> Result<MeResponse, ApiError> {
 
 pub async fn members(org: &OrganizationId, cursor: Option<&str>) -> Result<MembersResponse, ApiError> {
     get(format!("/api/v1/organizations/{org}/members{}", after(cursor))).await
+}
+
+pub async fn update_member(
+    org: &OrganizationId,
+    user: &UserId,
+    body: &UpdateMemberRequest,
+) -> Result<Member, ApiError> {
+    send("PATCH", format!("/api/v1/organizations/{org}/members/{user}"), body).await
+}
+
+pub async fn remove_member(org: &OrganizationId, user: &UserId) -> Result<(), ApiError> {
+    outcome(exchange("DELETE", format!("/api/v1/organizations/{org}/members/{user}"), None, None).await?, None)
+}
+
+/// The pending invites (up to 200: the page says when there are more).
+pub async fn invites(org: &OrganizationId) -> Result<InvitesResponse, ApiError> {
+    get(format!("/api/v1/organizations/{org}/invites?limit=200")).await
+}
+
+pub async fn revoke_invite(org: &OrganizationId, id: &InviteId) -> Result<(), ApiError> {
+    outcome(exchange("DELETE", format!("/api/v1/organizations/{org}/invites/{id}"), None, None).await?, None)
+}
+
+pub async fn resend_invite(org: &OrganizationId, id: &InviteId) -> Result<InviteResponse, ApiError> {
+    post(format!("/api/v1/organizations/{org}/invites/{id}/resend")).await
 }
 
 /// The query string that asks a list endpoint for the page after `cursor`.

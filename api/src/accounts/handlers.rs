@@ -410,7 +410,11 @@ pub async fn remove_member(
     ),
     security(("bearer" = []), ("cookie" = []))
 )]
-pub async fn invites(state: State, admin: OrgAdmin, query: web::Query<PageQuery>) -> AppResult<web::Json<InvitesResponse>> {
+pub async fn invites(
+    state: State,
+    admin: OrgAdmin,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<InvitesResponse>> {
     Ok(web::Json(manage::pending_invites(&state, &admin.org_id, &query).await?))
 }
 

@@ -159,7 +159,9 @@ pub async fn remove_member(
 }
 
 /// Not accepted, not revoked, not expired.
-fn pending(now: chrono::DateTime<chrono::Utc>) -> impl Fn(sea_orm::Select<invite::Entity>) -> sea_orm::Select<invite::Entity> {
+fn pending(
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl Fn(sea_orm::Select<invite::Entity>) -> sea_orm::Select<invite::Entity> {
     move |q| {
         q.filter(invite::Column::AcceptedAt.is_null())
             .filter(invite::Column::RevokedAt.is_null())
@@ -169,7 +171,11 @@ fn pending(now: chrono::DateTime<chrono::Utc>) -> impl Fn(sea_orm::Select<invite
 
 /// The organization's pending invites, oldest first (keyset on the
 /// time-ordered id).
-pub async fn pending_invites(state: &AppState, org_id: &OrganizationId, page: &PageQuery) -> AppResult<InvitesResponse> {
+pub async fn pending_invites(
+    state: &AppState,
+    org_id: &OrganizationId,
+    page: &PageQuery,
+) -> AppResult<InvitesResponse> {
     let mut q = pending(state.clock.now())(invite::Entity::find_in(org_id))
         .order_by_asc(invite::Column::Id)
         .limit(page.rows_to_read());

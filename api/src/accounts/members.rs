@@ -341,7 +341,11 @@ pub async fn deprovision(
 /// An Administrator's removal of the member `current`: the membership goes
 /// (the account stays) and the sessions that reach the organization end;
 /// the last active Administrator is never removed.
-pub async fn remove(db: &impl ConnectionTrait, current: membership::Model, now: DateTime<Utc>) -> Result<(), ChangeError> {
+pub async fn remove(
+    db: &impl ConnectionTrait,
+    current: membership::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ChangeError> {
     if is_last_admin(db, &current).await? {
         return Err(ChangeError::Refused(Refusal::LastAdmin));
     }

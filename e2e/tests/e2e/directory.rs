@@ -83,8 +83,14 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     b.click("login-submit").await;
     b.wait_text("organization-name", "Initech").await;
     b.wait_text("members-table", "milton@initech.com").await;
-    let table = b.wait_text("members-table", "plan_extended").await;
-    assert!(table.contains("Milton Waddams") && table.contains("directory"), "{table}");
+    let table = b.wait_text("members-table", "Milton Waddams").await;
+    assert!(table.contains("Directory"), "{table}");
+    // Milton got the Provision Default Plan.
+    let rows = b.client.find_all(fantoccini::Locator::Css("[data-testid=\"member-row\"]")).await.expect("rows");
+    let milton = rows.into_iter().nth(1).expect("Milton's row");
+    assert!(milton.text().await.expect("text").contains("milton@initech.com"));
+    let plan = milton.find(fantoccini::Locator::Css("[data-testid=\"member-plan\"]")).await.expect("plan");
+    assert_eq!(plan.prop("value").await.expect("value").as_deref(), Some("plan_extended"));
     let first = b.wait_text("members-table", "staff47@initech.com").await;
     assert!(!first.contains("staff48"), "the administrator, Milton and 48 staff on the first page");
     b.click("members-more").await;

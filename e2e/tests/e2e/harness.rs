@@ -203,13 +203,44 @@ impl Browser {
         self.wait_text("organization-name", org).await;
     }
 
-    /// Saves a PNG of the page to `$E2E_SCREENSHOT_DIR/{name}.png` when that is set
+    /// Saves PNGs of the page at 1280 and 390 px wide to
+    /// `$E2E_SCREENSHOT_DIR/{name}.png` and `{name}-390.png` when that is set
     /// (for looking at the UI; tests never compare pixels).
     pub async fn screenshot(&self, name: &str) {
         if let Some(dir) = std::env::var_os("E2E_SCREENSHOT_DIR") {
             let png = self.client.screenshot().await.expect("screenshot");
-            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).expect("write screenshot");
+            std::fs::write(PathBuf::from(&dir).join(format!("{name}.png")), png).expect("write screenshot");
+            self.client.set_window_size(390, 844).await.expect("narrow window");
+            actix_web::rt::time::sleep(Duration::from_millis(150)).await;
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(PathBuf::from(&dir).join(format!("{name}-390.png")), png).expect("write screenshot");
+            self.client.set_window_size(1280, 900).await.expect("wide window");
         }
+    }
+
+    /// How many CSS pixels the page is wider than a 390 px phone screen
+    /// (0: nothing scrolls sideways).
+    pub async fn overflow_at_390(&self) -> i64 {
+        self.client.set_window_size(390, 844).await.expect("narrow window");
+        actix_web::rt::time::sleep(Duration::from_millis(150)).await;
+        let wider = self
+            .client
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", vec![])
+            .await
+            .expect("measure");
+        self.client.set_window_size(1280, 900).await.expect("wide window");
+        wider.as_i64().unwrap_or(-1)
+    }
+
+    /// Accepts the page's `confirm()` question.
+    pub async fn accept_dialog(&self) {
+        for _ in 0..50 {
+            if self.client.accept_alert().await.is_ok() {
+                return;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no dialog to accept");
     }
 
     pub async fn path(&self) -> String {

@@ -10,5 +10,6 @@ mod accounts;
 mod bench;
 mod directory;
 mod harness;
+mod members;
 mod provision;
 mod sso;

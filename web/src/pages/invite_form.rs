@@ -1,5 +1,5 @@
-//! Members → invite someone. Gatehouse sends no email: the Administrator
-//! gets the invite link to pass on, shown once.
+//! Members → invite someone. Without mail the Administrator gets the invite
+//! link to pass on, shown once; with mail the server sends it.
 
 use leptos::prelude::*;
 use shared::OrganizationId;
@@ -9,8 +9,28 @@ use crate::api::{self, validation_error};
 use crate::call::Call;
 use crate::components::{CopyButton, ErrorBanner, Field, FormErrors, Shown, SubmitButton, when};
 
+/// Where an invite's link went (the invitee's mailbox, or this box to copy).
 #[component]
-pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
+pub fn InviteLink(invite: InviteResponse) -> impl IntoView {
+    let inv = invite;
+    view! {
+        <div class="banner ok" role="status" data-testid="invite-created">
+            <p>{if inv.accept_url.is_some() { "Send this link to " } else { "We emailed the invitation to " }}
+                <strong>{inv.email.clone()}</strong> ". It works once, until "
+                {when(inv.expires_at, Shown::Minute)} "."
+                {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
+            {inv.accept_url.map(|url| view! {
+                <div class="copy-row">
+                    <input readonly aria-label="Invite link" data-testid="invite-link" prop:value=url.clone() />
+                    <CopyButton text=url testid="copy-invite-link" />
+                </div>
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn InviteForm(org_id: OrganizationId, on_created: Callback<InviteResponse>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let admin = RwSignal::new(false);
     let form = FormErrors::new();
@@ -26,7 +46,8 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
     });
     form.follow(submit, move |invite| {
         email.set(String::new());
-        created.set(Some(invite));
+        created.set(Some(invite.clone()));
+        on_created.run(invite);
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -47,20 +68,7 @@ pub fn InviteForm(org_id: OrganizationId) -> impl IntoView {
                 " Make them an Administrator"
             </label>
             <SubmitButton label="Create invite" busy_label="Creating…" busy=submit.pending() testid="invite-submit" />
-            {move || created.get().map(|inv| view! {
-                <div class="banner ok" role="status" data-testid="invite-created">
-                    <p>{if inv.accept_url.is_some() { "Send this link to " } else { "We emailed the invitation to " }}
-                        <strong>{inv.email.clone()}</strong> ". It works once, until "
-                        {when(inv.expires_at, Shown::Minute)} "."
-                        {(!inv.password_required).then_some(" No password is needed to accept it.")}</p>
-                    {inv.accept_url.map(|url| view! {
-                        <div class="copy-row">
-                            <input readonly aria-label="Invite link" data-testid="invite-link" prop:value=url.clone() />
-                            <CopyButton text=url testid="copy-invite-link" />
-                        </div>
-                    })}
-                </div>
-            })}
+            {move || created.get().map(|inv| view! { <InviteLink invite=inv /> })}
         </form>
     }
 }

@@ -48,6 +48,10 @@ fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, children:
     }
 }
 
+/// Who is signed in, for the tabs (an Administrator's own row, say).
+#[derive(Clone)]
+pub struct CurrentUser(pub shared::UserId);
+
 /// A tab of `/organizations/:org_id/…`: `content` renders inside the frame.
 #[component]
 pub fn OrgPage<F, V>(org: String, active: &'static str, content: F) -> impl IntoView
@@ -68,6 +72,7 @@ where
             }
             (Some(Err(e)), _) => failure(e.message()),
             (Some(Ok(me)), Some(org)) if me.memberships.iter().any(|m| m.organization_id == org) => {
+                provide_context(CurrentUser(me.user.id.clone()));
                 let body = content(org.clone());
                 view! { <Shell org_id=org active=active me=me>{body}</Shell> }.into_any()
             }

@@ -24,7 +24,10 @@ enum Invites {
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.alter_table(
-            Table::alter().table(Invites::Table).add_column(timestamp_with_time_zone_null(Invites::RevokedAt)).to_owned(),
+            Table::alter()
+                .table(Invites::Table)
+                .add_column(timestamp_with_time_zone_null(Invites::RevokedAt))
+                .to_owned(),
         )
         .await?;
         m.create_index(
