@@ -25,7 +25,7 @@ use crate::provisioning::handlers as provisioning;
         accounts::preview_invite, accounts::accept_invite,
         provisioning::plans, provisioning::state, provisioning::set_default_plan,
         domains::add, domains::remove,
-        billing::create, billing::confirm,
+        billing::prices, billing::create, billing::confirm, billing::purchases,
         provisioning::set_invite_settings,
         crate::provisioning::integrations::sso, crate::provisioning::integrations::directory_sync,
         crate::audit::read::list,

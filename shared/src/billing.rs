@@ -297,9 +297,76 @@ pub struct Purchase {
     /// `pur_…`
     pub id: String,
     pub features: FeatureChoice,
+    /// Minor units (cents), for one year.
     pub amount: i64,
     pub currency: String,
     pub card: CardSummary,
+    /// When it was paid.
+    #[serde(with = "crate::time::utc")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The organization's purchases, newest first: each is its receipt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PurchasesResponse {
+    pub data: Vec<Purchase>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// What each choice costs, shown before choosing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PriceList {
+    /// ISO 4217, lower case (`usd`).
+    pub currency: String,
+    /// What a price pays for: `year`.
+    pub period: String,
+    /// Minor units (cents) per period.
+    pub sso: i64,
+    pub directory_sync: i64,
+    pub both: i64,
+    /// The sandbox gateway is on: no card is really charged.
+    pub test_mode: bool,
+}
+
+impl PriceList {
+    pub fn price(&self, choice: FeatureChoice) -> i64 {
+        match choice {
+            FeatureChoice::Sso => self.sso,
+            FeatureChoice::DirectorySync => self.directory_sync,
+            FeatureChoice::Both => self.both,
+        }
+    }
+
+    /// What Both saves against buying the two apart (0 when it does not).
+    pub fn both_saves(&self) -> i64 {
+        (self.sso + self.directory_sync - self.both).max(0)
+    }
+}
+
+/// `$2,000.00`: the currency's sign (or its code), thousands separated,
+/// two decimals.
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.unsigned_abs();
+    let units = (minor / 100).to_string();
+    let mut grouped = String::with_capacity(units.len() + units.len() / 3);
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let symbol = match currency {
+        "usd" => "$",
+        "eur" => "€",
+        "gbp" => "£",
+        _ => "",
+    };
+    let code = if symbol.is_empty() { format!(" {}", currency.to_uppercase()) } else { String::new() };
+    format!("{sign}{symbol}{grouped}.{:02}{code}", minor % 100)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,6 +429,25 @@ mod tests {
         assert_eq!(code("6011111111111117"), Ok("discover"));
         assert_eq!(code("5555555555554444"), Ok("mastercard"));
         assert!(check_card_number("3530111333300000").unwrap_err().contains("not one we accept"), "JCB");
+    }
+
+    #[test]
+    fn money_reads_as_people_write_it() {
+        assert_eq!(format_money(200_000, "usd"), "$2,000.00");
+        assert_eq!(format_money(120_050, "eur"), "€1,200.50");
+        assert_eq!(format_money(99, "usd"), "$0.99");
+        assert_eq!(format_money(123_456_789, "usd"), "$1,234,567.89");
+        assert_eq!(format_money(100_000, "chf"), "1,000.00 CHF");
+        assert_eq!(format_money(-500, "usd"), "-$5.00");
+        let prices = PriceList {
+            currency: "usd".into(),
+            period: "year".into(),
+            sso: 120_000,
+            directory_sync: 120_000,
+            both: 200_000,
+            test_mode: true,
+        };
+        assert_eq!((prices.price(FeatureChoice::Both), prices.both_saves()), (200_000, 40_000));
     }
 
     #[test]

@@ -13,7 +13,9 @@ use shared::accounts::{
     UpdateMemberRequest,
 };
 use shared::audit::AuditPage;
-use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
+use shared::billing::{
+    CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse, PriceList, PurchasesResponse,
+};
 use shared::domains::{AddDomainsRequest, AddDomainsResponse};
 use shared::provisioning::{
     DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest, SetEnabledRequest,
@@ -250,6 +252,14 @@ pub async fn set_default_plan(
     body: &SetDefaultPlanRequest,
 ) -> Result<DefaultPlanResponse, ApiError> {
     send("PUT", format!("/api/v1/organizations/{org}/default-plan"), body).await
+}
+
+pub async fn prices() -> Result<PriceList, ApiError> {
+    get("/api/v1/prices".into()).await
+}
+
+pub async fn purchases(org: &OrganizationId, cursor: Option<&str>) -> Result<PurchasesResponse, ApiError> {
+    get(format!("/api/v1/organizations/{org}/purchases{}", after(cursor))).await
 }
 
 pub async fn create_checkout(org: &OrganizationId, body: &CheckoutRequest) -> Result<CheckoutResponse, ApiError> {

@@ -2,9 +2,9 @@ use leptos::prelude::*;
 
 use crate::nav;
 use crate::pages::{
-    accept_invite::AcceptInvite, audit::AuditLogPage, checkout::CheckoutPage, home::Home, login::Login,
-    members::MembersPage, not_found::NotFound, provision::ProvisionPage, setup::SetupPage, signup::Signup,
-    sso_result::SsoResult,
+    accept_invite::AcceptInvite, audit::AuditLogPage, billing::BillingPage, checkout::CheckoutPage, home::Home,
+    login::Login, members::MembersPage, not_found::NotFound, provision::ProvisionPage, setup::SetupPage,
+    signup::Signup, sso_result::SsoResult,
 };
 
 #[component]
@@ -29,6 +29,7 @@ pub fn App() -> impl IntoView {
                     ["organizations", org, "members"] => view! { <MembersPage org=org.to_string() /> }.into_any(),
                     ["organizations", org, "provision"] => view! { <ProvisionPage org=org.to_string() /> }.into_any(),
                     ["organizations", org, "checkout"] => view! { <CheckoutPage org=org.to_string() /> }.into_any(),
+                    ["organizations", org, "billing"] => view! { <BillingPage org=org.to_string() /> }.into_any(),
                     ["organizations", org, "audit"] => view! { <AuditLogPage org=org.to_string() /> }.into_any(),
                     _ => view! { <NotFound /> }.into_any(),
                 }

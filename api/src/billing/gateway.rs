@@ -38,6 +38,11 @@ pub trait PaymentGateway: Send + Sync + 'static {
 
     /// For tests that look inside a concrete gateway.
     fn as_any(&self) -> &dyn Any;
+
+    /// A test gateway that moves no money (the SPA shows a test-mode banner).
+    fn test_mode(&self) -> bool {
+        false
+    }
 }
 
 /// The default gateway: behaves like a processor's test mode with its
@@ -96,6 +101,10 @@ impl PaymentGateway for SandboxGateway {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn test_mode(&self) -> bool {
+        true
     }
 }
 

@@ -1,10 +1,13 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared::Problem;
-use shared::billing::{CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse};
+use shared::billing::{
+    CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse, PriceList, PurchasesResponse,
+};
+use shared::page::PageQuery;
 
 use super::service::{self, ConfirmInput};
 use crate::audit::{Actor, RequestMeta};
-use crate::auth::OrgAdmin;
+use crate::auth::{AuthUser, OrgAdmin};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -62,4 +65,33 @@ pub async fn confirm(
     let status = actix_web::http::StatusCode::from_u16(stored.status)
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     Ok(HttpResponse::build(status).content_type(stored.content_type()).body(stored.body))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/prices", tag = "checkout",
+    responses(
+        (status = 200, description = "What each choice costs per year, and whether the gateway is in test mode", body = PriceList),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn prices(state: web::Data<AppState>, _user: AuthUser) -> web::Json<PriceList> {
+    web::Json(service::prices(&state))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/organizations/{org_id}/purchases", tag = "checkout",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)"), PageQuery),
+    responses(
+        (status = 200, description = "The organization's purchases, newest first, a page at a time; each is its receipt", body = PurchasesResponse),
+        (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn purchases(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<PurchasesResponse>> {
+    Ok(web::Json(service::purchases(&state, &admin.org_id, &query).await?))
 }

@@ -9,6 +9,8 @@ pub mod service;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations/{org_id}/checkout", web::post().to(handlers::create))
+    cfg.route("/prices", web::get().to(handlers::prices))
+        .route("/organizations/{org_id}/purchases", web::get().to(handlers::purchases))
+        .route("/organizations/{org_id}/checkout", web::post().to(handlers::create))
         .route("/organizations/{org_id}/checkout/{checkout_id}/confirm", web::post().to(handlers::confirm));
 }

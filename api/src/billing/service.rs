@@ -7,10 +7,12 @@
 //! slot is given back with the purchase recorded, or at once on failure.
 
 use chrono::{Datelike, Duration};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::Expr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr};
 use shared::billing::{
-    CardSummary, CheckoutResponse, ConfirmRequest, ConfirmResponse, FeatureChoice, LineItem, Purchase, ValidCard,
+    CardSummary, CheckoutResponse, ConfirmRequest, ConfirmResponse, FeatureChoice, LineItem, PriceList, Purchase,
+    PurchasesResponse, ValidCard,
 };
+use shared::page::PageQuery;
 use shared::provisioning::{Feature, IntegrationStatus};
 use shared::{CheckoutId, FieldError, OrganizationId, PurchaseId};
 
@@ -218,7 +220,24 @@ async fn charge_reserved(
             description: &description,
         })
         .await?;
-    let reference = charged.map_err(|d| AppError::PaymentRequired { code: d.code, detail: d.message.to_owned() })?;
+    let reference = match charged {
+        Ok(reference) => reference,
+        Err(d) => {
+            // A declined attempt is in the audit log, with what was tried.
+            let event = audit::Event {
+                organization_id: input.org_id.as_str(),
+                actor: input.actor.user.as_str(),
+                action: "checkout.declined",
+                target: quote.id.as_str(),
+                details: serde_json::json!({
+                    "features": quote.features, "amount": quote.total, "currency": quote.currency,
+                    "card": {"brand": card.brand, "last4": card.last4}, "decline_code": d.code,
+                }),
+            };
+            audit::record(&state.db, input.actor.meta, state.clock.now(), event).await?;
+            return Err(AppError::PaymentRequired { code: d.code, detail: d.message.to_owned() });
+        }
+    };
     record(state, input, card, quote, choice, &reference).await.inspect_err(|e| {
         tracing::error!(
             %reference, org = %input.org_id,
@@ -306,6 +325,53 @@ async fn record(
                 exp_month: card.exp_month,
                 exp_year: card.exp_year,
             },
+            created_at: now,
         },
     })
+}
+
+/// The price list, for the checkout page.
+pub fn prices(state: &AppState) -> PriceList {
+    let p = &state.settings.prices;
+    PriceList {
+        currency: p.currency.clone(),
+        period: "year".to_owned(),
+        sso: p.sso,
+        directory_sync: p.directory_sync,
+        both: p.both,
+        test_mode: state.gateway.test_mode(),
+    }
+}
+
+/// The organization's purchases, newest first (keyset on the time-ordered id).
+pub async fn purchases(state: &AppState, org_id: &OrganizationId, page: &PageQuery) -> AppResult<PurchasesResponse> {
+    let mut q = purchase::Entity::find_in(org_id).order_by_desc(purchase::Column::Id).limit(page.rows_to_read());
+    if let Some(before) = page.after() {
+        let before = PurchaseId::parse(before)
+            .map_err(|_| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+        q = q.filter(purchase::Column::Id.lt(before.as_str()));
+    }
+    let rows = q.all(&state.db).await?;
+    let (rows, next_cursor) = page.finish(rows, |p| p.id.clone());
+    let data = rows
+        .into_iter()
+        .map(|p| {
+            let features = FeatureChoice::parse(&p.features)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored purchase features {:?}", p.features)))?;
+            Ok(Purchase {
+                id: p.id,
+                features,
+                amount: p.amount,
+                currency: p.currency,
+                card: CardSummary {
+                    brand: p.card_brand,
+                    last4: p.card_last4,
+                    exp_month: u32::try_from(p.card_exp_month).unwrap_or(0),
+                    exp_year: u32::try_from(p.card_exp_year).unwrap_or(0),
+                },
+                created_at: p.created_at,
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(PurchasesResponse { data, next_cursor })
 }

@@ -130,6 +130,75 @@ async fn declines_are_402_with_their_code_and_the_checkout_can_be_retried() {
     let (status, _) = app.confirm(&s, id, Some("k3"), &card(GOOD)).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(app.count("purchases").await, 1);
+    // Each decline is in the audit log with what was tried.
+    let (_, events) = app.get(&format!("/api/v1/organizations/{}/audit-events", s.org_id), Some(&s.token)).await;
+    let declined: Vec<&Value> =
+        events["data"].as_array().unwrap().iter().filter(|e| e["action"] == "checkout.declined").collect();
+    assert_eq!(declined.len(), 2, "{events}");
+    assert_eq!(declined[0]["details"]["card"], json!({"brand": "visa", "last4": "9995"}));
+    assert_eq!(declined[0]["details"]["decline_code"], "insufficient_funds");
+    assert_eq!(declined[0]["details"]["amount"], q["total"]);
+}
+
+/// Mistyped numbers that pass the Luhn check (12 and 15 digits of a Visa)
+/// were charged once; now they are refused before any charge, per brand.
+#[actix_web::test]
+async fn card_numbers_of_the_wrong_length_for_their_brand_are_never_charged() {
+    let app = spawn_app().await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    let (_, q) = quote(&app, &s, "sso").await;
+    let id = q["id"].as_str().unwrap();
+    for (i, number) in
+        ["4242 4242 4242", "4242 4242 4242 424", "3782 822463 1000", "3530 1113 3330 0000"].iter().enumerate()
+    {
+        let (status, body) = app.confirm(&s, id, Some(&format!("k{i}")), &card(number)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{number}: {body}");
+        assert_eq!(fields(&body)[0], ("payment.card_number".to_owned(), "invalid_card_number".to_owned()));
+    }
+    assert_eq!((app.sandbox_charges(), app.count("purchases").await), (0, 0));
+}
+
+/// The checkout page's price list, and the Billing tab's receipts.
+#[actix_web::test]
+async fn prices_before_choosing_and_purchases_with_their_receipts() {
+    let app = spawn_app().await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    let (status, prices) = app.get("/api/v1/prices", Some(&s.token)).await;
+    assert_eq!(status, StatusCode::OK, "{prices}");
+    assert_eq!(
+        prices,
+        json!({"currency": "usd", "period": "year", "sso": 120000, "directory_sync": 120000, "both": 200000, "test_mode": true})
+    );
+    assert_eq!(app.get("/api/v1/prices", None).await.0, StatusCode::UNAUTHORIZED);
+
+    let purchases = format!("/api/v1/organizations/{}/purchases", s.org_id);
+    let (_, empty) = app.get(&purchases, Some(&s.token)).await;
+    assert_eq!(empty, json!({"data": [], "next_cursor": null}));
+    let (_, q1) = quote(&app, &s, "sso").await;
+    let (_, paid) = app.confirm(&s, q1["id"].as_str().unwrap(), Some("a"), &card(GOOD)).await;
+    app.clock.advance(Duration::minutes(1));
+    let (_, q2) = quote(&app, &s, "directory_sync").await;
+    app.confirm(&s, q2["id"].as_str().unwrap(), Some("b"), &card("5555 5555 5555 4444")).await;
+
+    let (status, page) = app.get(&format!("{purchases}?limit=1"), Some(&s.token)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let newest = &page["data"][0];
+    assert_eq!(
+        (newest["features"].as_str(), newest["card"]["brand"].as_str()),
+        (Some("directory_sync"), Some("mastercard"))
+    );
+    assert_eq!(newest["card"]["last4"], "4444");
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, older) = app.get(&format!("{purchases}?limit=1&cursor={cursor}"), Some(&s.token)).await;
+    // The receipt is what the confirmation answered.
+    assert_eq!(older["data"][0], paid["purchase"]);
+    assert_eq!(older["next_cursor"], Value::Null);
+    assert_eq!(older["data"][0]["amount"], 120000);
+    // Another organization sees none of it.
+    let other = app.ready_org("Globex", "globex.com").await;
+    assert_eq!(app.get(&purchases, Some(&other.token)).await.0, StatusCode::NOT_FOUND);
+    let (_, theirs) = app.get(&format!("/api/v1/organizations/{}/purchases", other.org_id), Some(&other.token)).await;
+    assert_eq!(theirs["data"], json!([]));
 }
 
 #[actix_web::test]

@@ -16,12 +16,7 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     b.click("save-plan").await;
     b.wait_text("checkout-readiness", "Ready for checkout").await;
     b.click("continue-to-checkout").await;
-    b.click("choose-directory_sync").await;
-    b.fill("input-cardholder_name", "Bill Lumbergh").await;
-    b.fill("input-card_number", "4242 4242 4242 4242").await;
-    b.fill("input-expiry", "12/31").await;
-    b.fill("input-cvc", "123").await;
-    b.click("confirm-purchase").await;
+    b.buy("directory_sync", "Bill Lumbergh").await;
     b.wait_text("status-directory-sync", "Awaiting").await;
     b.click("generate-scim-link").await;
     b.wait_text("scim-link", "expires").await;

@@ -192,6 +192,20 @@ impl Browser {
         panic!("{testid} never showed {want:?}; last text {last:?}");
     }
 
+    /// On the checkout page: chooses `features` (`sso`, `directory_sync`),
+    /// pays with the sandbox's good card, and goes back to the Provision tab
+    /// from the receipt.
+    pub async fn buy(&self, features: &str, cardholder: &str) {
+        self.click(&format!("choose-{features}")).await;
+        self.fill("input-cardholder_name", cardholder).await;
+        self.fill("input-card_number", "4242 4242 4242 4242").await;
+        self.fill("input-expiry", "12/31").await;
+        self.fill("input-cvc", "123").await;
+        self.click("confirm-purchase").await;
+        self.el("receipt").await;
+        self.click("to-provision").await;
+    }
+
     /// Creates an organization through the sign-up page and waits for its page.
     pub async fn sign_up(&self, org: &str, name: &str, email: &str) {
         self.goto("/signup").await;

@@ -65,8 +65,13 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.wait_text("checkout-readiness", "Ready for checkout").await;
 
     b.click("continue-to-checkout").await;
+    // Prices before choosing, what Both saves, and the test-mode banner.
+    b.wait_text("price-sso", "$1,200.00").await;
+    b.wait_text("price-both", "Save $400.00").await;
+    b.wait_text("test-mode", "No card is charged").await;
     b.click("choose-sso").await;
-    b.wait_text("quote-total", "$1200.00").await;
+    b.wait_text("quote-total", "$1,200.00").await;
+    b.wait_text("confirm-purchase", "Pay $1,200.00").await;
     b.screenshot("checkout").await;
 
     // A declined card: the reason is shown, nothing is bought.
@@ -82,8 +87,21 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.click("confirm-purchase").await;
     b.wait_text("error-card_number", "not valid").await;
 
-    b.fill("input-card_number", "4242 4242 4242 4242").await;
+    // A Visa number three digits short passes Luhn: its length gives it away.
+    b.fill("input-card_number", "424242424242").await;
     b.click("confirm-purchase").await;
+    b.wait_text("error-card_number", "16 digits").await;
+
+    // Typed without spaces, shown grouped as on the card.
+    b.fill("input-card_number", "4242424242424242").await;
+    let typed = b.el("input-card_number").await.prop("value").await.expect("value");
+    assert_eq!(typed.as_deref(), Some("4242 4242 4242 4242"));
+    b.click("confirm-purchase").await;
+    b.wait_text("receipt-features", "Single Sign-On").await;
+    b.wait_text("receipt", "Visa ending in 4242").await;
+    b.wait_text("receipt-amount", "$1,200.00 / year").await;
+    b.screenshot("checkout-receipt").await;
+    b.click("to-provision").await;
     b.wait_text("status-sso", "Awaiting").await;
     b.wait_text("status-directory-sync", "Not purchased").await;
     b.wait_text("domain-list", "umbrella.com").await;
@@ -104,6 +122,16 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.wait_text("status-sso", "Inactive").await;
     b.click("toggle-sso").await;
     b.wait_text("status-sso", "Awaiting").await;
+
+    // Billing lists the purchase with its receipt.
+    b.click("tab-billing").await;
+    b.wait_text("purchases-table", "$1,200.00").await;
+    b.click("show-receipt").await;
+    b.wait_text("receipt", "pur_").await;
+    b.screenshot("billing").await;
+    assert_eq!(b.overflow_at_390().await, 0, "the billing page scrolls sideways at 390 px");
+    b.click("tab-provision").await;
+    b.el("domains-form").await;
 
     b.click("toggle-disable-passwords").await;
     // Tabs are in-app navigation: a value set on the page survives the click,

@@ -90,12 +90,7 @@ async fn buy_sso_link(b: &Browser, org: &str, admin: &str, domain: &str) -> Stri
     b.click("save-plan").await;
     b.wait_text("checkout-readiness", "Ready for checkout").await;
     b.click("continue-to-checkout").await;
-    b.click("choose-sso").await;
-    b.fill("input-cardholder_name", &format!("{admin} Owner")).await;
-    b.fill("input-card_number", "4242 4242 4242 4242").await;
-    b.fill("input-expiry", "12/31").await;
-    b.fill("input-cvc", "123").await;
-    b.click("confirm-purchase").await;
+    b.buy("sso", &format!("{admin} Owner")).await;
     b.wait_text("status-sso", "Awaiting").await;
     b.click("generate-sso-link").await;
     b.wait_text("sso-link", "expires").await;

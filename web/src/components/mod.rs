@@ -76,6 +76,11 @@ pub fn Field(
     /// A multi-line text area of this many rows instead of an input.
     #[prop(optional)]
     rows: Option<u32>,
+    /// The on-screen keyboard to offer (`numeric` for card numbers).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(optional)] placeholder: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("error-{name}");
@@ -102,6 +107,9 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                inputmode=inputmode
+                maxlength=maxlength
+                placeholder=placeholder
                 data-testid=format!("input-{name}")
                 aria-invalid=invalid
                 aria-describedby=error_id.clone()
@@ -138,14 +146,14 @@ pub fn ErrorBanner(message: Signal<Option<String>>) -> impl IntoView {
 /// A submit button that shows progress and cannot be double-clicked.
 #[component]
 pub fn SubmitButton(
-    label: &'static str,
+    #[prop(into)] label: String,
     busy_label: &'static str,
     busy: Signal<bool>,
     testid: &'static str,
 ) -> impl IntoView {
     view! {
         <button type="submit" class="primary" data-testid=testid disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-            {move || if busy.get() { busy_label } else { label }}
+            {move || if busy.get() { busy_label.to_owned() } else { label.clone() }}
         </button>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod accept_invite;
 pub mod audit;
+pub mod billing;
 pub mod checkout;
 pub mod home;
 pub mod invite_form;

@@ -12,8 +12,12 @@ use crate::components::{LogoutButton, failure, loading};
 use crate::nav::use_navigate;
 
 /// The organization's tabs.
-const TABS: &[(&str, &str)] =
-    &[("members", "Members"), ("provision", "Single Sign-On / Provision"), ("audit", "Audit log")];
+const TABS: &[(&str, &str)] = &[
+    ("members", "Members"),
+    ("provision", "Single Sign-On / Provision"),
+    ("billing", "Billing"),
+    ("audit", "Audit log"),
+];
 
 #[component]
 fn Shell(org_id: OrganizationId, active: &'static str, me: MeResponse, children: Children) -> impl IntoView {
