@@ -321,6 +321,10 @@ pub struct InvitePreview {
     pub existing_account: bool,
     #[serde(with = "crate::time::utc")]
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the organization's Single Sign-On signs members in now (an
+    /// invite without a password is used through it).
+    #[serde(default)]
+    pub sso_active: bool,
 }
 
 /// An accepted invite that passed every rule that does not need the database.

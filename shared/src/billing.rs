@@ -176,7 +176,10 @@ fn card_groups(brand: &str) -> &'static [usize] {
 /// (`4242 4242 4242 4242`, `3782 822463 10005`); anything but digits is
 /// dropped and at most 19 digits are kept.
 pub fn format_card_number(input: &str) -> String {
-    let digits: String = input.chars().filter(char::is_ascii_digit).take(19).collect();
+    let all: String = input.chars().filter(char::is_ascii_digit).take(19).collect();
+    // An American Express number has 15 digits: more are not kept.
+    let longest = card_lengths(card_brand(&all)).iter().max().copied().unwrap_or(19);
+    let digits: String = all.chars().take(longest).collect();
     let mut out = String::with_capacity(digits.len() + 4);
     let mut rest = digits.as_str();
     for &size in card_groups(card_brand(&digits)) {
@@ -219,6 +222,11 @@ pub fn check_card_number(digits: &str) -> Result<&'static str, &'static str> {
     Ok(brand)
 }
 
+/// Discover's co-branded range 622126–622925.
+fn discover_622(digits: &str) -> bool {
+    digits.get(..6).and_then(|s| s.parse::<u32>().ok()).is_some_and(|n| (622_126..=622_925).contains(&n))
+}
+
 /// The brand a card number's first digits name (`unknown` otherwise).
 pub fn card_brand(digits: &str) -> &'static str {
     let n2: u32 = digits.get(..2).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -227,7 +235,7 @@ pub fn card_brand(digits: &str) -> &'static str {
         _ if digits.starts_with('4') => "visa",
         _ if (51..=55).contains(&n2) || (2221..=2720).contains(&n4) => "mastercard",
         _ if n2 == 34 || n2 == 37 => "amex",
-        _ if n4 == 6011 || n2 == 65 => "discover",
+        _ if n4 == 6011 || n2 == 65 || (644..=649).contains(&(n4 / 10)) || discover_622(digits) => "discover",
         _ => "unknown",
     }
 }
@@ -342,7 +350,7 @@ impl PriceList {
 
     /// What Both saves against buying the two apart (0 when it does not).
     pub fn both_saves(&self) -> i64 {
-        (self.sso + self.directory_sync - self.both).max(0)
+        self.sso.saturating_add(self.directory_sync).saturating_sub(self.both).max(0)
     }
 }
 
@@ -458,5 +466,8 @@ mod tests {
         assert_eq!(format_card_number("4242424242424242123"), "4242 4242 4242 4242 123");
         assert_eq!(format_card_number("42424242424242421234"), "4242 4242 4242 4242 123");
         assert_eq!(format_card_number(""), "");
+        assert_eq!(format_card_number("3782822463100051234"), "3782 822463 10005", "Amex has 15 digits");
+        assert_eq!(card_brand("6445644564456445"), "discover");
+        assert_eq!(card_brand("6221260000000000"), "discover");
     }
 }

@@ -75,6 +75,69 @@ pub struct SetupLinkResponse {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// Where a setup link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SetupLinkStatus {
+    /// Generated, not opened yet.
+    Sent,
+    /// The IT admin opened it.
+    Opened,
+    /// The setup was finished through it.
+    Completed,
+    /// Past its 24 hours.
+    Expired,
+    /// Replaced by a newer link, revoked, or its feature turned off (`revoked_reason`).
+    Revoked,
+}
+
+impl SetupLinkStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            SetupLinkStatus::Sent => "Not opened yet",
+            SetupLinkStatus::Opened => "Opened",
+            SetupLinkStatus::Completed => "Setup finished",
+            SetupLinkStatus::Expired => "Expired",
+            SetupLinkStatus::Revoked => "Revoked",
+        }
+    }
+}
+
+/// A setup link as the Provision tab lists it. The URL is shown once, when
+/// it is generated (only the token's hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetupLink {
+    /// `lnk_…`
+    pub id: String,
+    pub kind: SetupKind,
+    /// Only in the answer that generated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub status: SetupLinkStatus,
+    #[serde(with = "crate::time::utc")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    #[serde(with = "crate::time::utc")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    #[serde(default, with = "crate::time::utc_option")]
+    pub opened_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, with = "crate::time::utc_option")]
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, with = "crate::time::utc_option")]
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `replaced`, `revoked` or `feature_off`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_reason: Option<String>,
+}
+
+/// The latest link of each kind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SetupLinksResponse {
+    pub data: Vec<SetupLink>,
+}
+
 /// What opening a setup link shows (no account needed).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

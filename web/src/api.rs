@@ -20,7 +20,9 @@ use shared::domains::{AddDomainsRequest, AddDomainsResponse};
 use shared::provisioning::{
     DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest, SetEnabledRequest,
 };
-use shared::setup::{CreateSetupLinkRequest, ScimCredentials, SetupInfo, SetupKind, SetupLinkResponse};
+use shared::setup::{
+    CreateSetupLinkRequest, ScimCredentials, SetupInfo, SetupKind, SetupLinkResponse, SetupLinksResponse,
+};
 use shared::sso::{SsoConnection, SsoConnectionRequest, SsoLoginRequest, SsoRedirect};
 use shared::{DomainId, FieldError, InviteId, OrganizationId, Problem, UserId};
 
@@ -297,6 +299,14 @@ pub async fn set_integration(
 
 pub async fn create_setup_link(org: &OrganizationId, kind: SetupKind) -> Result<SetupLinkResponse, ApiError> {
     send("POST", format!("/api/v1/organizations/{org}/setup-links"), &CreateSetupLinkRequest { kind }).await
+}
+
+pub async fn setup_links(org: &OrganizationId) -> Result<SetupLinksResponse, ApiError> {
+    get(format!("/api/v1/organizations/{org}/setup-links")).await
+}
+
+pub async fn revoke_setup_link(org: &OrganizationId, id: &str) -> Result<(), ApiError> {
+    outcome(exchange("DELETE", format!("/api/v1/organizations/{org}/setup-links/{id}"), None, None).await?, None)
 }
 
 pub async fn setup_info(token: &str) -> Result<SetupInfo, ApiError> {

@@ -69,21 +69,25 @@ pub async fn update_member(
     user_id: &UserId,
     req: UpdateMemberRequest,
 ) -> AppResult<Member> {
+    let txn = state.begin_write().await?;
+    still_admin(&*txn, org_id, actor).await?;
+    // Who is asked about first: another organization's member is unknown (404)
+    // whatever the body says.
+    let (current, account) = member_and_account(&*txn, org_id, user_id).await?;
     if req.is_empty() {
         return Err(AppError::field("body", "empty", "Send at least one of role, plan_id or suspended."));
     }
     if let Some(plan) = &req.plan_id
         && !state.settings.plans.iter().any(|p| p.id == *plan)
     {
-        return Err(AppError::field("plan_id", "unknown_plan", "Choose one of the plans in the catalog."));
+        return Err(AppError::field("plan_id", "unknown_plan", "Choose one of the plans offered."));
     }
-    let txn = state.begin_write().await?;
-    let (current, account) = member_and_account(&*txn, org_id, user_id).await?;
     if current.directory_managed && (req.role.is_some() || req.suspended.is_some()) {
         let what = if req.role.is_some() { "change their role" } else { "suspend or reactivate them" };
         return Err(directory_owns(what));
     }
-    if user_id == actor.user && (req.suspended == Some(true) || req.role == Some(Role::Member)) {
+    // Your own role and status are another Administrator's to change.
+    if user_id == actor.user && (req.suspended.is_some() || req.role.is_some()) {
         return Err(not_yourself());
     }
     let before = (current.role, current.plan_id.clone(), current.suspended_at.is_some());
@@ -106,6 +110,10 @@ pub async fn update_member(
     let suspended = updated.suspended_at.is_some();
     if suspended != before.2 {
         details.insert("suspended".into(), suspended.into());
+    }
+    // An Administrator demoted or suspended: the invites they sent stop.
+    if before.0 == Role::Admin && (updated.role != Role::Admin || suspended) {
+        revoke_invites_by(&*txn, org_id, user_id, now).await?;
     }
     if details.len() > 1 {
         let action = match (before.2, suspended) {
@@ -135,6 +143,7 @@ pub async fn remove_member(
     user_id: &UserId,
 ) -> AppResult<()> {
     let txn = state.begin_write().await?;
+    still_admin(&*txn, org_id, actor).await?;
     let (current, account) = member_and_account(&*txn, org_id, user_id).await?;
     if current.directory_managed {
         return Err(directory_owns("remove them from the app's assignments"));
@@ -144,7 +153,8 @@ pub async fn remove_member(
     }
     let now = state.clock.now();
     let role = current.role;
-    members::remove(&*txn, current, now).await.map_err(refused)?;
+    members::remove_by_admin(&*txn, current, now).await.map_err(refused)?;
+    revoke_invites_by(&*txn, org_id, user_id, now).await?;
     let event = Event {
         organization_id: org_id.as_str(),
         actor: actor.user.as_str(),
@@ -155,6 +165,31 @@ pub async fn remove_member(
     audit::record(&*txn, actor.meta, now, event).await?;
     txn.commit().await?;
     state.sessions.forget_user(user_id.as_str());
+    Ok(())
+}
+
+/// The actor is still an active Administrator of the organization, read
+/// inside the transaction (404, as for anyone else, when not).
+async fn still_admin(db: &impl sea_orm::ConnectionTrait, org_id: &OrganizationId, actor: &Actor<'_>) -> AppResult<()> {
+    if members::is_active_admin(db, org_id, actor.user).await? { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+/// The pending invites `user_id` sent stop working when they stop being an
+/// Administrator (or a member): an Administrator on the way out cannot
+/// leave themselves a way back in.
+async fn revoke_invites_by(
+    db: &impl sea_orm::ConnectionTrait,
+    org_id: &OrganizationId,
+    user_id: &UserId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    invite::Entity::update_in(org_id)
+        .col_expr(invite::Column::RevokedAt, Expr::value(now))
+        .filter(invite::Column::InvitedBy.eq(user_id.as_str()))
+        .filter(invite::Column::AcceptedAt.is_null())
+        .filter(invite::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -227,6 +262,7 @@ pub async fn revoke_invite(
 ) -> AppResult<()> {
     let now = state.clock.now();
     let txn = state.begin_write().await?;
+    still_admin(&*txn, org_id, actor).await?;
     let inv = pending_invite(&*txn, org_id, invite_id, now).await?;
     invite::Entity::update_in(org_id)
         .col_expr(invite::Column::RevokedAt, Expr::value(now))
@@ -255,6 +291,7 @@ pub async fn resend_invite(
 ) -> AppResult<InviteResponse> {
     let now = state.clock.now();
     let txn = state.begin_write().await?;
+    still_admin(&*txn, org_id, actor).await?;
     let inv = pending_invite(&*txn, org_id, invite_id, now).await?;
     invite_mail_allowed(state, &inv.email, now)?;
     let org = organization::get(&*txn, org_id).await?;

@@ -276,7 +276,15 @@ pub async fn update(
     if let Some(plan) = change.plan_id {
         m.plan_id = Set(plan);
     }
-    let updated = if m.is_changed() { m.update(db).await? } else { current };
+    let updated = if m.is_changed() {
+        // Removed by a concurrent request meanwhile: nothing to change.
+        m.update(db).await.map_err(|e| match e {
+            sea_orm::DbErr::RecordNotUpdated => ChangeError::Failed(AppError::NotFound),
+            e => e.into(),
+        })?
+    } else {
+        current
+    };
     if suspending {
         let shared = shared_elsewhere(db, &user_id, &org_id).await?;
         end_sessions(db, &user_id, &org_id, shared, now).await?;
@@ -356,4 +364,40 @@ pub async fn remove(
         .await?;
     end_sessions(db, &current.user_id, &current.organization_id, shared, now).await?;
     Ok(())
+}
+
+/// An Administrator's removal: as [`remove`], and the account is no longer
+/// the identity provider's to link again (an SSO sign-in or a directory's
+/// create would otherwise bring the member straight back); they return
+/// through an invite.
+pub async fn remove_by_admin(
+    db: &impl ConnectionTrait,
+    current: membership::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ChangeError> {
+    let (user_id, org_id) = (current.user_id.clone(), current.organization_id.clone());
+    remove(db, current, now).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::ProvisionedBy, Expr::value(Option::<String>::None))
+        .filter(user::Column::Id.eq(user_id.as_str()))
+        .filter(user::Column::ProvisionedBy.eq(org_id.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether `user_id` is an active Administrator of `org_id` now, read under
+/// the same lock as [`is_last_admin`]: a change an Administrator asks for is
+/// checked against the database inside its transaction, not only against
+/// the short-lived session cache (another process may not have seen a
+/// demotion yet).
+pub async fn is_active_admin(db: &impl ConnectionTrait, org_id: &str, user_id: &str) -> AppResult<bool> {
+    let admins = membership::Entity::find_in(org_id)
+        .filter(membership::Column::Role.eq(Role::Admin))
+        .filter(membership::Column::SuspendedAt.is_null())
+        .order_by_asc(membership::Column::UserId)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    Ok(admins.iter().any(|a| a.user_id == user_id))
 }

@@ -11,6 +11,7 @@ use shared::accounts::{
     OrganizationSummary, Role, SignupPending, SignupResponse, UserSummary, ValidAcceptInvite, ValidSignup,
 };
 use shared::page::PageQuery;
+use shared::provisioning::IntegrationStatus;
 use shared::validation::Email;
 use shared::{InviteId, OrganizationId, SessionId, UserId};
 
@@ -570,6 +571,7 @@ pub async fn preview_invite(state: &AppState, token: &str) -> AppResult<InvitePr
     let inv = usable_invite(state, token).await?;
     let org = organization::get(&state.db, inv.organization_id.as_str()).await?;
     let existing_account = find_user_by_email(&state.db, &inv.email).await?.is_some();
+    let sso = crate::features::status(&state.db, &inv.organization_id, shared::provisioning::Feature::Sso).await?;
     Ok(InvitePreview {
         organization_name: org.name,
         email: inv.email,
@@ -577,6 +579,8 @@ pub async fn preview_invite(state: &AppState, token: &str) -> AppResult<InvitePr
         password_required: inv.password_required,
         existing_account,
         expires_at: inv.expires_at,
+        // `error` still signs members in (a success clears it).
+        sso_active: matches!(sso, IntegrationStatus::Active | IntegrationStatus::Error),
     })
 }
 
@@ -607,6 +611,15 @@ pub async fn accept_invite(
                 "You already have an account: enter its password to join.",
             ));
         }
+        // "Disable Passwords on Invites" was on when it was sent: the new
+        // account has no password; the member signs in through SSO.
+        (None, Some(_)) if !inv.password_required => {
+            return Err(AppError::field(
+                "password",
+                "password_not_allowed",
+                "This organization's members sign in through its single sign-on, so this invite sets no password.",
+            ));
+        }
         (None, Some(p)) => Some(password::hash(&state.heavy, p).await?),
         (None, None) if inv.password_required => {
             return Err(AppError::field("password", "required", "Choose a password."));
@@ -623,10 +636,15 @@ pub async fn accept_invite(
         .filter(invite::Column::TokenHash.eq(inv.token_hash.as_str()))
         .filter(invite::Column::AcceptedAt.is_null())
         .filter(invite::Column::RevokedAt.is_null())
+        .filter(invite::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(AppError::gone("invite_used", "This invite has already been accepted. Sign in instead."));
+        // Accepted, revoked, resent or expired meanwhile: say which.
+        drop(txn);
+        return Err(usable_invite(state, token).await.err().unwrap_or_else(|| {
+            AppError::gone("invite_used", "This invite has already been accepted. Sign in instead.")
+        }));
     }
     let user = match existing {
         Some(u) => u,

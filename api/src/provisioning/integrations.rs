@@ -13,7 +13,7 @@ use crate::auth::OrgAdmin;
 use crate::billing::entity::feature;
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
-use crate::setup::service::revoke_outstanding;
+use crate::setup::service::{Revocation, revoke_outstanding};
 use crate::state::AppState;
 
 /// Sets one feature on or off (and, for SSO off, Directory Sync too).
@@ -48,7 +48,7 @@ pub async fn set_enabled(
     if !enabled {
         // Links for what is being turned off stop working now.
         let kinds: Vec<SetupKind> = changed.iter().map(|r| SetupKind::for_feature(r.feature)).collect();
-        revoke_outstanding(&txn, org_id.as_str(), &kinds, now).await?;
+        revoke_outstanding(&txn, org_id.as_str(), &kinds, Revocation::FeatureOff, now).await?;
     }
     for row in changed {
         let feature_name = row.feature;

@@ -103,11 +103,7 @@ pub async fn set_default_plan(
     plan_id: &str,
 ) -> AppResult<String> {
     if !state.settings.plans.iter().any(|p| p.id == plan_id) {
-        return Err(AppError::field(
-            "plan_id",
-            "unknown_plan",
-            "Choose one of the plans in the catalog (GET /api/v1/plans).",
-        ));
+        return Err(AppError::field("plan_id", "unknown_plan", "Choose one of the plans offered."));
     }
     let txn = state.begin_write().await?;
     let org = organization::get(&txn, org_id.as_str()).await?;

@@ -81,6 +81,7 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
         details: serde_json::json!({ "link_id": link.id, "replaced_previous": previous.is_some() }),
     };
     audit::record(&txn, meta, now, event).await?;
+    crate::setup::service::mark_completed(&txn, &org_id, SetupKind::Scim, now).await?;
     txn.commit().await?;
     state.scim.forget(&org_id);
     Ok(ScimCredentials {

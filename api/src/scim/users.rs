@@ -280,6 +280,14 @@ fn taken(user_name: &str) -> impl FnOnce() -> crate::error::AppError + '_ {
     }
 }
 
+/// An existing member the directory took over: as they are now, and what
+/// they were before.
+struct TakenOver {
+    after: membership::Model,
+    role_before: Role,
+    suspended_before: bool,
+}
+
 /// What a SCIM create writes, once it is known whether the account
 /// already is a member.
 struct NewUser<'a> {
@@ -297,7 +305,7 @@ impl NewUser<'_> {
     /// new account and its membership.
     /// `new_account`: whether the account is new too (not one the
     /// directory created before and deleted, linked again).
-    fn inserts(&self, taken_over: Option<membership::Model>, new_account: bool) -> Vec<InsertStatement> {
+    fn inserts(&self, taken_over: Option<TakenOver>, new_account: bool) -> Vec<InsertStatement> {
         let (dir, row, now) = (self.dir, self.row, self.dir.now);
         let mut inserts = Vec::with_capacity(4);
         if taken_over.is_none() && new_account {
@@ -311,8 +319,11 @@ impl NewUser<'_> {
             });
             inserts.push(a);
         }
+        // A member the directory took over: what it changed is in the event
+        // (a promotion, a suspension lifted or made).
+        let was = taken_over.as_ref().map(|t| json!({ "role": t.role_before, "suspended": t.suspended_before }));
         let (plan_id, role) = match taken_over {
-            Some(m) => (m.plan_id, m.role),
+            Some(t) => (t.after.plan_id, t.after.role),
             None => {
                 let am = members::membership_insert(members::NewMember {
                     org_id: &dir.org_id,
@@ -334,7 +345,10 @@ impl NewUser<'_> {
             actor: DIRECTORY_ACTOR,
             action: "directory.user.created",
             target: &row.email,
-            details: json!({ "scim_id": row.id, "user_id": row.user_id, "role": role.as_str(), "plan_id": plan_id, "active": self.is_active }),
+            details: json!({
+                "scim_id": row.id, "user_id": row.user_id, "role": role.as_str(), "plan_id": plan_id,
+                "active": self.is_active, "taken_over_from": was,
+            }),
         };
         inserts.push(audit::entity::Entity::insert(audit::row(&dir.meta, now, event)).into_query());
         inserts
@@ -432,9 +446,11 @@ pub async fn create(
             return Err(outsider(&email));
         };
         // Taking over an Administrator as inactive suspends them: not the last one.
-        let taken_over = members::take_over(&*txn, m, role, is_active, default_plan.clone(), now)
+        let (role_before, suspended_before) = (m.role, m.suspended_at.is_some());
+        let after = members::take_over(&*txn, m, role, is_active, default_plan.clone(), now)
             .await
             .map_err(refused_change(&email))?;
+        let taken_over = TakenOver { after, role_before, suspended_before };
         let inserts = new_user.inserts(Some(taken_over), false);
         crate::db::insert_all(&txn, &inserts).await.map_err(|e| on_unique(e, || clash(&user_name, &email)))?;
         txn.commit().await?;

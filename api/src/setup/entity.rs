@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 use shared::OrganizationId;
 
 /// An issued setup link. The token itself is never stored: the row is found
-/// by the token's `jti` (= `id`) after its signature checks out.
+/// by the token's SHA-256 (`token_hash`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "setup_links")]
 pub struct Model {
@@ -15,6 +15,16 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// SHA-256 of the token, hex.
+    #[sea_orm(unique)]
+    pub token_hash: Option<String>,
+    /// When the IT admin first opened the link.
+    pub opened_at: Option<DateTimeUtc>,
+    /// When the setup it is for was finished through it (a passed test
+    /// sign-in; the directory's credentials generated).
+    pub completed_at: Option<DateTimeUtc>,
+    /// `replaced`, `revoked` (by an Administrator) or `feature_off`.
+    pub revoked_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

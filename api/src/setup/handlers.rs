@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, web};
 use shared::Problem;
-use shared::setup::{CreateSetupLinkRequest, SetupInfo, SetupLinkResponse};
+use shared::SetupLinkId;
+use shared::setup::{CreateSetupLinkRequest, SetupInfo, SetupLinkResponse, SetupLinksResponse};
 
 use super::service;
 use crate::audit::{Actor, RequestMeta};
@@ -40,4 +41,41 @@ pub async fn create(
 )]
 pub async fn info(state: web::Data<AppState>, token: web::Path<String>) -> AppResult<web::Json<SetupInfo>> {
     Ok(web::Json(service::info(&state, &token).await?))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/organizations/{org_id}/setup-links", tag = "setup",
+    params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
+    responses(
+        (status = 200, description = "The latest link of each kind: sent, opened, completed, expired or revoked (the URL itself is only in the answer that generated it)", body = SetupLinksResponse),
+        (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn list(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web::Json<SetupLinksResponse>> {
+    Ok(web::Json(service::list(&state, &admin.org_id).await?))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/organizations/{org_id}/setup-links/{link_id}", tag = "setup",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("link_id" = String, Path, description = "Setup link id (`lnk_…`)"),
+    ),
+    responses(
+        (status = 204, description = "Revoked: the link stops working at once and says so"),
+        (status = 404, description = "No such link in this organization, or already revoked", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let link_id = SetupLinkId::parse(&path.1).map_err(|_| crate::error::AppError::NotFound)?;
+    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    service::revoke(&state, &actor, &admin.org_id, &link_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

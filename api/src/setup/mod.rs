@@ -1,5 +1,5 @@
-//! Setup links: 24-hour signed links that let a customer's IT admin configure
-//! SSO or SCIM without an account.
+//! Setup links: 24-hour links (opaque tokens stored hashed) that let a
+//! customer's IT admin configure SSO or SCIM without an account.
 
 pub mod entity;
 pub mod handlers;
@@ -9,6 +9,8 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizations/{org_id}/setup-links", web::post().to(handlers::create))
+        .route("/organizations/{org_id}/setup-links", web::get().to(handlers::list))
+        .route("/organizations/{org_id}/setup-links/{link_id}", web::delete().to(handlers::revoke))
         .route("/setup/{token}", web::get().to(handlers::info))
         .route("/setup/{token}/scim-credentials", web::post().to(crate::scim::credentials::scim_credentials));
 }

@@ -1,40 +1,54 @@
-//! Setup links are JWTs (`typ: setup-link+jwt`, audience `gatehouse-setup`,
-//! `sub` = organization, `kind`, `jti` = the stored link's id, `exp` = issue
-//! time plus 24 h). The signature proves we issued it; the stored row lets us
-//! revoke it; the token itself is never stored or logged.
+//! Setup links are short opaque tokens (`gh_setup_` and 32 random bytes,
+//! base64url), valid 24 hours; only their SHA-256 is stored, so a leaked
+//! database holds no working link. The stored row scopes a link to its
+//! organization and kind, and lets an Administrator see whether it was
+//! opened and used, revoke it or replace it.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::Expr,
 };
-use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use shared::provisioning::IntegrationStatus;
-use shared::setup::{SetupInfo, SetupKind, SetupLinkResponse};
+use shared::setup::{SetupInfo, SetupKind, SetupLink, SetupLinkResponse, SetupLinkStatus, SetupLinksResponse};
 use shared::{OrganizationId, SetupLinkId};
 
 use super::entity as link;
 use crate::accounts::entity::organization;
 use crate::audit::{self, Actor, Event};
-use crate::auth::tokens::{TokenError, sign, verify};
+use crate::auth::tokens::random_token;
 use crate::billing::entity::feature;
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-pub const SETUP_TYP: &str = "setup-link+jwt";
-pub const SETUP_AUDIENCE: &str = "gatehouse-setup";
+pub const TOKEN_PREFIX: &str = "gh_setup_";
 pub const LINK_TTL_HOURS: i64 = 24;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SetupClaims {
-    pub iss: String,
-    pub aud: String,
-    /// The organization.
-    pub sub: String,
-    pub kind: SetupKind,
-    pub jti: String,
-    pub iat: i64,
-    pub exp: i64,
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Why links stop working before they expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// A new link of the same kind was generated.
+    Replaced,
+    /// An Administrator revoked it.
+    Revoked,
+    /// The feature it sets up was turned off.
+    FeatureOff,
+}
+
+impl Revocation {
+    fn as_str(self) -> &'static str {
+        match self {
+            Revocation::Replaced => "replaced",
+            Revocation::Revoked => "revoked",
+            Revocation::FeatureOff => "feature_off",
+        }
+    }
 }
 
 /// Revokes the outstanding links of these kinds (a new link, or a feature turned off).
@@ -42,10 +56,12 @@ pub async fn revoke_outstanding(
     db: &impl ConnectionTrait,
     org_id: &str,
     kinds: &[SetupKind],
-    at: chrono::DateTime<chrono::Utc>,
+    why: Revocation,
+    at: DateTime<Utc>,
 ) -> AppResult<()> {
     link::Entity::update_in(org_id)
         .col_expr(link::Column::RevokedAt, Expr::value(at))
+        .col_expr(link::Column::RevokedReason, Expr::value(why.as_str()))
         .filter(link::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .filter(link::Column::RevokedAt.is_null())
         .exec(db)
@@ -84,7 +100,8 @@ pub async fn create(
     let now = state.clock.now();
     let expires_at = now + Duration::hours(LINK_TTL_HOURS);
     let id = SetupLinkId::generate();
-    revoke_outstanding(&txn, org_id.as_str(), &[kind], now).await?;
+    revoke_outstanding(&txn, org_id.as_str(), &[kind], Revocation::Replaced, now).await?;
+    let token = format!("{TOKEN_PREFIX}{}", random_token());
     link::ActiveModel {
         id: Set(id.to_string()),
         organization_id: Set(org_id.clone()),
@@ -93,6 +110,10 @@ pub async fn create(
         expires_at: Set(expires_at),
         revoked_at: Set(None),
         created_at: Set(now),
+        token_hash: Set(Some(token_hash(&token))),
+        opened_at: Set(None),
+        completed_at: Set(None),
+        revoked_reason: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -104,16 +125,6 @@ pub async fn create(
         details: serde_json::json!({ "link_id": id, "expires_at": expires_at }),
     };
     audit::record(&txn, actor.meta, now, event).await?;
-    let claims = SetupClaims {
-        iss: state.issuer().to_owned(),
-        aud: SETUP_AUDIENCE.to_owned(),
-        sub: org_id.to_string(),
-        kind,
-        jti: id.to_string(),
-        iat: now.timestamp(),
-        exp: expires_at.timestamp(),
-    };
-    let token = sign(&state.keys, SETUP_TYP, &claims)?;
     txn.commit().await?;
     Ok(SetupLinkResponse { id: id.to_string(), kind, url: format!("{}/setup/{token}", state.public_url), expires_at })
 }
@@ -125,54 +136,157 @@ fn invalid() -> AppError {
     )
 }
 
-/// The link behind `token`, if it is genuine, current and of `expected` kind
-/// (when given). Forged or foreign tokens → 401; expired or revoked → 410.
+/// The link behind `token`, if it is one we issued, current and of
+/// `expected` kind (when given). Unknown tokens → 401; expired or revoked →
+/// 410, saying why.
 pub async fn resolve(
     state: &AppState,
     token: &str,
     expected: Option<SetupKind>,
-) -> AppResult<(link::Model, SetupClaims)> {
-    let claims: SetupClaims =
-        verify(&state.keys, token, SETUP_TYP, state.issuer(), SETUP_AUDIENCE).map_err(|e: TokenError| {
-            tracing::debug!(error = %e, "setup link refused");
-            invalid()
-        })?;
-    if expected.is_some_and(|k| k != claims.kind) {
+) -> AppResult<(link::Model, SetupKind)> {
+    // Only our shape is looked up (and hashed): anything else is unknown.
+    let shaped = token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
+        rest.len() == 43 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    if !shaped {
         return Err(invalid());
     }
-    let row = link::Entity::find_by_id(claims.jti.as_str()).one(&state.db).await?.ok_or_else(invalid)?;
-    if row.organization_id != claims.sub || row.kind != claims.kind.as_str() {
+    let row = link::Entity::find()
+        .filter(link::Column::TokenHash.eq(token_hash(token)))
+        .one(&state.db)
+        .await?
+        .ok_or_else(invalid)?;
+    let kind = SetupKind::parse(&row.kind).ok_or_else(invalid)?;
+    if expected.is_some_and(|k| k != kind) {
         return Err(invalid());
     }
     if row.revoked_at.is_some() {
-        return Err(AppError::gone(
-            "setup_link_revoked",
-            "This setup link was replaced or revoked. Ask your administrator for the current link.",
-        ));
+        let detail = match row.revoked_reason.as_deref() {
+            Some("feature_off") => format!(
+                "{} was turned off for this organization, so its setup link no longer works. Ask your \
+                 administrator to turn it back on and send you a new link.",
+                kind.label()
+            ),
+            Some("revoked") => "Your administrator revoked this setup link. Ask them for a new one.".to_owned(),
+            _ => "This setup link was replaced by a newer one. Ask your administrator for the current link.".to_owned(),
+        };
+        return Err(AppError::gone("setup_link_revoked", detail));
     }
-    let now = state.clock.now();
-    if claims.exp <= now.timestamp() || row.expires_at <= now {
+    if row.expires_at <= state.clock.now() {
         return Err(AppError::gone(
             "setup_link_expired",
             "This setup link has expired (links last 24 hours). Ask your administrator for a new one.",
         ));
     }
-    Ok((row, claims))
+    Ok((row, kind))
+}
+
+/// Notes that the setup `kind` was finished through the organization's
+/// current link (a passed test sign-in; the directory's credentials).
+pub async fn mark_completed(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    kind: SetupKind,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    link::Entity::update_in(org_id)
+        .col_expr(link::Column::CompletedAt, Expr::value(now))
+        .filter(link::Column::Kind.eq(kind.as_str()))
+        .filter(link::Column::RevokedAt.is_null())
+        .filter(link::Column::CompletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Where a link stands now.
+fn status_of(row: &link::Model, now: DateTime<Utc>) -> SetupLinkStatus {
+    match () {
+        _ if row.revoked_at.is_some() => SetupLinkStatus::Revoked,
+        _ if row.completed_at.is_some() => SetupLinkStatus::Completed,
+        _ if row.expires_at <= now => SetupLinkStatus::Expired,
+        _ if row.opened_at.is_some() => SetupLinkStatus::Opened,
+        _ => SetupLinkStatus::Sent,
+    }
+}
+
+/// The latest link of each kind (the one an Administrator acts on).
+pub async fn list(state: &AppState, org_id: &OrganizationId) -> AppResult<SetupLinksResponse> {
+    let now = state.clock.now();
+    let mut data = Vec::new();
+    for kind in [SetupKind::Sso, SetupKind::Scim] {
+        let latest = link::Entity::find_in(org_id)
+            .filter(link::Column::Kind.eq(kind.as_str()))
+            .order_by_desc(link::Column::CreatedAt)
+            .order_by_desc(link::Column::Id)
+            .one(&state.db)
+            .await?;
+        if let Some(row) = latest {
+            data.push(SetupLink {
+                status: status_of(&row, now),
+                id: row.id,
+                kind,
+                url: None,
+                created_at: row.created_at,
+                expires_at: row.expires_at,
+                opened_at: row.opened_at,
+                completed_at: row.completed_at,
+                revoked_at: row.revoked_at,
+                revoked_reason: row.revoked_reason,
+            });
+        }
+    }
+    Ok(SetupLinksResponse { data })
+}
+
+/// An Administrator revokes a link: it stops working at once.
+pub async fn revoke(
+    state: &AppState,
+    actor: &Actor<'_>,
+    org_id: &OrganizationId,
+    link_id: &SetupLinkId,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let txn = state.begin_write().await?;
+    let revoked = link::Entity::update_in(org_id)
+        .col_expr(link::Column::RevokedAt, Expr::value(now))
+        .col_expr(link::Column::RevokedReason, Expr::value(Revocation::Revoked.as_str()))
+        .filter(link::Column::Id.eq(link_id.as_str()))
+        .filter(link::Column::RevokedAt.is_null())
+        .exec(&*txn)
+        .await?;
+    if revoked.rows_affected == 0 {
+        return Err(AppError::NotFound);
+    }
+    let event = Event {
+        organization_id: org_id.as_str(),
+        actor: actor.user.as_str(),
+        action: "setup_link.revoked",
+        target: link_id.as_str(),
+        details: serde_json::json!({}),
+    };
+    audit::record(&*txn, actor.meta, now, event).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 pub async fn info(state: &AppState, token: &str) -> AppResult<SetupInfo> {
-    let (row, claims) = resolve(state, token, None).await?;
+    let (row, kind) = resolve(state, token, None).await?;
+    if row.opened_at.is_none() {
+        // First opened now (what the Administrator's link list shows).
+        let now = state.clock.now();
+        link::Entity::update_in(&row.organization_id)
+            .col_expr(link::Column::OpenedAt, Expr::value(now))
+            .filter(link::Column::Id.eq(row.id.as_str()))
+            .filter(link::Column::OpenedAt.is_null())
+            .exec(&state.db)
+            .await?;
+    }
     let org = organization::get(&state.db, &row.organization_id).await.map_err(|_| invalid())?;
-    let status = crate::features::status(&state.db, &row.organization_id, claims.kind.feature()).await?;
-    let scim_token_created_at = match claims.kind {
+    let status = crate::features::status(&state.db, &row.organization_id, kind.feature()).await?;
+    let scim_token_created_at = match kind {
         SetupKind::Scim => crate::scim::credentials::token_created_at(state, &row.organization_id).await?,
         SetupKind::Sso => None,
     };
-    Ok(SetupInfo {
-        kind: claims.kind,
-        organization_name: org.name,
-        expires_at: row.expires_at,
-        status,
-        scim_token_created_at,
-    })
+    Ok(SetupInfo { kind, organization_name: org.name, expires_at: row.expires_at, status, scim_token_created_at })
 }

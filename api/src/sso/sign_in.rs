@@ -555,6 +555,9 @@ async fn complete(
         if !activated {
             return Err(refuse(purpose, "Single Sign-On is turned off for this organization."));
         }
+        crate::setup::service::mark_completed(&*txn, &c.organization_id, SetupKind::Sso, now)
+            .await
+            .map_err(|e| failed(&e))?;
         txn.commit().await.map_err(|e| failed(&e))?;
         return Ok(Done::Test);
     }

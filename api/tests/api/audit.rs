@@ -28,6 +28,16 @@ async fn disable_passwords_on_invites_is_not_retroactive() {
     let (_, after) = app.post(&invites, &json!({"email": "after@acme.com"}), Some(&acme.token)).await;
     assert_eq!(after["password_required"], false);
 
+    // The invite page says the member signs in through SSO (not set up yet).
+    let (_, preview) = app.get(&format!("/api/v1/invites/{}", after["token"].as_str().unwrap()), None).await;
+    assert_eq!((preview["password_required"].as_bool(), preview["sso_active"].as_bool()), (Some(false), Some(false)));
+    // It cannot set a password: the account would outlive the organization's SSO.
+    let (status, body) = app
+        .post("/api/v1/invites/accept", &json!({"token": after["token"], "name": "After", "password": PASSWORD}), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["code"], "password_not_allowed");
+    assert_eq!(app.count("users").await, 1, "nothing half-saved");
     // The new invite is accepted without a password; the account has none.
     let (status, joined) =
         app.post("/api/v1/invites/accept", &json!({"token": after["token"], "name": "After"}), None).await;

@@ -217,6 +217,10 @@ impl TestApp {
         self.post("/api/v1/auth/login", &json!({"email": email, "password": password}), None).await
     }
 
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        self.count(&format!("{table} WHERE {condition}")).await
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let db = &self.state.db;
         let row = db

@@ -182,3 +182,70 @@ async fn pending_invites_are_listed_revoked_and_resent() {
     assert_eq!(app.send(Method::DELETE, &theirs, None, Some(&globex.token)).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("{invites}?cursor=bogus"), Some(&acme.token)).await.0, StatusCode::BAD_REQUEST);
 }
+
+/// A member the organization's identity provider created (here: as SSO
+/// just-in-time does, not managed by the directory), removed by an
+/// Administrator, is not linked back by the next sign-in or directory
+/// create: they return through an invite.
+#[actix_web::test]
+async fn an_administrators_removal_is_not_undone_by_the_identity_provider() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let carol = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "carol@acme.com", "emails": [{"value": "carol@acme.com", "primary": true}], "active": true
+    });
+    let (status, created) = app.scim(&s, Method::POST, "/Users", Some(&carol)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let scim_id = created["id"].as_str().unwrap().to_owned();
+    // As if SSO had made her: the organization's own account, not the directory's.
+    assert_eq!(app.scim(&s, Method::DELETE, &format!("/Users/{scim_id}"), None).await.0, StatusCode::NO_CONTENT);
+    let (status, again) = app.scim(&s, Method::POST, "/Users", Some(&carol)).await;
+    assert_eq!(status, StatusCode::CREATED, "the directory links its own account again: {again}");
+    sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, "UPDATE memberships SET directory_managed = false")
+        .await
+        .unwrap();
+    let (_, list) = app.get(&format!("/api/v1/organizations/{}/members", s.admin.org_id), Some(&s.admin.token)).await;
+    let carol_id = list["data"].as_array().unwrap().iter().find(|m| m["email"] == "carol@acme.com").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again_id = again["id"].as_str().unwrap();
+    assert_eq!(remove(&app, &s.admin, &carol_id).await.0, StatusCode::NO_CONTENT);
+    app.scim(&s, Method::DELETE, &format!("/Users/{again_id}"), None).await;
+    let (status, err) = app.scim(&s, Method::POST, "/Users", Some(&carol)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "removed by an Administrator: not linked back: {err}");
+}
+
+/// An Administrator's rights are read inside the change (a demotion another
+/// process has not seen yet counts), your own role and status are another
+/// Administrator's to change, and the invites a departing Administrator sent
+/// stop working.
+#[actix_web::test]
+async fn a_demoted_administrator_can_change_nothing_and_their_invites_stop() {
+    let app = spawn_app().await;
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    let (bob_id, bob_token) = bob(&app, &acme).await;
+    patch(&app, &acme, &bob_id, json!({"role": "admin"})).await;
+    let bob_admin = Signed { org_id: acme.org_id.clone(), user_id: bob_id.clone(), token: bob_token.clone() };
+    // Bob invites an address of his own as an Administrator.
+    let invites = format!("/api/v1/organizations/{}/invites", acme.org_id);
+    let (_, spare) =
+        app.post(&invites, &json!({"email": "bob.spare@acme.com", "role": "admin"}), Some(&bob_token)).await;
+    // Promoting yourself is refused as well as demoting yourself.
+    let (status, err) = patch(&app, &bob_admin, &bob_id, json!({"role": "admin"})).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("own_membership")));
+
+    // Ada demotes Bob with the database alone (as another process would):
+    // Bob's cached session still says Administrator here.
+    let (status, _) = patch(&app, &acme, &bob_id, json!({"role": "member"})).await;
+    assert_eq!(status, StatusCode::OK);
+    // His pending Administrator invite was revoked with the demotion.
+    let accept = json!({ "token": spare["token"], "name": "Spare", "password": PASSWORD });
+    let (status, body) = app.post("/api/v1/invites/accept", &accept, None).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::GONE, Some("invite_revoked")), "{body}");
+    // The session cache of this process forgot him; a stale cache elsewhere
+    // would still be refused inside the transaction (`still_admin`).
+    assert_eq!(patch(&app, &bob_admin, &acme.user_id, json!({"suspended": true})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(remove(&app, &bob_admin, &acme.user_id).await.0, StatusCode::NOT_FOUND);
+}

@@ -50,20 +50,34 @@ pub fn AcceptInvite(token: String) -> impl IntoView {
                             }</p>
                         }.into_any(),
                         Some(Ok(p)) => {
-                            let password_label = if p.existing_account {
-                                "Your current password"
-                            } else if p.password_required {
-                                "Choose a password"
+                            // An existing account proves itself with its password; a
+                            // new one chooses one, unless the organization's members
+                            // sign in through its SSO ("Disable Passwords on Invites").
+                            let asks_password = p.existing_account || p.password_required;
+                            let (password_label, autocomplete) = if p.existing_account {
+                                ("Your current password", "current-password")
                             } else {
-                                "Password (optional: you can sign in with SSO)"
+                                ("Choose a password", "new-password")
                             };
+                            let org = p.organization_name.clone();
+                            let sso_note = (!asks_password).then(|| view! {
+                                <div class="banner info" role="note" data-testid="invite-sso-only">
+                                    <p>{format!("You will sign in through {org}'s single sign-on (your company's identity provider), with no password here.")}</p>
+                                    {(!p.sso_active).then(|| view! {
+                                        <p data-testid="invite-sso-pending">{format!("{org} is still setting up single sign-on: you can sign in once its IT admin has finished. Join now and you are ready.")}</p>
+                                    })}
+                                </div>
+                            });
                             view! {
                                 <h1>"Join " <span data-testid="invite-organization">{p.organization_name.clone()}</span></h1>
                                 <p>"Invited as " <strong>{p.email.clone()}</strong> " (" {p.role.label()} ")."</p>
+                                {sso_note}
                                 <form on:submit=on_submit.clone() novalidate data-testid="accept-form">
                                     <ErrorBanner message=form.banner.into() />
                                     <Field label="Your name" name="name" autocomplete="name" value=name errors=form.fields />
-                                    <Field label=password_label name="password" kind="password" autocomplete="new-password" value=password errors=form.fields />
+                                    {asks_password.then(|| view! {
+                                        <Field label=password_label name="password" kind="password" autocomplete=autocomplete value=password errors=form.fields />
+                                    })}
                                     <SubmitButton label="Join organization" busy_label="Joining…" busy=submit.pending() testid="accept-submit" />
                                 </form>
                             }.into_any()

@@ -6,12 +6,12 @@ use shared::domains::{AddDomainsRequest, DomainsInput, NormalizedDomain, normali
 use shared::provisioning::{
     Integration, IntegrationStatus, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest,
 };
-use shared::setup::{SetupKind, SetupLinkResponse};
+use shared::setup::{SetupKind, SetupLinkResponse, SetupLinkStatus};
 use shared::{DomainId, OrganizationId};
 
 use super::shell::OrgPage;
 use crate::api::{self, validation_error};
-use crate::call::{Call, load};
+use crate::call::{Call, load, poll};
 use crate::components::{CopyButton, ErrorBanner, FormErrors, Shown, SubmitButton, failure, loading, when};
 
 #[component]
@@ -188,16 +188,48 @@ fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse, version: RwSi
     .into_iter()
     .flatten()
     .collect();
+    // The statuses follow the server by themselves (a directory's first
+    // request, a passed test sign-in) without reloading the rest of the tab.
+    let live = RwSignal::new((state.sso.clone(), state.directory_sync.clone()));
+    let org = org_id.clone();
+    let refresh = Call::new(move |_: &()| {
+        let org = org.clone();
+        async move { api::provisioning(&org).await }
+    });
+    refresh.on_done(move |result| {
+        if let Ok(s) = result {
+            let now = (s.sso.clone(), s.directory_sync.clone());
+            if live.get_untracked() != now {
+                live.set(now);
+            }
+        }
+    });
+    poll(move || {
+        refresh.dispatch(());
+        let (sso, directory) = live.get_untracked();
+        [sso.status, directory.status]
+            .iter()
+            .any(|s| matches!(s, IntegrationStatus::Awaiting | IntegrationStatus::Error))
+    });
+    let (purchased_sso, purchased_directory) = (state.features.sso, state.features.directory_sync);
+    let org = org_id.clone();
     view! {
         <section class="card" aria-labelledby="status-title">
             <h2 id="status-title">"Integration Status"</h2>
-            <StatusRow org_id=org_id.clone() which="sso" purchased=state.features.sso integration=state.sso.clone() version=version />
-            <StatusRow org_id=org_id.clone() which="directory-sync" purchased=state.features.directory_sync integration=state.directory_sync.clone() version=version />
+            {move || {
+                let (sso, directory) = live.get();
+                view! {
+                    <StatusRow org_id=org.clone() which="sso" purchased=purchased_sso integration=sso version=version />
+                    <StatusRow org_id=org.clone() which="directory-sync" purchased=purchased_directory integration=directory version=version />
+                }
+            }}
             <p class="hint" data-testid="checkout-readiness">
-                {if missing.is_empty() {
-                    "Ready for checkout.".to_owned()
-                } else {
-                    format!("Before checkout: {}.", missing.join(" and "))
+                {match (state.features.sso, state.features.directory_sync) {
+                    (true, true) => "Single Sign-On and Directory Sync are purchased; receipts are under Billing.".to_owned(),
+                    _ if !missing.is_empty() => format!("Before checkout: {}.", missing.join(" and ")),
+                    (true, false) => "Ready for checkout: Directory Sync can be added.".to_owned(),
+                    (false, true) => "Ready for checkout: Single Sign-On can be added.".to_owned(),
+                    (false, false) => "Ready for checkout.".to_owned(),
                 }}
             </p>
             {(!(state.features.sso && state.features.directory_sync)).then(|| if missing.is_empty() {
@@ -269,27 +301,30 @@ fn StatusRow(
     });
     let class = format!("badge {}", integration.status.as_str());
     view! {
-        <div class="status-row">
-            <span>{label}</span>
-            <span class=class data-testid=format!("status-{which}")>{integration.status.label()}</span>
-            {integration.reason.map(|r| view! { <span class="hint" data-testid=format!("reason-{which}")>{r}</span> })}
+        <div class="status-block">
+            <div class="status-head">
+                <span class="status-name">{label}</span>
+                <span class=class data-testid=format!("status-{which}")>{integration.status.label()}</span>
+                {purchased.then(|| view! {
+                    <label class="switch">
+                        <input type="checkbox" role="switch" data-testid=format!("toggle-{which}") prop:checked=on
+                            aria-label=format!("{label} on")
+                            on:click=move |ev| {
+                                ev.prevent_default();
+                                if on { asking.set(true) } else { toggle.dispatch(true); }
+                            } />
+                        <span>{if on { "On" } else { "Off" }}</span>
+                    </label>
+                })}
+            </div>
+            {integration.reason.map(|r| view! { <p class="status-reason" data-testid=format!("reason-{which}")>{r}</p> })}
             {integration.last_activity_at.map(|t| {
                 let what = if which == "sso" { "Last sign-in" } else { "Last directory request" };
                 view! {
-                    <span class="hint" data-testid=format!("activity-{which}")>
+                    <p class="hint" data-testid=format!("activity-{which}")>
                         {format!("{what}: {}", when(t, Shown::Minute))}
-                    </span>
+                    </p>
                 }
-            })}
-            {purchased.then(|| view! {
-                <label class="switch">
-                    <input type="checkbox" role="switch" data-testid=format!("toggle-{which}") prop:checked=on
-                        aria-label=format!("{label} on")
-                        on:click=move |ev| {
-                            ev.prevent_default();
-                            if on { asking.set(true) } else { toggle.dispatch(true); }
-                        } />
-                </label>
             })}
         </div>
         <ErrorBanner message=form.banner.into() />
@@ -310,21 +345,44 @@ fn StatusRow(
     }
 }
 
-/// Step 8: generate the SSO and SCIM setup links for the IT admin.
+/// Step 8: the setup links for the IT admin — the current one of each kind
+/// (sent, opened, finished, expired or revoked), generate or regenerate,
+/// copy (right after generating: only the link's hash is kept), revoke.
 #[component]
 fn SetupLinksCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl IntoView {
-    let links = RwSignal::new(Vec::<SetupLinkResponse>::new());
+    let fresh = RwSignal::new(Vec::<SetupLinkResponse>::new());
+    let changed = RwSignal::new(0u32);
+    let org = org_id.clone();
+    let listed = load(move || {
+        changed.track();
+        let org = org.clone();
+        async move { api::setup_links(&org).await }
+    });
     let form = FormErrors::new();
+    let org = org_id.clone();
     let generate = Call::new(move |kind: &SetupKind| {
-        let org = org_id.clone();
+        let org = org.clone();
         let kind = *kind;
         async move { api::create_setup_link(&org, kind).await }
     });
     form.follow(generate, move |link| {
-        links.update(|l| {
+        fresh.update(|l| {
             l.retain(|x| x.kind != link.kind);
             l.push(link);
-        })
+        });
+        changed.update(|v| *v += 1);
+    });
+    let revoke = Call::new(move |(id, _kind): &(String, SetupKind)| {
+        let org = org_id.clone();
+        let id = id.clone();
+        async move { api::revoke_setup_link(&org, &id).await }
+    });
+    revoke.on_done(move |result| match result {
+        Ok(()) => {
+            fresh.set(Vec::new());
+            changed.update(|v| *v += 1);
+        }
+        Err(e) => form.show(e),
     });
     let kinds: Vec<(SetupKind, bool)> =
         [(SetupKind::Sso, state.sso.status), (SetupKind::Scim, state.directory_sync.status)]
@@ -335,27 +393,67 @@ fn SetupLinksCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl I
     if kinds.is_empty() {
         return ().into_any();
     }
+    let busy = move || generate.pending().get() || revoke.pending().get();
+    let block = move |(kind, off): (SetupKind, bool)| {
+        let short = if kind == SetupKind::Sso { "SSO" } else { "SCIM" };
+        let current =
+            move || listed.get().and_then(Result::ok).and_then(|l| l.data.into_iter().find(|x| x.kind == kind));
+        let url = move || fresh.get().into_iter().find(|l| l.kind == kind).map(|l| l.url);
+        view! {
+            <div class="link-block" data-testid=format!("{}-link-block", kind.as_str())>
+                <h3>{kind.label()}</h3>
+                {move || current().map(|l| {
+                    let live = matches!(l.status, SetupLinkStatus::Sent | SetupLinkStatus::Opened | SetupLinkStatus::Completed)
+                        && l.revoked_at.is_none();
+                    let badge = match l.status {
+                        SetupLinkStatus::Completed => "badge active",
+                        SetupLinkStatus::Revoked | SetupLinkStatus::Expired => "badge inactive",
+                        _ => "badge awaiting",
+                    };
+                    let detail = match (l.status, l.revoked_reason.as_deref()) {
+                        (SetupLinkStatus::Revoked, Some("feature_off")) => "Stopped when the feature was turned off.".to_owned(),
+                        (SetupLinkStatus::Revoked, Some("replaced")) => "Replaced by a newer link.".to_owned(),
+                        (SetupLinkStatus::Revoked, _) => "Revoked.".to_owned(),
+                        (SetupLinkStatus::Expired, _) => format!("Expired {}.", when(l.expires_at, Shown::Minute)),
+                        _ => format!("Generated {}; expires {}.", when(l.created_at, Shown::Minute), when(l.expires_at, Shown::Minute)),
+                    };
+                    let id = l.id.clone();
+                    view! {
+                        <p class="link-state" data-testid=format!("{}-link", kind.as_str())>
+                            <span class=badge data-testid=format!("{}-link-status", kind.as_str())>{l.status.label()}</span>
+                            " " {detail}
+                            {l.opened_at.map(|t| view! { <span class="hint">{format!(" Opened {}.", when(t, Shown::Minute))}</span> })}
+                            {l.completed_at.map(|t| view! { <span class="hint">{format!(" Finished {}.", when(t, Shown::Minute))}</span> })}
+                        </p>
+                        {live.then(|| view! {
+                            <button class="link danger-text" data-testid=format!("revoke-{}-link", kind.as_str())
+                                disabled=busy
+                                on:click=move |_| { revoke.dispatch((id.clone(), kind)); }>"Revoke link"</button>
+                        })}
+                    }
+                })}
+                {move || url().map(|u| view! {
+                    <div class="copy-row">
+                        <input readonly aria-label=format!("{} setup link", kind.label()) data-testid=format!("{}-link-url", kind.as_str()) prop:value=u.clone() />
+                        <CopyButton text=u testid="copy-setup-link" />
+                    </div>
+                    <p class="hint">"Copy it now: for safety it is shown only once. Regenerate for a new one."</p>
+                })}
+                <button class="secondary" data-testid=format!("generate-{}-link", kind.as_str())
+                    disabled=move || off || busy()
+                    title=if off { "Turn it on first" } else { "" }
+                    on:click=move |_| { generate.dispatch(kind); }>
+                    {move || if current().is_some() { format!("Regenerate {short} link") } else { format!("Generate {short} setup link") }}
+                </button>
+            </div>
+        }
+    };
     view! {
         <section class="card" aria-labelledby="links-title">
             <h2 id="links-title">"Setup links"</h2>
-            <p class="hint">"Send a link to the person who manages your identity provider. It works for 24 hours; generating a new one replaces the old one."</p>
+            <p class="hint">"Send a link to the person who manages your identity provider. It works for 24 hours; regenerating replaces the old one."</p>
             <ErrorBanner message=form.banner.into() />
-            {kinds.into_iter().map(|(kind, off)| view! {
-                <button class="secondary block" data-testid=format!("generate-{}-link", kind.as_str())
-                    disabled=move || off || generate.pending().get()
-                    on:click=move |_| { generate.dispatch(kind); }>
-                    {format!("Generate {} setup link", if kind == SetupKind::Sso { "SSO" } else { "SCIM" })}
-                </button>
-            }).collect_view()}
-            {move || links.get().into_iter().map(|l| view! {
-                <div class="banner ok" data-testid=format!("{}-link", l.kind.as_str())>
-                    <p>{l.kind.label()} " — expires " {when(l.expires_at, Shown::Minute)}</p>
-                    <div class="copy-row">
-                        <input readonly aria-label=format!("{} setup link", l.kind.label()) data-testid=format!("{}-link-url", l.kind.as_str()) prop:value=l.url.clone() />
-                        <CopyButton text=l.url.clone() testid="copy-setup-link" />
-                    </div>
-                </div>
-            }).collect_view()}
+            {kinds.into_iter().map(block).collect_view()}
         </section>
     }
     .into_any()

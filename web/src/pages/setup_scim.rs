@@ -89,9 +89,17 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
         async move { api::setup_info(&t).await }
     });
     refresh.on_done(move |result| {
-        if let Ok(i) = result {
+        if let Ok(i) = result
+            && status.get_untracked() != i.status
+        {
             status.set(i.status);
         }
+    });
+    // The status turns Active on the directory's first request: shown
+    // within seconds, without a click.
+    crate::call::poll(move || {
+        refresh.dispatch(());
+        status.get_untracked() != IntegrationStatus::Active
     });
     let on_generate = move |_| {
         if (had_token.is_some() || credentials.get_untracked().is_some()) && !confirm_replace.get_untracked() {
@@ -104,6 +112,10 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
     view! {
         <h2>"1. Choose your directory"</h2>
         <Picker options=DirectoryProvider::ALL.map(|p| (p, p.label(), p.as_str())).to_vec() selected=provider label="Directory provider" />
+        {move || provider.get().is_none().then(|| view! {
+            <h2 data-testid="provider-steps-title">"2. Connect your directory"</h2>
+            <p class="hint">"Choose your directory above: its steps appear here."</p>
+        })}
         {move || provider.get().map(|p| view! {
             <h2 data-testid="provider-steps-title">{format!("2. Connect {}", p.label())}</h2>
             {(!p.supports_scim()).then(|| view! {

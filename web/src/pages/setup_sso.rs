@@ -167,6 +167,24 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
             connection.set(Some(c));
         }
     });
+    // The status follows the server by itself (a test sign-in passed in
+    // another tab, a member's sign-in after an error).
+    let t = token.clone();
+    let refresh = Call::new(move |_: &()| {
+        let t = t.clone();
+        async move { api::setup_info(&t).await }
+    });
+    refresh.on_done(move |result| {
+        if let Ok(i) = result
+            && status.get_untracked() != i.status
+        {
+            status.set(i.status);
+        }
+    });
+    crate::call::poll(move || {
+        refresh.dispatch(());
+        status.get_untracked() != IntegrationStatus::Active
+    });
     // Picking a provider picks its usual protocol (the IT admin can switch).
     Effect::new(move |previous: Option<Option<SsoProvider>>| {
         let p = provider.get();

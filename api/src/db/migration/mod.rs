@@ -21,6 +21,7 @@ mod m0015_account_provisioner;
 mod m0016_canonical_email_domains;
 mod m0017_backfill_provisioners;
 mod m0018_invite_revocation;
+mod m0019_setup_link_tokens;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_canonical_email_domains::Migration),
             Box::new(m0017_backfill_provisioners::Migration),
             Box::new(m0018_invite_revocation::Migration),
+            Box::new(m0019_setup_link_tokens::Migration),
         ]
     }
 }
