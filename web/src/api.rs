@@ -284,8 +284,17 @@ pub async fn set_invite_settings(org: &OrganizationId, body: &InviteSettings) ->
     send("PUT", format!("/api/v1/organizations/{org}/invite-settings"), body).await
 }
 
-pub async fn audit_events(org: &OrganizationId, cursor: Option<&str>) -> Result<AuditPage, ApiError> {
-    get(format!("/api/v1/organizations/{org}/audit-events{}", after(cursor))).await
+/// `filters`: the query string of the page's filters (may be empty).
+pub async fn audit_events(org: &OrganizationId, filters: &str, cursor: Option<&str>) -> Result<AuditPage, ApiError> {
+    let mut query: Vec<String> = Vec::new();
+    if !filters.is_empty() {
+        query.push(filters.to_owned());
+    }
+    if let Some(c) = cursor {
+        query.push(format!("cursor={c}"));
+    }
+    let q = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+    get(format!("/api/v1/organizations/{org}/audit-events{q}")).await
 }
 
 /// `which`: `sso` or `directory-sync`.

@@ -91,3 +91,27 @@ pub fn start() -> ReadSignal<Location> {
 pub fn use_navigate() -> Navigate {
     expect_context::<Navigate>()
 }
+
+const RETURN_KEY: &str = "gh_after_login";
+
+/// Remembers the organization page a signed-out visit asked for.
+pub fn remember_return() {
+    let Some(w) = web_sys::window() else { return };
+    let path = w.location().pathname().unwrap_or_default();
+    if let Ok(Some(storage)) = w.session_storage() {
+        let _ = storage.set_item(RETURN_KEY, &path);
+    }
+}
+
+/// Where to go after signing in: the remembered organization page (once),
+/// or the start page. Only an in-app `/organizations/…` path is followed.
+pub fn after_login() -> String {
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    let remembered = storage.as_ref().and_then(|s| s.get_item(RETURN_KEY).ok().flatten());
+    if let Some(s) = &storage {
+        let _ = s.remove_item(RETURN_KEY);
+    }
+    remembered
+        .filter(|p| p.starts_with("/organizations/") && !p.contains("//") && !p.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned())
+}

@@ -60,7 +60,7 @@ pub async fn signup(state: State, meta: RequestMeta, body: web::Json<SignupReque
         });
         return Ok(HttpResponse::Accepted().json(pending));
     }
-    let (response, session) = service::signup(&state, valid).await?;
+    let (response, session) = service::signup(&state, &meta, valid).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
 }
 
@@ -83,7 +83,7 @@ pub async fn confirm_signup(
 ) -> AppResult<HttpResponse> {
     state.limit_auth(&meta)?;
     let ConfirmSignupRequest { token, password } = body.into_inner();
-    let (response, session) = service::confirm_signup(&state, &token, password).await?;
+    let (response, session) = service::confirm_signup(&state, &meta, &token, password).await?;
     Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
 }
 
@@ -133,7 +133,7 @@ pub async fn confirm_form(
         return refusal(&e);
     }
     let created = match state.limit_auth(&meta) {
-        Ok(()) => service::confirm_signup(&state, &token, form.into_inner().password).await,
+        Ok(()) => service::confirm_signup(&state, &meta, &token, form.into_inner().password).await,
         Err(e) => Err(e),
     };
     match created {

@@ -132,6 +132,7 @@ async fn find_user_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult
 async fn create_organization(
     txn: &impl ConnectionTrait,
     state: &AppState,
+    meta: &RequestMeta,
     (organization_name, name, email): (String, String, String),
     password_hash: String,
 ) -> AppResult<(SignupResponse, NewSession)> {
@@ -147,6 +148,15 @@ async fn create_organization(
     let user = insert_user(txn, state, email, name, Some(password_hash)).await?;
     insert_membership(txn, state, &org.id, &user.id, Role::Admin).await?;
     let session = open_session(txn, state, &user.id, None).await?;
+    // The log starts with the organization's creation.
+    let event = Event {
+        organization_id: org.id.as_str(),
+        actor: user.id.as_str(),
+        action: "organization.created",
+        target: &org.name,
+        details: serde_json::json!({ "email": user.email }),
+    };
+    audit::record(txn, meta, state.clock.now(), event).await?;
     let response = SignupResponse {
         organization: OrganizationSummary { id: org.id.clone(), name: org.name },
         user: user_summary(&user)?,
@@ -157,7 +167,7 @@ async fn create_organization(
 
 /// Creates the organization, its first Administrator and a session at once
 /// (`signup_confirmation` off).
-pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupResponse, NewSession)> {
+pub async fn signup(state: &AppState, meta: &RequestMeta, v: ValidSignup) -> AppResult<(SignupResponse, NewSession)> {
     let email = v.email.into_string();
     if find_user_by_email(&state.db, &email).await?.is_some() {
         return Err(email_taken());
@@ -165,7 +175,7 @@ pub async fn signup(state: &AppState, v: ValidSignup) -> AppResult<(SignupRespon
     let hash = password::hash(&state.heavy, v.password.expose().to_owned()).await?;
     let txn = state.begin_write().await?;
     let entered = (v.organization_name.into_string(), v.name.into_string(), email);
-    let created = create_organization(&txn, state, entered, hash).await?;
+    let created = create_organization(&txn, state, meta, entered, hash).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -258,6 +268,7 @@ pub async fn pending_signup(state: &AppState, token: &str) -> AppResult<signup_r
 /// is (the per-email limit), so a link is no way to guess it either.
 pub async fn confirm_signup(
     state: &AppState,
+    meta: &RequestMeta,
     token: &str,
     password: String,
 ) -> AppResult<(SignupResponse, NewSession)> {
@@ -282,7 +293,7 @@ pub async fn confirm_signup(
         return Err(signup_link_unknown());
     }
     let entered = (pending.organization_name, pending.name, pending.email);
-    let created = create_organization(&txn, state, entered, pending.password_hash).await?;
+    let created = create_organization(&txn, state, meta, entered, pending.password_hash).await?;
     txn.commit().await?;
     Ok(created)
 }

@@ -3,6 +3,7 @@
 
 pub mod entity;
 pub mod read;
+pub mod words;
 
 use std::future::{Ready, ready};
 

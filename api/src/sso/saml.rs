@@ -100,6 +100,14 @@ impl IdpConfig {
 /// Refuses documents with a DTD: no entity expansion, no external entities.
 pub fn refuse_dtd(xml: &str) -> Result<(), SamlError> {
     let upper = xml.to_ascii_uppercase();
+    // A sign-in or admin page pasted (or fetched) where metadata belongs.
+    let start = upper.trim_start_matches('\u{feff}').trim_start();
+    if start.starts_with("<!DOCTYPE HTML") || start.starts_with("<HTML") || upper.contains("<BODY") {
+        return Err(err(
+            "this is a web page, not SAML metadata: use the identity provider's metadata URL or file, an XML document \
+             starting with <EntityDescriptor>",
+        ));
+    }
     if upper.contains("<!DOCTYPE") || upper.contains("<!ENTITY") {
         return Err(err("the XML contains a document type declaration (DTD), which is not accepted"));
     }
@@ -819,6 +827,16 @@ fn read_assertion(assertion: &Assertion, e: &Expected) -> Result<Verified, SamlE
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_web_page_given_as_metadata_is_named_for_what_it_is() {
+        for page in ["<!DOCTYPE html><html><body>Sign in</body></html>", "  <html><head></head><body></body></html>"] {
+            let e = refuse_dtd(page).unwrap_err().0;
+            assert!(e.contains("a web page, not SAML metadata"), "{e}");
+        }
+        assert!(refuse_dtd("<!DOCTYPE x [<!ENTITY a 'b'>]><x/>").unwrap_err().0.contains("DTD"));
+    }
+
     use super::*;
 
     /// A Response shaped like an identity provider's, with `signature` as

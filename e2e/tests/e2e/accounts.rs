@@ -31,6 +31,18 @@ async fn sign_up_log_out_log_in_and_see_members() {
     b.wait_text("organization-name", "Acme Corp").await;
     b.wait_text("members-table", "ada@acme.com").await;
     b.wait_text("current-user", "ada@acme.com").await;
+
+    // A signed-out visit to an organization page comes back to it after signing in.
+    let audit = b.path().await.replace("/members", "/audit");
+    b.click("logout").await;
+    b.el("login-form").await;
+    b.goto(&audit).await;
+    b.el("login-form").await;
+    b.fill("input-email", "ada@acme.com").await;
+    b.fill("input-password", "correct horse battery").await;
+    b.click("login-submit").await;
+    b.el("audit-table").await;
+    assert_eq!(b.path().await, audit);
     b.close().await;
 }
 
@@ -48,7 +60,7 @@ async fn signing_up_by_mail_confirms_through_the_emailed_link() {
     b.fill("input-password", "correct horse battery").await;
     b.click("signup-submit").await;
     b.wait_text("signup-sent", "We sent a link to gavin@hooli.com").await;
-    b.screenshot("signup-check-email").await;
+    b.look("signup-check-email").await;
     let mut mail = None;
     for _ in 0..100 {
         mail = api::mail::MailDir::new(b.data.join("mail")).messages().pop();
@@ -62,7 +74,7 @@ async fn signing_up_by_mail_confirms_through_the_emailed_link() {
     let link = mail[start..].split_whitespace().next().expect("link").to_owned();
     b.client.goto(&link).await.expect("open the link");
     b.fill("input-password", "correct horse battery").await;
-    b.screenshot("signup-confirm").await;
+    b.look("signup-confirm").await;
     b.click("confirm-signup").await;
     b.wait_text("organization-name", "Hooli").await;
     b.wait_text("member-email", "gavin@hooli.com").await;

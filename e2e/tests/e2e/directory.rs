@@ -36,7 +36,7 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     let base = b.el("scim-base-url").await.prop("value").await.expect("prop").expect("base url");
     let token = b.el("scim-token").await.prop("value").await.expect("prop").expect("token");
     assert_eq!(base, format!("{}/scim/v2", b.base));
-    b.screenshot("scim-wizard").await;
+    b.look("scim-wizard").await;
     b.wait_text("setup-status", "Awaiting").await;
 
     // The directory: a real HTTP client.
@@ -93,7 +93,7 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     b.click("tab-provision").await;
     b.wait_text("status-directory-sync", "Active").await;
     b.wait_text("activity-directory-sync", "Last directory request").await;
-    b.screenshot("provision-directory-active").await;
+    b.look("provision-directory-active").await;
 
     // A new token is generated but the directory keeps sending the old one:
     // the tab says what is wrong and what to do.
@@ -120,6 +120,6 @@ async fn it_admin_connects_a_directory_and_members_flow_in() {
     b.client.refresh().await.expect("reload");
     b.wait_text("status-directory-sync", "Error").await;
     b.wait_text("reason-directory-sync", "replaced on").await;
-    b.screenshot("provision-directory-error").await;
+    b.look("provision-directory-error").await;
     b.close().await;
 }

@@ -232,6 +232,40 @@ impl Browser {
         }
     }
 
+    /// Runs axe-core (tools/node_modules, `just tools`) on the page as it is
+    /// now: any serious or critical violation fails the test, named with the
+    /// elements it found.
+    pub async fn assert_accessible(&self, page: &str) {
+        let script = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/node_modules/axe-core/axe.min.js"));
+        let Ok(axe) = std::fs::read_to_string(&script) else {
+            assert!(!require(), "axe-core is missing: run `just tools`");
+            eprintln!("skipping the accessibility audit: axe-core missing (run `just tools`)");
+            return;
+        };
+        self.client.execute(&axe, vec![]).await.expect("load axe-core");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                         + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        let violations: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+        assert!(violations.is_empty(), "{page}: accessibility violations:\n{}", violations.join("\n"));
+    }
+
+    /// Looks at a screen as a reviewer would: the accessibility audit, and
+    /// the screenshots at 1280 and 390 px (`E2E_SCREENSHOT_DIR`).
+    pub async fn look(&self, name: &str) {
+        self.assert_accessible(name).await;
+        self.screenshot(name).await;
+    }
+
     /// How many CSS pixels the page is wider than a 390 px phone screen
     /// (0: nothing scrolls sideways).
     pub async fn overflow_at_390(&self) -> i64 {

@@ -16,7 +16,7 @@ async fn an_administrator_manages_invites_and_members() {
     }
     b.wait_text("pending-invites", "milton@initech.com").await;
     b.wait_text("pending-invites", "peter@initech.com").await;
-    b.screenshot("members-pending-invites").await;
+    b.look("members-pending-invites").await;
 
     // Milton's is revoked (after the confirmation); Peter's is sent again: a new link.
     let rows = b.client.find_all(fantoccini::Locator::Css("[data-testid=\"invite-row\"]")).await.expect("rows");
@@ -60,7 +60,7 @@ async fn an_administrator_manages_invites_and_members() {
     let suspend = peter.find(fantoccini::Locator::Css("[data-testid=\"member-suspend\"]")).await.expect("suspend");
     suspend.click().await.expect("suspend");
     b.wait_text("members-table", "Suspended").await;
-    b.screenshot("members-actions").await;
+    b.look("members-actions").await;
     assert_eq!(b.overflow_at_390().await, 0, "the members page scrolls sideways at 390 px");
     let rows = b.client.find_all(fantoccini::Locator::Css("[data-testid=\"member-row\"]")).await.expect("rows");
     let peter = rows.into_iter().nth(1).expect("peter's row");

@@ -72,7 +72,7 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.click("choose-sso").await;
     b.wait_text("quote-total", "$1,200.00").await;
     b.wait_text("confirm-purchase", "Pay $1,200.00").await;
-    b.screenshot("checkout").await;
+    b.look("checkout").await;
 
     // A declined card: the reason is shown, nothing is bought.
     b.fill("input-cardholder_name", "Alice Admin").await;
@@ -100,7 +100,7 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.wait_text("receipt-features", "Single Sign-On").await;
     b.wait_text("receipt", "Visa ending in 4242").await;
     b.wait_text("receipt-amount", "$1,200.00 / year").await;
-    b.screenshot("checkout-receipt").await;
+    b.look("checkout-receipt").await;
     b.click("to-provision").await;
     b.wait_text("status-sso", "Awaiting").await;
     b.wait_text("status-directory-sync", "Not purchased").await;
@@ -109,12 +109,12 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     let selected = b.el("input-plan").await.prop("value").await.expect("prop");
     assert_eq!(selected.as_deref(), Some("plan_core"));
 
-    b.screenshot("provision-after-purchase").await;
+    b.look("provision-after-purchase").await;
 
     // Revoke asks first, and says what else it turns off.
     b.click("toggle-sso").await;
     b.wait_text("confirm-dialog", "will also disable Directory Sync").await;
-    b.screenshot("revoke-dialog").await;
+    b.look("revoke-dialog").await;
     b.click("confirm-cancel").await;
     b.wait_text("status-sso", "Awaiting").await;
     b.click("toggle-sso").await;
@@ -128,7 +128,7 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.wait_text("purchases-table", "$1,200.00").await;
     b.click("show-receipt").await;
     b.wait_text("receipt", "pur_").await;
-    b.screenshot("billing").await;
+    b.look("billing").await;
     assert_eq!(b.overflow_at_390().await, 0, "the billing page scrolls sideways at 390 px");
     b.click("tab-provision").await;
     b.el("domains-form").await;
@@ -143,7 +143,37 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     assert!(text.contains("alice@umbrella.com") && text.contains("domain.added"), "{text}");
     assert!(text.contains("integration.disabled") && text.contains("integration.enabled"), "{text}");
     assert!(!text.contains("4242 4242"), "no card number in the audit log");
-    b.screenshot("audit-log").await;
+    // In words, with names.
+    b.wait_text("audit-table", "Bought Single Sign-On for $1,200.00 with Visa •••• 4242").await;
+    b.wait_text("audit-table", "Turned off Single Sign-On").await;
+    b.wait_text("audit-table", "Created the organization Umbrella").await;
+    b.look("audit-log").await;
+    assert_eq!(b.overflow_at_390().await, 0, "the audit log scrolls sideways at 390 px");
+    // Narrowed to billing: the purchase and the declined attempt, nothing else.
+    b.el("filter-action").await.select_by_value("checkout.").await.expect("filter");
+    b.click("apply-filters").await;
+    for _ in 0..50 {
+        if !b.el("audit-table").await.text().await.unwrap_or_default().contains("domain.added") {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let billing = b.wait_text("audit-table", "declined").await;
+    assert!(!billing.contains("domain.added") && billing.contains("checkout.confirmed"), "{billing}");
+    // The export has the same filter, as CSV.
+    let href = b.el("export-csv").await.attr("href").await.expect("attr").expect("href");
+    assert!(href.contains("format=csv") && href.contains("action=checkout."), "{href}");
+    let csv = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done);",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .expect("download");
+    let csv = csv.as_str().unwrap_or_default().to_owned();
+    assert!(csv.starts_with("occurred_at,actor,actor_email,action,summary"), "{csv}");
+    assert!(csv.contains("checkout.declined") && !csv.contains("domain.added"), "{csv}");
     b.client.back().await.expect("back");
     b.el("domains-form").await;
     assert!(b.path().await.ends_with("/provision"), "{}", b.path().await);
@@ -175,7 +205,7 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.client.goto(&second).await.expect("open link");
     b.wait_text("setup-title", "Single Sign-On for Umbrella").await;
     b.wait_text("setup-status", "Awaiting").await;
-    b.screenshot("setup-page").await;
+    b.look("setup-page").await;
     b.client.goto(&first).await.expect("open old link");
     b.wait_text("setup-revoked", "replaced").await;
     b.goto("/setup/not-a-real-token").await;

@@ -127,7 +127,7 @@ async fn it_admin_connects_oidc_and_members_sign_in_with_sso() {
     b.fill("input-client_secret", CLIENT_SECRET).await;
     b.click("save-sso").await;
     wait_enabled(&b, "test-sso").await;
-    b.screenshot("sso-wizard").await;
+    b.look("sso-wizard").await;
     b.click("test-sso").await;
     sign_in_at_idp(&b, "it@globex.com").await;
     b.wait_text("sso-result-title", "Test sign-in succeeded").await;
@@ -211,7 +211,7 @@ async fn it_admin_connects_okta_over_saml_and_members_sign_in() {
     b.click("save-sso").await;
     b.wait_text("certificate-expiry", "valid until").await;
     wait_enabled(&b, "test-sso").await;
-    b.screenshot("sso-wizard-saml").await;
+    b.look("sso-wizard-saml").await;
     b.click("test-sso").await;
     sign_in_at_saml_idp(&b, "it@initech.com").await;
     b.wait_text("sso-result-title", "Test sign-in succeeded").await;

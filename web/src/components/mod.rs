@@ -201,12 +201,31 @@ pub fn Picker<T>(
 where
     T: Copy + PartialEq + Send + Sync + 'static,
 {
+    // A radio group: Tab reaches the chosen tile (or the first), the arrow
+    // keys move the choice, as with native radio buttons.
+    let values: Vec<T> = options.iter().map(|(v, _, _)| *v).collect();
+    let first = values.first().copied();
+    let group = NodeRef::<leptos::html::Div>::new();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let step: isize = match ev.key().as_str() {
+            "ArrowRight" | "ArrowDown" => 1,
+            "ArrowLeft" | "ArrowUp" => -1,
+            _ => return,
+        };
+        ev.prevent_default();
+        let n = values.len() as isize;
+        let at = selected.get_untracked().and_then(|s| values.iter().position(|v| *v == s)).map_or(-1, |i| i as isize);
+        let next = if at < 0 { 0 } else { (at + step).rem_euclid(n) } as usize;
+        selected.set(Some(values[next]));
+        focus_nth(group.get_untracked().map(|g| g.into()), "[role=radio]", next);
+    };
     view! {
-        <div class="provider-grid" role="radiogroup" aria-label=label>
+        <div class="provider-grid" role="radiogroup" aria-label=label node_ref=group on:keydown=on_key>
             {options.into_iter().map(|(value, text, id)| view! {
                 <button type="button" class="provider" role="radio"
                     data-testid=format!("{testid}-{id}")
                     aria-checked=move || (selected.get() == Some(value)).to_string()
+                    tabindex=move || if selected.get().or(first) == Some(value) { "0" } else { "-1" }
                     class:selected=move || selected.get() == Some(value)
                     on:click=move |_| selected.set(Some(value))>
                     {text}
@@ -217,13 +236,13 @@ where
 }
 
 /// How a time is shown: `2026-11-29` (`Day`), `2026-11-29 14:05 UTC`
-/// (`Minute`) or `2026-11-29 14:05:09` (`Second`, in the UTC audit table).
+/// (`Minute`) or `2026-11-29 14:05` (`Clock`, under a heading that says UTC).
 /// Written out by hand: chrono's strftime formatter is several KB of wasm.
 #[derive(Clone, Copy)]
 pub enum Shown {
     Day,
     Minute,
-    Second,
+    Clock,
 }
 
 pub fn when(t: chrono::DateTime<chrono::Utc>, shown: Shown) -> String {
@@ -232,6 +251,86 @@ pub fn when(t: chrono::DateTime<chrono::Utc>, shown: Shown) -> String {
     match shown {
         Shown::Day => day,
         Shown::Minute => format!("{day} {:02}:{:02} UTC", t.hour(), t.minute()),
-        Shown::Second => format!("{day} {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()),
+        Shown::Clock => format!("{day} {:02}:{:02}", t.hour(), t.minute()),
+    }
+}
+
+/// What a keyboard can reach inside an element.
+const FOCUSABLE: &str =
+    "button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), textarea:not([disabled])";
+
+/// Focuses the `n`th element matching `selector` inside `root`.
+#[inline(never)]
+fn focus_nth(root: Option<web_sys::Element>, selector: &str, n: usize) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(list) = root.and_then(|r| r.query_selector_all(selector).ok()) else { return };
+    if let Some(el) = list.item(n as u32).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
+/// A modal dialog: focus moves into it when it opens and back where it was
+/// when it closes, Tab stays inside it, Escape closes it.
+#[component]
+pub fn Dialog(
+    title_id: String,
+    on_close: Callback<()>,
+    #[prop(default = "dialog")] testid: &'static str,
+    children: Children,
+) -> impl IntoView {
+    use leptos::wasm_bindgen::JsCast;
+    let node = NodeRef::<leptos::html::Div>::new();
+    let opener = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let opener = StoredValue::new_local(opener);
+    Effect::new(move || {
+        if let Some(el) = node.get() {
+            focus_nth(Some(el.into()), FOCUSABLE, 0);
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some(el)) = opener.try_get_value() {
+            let _ = el.focus();
+        }
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            on_close.run(());
+        } else if ev.key() == "Tab" {
+            trap_tab(node.get_untracked().map(Into::into), &ev);
+        }
+    };
+    view! {
+        <div class="backdrop">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby=title_id node_ref=node
+                data-testid=testid on:keydown=on_key>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+/// Keeps Tab inside `root`: from the last focusable element to the first,
+/// and Shift+Tab from the first to the last.
+#[inline(never)]
+fn trap_tab(root: Option<web_sys::Element>, ev: &web_sys::KeyboardEvent) {
+    let Some(root) = root else { return };
+    let Ok(list) = root.query_selector_all(FOCUSABLE) else { return };
+    let count = list.length();
+    if count == 0 {
+        return;
+    }
+    let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+    let is = |i: u32| list.item(i).zip(active.as_ref()).is_some_and(|(a, b)| a.is_same_node(Some(b)));
+    let (first, last) = (0, count - 1);
+    if ev.shift_key() && is(first) {
+        ev.prevent_default();
+        focus_nth(Some(root), FOCUSABLE, last as usize);
+    } else if !ev.shift_key() && is(last) {
+        ev.prevent_default();
+        focus_nth(Some(root), FOCUSABLE, first as usize);
     }
 }

@@ -20,7 +20,7 @@ pub fn Login() -> impl IntoView {
             api::login(&req).await
         }
     });
-    form.follow(submit, move |_| navigate.to("/"));
+    form.follow(submit, move |_| navigate.to(&crate::nav::after_login()));
 
     let sso = Call::new(|email: &String| {
         let email = email.clone();

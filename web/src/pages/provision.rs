@@ -12,7 +12,7 @@ use shared::{DomainId, OrganizationId};
 use super::shell::OrgPage;
 use crate::api::{self, validation_error};
 use crate::call::{Call, load, poll};
-use crate::components::{CopyButton, ErrorBanner, FormErrors, Shown, SubmitButton, failure, loading, when};
+use crate::components::{CopyButton, Dialog, ErrorBanner, FormErrors, Shown, SubmitButton, failure, loading, when};
 
 #[component]
 pub fn ProvisionPage(org: String) -> impl IntoView {
@@ -329,18 +329,16 @@ fn StatusRow(
         </div>
         <ErrorBanner message=form.banner.into() />
         {move || (asking.get()).then(|| view! {
-            <div class="backdrop">
-                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby=format!("confirm-{which}-title") data-testid="confirm-dialog">
-                    <h3 id=format!("confirm-{which}-title")>{format!("Turn off {label}?")}</h3>
-                    <p>{warning}</p>
-                    <p class="hint">"The configuration is kept: turning it back on needs no new setup."</p>
-                    <div class="actions">
-                        <button class="secondary" data-testid="confirm-cancel" on:click=move |_| asking.set(false)>"Cancel"</button>
-                        <button class="danger" data-testid="confirm-turn-off" disabled=move || toggle.pending().get()
-                            on:click=move |_| { toggle.dispatch(false); }>{format!("Turn off {label}")}</button>
-                    </div>
+            <Dialog title_id=format!("confirm-{which}-title") testid="confirm-dialog" on_close=Callback::new(move |()| asking.set(false))>
+                <h3 id=format!("confirm-{which}-title")>{format!("Turn off {label}?")}</h3>
+                <p>{warning}</p>
+                <p class="hint">"The configuration is kept: turning it back on needs no new setup."</p>
+                <div class="actions">
+                    <button class="secondary" data-testid="confirm-cancel" on:click=move |_| asking.set(false)>"Cancel"</button>
+                    <button class="danger" data-testid="confirm-turn-off" disabled=move || toggle.pending().get()
+                        on:click=move |_| { toggle.dispatch(false); }>{format!("Turn off {label}")}</button>
                 </div>
-            </div>
+            </Dialog>
         })}
     }
 }

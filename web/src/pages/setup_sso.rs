@@ -205,6 +205,45 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
         status.set(c.status);
         connection.set(Some(c));
     });
+    // Every error lands where the IT admin is looking: "give one of the
+    // three" goes to the input of the way they chose; one for a field the
+    // form does not show goes to the banner (never a silent no-op).
+    let shown = RwSignal::new(Vec::<shared::FieldError>::new());
+    Effect::new(move || {
+        let chosen_field = match (protocol.get(), source.get()) {
+            (Some(SsoProtocol::Oidc), _) => "issuer",
+            (_, Some(Source::Xml)) => "idp_metadata_xml",
+            (_, Some(Source::Manual)) => "idp_entity_id",
+            _ => "idp_metadata_url",
+        };
+        let visible: &[&str] = match (protocol.get(), source.get()) {
+            (Some(SsoProtocol::Oidc), _) => &["issuer", "client_id", "client_secret"],
+            (_, Some(Source::Xml)) => &["idp_metadata_xml"],
+            (_, Some(Source::Manual)) => &["idp_entity_id", "idp_sso_url", "idp_certificate"],
+            _ => &["idp_metadata_url"],
+        };
+        let mut hidden = Vec::new();
+        let mapped = form
+            .fields
+            .get()
+            .into_iter()
+            .filter_map(|mut e| {
+                if e.field == "idp_metadata_xml" && matches!(e.code.as_str(), "required" | "ambiguous") {
+                    e.field = chosen_field.to_owned();
+                }
+                if visible.contains(&e.field.as_str()) {
+                    Some(e)
+                } else {
+                    hidden.push(e.message);
+                    None
+                }
+            })
+            .collect();
+        shown.set(mapped);
+        if !hidden.is_empty() {
+            form.banner.set(Some(hidden.join(" ")));
+        }
+    });
     let t = token.clone();
     let test = Call::new(move |_: &()| {
         let t = t.clone();
@@ -293,7 +332,15 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
                 let (note, warn) = c.idp_certificate_expires_at.map(expiry_note).unwrap_or_default();
                 Some(view! {
                     <div class=if warn { "banner warning" } else { "banner" } data-testid="saml-configured">
-                        <p>{format!("Connected to {entity}")}{c.idp_sso_url.clone().map(|u| format!(" (sign-in at {u})")).unwrap_or_default()}"."</p>
+                        <p>
+                            {move || if status.get() == IntegrationStatus::Active {
+                                format!("Connected to {entity}")
+                            } else {
+                                format!("Saved: {entity}")
+                            }}
+                            {c.idp_sso_url.clone().map(|u| format!(" (sign-in at {u})")).unwrap_or_default()}
+                            {move || if status.get() == IntegrationStatus::Active { "." } else { ". Run a test sign-in below to finish." }}
+                        </p>
                         <p data-testid="certificate-expiry">{note}</p>
                     </div>
                 })
@@ -302,9 +349,9 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
                 <ErrorBanner message=form.banner.into() />
                 {move || if !is_saml() {
                     view! {
-                        <Field label="Issuer URL" name="issuer" value=issuer errors=form.fields hint="For example https://acme.okta.com" />
-                        <Field label="Client ID" name="client_id" value=client_id errors=form.fields />
-                        <Field label="Client secret" name="client_secret" kind="password" value=client_secret errors=form.fields
+                        <Field label="Issuer URL" name="issuer" value=issuer errors=shown hint="For example https://acme.okta.com" />
+                        <Field label="Client ID" name="client_id" value=client_id errors=shown />
+                        <Field label="Client secret" name="client_secret" kind="password" value=client_secret errors=shown
                             hint="Stored encrypted and never shown again; once one is stored, leave this empty to keep it." />
                     }.into_any()
                 } else { view! {
@@ -312,17 +359,17 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
                         selected=source label="How to enter the identity provider's side" testid="source" />
                     {move || match source.get() {
                         Some(Source::Xml) => view! {
-                            <Field label="Metadata XML" name="idp_metadata_xml" value=metadata_xml errors=form.fields rows=8
+                            <Field label="Metadata XML" name="idp_metadata_xml" value=metadata_xml errors=shown rows=8
                                 hint="Paste the whole file (it starts with <EntityDescriptor or <md:EntityDescriptor)." />
                         }.into_any(),
                         Some(Source::Manual) => view! {
-                            <Field label="Identity provider entity ID (Issuer)" name="idp_entity_id" value=entity_id errors=form.fields />
-                            <Field label="Single sign-on URL (HTTP-Redirect)" name="idp_sso_url" value=sso_url errors=form.fields />
-                            <Field label="Signing certificate (PEM)" name="idp_certificate" value=certificate errors=form.fields rows=6
+                            <Field label="Identity provider entity ID (Issuer)" name="idp_entity_id" value=entity_id errors=shown />
+                            <Field label="Single sign-on URL (HTTP-Redirect)" name="idp_sso_url" value=sso_url errors=shown />
+                            <Field label="Signing certificate (PEM)" name="idp_certificate" value=certificate errors=shown rows=6
                                 hint="-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----" />
                         }.into_any(),
                         _ => view! {
-                            <Field label="Metadata URL" name="idp_metadata_url" value=metadata_url errors=form.fields
+                            <Field label="Metadata URL" name="idp_metadata_url" value=metadata_url errors=shown
                                 hint="Read once now (it must answer within 5 seconds, without redirects); enter it again after the provider rotates its certificate." />
                         }.into_any(),
                     }}

@@ -71,6 +71,8 @@ where
         match (me.get(), org) {
             (None, _) => loading("Loading…"),
             (Some(Err(e)), _) if e.status() == Some(401) => {
+                // Back here after signing in.
+                crate::nav::remember_return();
                 navigate.replace("/login");
                 ().into_any()
             }
