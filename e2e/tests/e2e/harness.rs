@@ -264,6 +264,7 @@ impl Browser {
     pub async fn look(&self, name: &str) {
         self.assert_accessible(name).await;
         self.screenshot(name).await;
+        assert_eq!(self.overflow_at_390().await, 0, "{name} scrolls sideways at 390 px");
     }
 
     /// How many CSS pixels the page is wider than a 390 px phone screen
@@ -278,6 +279,23 @@ impl Browser {
             .expect("measure");
         self.client.set_window_size(1280, 900).await.expect("wide window");
         wider.as_i64().unwrap_or(-1)
+    }
+
+    /// Waits until the organization's audit log (read with the page's session)
+    /// has an event of `action`: the change behind it is saved.
+    pub async fn wait_audit(&self, action: &str) {
+        let script = "const [action, done] = [arguments[0], arguments[arguments.length - 1]];
+            const org = location.pathname.split('/')[2];
+            fetch('/api/v1/organizations/' + org + '/audit-events?action=' + action)
+                .then(r => r.json()).then(p => done((p.data || []).length), () => done(0));";
+        for _ in 0..50 {
+            let found = self.client.execute_async(script, vec![json!(action)]).await.expect("read the audit log");
+            if found.as_i64().unwrap_or(0) > 0 {
+                return;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {action} in the audit log");
     }
 
     /// Accepts the page's `confirm()` question.

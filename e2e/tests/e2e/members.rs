@@ -81,3 +81,35 @@ async fn an_administrator_manages_invites_and_members() {
     assert!(!b.el("members-table").await.text().await.unwrap_or_default().contains("peter@"));
     b.close().await;
 }
+
+/// With Disable Passwords on Invites on, the invite page asks no password
+/// and says the member signs in through the organization's SSO (not set up
+/// yet here); joining creates an account without one.
+#[actix_web::test]
+async fn a_passwordless_invite_joins_without_a_password() {
+    let Some(b) = launch().await else { return };
+    b.sign_up("Hooli", "Gavin", "gavin@hooli.com").await;
+    b.click("tab-provision").await;
+    b.click("toggle-disable-passwords").await;
+    // Saved once the tab shows it from the server again.
+    b.wait_audit("invite_settings.changed").await;
+    b.click("tab-members").await;
+    b.fill("input-email", "richard@hooli.com").await;
+    b.click("invite-submit").await;
+    b.wait_text("invite-created", "No password is needed").await;
+    let link = b.el("invite-link").await.prop("value").await.expect("value").expect("link");
+    b.click("logout").await;
+    b.el("login-form").await;
+    b.client.goto(&link).await.expect("open invite");
+    b.wait_text("invite-sso-only", "sign in through Hooli's single sign-on").await;
+    b.wait_text("invite-sso-pending", "still setting up single sign-on").await;
+    assert!(
+        b.client.find(fantoccini::Locator::Css("[data-testid=\"input-password\"]")).await.is_err(),
+        "no password field"
+    );
+    b.look("invite-passwordless").await;
+    b.fill("input-name", "Richard").await;
+    b.click("accept-submit").await;
+    b.wait_text("member-home", "Welcome to Hooli").await;
+    b.close().await;
+}

@@ -103,6 +103,26 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.look("checkout-receipt").await;
     b.click("to-provision").await;
     b.wait_text("status-sso", "Awaiting").await;
+    // What the tab and checkout say now derives from what is bought.
+    b.wait_text("checkout-readiness", "Directory Sync can be added").await;
+    b.click("continue-to-checkout").await;
+    b.wait_text("price-sso", "$1,200.00").await;
+    let both = b.el("choose-both").await;
+    assert!(both.attr("disabled").await.expect("attr").is_some(), "Both is not offered once SSO is bought");
+    b.wait_text("price-both", "$2,000.00").await;
+    let page = b
+        .el("choose-both")
+        .await
+        .find(fantoccini::Locator::XPath(".."))
+        .await
+        .expect("label")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("You have Single Sign-On already: choose Directory Sync"), "{page}");
+    assert!(!page.contains("already purchased"), "{page}");
+    b.click("back-to-provision").await;
+    b.wait_text("status-sso", "Awaiting").await;
     b.wait_text("status-directory-sync", "Not purchased").await;
     b.wait_text("domain-list", "umbrella.com").await;
     assert!(b.path().await.ends_with("/provision"));
@@ -198,6 +218,17 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     }
     assert_ne!(first, second);
     assert!(second.starts_with(&format!("{}/setup/", b.base)), "{second}");
+    assert!(second.len() < 120, "a short link: {second}");
+    b.wait_text("sso-link-status", "Not opened yet").await;
+    // Revoked from the list: it says so; regenerating gives a working one.
+    b.click("revoke-sso-link").await;
+    b.wait_text("sso-link-status", "Revoked").await;
+    b.look("provision-setup-links").await;
+    let revoked = second;
+    b.click("generate-sso-link").await;
+    b.wait_text("sso-link-status", "Not opened yet").await;
+    let second = b.el("sso-link-url").await.prop("value").await.expect("prop").expect("url");
+    assert_ne!(second, revoked);
 
     // The IT admin's side: no account, the organization and the feature.
     b.click("logout").await;
@@ -206,8 +237,14 @@ async fn admin_buys_single_sign_on_and_lands_back_on_the_tab() {
     b.wait_text("setup-title", "Single Sign-On for Umbrella").await;
     b.wait_text("setup-status", "Awaiting").await;
     b.look("setup-page").await;
+    // Saving nothing says what to enter (never a silent no-op).
+    b.click("provider-okta").await;
+    b.click("save-sso").await;
+    b.wait_text("error-idp_metadata_url", "metadata").await;
     b.client.goto(&first).await.expect("open old link");
     b.wait_text("setup-revoked", "replaced").await;
+    b.client.goto(&revoked).await.expect("open revoked link");
+    b.wait_text("setup-revoked", "revoked").await;
     b.goto("/setup/not-a-real-token").await;
     b.wait_text("setup-invalid", "not valid").await;
     b.close().await;

@@ -411,7 +411,9 @@ fn SetupLinksCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl I
                     let detail = match (l.status, l.revoked_reason.as_deref()) {
                         (SetupLinkStatus::Revoked, Some("feature_off")) => "Stopped when the feature was turned off.".to_owned(),
                         (SetupLinkStatus::Revoked, Some("replaced")) => "Replaced by a newer link.".to_owned(),
-                        (SetupLinkStatus::Revoked, _) => "Revoked.".to_owned(),
+                        (SetupLinkStatus::Revoked, _) => l
+                            .revoked_at
+                            .map_or_else(|| "By an Administrator.".to_owned(), |t| format!("By an Administrator, {}.", when(t, Shown::Minute))),
                         (SetupLinkStatus::Expired, _) => format!("Expired {}.", when(l.expires_at, Shown::Minute)),
                         _ => format!("Generated {}; expires {}.", when(l.created_at, Shown::Minute), when(l.expires_at, Shown::Minute)),
                     };
@@ -441,7 +443,11 @@ fn SetupLinksCard(org_id: OrganizationId, state: ProvisioningResponse) -> impl I
                     disabled=move || off || busy()
                     title=if off { "Turn it on first" } else { "" }
                     on:click=move |_| { generate.dispatch(kind); }>
-                    {move || if current().is_some() { format!("Regenerate {short} link") } else { format!("Generate {short} setup link") }}
+                    {move || match current().map(|l| l.status) {
+                        Some(SetupLinkStatus::Sent | SetupLinkStatus::Opened) => format!("Regenerate {short} link"),
+                        Some(_) => format!("Generate a new {short} link"),
+                        None => format!("Generate {short} setup link"),
+                    }}
                 </button>
             </div>
         }

@@ -39,13 +39,15 @@ pub fn SetupPage(token: String) -> impl IntoView {
                         Some(Err(e)) => {
                             let (title, testid) = match &e {
                                 ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_expired") => ("This setup link has expired", "setup-expired"),
-                                ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_revoked") => ("This setup link was replaced", "setup-revoked"),
+                                ApiError::Problem(p) if p.code.as_deref() == Some("setup_link_revoked") => ("This setup link no longer works", "setup-revoked"),
                                 ApiError::Problem(p) if p.status == 401 => ("This setup link is not valid", "setup-invalid"),
                                 _ => ("The link could not be checked", "setup-error"),
                             };
                             view! {
-                                <h1 data-testid=testid>{title}</h1>
-                                <p>{e.message()}</p>
+                                <div data-testid=testid>
+                                    <h1>{title}</h1>
+                                    <p>{e.message()}</p>
+                                </div>
                             }.into_any()
                         }
                 }}
