@@ -171,21 +171,22 @@ impl<T: Clone + Send + Sync + 'static> Pages<T> {
 /// Asks again by itself while the page is open, so a status turns from
 /// *awaiting* to *active* without a click: `tick` starts a refresh and says
 /// whether something is still expected to change soon (then the next tick is
-/// in 3 s, growing to 10 s; otherwise in 30 s). Stops when the page goes.
-pub fn poll(tick: impl Fn() -> bool + 'static) {
+/// in 3 s, growing to 10 s; otherwise in 30 s), or `None` to stop. Stops too
+/// when the page goes.
+pub fn poll(tick: impl Fn() -> Option<bool> + 'static) {
     let alive = StoredValue::new(());
     schedule(alive, Rc::new(tick), 3_000);
 }
 
 #[inline(never)]
-fn schedule(alive: StoredValue<()>, tick: Rc<dyn Fn() -> bool>, delay_ms: u64) {
+fn schedule(alive: StoredValue<()>, tick: Rc<dyn Fn() -> Option<bool>>, delay_ms: u64) {
     leptos::prelude::set_timeout(
         move || {
             // The page went away: its owner, and this value, are gone.
             if alive.try_get_value().is_none() {
                 return;
             }
-            let waiting = tick();
+            let Some(waiting) = tick() else { return };
             let next = if waiting { (delay_ms * 3 / 2).clamp(3_000, 10_000) } else { 30_000 };
             schedule(alive, tick, next);
         },

@@ -174,15 +174,17 @@ async fn still_admin(db: &impl sea_orm::ConnectionTrait, org_id: &OrganizationId
     if members::is_active_admin(db, org_id, actor.user).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
-/// The pending invites `user_id` sent stop working when they stop being an
-/// Administrator (or a member): an Administrator on the way out cannot
-/// leave themselves a way back in.
+/// The pending invites and setup links `user_id` made stop working when
+/// they stop being an Administrator (or a member): an Administrator on the
+/// way out cannot leave themselves a way back in (an invite as an
+/// Administrator; a setup link to point SSO or the directory elsewhere).
 async fn revoke_invites_by(
     db: &impl sea_orm::ConnectionTrait,
     org_id: &OrganizationId,
     user_id: &UserId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
+    crate::setup::service::revoke_created_by(db, org_id, user_id, now).await?;
     invite::Entity::update_in(org_id)
         .col_expr(invite::Column::RevokedAt, Expr::value(now))
         .filter(invite::Column::InvitedBy.eq(user_id.as_str()))

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use shared::audit::{AuditEvent, AuditPage, AuditQuery};
 use shared::page::PageQuery;
@@ -44,7 +45,14 @@ async fn filtered(state: &AppState, org_id: &OrganizationId, q: &AuditQuery) -> 
             return Err(bad("action", "An action is a code such as member.removed, or a prefix such as member."));
         }
         select = match action.strip_suffix('.') {
-            Some(prefix) => select.filter(entity::Column::Action.starts_with(format!("{prefix}."))),
+            // Compared as text, not with LIKE (where `_` is a wildcard).
+            Some(_) => {
+                let head = sea_orm::sea_query::Func::cust("substr")
+                    .arg(Expr::col(entity::Column::Action))
+                    .arg(1)
+                    .arg(i32::try_from(action.len()).unwrap_or(64));
+                select.filter(Expr::expr(head).eq(action))
+            }
             None => select.filter(entity::Column::Action.eq(action)),
         };
     }
@@ -133,7 +141,13 @@ pub async fn page(state: &AppState, org_id: &OrganizationId, q: &AuditQuery) -> 
 fn cell(value: &str) -> String {
     let value =
         if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+    // `;` and tab separate cells too in some spreadsheets' locales: quoted,
+    // whatever follows them stays inside this cell.
+    if value.contains([',', '"', '\n', '\r', ';', '\t']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
 }
 
 pub async fn csv(state: &AppState, org_id: &OrganizationId, q: &AuditQuery) -> AppResult<String> {
@@ -210,5 +224,7 @@ mod tests {
         assert_eq!(cell("-2"), "'-2");
         assert_eq!(cell("@x"), "'@x");
         assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(cell("Mozilla;=HYPERLINK(1)"), "\"Mozilla;=HYPERLINK(1)\"");
+        assert_eq!(cell("a\t=1"), "\"a\t=1\"");
     }
 }

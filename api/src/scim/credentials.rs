@@ -48,6 +48,8 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
     let now = state.clock.now();
     let bearer = generate_token();
     let txn = state.begin_write().await?;
+    // Not revoked, replaced or expired since it was resolved above.
+    crate::setup::service::still_live(&txn, &link.id, now, true).await?;
     // The token being replaced is remembered, so a directory still sending
     // it is reported on the Provision tab (`scim::authenticate`).
     let previous = token::Entity::find_by_id(org_id.clone()).one(&txn).await?;
@@ -81,7 +83,6 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
         details: serde_json::json!({ "link_id": link.id, "replaced_previous": previous.is_some() }),
     };
     audit::record(&txn, meta, now, event).await?;
-    crate::setup::service::mark_completed(&txn, &org_id, SetupKind::Scim, now).await?;
     txn.commit().await?;
     state.scim.forget(&org_id);
     Ok(ScimCredentials {

@@ -182,7 +182,7 @@ pub async fn resolve(
 }
 
 /// Notes that the setup `kind` was finished through the organization's
-/// current link (a passed test sign-in; the directory's credentials).
+/// current link (a passed test sign-in): the one that is live and was opened.
 pub async fn mark_completed(
     db: &impl ConnectionTrait,
     org_id: &str,
@@ -193,7 +193,57 @@ pub async fn mark_completed(
         .col_expr(link::Column::CompletedAt, Expr::value(now))
         .filter(link::Column::Kind.eq(kind.as_str()))
         .filter(link::Column::RevokedAt.is_null())
+        .filter(link::Column::ExpiresAt.gt(now))
+        .filter(link::Column::OpenedAt.is_not_null())
         .filter(link::Column::CompletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Inside the transaction that acts through a link: it is still live (not
+/// revoked, replaced or expired since it was resolved), and stays so until
+/// the transaction ends (its row is locked on PostgreSQL; SQLite writes one
+/// at a time). `complete` also marks the setup finished through it.
+pub async fn still_live(db: &impl ConnectionTrait, link_id: &str, now: DateTime<Utc>, complete: bool) -> AppResult<()> {
+    let live = link::Entity::find()
+        .filter(link::Column::Id.eq(link_id))
+        .filter(link::Column::RevokedAt.is_null())
+        .filter(link::Column::ExpiresAt.gt(now))
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    let Some(row) = live else {
+        return Err(AppError::gone(
+            "setup_link_revoked",
+            "This setup link stopped working a moment ago (revoked, replaced or expired). Ask your administrator for \
+             the current link.",
+        ));
+    };
+    if complete && row.completed_at.is_none() {
+        link::Entity::update_in(&row.organization_id)
+            .col_expr(link::Column::CompletedAt, Expr::value(now))
+            .filter(link::Column::Id.eq(link_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The links an Administrator generated stop when they stop being one: a
+/// departing Administrator keeps no way to reconfigure the organization's
+/// SSO or directory.
+pub async fn revoke_created_by(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    link::Entity::update_in(org_id)
+        .col_expr(link::Column::RevokedAt, Expr::value(now))
+        .col_expr(link::Column::RevokedReason, Expr::value(Revocation::Revoked.as_str()))
+        .filter(link::Column::CreatedBy.eq(user_id))
+        .filter(link::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     Ok(())

@@ -80,6 +80,8 @@ pub async fn put_connection(
     };
     let now = state.clock.now();
     let txn = state.begin_write().await?;
+    // Not revoked, replaced or expired while the provider was being read.
+    crate::setup::service::still_live(&*txn, &link_id, now, false).await?;
     let mut m = m;
     m.updated_at = Set(now);
     let saved = m.update(&txn).await?;

@@ -185,3 +185,26 @@ async fn links_are_listed_with_their_progress_and_revoked() {
     );
     assert_eq!(app.get(&links, Some(&other.token)).await.0, StatusCode::NOT_FOUND);
 }
+
+/// The setup links a departing Administrator generated stop with them: no
+/// way left to point the organization's SSO or directory elsewhere.
+#[actix_web::test]
+async fn a_removed_administrators_setup_links_stop() {
+    let app = spawn_app().await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    buy(&app, &s, "sso").await;
+    let (status, joined) = app.invite_and_accept(&s, "bob@acme.com").await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    let bob_token = joined["access_token"].as_str().unwrap().to_owned();
+    let (_, me) = app.get("/api/v1/me", Some(&bob_token)).await;
+    let bob_id = me["user"]["id"].as_str().unwrap().to_owned();
+    let member = format!("/api/v1/organizations/{}/members/{bob_id}", s.org_id);
+    let (status, _) = app.send(Method::PATCH, &member, Some(&json!({"role": "admin"})), Some(&s.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let bob = crate::helpers::Signed { org_id: s.org_id.clone(), user_id: bob_id.clone(), token: bob_token };
+    let bobs = token_of(&link(&app, &bob, "sso").await.1);
+    assert_eq!(open(&app, &bobs).await.0, StatusCode::OK);
+    assert_eq!(app.send(Method::DELETE, &member, None, Some(&s.token)).await.0, StatusCode::NO_CONTENT);
+    let (status, body) = open(&app, &bobs).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::GONE, Some("setup_link_revoked")), "{body}");
+}

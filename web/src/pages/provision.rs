@@ -207,9 +207,11 @@ fn StatusCard(org_id: OrganizationId, state: ProvisioningResponse, version: RwSi
     poll(move || {
         refresh.dispatch(());
         let (sso, directory) = live.get_untracked();
-        [sso.status, directory.status]
-            .iter()
-            .any(|s| matches!(s, IntegrationStatus::Awaiting | IntegrationStatus::Error))
+        Some(
+            [sso.status, directory.status]
+                .iter()
+                .any(|s| matches!(s, IntegrationStatus::Awaiting | IntegrationStatus::Error)),
+        )
     });
     let (purchased_sso, purchased_directory) = (state.features.sso, state.features.directory_sync);
     let org = org_id.clone();

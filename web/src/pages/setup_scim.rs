@@ -88,18 +88,22 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
         let t = token.clone();
         async move { api::setup_info(&t).await }
     });
-    refresh.on_done(move |result| {
-        if let Ok(i) = result
-            && status.get_untracked() != i.status
-        {
-            status.set(i.status);
-        }
+    // A link that stops working (revoked, replaced, expired) says so at
+    // once, and the page stops asking.
+    let stopped = RwSignal::new(None::<String>);
+    refresh.on_done(move |result| match result {
+        Ok(i) if status.get_untracked() != i.status => status.set(i.status),
+        Err(e) if e.status() == Some(410) => stopped.set(Some(e.message())),
+        _ => {}
     });
     // The status turns Active on the directory's first request: shown
     // within seconds, without a click.
     crate::call::poll(move || {
+        if stopped.get_untracked().is_some() {
+            return None;
+        }
         refresh.dispatch(());
-        status.get_untracked() != IntegrationStatus::Active
+        Some(status.get_untracked() != IntegrationStatus::Active)
     });
     let on_generate = move |_| {
         if (had_token.is_some() || credentials.get_untracked().is_some()) && !confirm_replace.get_untracked() {
@@ -110,6 +114,7 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
     };
 
     view! {
+        {move || stopped.get().map(|m| view! { <div class="banner error" role="alert" data-testid="setup-stopped">{m}</div> })}
         <h2>"1. Choose your directory"</h2>
         <Picker options=DirectoryProvider::ALL.map(|p| (p, p.label(), p.as_str())).to_vec() selected=provider label="Directory provider" />
         {move || provider.get().is_none().then(|| view! {

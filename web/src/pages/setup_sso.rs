@@ -174,16 +174,20 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
         let t = t.clone();
         async move { api::setup_info(&t).await }
     });
-    refresh.on_done(move |result| {
-        if let Ok(i) = result
-            && status.get_untracked() != i.status
-        {
-            status.set(i.status);
-        }
+    // A link that stops working (revoked, replaced, expired) says so at
+    // once, and the page stops asking.
+    let stopped = RwSignal::new(None::<String>);
+    refresh.on_done(move |result| match result {
+        Ok(i) if status.get_untracked() != i.status => status.set(i.status),
+        Err(e) if e.status() == Some(410) => stopped.set(Some(e.message())),
+        _ => {}
     });
     crate::call::poll(move || {
+        if stopped.get_untracked().is_some() {
+            return None;
+        }
         refresh.dispatch(());
-        status.get_untracked() != IntegrationStatus::Active
+        Some(status.get_untracked() != IntegrationStatus::Active)
     });
     // Picking a provider picks its usual protocol (the IT admin can switch).
     Effect::new(move |previous: Option<Option<SsoProvider>>| {
@@ -303,6 +307,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
     };
 
     view! {
+        {move || stopped.get().map(|m| view! { <div class="banner error" role="alert" data-testid="setup-stopped">{m}</div> })}
         <p>"Status: " <span class=move || format!("badge {}", status.get().as_str()) data-testid="setup-status">{move || status.get().label()}</span></p>
         <h2>"1. Choose your identity provider"</h2>
         <Picker options=SsoProvider::ALL.map(|p| (p, p.label(), p.as_str())).to_vec() selected=provider label="Identity provider" />
