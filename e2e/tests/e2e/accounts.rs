@@ -6,7 +6,10 @@ async fn sign_up_log_out_log_in_and_see_members() {
 
     b.goto("/").await;
     b.el("login-form").await;
+    b.look("login").await;
     b.click("to-signup").await;
+    b.el("input-organization_name").await;
+    b.look("signup").await;
     b.fill("input-organization_name", "Acme Corp").await;
     b.fill("input-name", "Ada Admin").await;
     b.fill("input-email", "ada@acme.com").await;
@@ -134,10 +137,12 @@ async fn an_invited_member_joins_through_the_link() {
     b.el("login-form").await;
     b.client.goto(&link).await.expect("open invite");
     b.wait_text("invite-organization", "Initech").await;
+    b.look("invite-accept").await;
     b.fill("input-name", "Peter").await;
     b.fill("input-password", "tps reports forever").await;
     b.click("accept-submit").await;
     b.wait_text("member-home", "Welcome to Initech").await;
+    b.look("member-home").await;
 
     // The link works once.
     b.client.goto(&link).await.expect("reopen invite");
