@@ -71,6 +71,9 @@ pub struct Settings {
     /// endpoints (login, sign-up, invite acceptance, SSO start), in bursts of
     /// as many; 0 turns the limit off (`GATEHOUSE_AUTH_REQUESTS_PER_MINUTE`).
     pub auth_requests_per_minute: u32,
+    /// The nameservers domain verification asks, comma-separated `ip:port`
+    /// (`GATEHOUSE_DNS_SERVERS`); unset: the system's (`/etc/resolv.conf`).
+    pub dns_servers: Option<String>,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
     /// Add-on prices per year, in minor units (`[prices]` in the file).
@@ -151,6 +154,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: None,
             allow_private_network_urls: false,
+            dns_servers: None,
             client_ip_header: None,
             auth_requests_per_minute: 60,
             plans: default_plans(),

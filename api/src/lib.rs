@@ -78,6 +78,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         tracing::warn!(mail_dir = %settings.data_dir.join("mail").display(), "no smtp_url: mail is written to the development sink only");
     }
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
+    let dns = domains::verify::Dns::new(settings.dns_servers.as_deref())?;
     Ok(AppState {
         db,
         settings,
@@ -91,6 +92,7 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         write_gate,
         sessions: Default::default(),
         outbound: guard::outbound::Outbound::new(allow_private)?,
+        dns,
         heavy: Default::default(),
         signatures: Default::default(),
         mailer,

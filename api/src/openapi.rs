@@ -24,7 +24,7 @@ use crate::provisioning::handlers as provisioning;
         accounts::invites, accounts::create_invite, accounts::revoke_invite, accounts::resend_invite,
         accounts::preview_invite, accounts::accept_invite,
         provisioning::plans, provisioning::state, provisioning::set_default_plan,
-        domains::add, domains::remove,
+        domains::add, domains::remove, domains::verify,
         billing::prices, billing::create, billing::confirm, billing::purchases,
         provisioning::set_invite_settings,
         crate::provisioning::integrations::sso, crate::provisioning::integrations::directory_sync,

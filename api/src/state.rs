@@ -28,6 +28,8 @@ pub struct AppState {
     pub sessions: crate::auth::cache::AuthCache,
     /// Every server-side fetch goes through this client (see `guard::outbound`).
     pub outbound: crate::guard::outbound::Outbound,
+    /// DNS lookups for domain verification (`dns_servers`).
+    pub dns: crate::domains::verify::Dns,
     /// Password hashes, a few at a time (see `guard::heavy`).
     pub heavy: crate::guard::heavy::HeavyWork,
     /// SAML signature checks, a few at a time, apart from the hashes so

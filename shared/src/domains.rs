@@ -214,11 +214,80 @@ pub fn normalize_all(
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
+/// Where a domain's proof of ownership stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationState {
+    /// Claimed; the TXT record has not been found yet.
+    #[default]
+    Pending,
+    /// The record was found: the organization owns the domain.
+    Verified,
+    /// Not found within the verification period: add the record and check again.
+    Failed,
+    /// Was verified; the record has been missing longer than the grace period.
+    Unverified,
+}
+
+impl VerificationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerificationState::Pending => "pending",
+            VerificationState::Verified => "verified",
+            VerificationState::Failed => "failed",
+            VerificationState::Unverified => "unverified",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Verified, Self::Failed, Self::Unverified].into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VerificationState::Pending => "Pending verification",
+            VerificationState::Verified => "Verified",
+            VerificationState::Failed => "Verification failed",
+            VerificationState::Unverified => "No longer verified",
+        }
+    }
+}
+
+/// The DNS record that proves a domain is the organization's, and what the
+/// last check found.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DomainVerification {
+    pub state: VerificationState,
+    /// Where the TXT record goes: `_gatehouse-challenge.{domain}`.
+    pub record_name: String,
+    /// The TXT record's value: `gatehouse-domain-verification={token}`.
+    pub record_value: String,
+    /// What the last check found, in words (when it did not find the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, with = "crate::time::utc_option")]
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The name of a domain's verification record.
+pub fn verification_record_name(domain: &str) -> String {
+    format!("_gatehouse-challenge.{domain}")
+}
+
+/// The value of a domain's verification record.
+pub fn verification_record_value(token: &str) -> String {
+    format!("gatehouse-domain-verification={token}")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Domain {
     pub id: DomainId,
     pub domain: String,
+    #[serde(default)]
+    pub verification: DomainVerification,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -245,6 +245,10 @@ pub async fn add_domains(org: &OrganizationId, body: &AddDomainsRequest) -> Resu
     send("POST", format!("/api/v1/organizations/{org}/domains"), body).await
 }
 
+pub async fn verify_domain(org: &OrganizationId, id: &DomainId) -> Result<shared::domains::Domain, ApiError> {
+    post(format!("/api/v1/organizations/{org}/domains/{id}/verify")).await
+}
+
 pub async fn remove_domain(org: &OrganizationId, id: &DomainId) -> Result<(), ApiError> {
     outcome(exchange("DELETE", format!("/api/v1/organizations/{org}/domains/{id}"), None, None).await?, None)
 }

@@ -11,6 +11,16 @@ pub struct Model {
     #[sea_orm(unique)]
     pub domain: String,
     pub created_at: DateTimeUtc,
+    /// The random part of the TXT record's value (not a secret: it only
+    /// names this claim).
+    pub verification_token: Option<String>,
+    /// `shared::domains::VerificationState` as text.
+    pub verification_state: String,
+    pub verification_reason: Option<String>,
+    pub checked_at: Option<DateTimeUtc>,
+    pub verified_at: Option<DateTimeUtc>,
+    /// When the record was last found (the grace period counts from here).
+    pub record_seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use shared::Problem;
-use shared::domains::{AddDomainsRequest, AddDomainsResponse};
+use shared::domains::{AddDomainsRequest, AddDomainsResponse, Domain};
 
 use super::service;
 use crate::audit::{Actor, RequestMeta};
@@ -52,4 +52,26 @@ pub async fn remove(
     let actor = Actor { user: &admin.user.user_id, meta: &meta };
     service::remove(&state, &actor, &admin.org_id, &path.1).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{org_id}/domains/{domain_id}/verify", tag = "provisioning",
+    params(
+        ("org_id" = String, Path, description = "Organization id (`org_…`)"),
+        ("domain_id" = String, Path, description = "Domain id (`dom_…`)"),
+    ),
+    responses(
+        (status = 200, description = "Checked now: the domain with its verification state and, when the record was not found, what the lookup found instead", body = Domain),
+        (status = 404, description = "No such domain in this organization", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("cookie" = []))
+)]
+pub async fn verify(
+    state: web::Data<AppState>,
+    admin: OrgAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<Domain>> {
+    let domain = service::verify(&state, admin.user.user_id.as_str(), &meta, admin.org_id.as_str(), &path.1).await?;
+    Ok(web::Json(domain))
 }

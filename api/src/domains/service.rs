@@ -3,17 +3,20 @@
 
 use std::collections::HashSet;
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use shared::domains::{
-    AddDomainsResponse, Domain, MAX_DOMAINS_PER_ORGANIZATION, NormalizedDomain, check_claimable, normalize_all,
+    AddDomainsResponse, Domain, DomainVerification, MAX_DOMAINS_PER_ORGANIZATION, NormalizedDomain, VerificationState,
+    check_claimable, normalize_all, verification_record_name, verification_record_value,
 };
 use shared::{DomainId, FieldError, OrganizationId};
 
 use super::entity as domain;
+use super::verify::Found;
 use crate::accounts::service::parse_id;
-use crate::audit::{self, Actor, Event};
+use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
@@ -31,8 +34,40 @@ pub async fn list(db: &impl ConnectionTrait, org_id: &OrganizationId) -> AppResu
         .all(db)
         .await?
         .into_iter()
-        .map(|d| Ok(Domain { id: parse_id(&d.id)?, domain: d.domain }))
+        .map(view)
         .collect()
+}
+
+/// A domain as the API shows it, with its verification record and state.
+pub fn view(d: domain::Model) -> AppResult<Domain> {
+    Ok(Domain {
+        id: parse_id(&d.id)?,
+        verification: verification(
+            &d.domain,
+            d.verification_token.as_deref(),
+            &d.verification_state,
+            d.verification_reason,
+            d.checked_at,
+        ),
+        domain: d.domain,
+    })
+}
+
+/// The verification part of a domain's view.
+pub fn verification(
+    domain: &str,
+    token: Option<&str>,
+    state: &str,
+    reason: Option<String>,
+    checked_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> DomainVerification {
+    DomainVerification {
+        state: VerificationState::parse(state).unwrap_or_default(),
+        record_name: verification_record_name(domain),
+        record_value: verification_record_value(token.unwrap_or_default()),
+        reason,
+        checked_at,
+    }
 }
 
 /// Adds every entry or none: any refused entry, a domain of another
@@ -73,6 +108,12 @@ pub async fn add(
             organization_id: Set(org_id.clone()),
             domain: Set((*d).clone()),
             created_at: Set(now),
+            verification_token: Set(Some(crate::auth::tokens::random_token())),
+            verification_state: Set(VerificationState::Pending.as_str().to_owned()),
+            verification_reason: Set(None),
+            checked_at: Set(None),
+            verified_at: Set(None),
+            record_seen_at: Set(None),
         }
         .insert(&txn)
         .await
@@ -111,4 +152,92 @@ pub async fn remove(state: &AppState, actor: &Actor<'_>, org_id: &OrganizationId
     audit::record(&txn, actor.meta, state.clock.now(), event).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// How long a claimed domain may stay pending before it is `failed`.
+pub const VERIFY_WITHIN_DAYS: i64 = 30;
+/// How long a verified domain stays verified after its record disappears.
+pub const GRACE_HOURS: i64 = 72;
+
+/// Looks for the domain's TXT record now and moves its state:
+/// `pending → verified`, `pending → failed` after `VERIFY_WITHIN_DAYS`,
+/// `verified → unverified` once the record has been missing `GRACE_HOURS`,
+/// and back to `verified` whenever the record is found. Each change is
+/// audited; the answer says what the check found.
+pub async fn verify(
+    state: &AppState,
+    actor: &str,
+    meta: &RequestMeta,
+    org_id: &str,
+    domain_id: &str,
+) -> AppResult<Domain> {
+    let row = domain::Entity::find_in(org_id)
+        .filter(domain::Column::Id.eq(domain_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = verification_record_name(&row.domain);
+    let value = verification_record_value(row.verification_token.as_deref().unwrap_or_default());
+    // Outside the transaction: a lookup can take seconds.
+    let found = state.dns.check(&name, &value).await;
+    let now = state.clock.now();
+    let txn = state.begin_write().await?;
+    let Some(row) = domain::Entity::find_in(org_id).filter(domain::Column::Id.eq(domain_id)).one(&*txn).await? else {
+        return Err(AppError::NotFound);
+    };
+    let before = VerificationState::parse(&row.verification_state).unwrap_or_default();
+    let (after, reason) = match &found {
+        Found::Record => (VerificationState::Verified, None),
+        Found::Missing(why) => match before {
+            VerificationState::Verified => {
+                let seen = row.record_seen_at.or(row.verified_at).unwrap_or(now);
+                let until = seen + chrono::Duration::hours(GRACE_HOURS);
+                if until <= now {
+                    (VerificationState::Unverified, Some(format!("{why}: add the record again, then check")))
+                } else {
+                    let left = until.format("%Y-%m-%d %H:%M UTC");
+                    (VerificationState::Verified, Some(format!("{why}; the domain stays verified until {left}")))
+                }
+            }
+            VerificationState::Pending if row.created_at + chrono::Duration::days(VERIFY_WITHIN_DAYS) <= now => {
+                (VerificationState::Failed, Some(format!("{why}; add the record, then check again")))
+            }
+            other => (other, Some(why.clone())),
+        },
+    };
+    let mut update = domain::Entity::update_in(org_id)
+        .col_expr(domain::Column::VerificationState, Expr::value(after.as_str()))
+        .col_expr(domain::Column::VerificationReason, Expr::value(reason.clone()))
+        .col_expr(domain::Column::CheckedAt, Expr::value(now))
+        .filter(domain::Column::Id.eq(domain_id));
+    if found == Found::Record {
+        update = update.col_expr(domain::Column::RecordSeenAt, Expr::value(now));
+        if before != VerificationState::Verified {
+            update = update.col_expr(domain::Column::VerifiedAt, Expr::value(now));
+        }
+    }
+    update.exec(&*txn).await?;
+    if after != before {
+        let action = match after {
+            VerificationState::Verified => "domain.verified",
+            VerificationState::Failed => "domain.verification_failed",
+            VerificationState::Unverified => "domain.unverified",
+            VerificationState::Pending => "domain.pending",
+        };
+        let event = Event {
+            organization_id: org_id,
+            actor,
+            action,
+            target: &row.domain,
+            details: serde_json::json!({ "from": before.as_str(), "reason": reason }),
+        };
+        audit::record(&*txn, meta, now, event).await?;
+    }
+    let updated = domain::Entity::find_in(org_id)
+        .filter(domain::Column::Id.eq(domain_id))
+        .one(&*txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    view(updated)
 }

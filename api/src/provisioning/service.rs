@@ -16,12 +16,14 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
     let backend = state.db.get_database_backend();
     let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { "?".to_owned() };
     let sql = format!(
-        "SELECT 0 AS k, default_plan_id AS a, NULL AS b, NULL AS c, NULL AS d, NULL AS e, disable_passwords_on_invites AS f \
+        "SELECT 0 AS k, default_plan_id AS a, NULL AS b, NULL AS c, NULL AS d, NULL AS e, disable_passwords_on_invites AS f, \
+         NULL AS g, NULL AS h \
          FROM organizations WHERE id = {} \
-         UNION ALL SELECT 1, feature, status, activated_at, last_activity_at, status_reason, NULL \
+         UNION ALL SELECT 1, feature, status, activated_at, last_activity_at, status_reason, NULL, NULL, NULL \
          FROM organization_features WHERE organization_id = {} \
-         UNION ALL SELECT 2, id, domain, NULL, NULL, NULL, NULL FROM domains WHERE organization_id = {} \
-         UNION ALL SELECT 3, protocol, NULL, saml_certificate_expires_at, NULL, NULL, NULL \
+         UNION ALL SELECT 2, id, domain, checked_at, NULL, verification_reason, NULL, verification_state, verification_token \
+         FROM domains WHERE organization_id = {} \
+         UNION ALL SELECT 3, protocol, NULL, saml_certificate_expires_at, NULL, NULL, NULL, NULL, NULL \
          FROM sso_connections WHERE organization_id = {} \
          ORDER BY 1, 3",
         p(1),
@@ -54,7 +56,15 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
             }
             2 => {
                 let id: DomainId = crate::accounts::service::parse_id(a.as_deref().unwrap_or_default())?;
-                domains.push(Domain { id, domain: b.unwrap_or_default() });
+                let domain = b.unwrap_or_default();
+                let verification = crate::domains::service::verification(
+                    &domain,
+                    row.try_get::<Option<String>>("", "h")?.as_deref(),
+                    &row.try_get::<Option<String>>("", "g")?.unwrap_or_default(),
+                    row.try_get("", "e")?,
+                    row.try_get("", "c")?,
+                );
+                domains.push(Domain { id, domain, verification });
             }
             _ if a.as_deref() == Some("saml") => certificate_expiry = row.try_get("", "c")?,
             _ => {}

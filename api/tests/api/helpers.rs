@@ -75,6 +75,8 @@ pub struct Options {
     pub previous_signing_keys: Vec<String>,
     /// SCIM requests per second per organization (`None`: the default).
     pub scim_requests_per_second: Option<u32>,
+    /// The nameservers domain verification asks (`ip:port`, a test's DNS server).
+    pub dns_servers: Option<String>,
     /// Any other setting, changed last.
     pub tweak: Option<fn(&mut Settings)>,
 }
@@ -129,6 +131,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             .unwrap_or(Settings::default().scim_requests_per_second),
         // The identity providers these tests run listen on loopback.
         allow_private_network_urls: true,
+        // No test reaches the internet's DNS: without a test server, lookups
+        // go to a closed loopback port and fail at once.
+        dns_servers: options.dns_servers.or_else(|| Some("127.0.0.1:9".to_owned())),
         ..Settings::default()
     };
     if let Some(tweak) = options.tweak {

@@ -10,6 +10,7 @@ mod accounts;
 mod attacks;
 mod audit;
 mod checkout;
+mod domain_verification;
 mod helpers;
 mod invites;
 mod members;

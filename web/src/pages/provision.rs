@@ -2,7 +2,7 @@
 //! Plan, and where each feature stands.
 
 use leptos::prelude::*;
-use shared::domains::{AddDomainsRequest, DomainsInput, NormalizedDomain, normalize_all};
+use shared::domains::{AddDomainsRequest, DomainsInput, NormalizedDomain, VerificationState, normalize_all};
 use shared::provisioning::{
     Integration, IntegrationStatus, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest,
 };
@@ -79,6 +79,13 @@ fn DomainsCard(
         async move { api::remove_domain(&org, &id).await }
     });
     form.follow(remove, move |()| version.update(|v| *v += 1));
+    let org = org_id.clone();
+    let check = Call::new(move |id: &DomainId| {
+        let org = org.clone();
+        let id = id.clone();
+        async move { api::verify_domain(&org, &id).await }
+    });
+    form.follow(check, move |_| version.update(|v| *v += 1));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -95,12 +102,45 @@ fn DomainsCard(
             <ul class="domains" data-testid="domain-list">
                 {state.domains.iter().map(|d| {
                     let id = d.id.clone();
+                    let check_id = d.id.clone();
+                    let v = d.verification.clone();
+                    let verified = v.state == VerificationState::Verified;
+                    let badge = match v.state {
+                        VerificationState::Verified => "badge active",
+                        VerificationState::Pending => "badge awaiting",
+                        _ => "badge error",
+                    };
                     view! {
                         <li data-testid="domain-row">
-                            <span data-testid="domain-name">{d.domain.clone()}</span>
-                            <button type="button" class="link" data-testid=format!("remove-{}", d.domain)
-                                aria-label=format!("Remove {}", d.domain)
-                                on:click=move |_| { remove.dispatch(id.clone()); }>"Remove"</button>
+                            <div class="domain-head">
+                                <span data-testid="domain-name">{d.domain.clone()}</span>
+                                <span class=badge data-testid=format!("verification-{}", d.domain)>{v.state.label()}</span>
+                                <button type="button" class="link" data-testid=format!("remove-{}", d.domain)
+                                    aria-label=format!("Remove {}", d.domain)
+                                    on:click=move |_| { remove.dispatch(id.clone()); }>"Remove"</button>
+                            </div>
+                            {(!verified).then(|| view! {
+                                <details class="record" open=v.state != VerificationState::Pending || v.checked_at.is_none()>
+                                    <summary>"Prove it with a DNS record"</summary>
+                                    <p class="hint">"At your DNS provider (Cloudflare, Route 53, Google Cloud DNS, GoDaddy…), add a TXT record with this name and value, then check. A CNAME at this name pointing to a TXT record works too."</p>
+                                    <label class="hint">"Name"</label>
+                                    <div class="copy-row">
+                                        <input readonly aria-label=format!("Record name for {}", d.domain) prop:value=v.record_name.clone() />
+                                        <CopyButton text=v.record_name.clone() testid="copy-record-name" />
+                                    </div>
+                                    <label class="hint">"Value"</label>
+                                    <div class="copy-row">
+                                        <input readonly aria-label=format!("Record value for {}", d.domain) prop:value=v.record_value.clone() />
+                                        <CopyButton text=v.record_value.clone() testid="copy-record-value" />
+                                    </div>
+                                    {v.reason.clone().map(|r| view! { <p class="status-reason" data-testid=format!("verification-reason-{}", d.domain)>{r}</p> })}
+                                    <button type="button" class="secondary" data-testid=format!("verify-{}", d.domain)
+                                        disabled=move || check.pending().get()
+                                        on:click=move |_| { check.dispatch(check_id.clone()); }>
+                                        {move || if check.pending().get() { "Checking…" } else { "Check now" }}
+                                    </button>
+                                </details>
+                            })}
                         </li>
                     }
                 }).collect_view()}

@@ -22,6 +22,7 @@ mod m0016_canonical_email_domains;
 mod m0017_backfill_provisioners;
 mod m0018_invite_revocation;
 mod m0019_setup_link_tokens;
+mod m0020_domain_verification;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_backfill_provisioners::Migration),
             Box::new(m0018_invite_revocation::Migration),
             Box::new(m0019_setup_link_tokens::Migration),
+            Box::new(m0020_domain_verification::Migration),
         ]
     }
 }
