@@ -47,15 +47,17 @@ spa: tools
     if wasm-opt --version 2>/dev/null | grep -q "version 132"; then trunk build --release; else echo "note: binaryen 132 not installed (needs npm); building the SPA without wasm-opt"; sed 's/data-wasm-opt="z"/data-wasm-opt="0"/' web/index.html > web/index.noopt.html; trunk build web/index.noopt.html --release; rm web/index.noopt.html; fi
 
 # Build everything and serve it on http://127.0.0.1:8080 (SQLite in ./data, dev keys generated).
+# A local try-out has no DNS to publish records in: domain verification is off unless
+# GATEHOUSE_DOMAIN_VERIFICATION says otherwise (the server logs it and the Provision tab shows it).
 run: spa
     cargo build --release -p api --bin gatehouse
     @echo "Gatehouse is starting on http://${GATEHOUSE_BIND:-127.0.0.1:8080}  (Ctrl-C to stop)"
-    ./target/release/gatehouse
+    GATEHOUSE_DOMAIN_VERIFICATION=${GATEHOUSE_DOMAIN_VERIFICATION:-off} ./target/release/gatehouse
 
 # API on :8080 plus `trunk serve` on :8081 with live reload and an /api proxy.
 dev: tools
     cargo build -p api --bin gatehouse
-    ./target/debug/gatehouse & trap "kill $!" EXIT; trunk serve
+    GATEHOUSE_DOMAIN_VERIFICATION=${GATEHOUSE_DOMAIN_VERIFICATION:-off} ./target/debug/gatehouse & trap "kill $!" EXIT; trunk serve
 
 # Everything CI checks: formatting, lints (native and wasm32), the release SPA build, unit +
 # integration tests (SQLite, and PostgreSQL when TEST_DATABASE_URL is set) and e2e in headless

@@ -30,7 +30,7 @@ wait_ready() {
 run_gatehouse() {
   local dir pid out
   dir=$(mktemp -d)
-  env ${1:+DATABASE_URL=$1} GATEHOUSE_BIND=127.0.0.1:$PORT GATEHOUSE_DATA_DIR="$dir" GATEHOUSE_SCIM_REQUESTS_PER_SECOND=0 \
+  env ${1:+DATABASE_URL=$1} GATEHOUSE_BIND=127.0.0.1:$PORT GATEHOUSE_DATA_DIR="$dir" GATEHOUSE_SCIM_REQUESTS_PER_SECOND=0 GATEHOUSE_DOMAIN_VERIFICATION=off \
     RUST_LOG=warn "$BIN" >"$dir/server.log" 2>&1 &
   pid=$!
   wait_ready "http://127.0.0.1:$PORT/ready"

@@ -71,6 +71,15 @@ pub struct Settings {
     /// endpoints (login, sign-up, invite acceptance, SSO start), in bursts of
     /// as many; 0 turns the limit off (`GATEHOUSE_AUTH_REQUESTS_PER_MINUTE`).
     pub auth_requests_per_minute: u32,
+    /// `required` (default): only a domain proven with its DNS record routes
+    /// sign-ins to an identity provider and lets SSO or the directory create
+    /// members; `off`: a claimed domain does, as before verification existed
+    /// (for a local try-out; the Provision tab shows a warning)
+    /// (`GATEHOUSE_DOMAIN_VERIFICATION`).
+    pub domain_verification: DomainVerificationMode,
+    /// How often each process looks for domains due a re-check, in seconds;
+    /// 0 turns the background re-checks off (`GATEHOUSE_DOMAIN_RECHECK_SECS`).
+    pub domain_recheck_secs: u64,
     /// The nameservers domain verification asks, comma-separated `ip:port`
     /// (`GATEHOUSE_DNS_SERVERS`); unset: the system's (`/etc/resolv.conf`).
     pub dns_servers: Option<String>,
@@ -129,6 +138,13 @@ impl SignupConfirmation {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+pub enum DomainVerificationMode {
+    Required,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,
     Json,
@@ -155,6 +171,8 @@ impl Default for Settings {
             mail_from: None,
             allow_private_network_urls: false,
             dns_servers: None,
+            domain_verification: DomainVerificationMode::Required,
+            domain_recheck_secs: 60,
             client_ip_header: None,
             auth_requests_per_minute: 60,
             plans: default_plans(),

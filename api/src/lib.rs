@@ -175,6 +175,9 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     // connection and a buffer for ever.
     let body_timeout = std::time::Duration::from_secs(settings.request_body_timeout_secs.max(1));
     let state = web::Data::new(build_state(settings, public_url.clone(), clock).await?);
+    if state.settings.domain_recheck_secs > 0 {
+        domains::job::spawn(state.clone(), std::time::Duration::from_secs(state.settings.domain_recheck_secs));
+    }
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()
@@ -218,6 +221,11 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let running = start(settings, Arc::new(SystemClock)).await?;
     tracing::info!(url = %running.public_url, "listening on http://{}", running.addr);
+    if !crate::domains::service::verification_required(&running.state) {
+        tracing::warn!(
+            "domain verification is off: a claimed domain routes sign-ins and provisions members without DNS proof              (set GATEHOUSE_DOMAIN_VERIFICATION=required for real customers)"
+        );
+    }
     running.server.await?;
     tracing::info!("shut down");
     Ok(())

@@ -153,6 +153,10 @@ pub struct Features {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ProvisioningResponse {
     pub domains: Vec<Domain>,
+    /// Whether only verified domains route sign-ins and provision members
+    /// (`false`: the operator turned verification off; the tab warns).
+    #[serde(default)]
+    pub domain_verification_required: bool,
     pub default_plan_id: Option<String>,
     pub disable_passwords_on_invites: bool,
     pub features: Features,

@@ -50,6 +50,11 @@ pub fn summary(action: &str, target: &str, details: &Value, plan: &dyn Fn(&str) 
         "login.failed" => format!("Failed sign-in for {who}{}", via(details)),
         "domain.added" => format!("Added the domain {target}"),
         "domain.removed" => format!("Removed the domain {target}"),
+        "domain.verified" => format!("Verified the domain {target} with its DNS record"),
+        "domain.unverified" => {
+            format!("The domain {target} is no longer verified (its DNS record has been gone for 72 hours)")
+        }
+        "domain.verification_failed" => format!("Verification of {target} failed: no DNS record within 30 days"),
         "default_plan.changed" => format!("Set the Provision Default Plan to {}", plan(target)),
         "invite_settings.changed" => {
             if details.get("disable_passwords_on_invites").and_then(Value::as_bool).unwrap_or(false) {

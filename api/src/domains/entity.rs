@@ -21,6 +21,8 @@ pub struct Model {
     pub verified_at: Option<DateTimeUtc>,
     /// When the record was last found (the grace period counts from here).
     pub record_seen_at: Option<DateTimeUtc>,
+    /// When the background job checks it next (`None`: as soon as it runs).
+    pub next_check_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 
 pub mod entity;
 pub mod handlers;
+pub mod job;
 pub mod service;
 pub mod verify;
 

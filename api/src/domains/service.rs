@@ -114,6 +114,7 @@ pub async fn add(
             checked_at: Set(None),
             verified_at: Set(None),
             record_seen_at: Set(None),
+            next_check_at: Set(Some(now + chrono::Duration::minutes(5))),
         }
         .insert(&txn)
         .await
@@ -205,10 +206,12 @@ pub async fn verify(
             other => (other, Some(why.clone())),
         },
     };
+    let next = now + next_check(after, found == Found::Record, now - row.created_at);
     let mut update = domain::Entity::update_in(org_id)
         .col_expr(domain::Column::VerificationState, Expr::value(after.as_str()))
         .col_expr(domain::Column::VerificationReason, Expr::value(reason.clone()))
         .col_expr(domain::Column::CheckedAt, Expr::value(now))
+        .col_expr(domain::Column::NextCheckAt, Expr::value(next))
         .filter(domain::Column::Id.eq(domain_id));
     if found == Found::Record {
         update = update.col_expr(domain::Column::RecordSeenAt, Expr::value(now));
@@ -240,4 +243,63 @@ pub async fn verify(
         .ok_or(AppError::NotFound)?;
     txn.commit().await?;
     view(updated)
+}
+
+/// Whether only a verified domain counts: it routes sign-ins to the
+/// organization's identity provider, and lets SSO and the directory create
+/// its members (`domain_verification = "required"`).
+pub fn verification_required(state: &AppState) -> bool {
+    state.settings.domain_verification == crate::config::DomainVerificationMode::Required
+}
+
+/// Whether a claim counts now (verified, or verification off).
+pub fn counts(state: &AppState, claim: &domain::Model) -> bool {
+    !verification_required(state) || claim.verification_state == VerificationState::Verified.as_str()
+}
+
+/// The claim that routes `domain`'s sign-ins: the verified one (or, with
+/// verification off, the oldest claim). A pending domain never routes
+/// anyone to an identity provider.
+pub async fn routing_claim(state: &AppState, domain_name: &str) -> AppResult<Option<domain::Model>> {
+    let claims = domain::Entity::find()
+        .filter(domain::Column::Domain.eq(domain_name))
+        .order_by_asc(domain::Column::CreatedAt)
+        .all(&state.db)
+        .await?;
+    let verified = claims.iter().position(|c| c.verification_state == VerificationState::Verified.as_str());
+    Ok(match verified {
+        Some(i) => Some(claims[i].clone()),
+        None if !verification_required(state) => claims.into_iter().next(),
+        None => None,
+    })
+}
+
+/// Why `org_id` cannot provision `domain_name`'s people, in words (`None`:
+/// it can): the domain is not one of its claims, or not verified yet.
+pub async fn refusal(state: &AppState, org_id: &str, domain_name: &str) -> AppResult<Option<String>> {
+    let claim = domain::Entity::find_in(org_id).filter(domain::Column::Domain.eq(domain_name)).one(&state.db).await?;
+    Ok(match claim {
+        None => Some(format!("{domain_name} is not one of the organization's domains")),
+        Some(c) if !counts(state, &c) => Some(format!(
+            "{domain_name} is not verified yet: an administrator proves it with its DNS record under Organization → \
+             Single Sign-On / Provision"
+        )),
+        Some(_) => None,
+    })
+}
+
+/// When a domain is checked again after a check: a pending domain soon
+/// after it was claimed (every 5 minutes in its first hour, hourly in its
+/// first day, then every 6 hours); a verified one daily, or hourly while
+/// its record is missing (to see it come back within the grace period);
+/// failed and unverified ones daily.
+pub fn next_check(state: VerificationState, record_found: bool, age: chrono::Duration) -> chrono::Duration {
+    use chrono::Duration;
+    match state {
+        VerificationState::Pending if age < Duration::hours(1) => Duration::minutes(5),
+        VerificationState::Pending if age < Duration::days(1) => Duration::hours(1),
+        VerificationState::Pending => Duration::hours(6),
+        VerificationState::Verified if !record_found => Duration::hours(1),
+        _ => Duration::days(1),
+    }
 }

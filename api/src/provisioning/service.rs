@@ -75,6 +75,7 @@ pub async fn state(state: &AppState, org_id: &OrganizationId) -> AppResult<Provi
     }
     let (default_plan_id, disable_passwords_on_invites) = org.ok_or(AppError::NotFound)?;
     Ok(ProvisioningResponse {
+        domain_verification_required: crate::domains::service::verification_required(state),
         domains,
         default_plan_id,
         disable_passwords_on_invites,

@@ -206,13 +206,16 @@ struct EmailCheck {
     account_id: Option<UserId>,
 }
 
-/// Refuses an email whose domain is not one of the organization's.
-async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> ScimResult<EmailCheck> {
+/// Refuses an email whose domain is not one of the organization's (or, with
+/// verification required, not verified yet).
+async fn checked_email(state: &AppState, org_id: &str, raw: &str) -> ScimResult<EmailCheck> {
+    let db = &state.db;
     let email = Email::parse(raw)
         .map_err(|e| ScimError::invalid_value(format!("The email '{raw}' is not valid: {}", e.message)))?;
     let domain = email.domain().to_owned();
     let query = Query::select()
         .column((organization::Entity, organization::Column::DefaultPlanId))
+        .column((domain::Entity, domain::Column::VerificationState))
         .expr_as(Expr::col((account::Entity, account::Column::Id)), Alias::new("account_id"))
         .from(organization::Entity)
         .inner_join(
@@ -231,6 +234,13 @@ async fn checked_email(db: &impl ConnectionTrait, org_id: &str, raw: &str) -> Sc
             email.as_str()
         )));
     };
+    let verified: String = row.try_get("", "verification_state")?;
+    if crate::domains::service::verification_required(state) && verified != "verified" {
+        return Err(ScimError::invalid_value(format!(
+            "'{domain}' is not verified yet, so the directory cannot add its people. An administrator proves it with \
+             its DNS record under Organization → Single Sign-On / Provision."
+        )));
+    }
     Ok(EmailCheck {
         email: email.as_str().to_owned(),
         default_plan: row.try_get("", "default_plan_id")?,
@@ -370,7 +380,7 @@ pub async fn create(
         ScimError::invalid_value("The User needs a work email ('emails' or an email-shaped 'userName') in one of the organization's domains.")
     })?;
     let EmailCheck { email, default_plan, account_id: existing } =
-        checked_email(&state.db, &dir.org_id, &raw_email).await?;
+        checked_email(&state, &dir.org_id, &raw_email).await?;
     let is_active = active(&doc);
     let role = role(&doc);
     let name = person_name(&doc, &user_name);
@@ -501,7 +511,7 @@ async fn save(
         |raw: &str| Email::parse(raw).map(|e| e.into_string()).unwrap_or_else(|_| raw.to_owned()) == row.email;
     let email = match work_email(&doc) {
         Some(raw) if !same_address(&raw) => {
-            let checked = checked_email(&state.db, &dir.org_id, &raw).await.and_then(|c| match &c.account_id {
+            let checked = checked_email(state, &dir.org_id, &raw).await.and_then(|c| match &c.account_id {
                 Some(other) if *other != row.user_id => {
                     Err(ScimError::uniqueness(format!("Another account already uses '{}'.", c.email)))
                 }

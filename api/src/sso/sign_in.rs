@@ -113,9 +113,8 @@ pub async fn start_login(
 ) -> AppResult<HttpResponse> {
     state.limit_auth(&meta)?;
     let email = Email::parse(&body.email).map_err(|e| AppError::Validation(vec![e.at("email")]))?;
-    let domain = crate::domains::entity::Entity::find()
-        .filter(crate::domains::entity::Column::Domain.eq(email.domain()))
-        .one(&state.db)
+    // Only a verified domain routes anyone to an identity provider.
+    let domain = crate::domains::service::routing_claim(&state, email.domain())
         .await?
         .ok_or_else(|| not_configured(email.domain()))?;
     let status = sso_status(&state, &domain.organization_id).await?;
@@ -626,13 +625,15 @@ async fn sign_in_member(
                 .filter(|_| identity.email_verified)
                 .ok_or_else(|| refused("Your identity provider did not send a verified email address; ask your administrator to include the email claim."))?;
             let parsed = Email::parse(&email).map_err(|_| refused(format!("'{email}' is not an email address.")))?;
-            let claimed = crate::domains::entity::Entity::find_in(org_id)
-                .filter(crate::domains::entity::Column::Domain.eq(parsed.domain()))
-                .one(&state.db)
-                .await?
-                .is_some();
-            if !claimed {
-                return Err(refused(format!("{email} is not in one of your organization's domains.")));
+            match crate::domains::service::refusal(state, org_id, parsed.domain()).await? {
+                None => {}
+                Some(why) if why.contains("not verified") => {
+                    return Err(refused(format!(
+                        "{email} cannot join yet: your organization's domain {} is not verified. Ask your administrator.",
+                        parsed.domain()
+                    )));
+                }
+                Some(_) => return Err(refused(format!("{email} is not in one of your organization's domains."))),
             }
             let existing = members::account_by_email(&state.db, parsed.as_str()).await?;
             let txn = state.begin_write().await?;

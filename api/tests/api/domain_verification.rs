@@ -185,3 +185,67 @@ async fn relogin(app: &TestApp, s: &Signed, email: &str) -> Signed {
         token: login["access_token"].as_str().unwrap().to_owned(),
     }
 }
+
+/// With verification required (the production default), a claimed but
+/// unproven domain routes no one to an identity provider and lets no
+/// directory create its people; once verified, both work.
+#[actix_web::test]
+async fn an_unverified_domain_routes_no_one_and_provisions_no_one() {
+    let Some(dns) = dns_server().await else { return };
+    let app = spawn_app_with(Options {
+        dns_servers: Some(dns.addr.clone()),
+        require_verified_domains: true,
+        ..Options::default()
+    })
+    .await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let (_, state) =
+        app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
+    assert_eq!(state["domain_verification_required"], true);
+    // SSO routing: nobody is sent anywhere for a pending domain.
+    let (status, body) = app.post("/api/v1/auth/sso", &json!({"email": "bob@acme.com"}), None).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("sso_not_configured")), "{body}");
+    // The directory cannot create its people.
+    let bob = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "bob@acme.com", "emails": [{"value": "bob@acme.com", "primary": true}], "active": true
+    });
+    let (status, err) = app.scim(&s, reqwest::Method::POST, "/Users", Some(&bob)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("not verified yet"), "{err}");
+    assert_eq!(app.count("directory_users").await, 0);
+
+    // Proven: the directory adds Bob.
+    let d = domain(&app, &s.admin, "acme.com").await;
+    let value = d["verification"]["record_value"].as_str().unwrap().to_owned();
+    dns.set(&json!({ "_gatehouse-challenge.acme.com.": { "TXT": [[value]] } }));
+    assert_eq!(verify(&app, &s.admin, &d).await.1["verification"]["state"], "verified");
+    let (status, created) = app.scim(&s, reqwest::Method::POST, "/Users", Some(&bob)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}
+
+/// The background re-check finds a published record by itself (no click),
+/// and two processes running it at once check each domain once.
+#[actix_web::test]
+async fn the_background_recheck_verifies_once_across_processes() {
+    let Some(dns) = dns_server().await else { return };
+    let app = app_with_dns(&dns).await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    let d = domain(&app, &s, "acme.com").await;
+    let value = d["verification"]["record_value"].as_str().unwrap().to_owned();
+    dns.set(&json!({ "_gatehouse-challenge.acme.com.": { "TXT": [[value]] } }));
+    // Not due yet: claimed 5 minutes ago at the earliest.
+    assert_eq!(api::domains::job::run_due(&app.state).await.unwrap(), 0);
+    app.clock.advance(Duration::minutes(5));
+    // Two runs at once (as two processes would): one check in all.
+    let (a, b) = tokio::join!(api::domains::job::run_due(&app.state), api::domains::job::run_due(&app.state));
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(domain(&app, &s, "acme.com").await["verification"]["state"], "verified");
+    let verified = app.count_where("audit_events", "action = 'domain.verified' AND actor = 'system'").await;
+    assert_eq!(verified, 1);
+    // Next time: a day later.
+    app.clock.advance(Duration::hours(23));
+    assert_eq!(api::domains::job::run_due(&app.state).await.unwrap(), 0);
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(api::domains::job::run_due(&app.state).await.unwrap(), 1);
+}

@@ -77,6 +77,9 @@ pub struct Options {
     pub scim_requests_per_second: Option<u32>,
     /// The nameservers domain verification asks (`ip:port`, a test's DNS server).
     pub dns_servers: Option<String>,
+    /// Verified domains required (the production default); the other tests
+    /// claim domains without publishing DNS records, so it is off for them.
+    pub require_verified_domains: bool,
     /// Any other setting, changed last.
     pub tweak: Option<fn(&mut Settings)>,
 }
@@ -134,6 +137,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         // No test reaches the internet's DNS: without a test server, lookups
         // go to a closed loopback port and fail at once.
         dns_servers: options.dns_servers.or_else(|| Some("127.0.0.1:9".to_owned())),
+        // The tests run the re-check themselves (`domains::job::run_due`).
+        domain_recheck_secs: 0,
+        domain_verification: if options.require_verified_domains {
+            api::config::DomainVerificationMode::Required
+        } else {
+            api::config::DomainVerificationMode::Off
+        },
         ..Settings::default()
     };
     if let Some(tweak) = options.tweak {

@@ -370,6 +370,8 @@ async fn start_process(data: &std::path::Path, port: u16) -> Process {
         .env("GATEHOUSE_DATA_DIR", data)
         .env("GATEHOUSE_WEB_DIR", data.join("no-spa"))
         .env("GATEHOUSE_SCIM_REQUESTS_PER_SECOND", "0")
+        .env("GATEHOUSE_DOMAIN_VERIFICATION", "off")
+        .env("GATEHOUSE_DOMAIN_RECHECK_SECS", "0")
         .env("RUST_LOG", "error")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

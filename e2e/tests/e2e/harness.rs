@@ -100,6 +100,11 @@ pub async fn launch_with(tweak: fn(&mut Settings)) -> Option<Browser> {
         web_dir: dist,
         // The identity providers these tests run listen on loopback.
         allow_private_network_urls: true,
+        // These tests publish no DNS records (the API tests verify domains
+        // against a DNS server); the tab shows that verification is off.
+        domain_verification: api::config::DomainVerificationMode::Off,
+        domain_recheck_secs: 0,
+        dns_servers: Some("127.0.0.1:9".to_owned()),
         ..Settings::default()
     };
     tweak(&mut settings);

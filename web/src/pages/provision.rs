@@ -99,6 +99,12 @@ fn DomainsCard(
         <section class="card" aria-labelledby="domains-title">
             <h2 id="domains-title">"Domains"</h2>
             <p class="hint">"Members whose email is at one of these domains can be provisioned by SSO and SCIM."</p>
+            {(!state.domain_verification_required).then(|| view! {
+                <div class="banner warning" role="note" data-testid="verification-off">
+                    "Domain verification is off on this server: a claimed domain routes sign-ins and provisions members without proof. Turn it on before real customers use it: "
+                    <code>"GATEHOUSE_DOMAIN_VERIFICATION=required"</code> "."
+                </div>
+            })}
             <ul class="domains" data-testid="domain-list">
                 {state.domains.iter().map(|d| {
                     let id = d.id.clone();

@@ -23,6 +23,7 @@ mod m0017_backfill_provisioners;
 mod m0018_invite_revocation;
 mod m0019_setup_link_tokens;
 mod m0020_domain_verification;
+mod m0021_domain_rechecks;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_invite_revocation::Migration),
             Box::new(m0019_setup_link_tokens::Migration),
             Box::new(m0020_domain_verification::Migration),
+            Box::new(m0021_domain_rechecks::Migration),
         ]
     }
 }
