@@ -71,11 +71,15 @@ impl Mailer for MailDir {
             let written = path.clone();
             tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
                 std::fs::create_dir_all(&dir)?;
+                // Written aside, then renamed into place: a reader of the
+                // directory never sees a half-written message.
+                let partial = path.with_extension("part");
                 let mut options = std::fs::OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                std::io::Write::write_all(&mut options.open(&path)?, text.as_bytes())?;
+                std::io::Write::write_all(&mut options.open(&partial)?, text.as_bytes())?;
+                std::fs::rename(&partial, &path)?;
                 Ok(())
             })
             .await??;

@@ -54,6 +54,9 @@ pub fn summary(action: &str, target: &str, details: &Value, plan: &dyn Fn(&str) 
         "domain.unverified" => {
             format!("The domain {target} is no longer verified (its DNS record has been gone for 72 hours)")
         }
+        "domain.transferred" => {
+            format!("Lost the claim on {target}: another organization proved it owns the domain with its DNS record")
+        }
         "domain.verification_failed" => format!("Verification of {target} failed: no DNS record within 30 days"),
         "default_plan.changed" => format!("Set the Provision Default Plan to {}", plan(target)),
         "invite_settings.changed" => {

@@ -7,8 +7,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub organization_id: OrganizationId,
-    /// Normalized: lowercase punycode, no `www.`; unique across organizations.
-    #[sea_orm(unique)]
+    /// Normalized: lowercase punycode, no `www.`. Several organizations may
+    /// claim it while none has proven it; a verified domain has one owner
+    /// (a unique index over verified rows, m0022).
     pub domain: String,
     pub created_at: DateTimeUtc,
     /// The random part of the TXT record's value (not a secret: it only

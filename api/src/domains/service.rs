@@ -28,6 +28,16 @@ fn taken(domain: &str) -> AppError {
     )
 }
 
+fn verified_elsewhere(domain: &str) -> AppError {
+    AppError::conflict(
+        "domain_taken",
+        format!(
+            "{domain} is verified by another organization: its verification record is in the domain's DNS. If the \
+             domain is yours, look for a _gatehouse-challenge record you did not add, then contact support."
+        ),
+    )
+}
+
 pub async fn list(db: &impl ConnectionTrait, org_id: &OrganizationId) -> AppResult<Vec<Domain>> {
     domain::Entity::find_in(org_id.as_str())
         .order_by_asc(domain::Column::Domain)
@@ -84,10 +94,19 @@ pub async fn add(
 
     let txn = state.begin_write().await?;
     let existing = domain::Entity::find().filter(domain::Column::Domain.is_in(wanted.clone())).all(&txn).await?;
-    if let Some(other) = existing.iter().find(|d| d.organization_id != org_id.as_str()) {
-        return Err(taken(&other.domain));
+    // With verification required, another organization's mere claim blocks
+    // nothing (whoever proves the domain first owns it); a verified one does.
+    // Off: the first claim wins, as before verification existed.
+    let required = verification_required(state);
+    let blocks = |d: &&domain::Model| {
+        d.organization_id != org_id.as_str()
+            && (!required || d.verification_state == VerificationState::Verified.as_str())
+    };
+    if let Some(other) = existing.iter().find(blocks) {
+        return Err(if required { verified_elsewhere(&other.domain) } else { taken(&other.domain) });
     }
-    let already: HashSet<&str> = existing.iter().map(|d| d.domain.as_str()).collect();
+    let already: HashSet<&str> =
+        existing.iter().filter(|d| d.organization_id == org_id.as_str()).map(|d| d.domain.as_str()).collect();
     let new: Vec<&String> = wanted.iter().filter(|d| !already.contains(d.as_str())).collect();
     let current = domain::Entity::find_in(org_id.as_str()).count(&txn).await?;
     let total = usize::try_from(current).unwrap_or(usize::MAX).saturating_add(new.len());
@@ -187,6 +206,20 @@ pub async fn verify(
         return Err(AppError::NotFound);
     };
     let before = VerificationState::parse(&row.verification_state).unwrap_or_default();
+    // One owner per verified domain: a domain another organization has
+    // proven cannot be verified here; proving it first takes it over from
+    // organizations that only claimed it (below).
+    let others = domain::Entity::find()
+        .filter(domain::Column::Domain.eq(row.domain.as_str()))
+        .filter(domain::Column::OrganizationId.ne(org_id))
+        .all(&*txn)
+        .await?;
+    if found == Found::Record && others.iter().any(|o| o.verification_state == VerificationState::Verified.as_str()) {
+        return Err(AppError::conflict(
+            "domain_taken",
+            format!("{} is verified by another organization, so it cannot be verified here.", row.domain),
+        ));
+    }
     let (after, reason) = match &found {
         Found::Record => (VerificationState::Verified, None),
         Found::Missing(why) => match before {
@@ -219,7 +252,29 @@ pub async fn verify(
             update = update.col_expr(domain::Column::VerifiedAt, Expr::value(now));
         }
     }
-    update.exec(&*txn).await?;
+    update.exec(&*txn).await.map_err(|e| {
+        on_unique(e, || {
+            AppError::conflict("domain_taken", format!("{} was just verified by another organization.", row.domain))
+        })
+    })?;
+    if found == Found::Record {
+        // Taken over: the other organizations' claims go, each told why in
+        // its own audit log (without naming the new owner).
+        for other in &others {
+            domain::Entity::delete_in(&other.organization_id)
+                .filter(domain::Column::Id.eq(other.id.as_str()))
+                .exec(&*txn)
+                .await?;
+            let event = Event {
+                organization_id: other.organization_id.as_str(),
+                actor: "system",
+                action: "domain.transferred",
+                target: &other.domain,
+                details: serde_json::json!({ "reason": "another organization proved it owns the domain with its DNS record" }),
+            };
+            audit::record(&*txn, meta, now, event).await?;
+        }
+    }
     if after != before {
         let action = match after {
             VerificationState::Verified => "domain.verified",

@@ -249,3 +249,63 @@ async fn the_background_recheck_verifies_once_across_processes() {
     app.clock.advance(Duration::hours(1));
     assert_eq!(api::domains::job::run_due(&app.state).await.unwrap(), 1);
 }
+
+/// The squatter scenario: an organization claims a domain that is not its
+/// own and points it at its identity provider. With verification required it
+/// routes no one, provisions no one, and does not block the real owner, who
+/// claims the domain too, proves it with DNS and takes it over; the squatter
+/// is told why in its audit log and can neither claim nor verify it again.
+#[actix_web::test]
+async fn a_squatters_claim_is_taken_over_by_the_owner_who_proves_the_domain() {
+    let Some(dns) = dns_server().await else { return };
+    let app = spawn_app_with(Options {
+        dns_servers: Some(dns.addr.clone()),
+        require_verified_domains: true,
+        ..Options::default()
+    })
+    .await;
+    let squatter = app.scim_org("Squat", "target.io").await;
+    // Routes no one.
+    let (status, _) = app.post("/api/v1/auth/sso", &json!({"email": "bob@target.io"}), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Provisions no one.
+    let bob = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "bob@target.io", "emails": [{"value": "bob@target.io", "primary": true}], "active": true
+    });
+    assert_eq!(app.scim(&squatter, reqwest::Method::POST, "/Users", Some(&bob)).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("users").await, 1, "no bob@target.io account");
+    // The real company claims the domain too (the squatter's claim does not block it) …
+    let owner = app.signup("Target", "it@target.io").await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/organizations/{}/domains", owner.org_id),
+            &json!({"domains": ["target.io"]}),
+            Some(&owner.token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // … publishes its record and verifies: it owns the domain now.
+    let d = domain(&app, &owner, "target.io").await;
+    let value = d["verification"]["record_value"].as_str().unwrap().to_owned();
+    dns.set(&json!({ "_gatehouse-challenge.target.io.": { "TXT": [[value]] } }));
+    let (status, checked) = verify(&app, &owner, &d).await;
+    assert_eq!((status, checked["verification"]["state"].as_str()), (StatusCode::OK, Some("verified")), "{checked}");
+    // The squatter lost its claim and is told why.
+    let (_, state) = app
+        .get(&format!("/api/v1/organizations/{}/provisioning", squatter.admin.org_id), Some(&squatter.admin.token))
+        .await;
+    assert_eq!(state["domains"], json!([]));
+    let actions = app.audit_actions(&squatter.admin).await;
+    assert!(actions.iter().any(|a| a == "domain.transferred"), "{actions:?}");
+    // It cannot claim the domain again.
+    let (status, err) = app
+        .post(
+            &format!("/api/v1/organizations/{}/domains", squatter.admin.org_id),
+            &json!({"domains": ["target.io"]}),
+            Some(&squatter.admin.token),
+        )
+        .await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("domain_taken")), "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("verified by another organization"), "{err}");
+}

@@ -24,6 +24,7 @@ mod m0018_invite_revocation;
 mod m0019_setup_link_tokens;
 mod m0020_domain_verification;
 mod m0021_domain_rechecks;
+mod m0022_domain_owners;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_setup_link_tokens::Migration),
             Box::new(m0020_domain_verification::Migration),
             Box::new(m0021_domain_rechecks::Migration),
+            Box::new(m0022_domain_owners::Migration),
         ]
     }
 }
