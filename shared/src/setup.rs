@@ -152,6 +152,13 @@ pub struct SetupInfo {
     /// Generating another revokes it.
     #[serde(default, with = "crate::time::utc_option")]
     pub scim_token_created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The organization's domains and their verification records: the IT
+    /// admin often controls DNS too.
+    #[serde(default)]
+    pub domains: Vec<crate::domains::Domain>,
+    /// Whether only verified domains route members (the server's setting).
+    #[serde(default)]
+    pub domain_verification_required: bool,
 }
 
 /// `POST /api/v1/setup/{token}/scim-credentials`: what the IT admin pastes

@@ -338,5 +338,14 @@ pub async fn info(state: &AppState, token: &str) -> AppResult<SetupInfo> {
         SetupKind::Scim => crate::scim::credentials::token_created_at(state, &row.organization_id).await?,
         SetupKind::Sso => None,
     };
-    Ok(SetupInfo { kind, organization_name: org.name, expires_at: row.expires_at, status, scim_token_created_at })
+    let domains = crate::domains::service::list(&state.db, &row.organization_id).await?;
+    Ok(SetupInfo {
+        kind,
+        organization_name: org.name,
+        expires_at: row.expires_at,
+        status,
+        scim_token_created_at,
+        domains,
+        domain_verification_required: crate::domains::service::verification_required(state),
+    })
 }

@@ -309,3 +309,19 @@ async fn a_squatters_claim_is_taken_over_by_the_owner_who_proves_the_domain() {
     assert_eq!((status, err["code"].as_str()), (StatusCode::CONFLICT, Some("domain_taken")), "{err}");
     assert!(err["detail"].as_str().unwrap().contains("verified by another organization"), "{err}");
 }
+
+/// The IT admin's setup page lists the organization's domains with their
+/// records (they often control DNS too).
+#[actix_web::test]
+async fn the_setup_page_shows_the_records_to_publish() {
+    let app = spawn_app_with(Options::default()).await;
+    let s = app.ready_org("Acme", "acme.com").await;
+    crate::helpers::buy(&app, &s, "sso").await;
+    let (_, l) = crate::helpers::link(&app, &s, "sso").await;
+    let token = crate::helpers::token_of(&l);
+    let (status, info) = app.get(&format!("/api/v1/setup/{token}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{info}");
+    assert_eq!(info["domains"][0]["domain"], "acme.com");
+    assert_eq!(info["domains"][0]["verification"]["record_name"], "_gatehouse-challenge.acme.com");
+    assert_eq!(info["domains"][0]["verification"]["state"], "pending");
+}

@@ -10,7 +10,7 @@ use super::setup_scim::ScimWizard;
 use super::setup_sso::SsoWizard;
 use crate::api::{self, ApiError};
 use crate::call::load;
-use crate::components::{Shown, loading, when};
+use crate::components::{CopyButton, Shown, loading, when};
 
 #[component]
 pub fn SetupPage(token: String) -> impl IntoView {
@@ -29,10 +29,36 @@ pub fn SetupPage(token: String) -> impl IntoView {
                                 SetupKind::Scim => view! { <ScimWizard token=token info=i.clone() /> }.into_any(),
                                 SetupKind::Sso => view! { <SsoWizard token=token status=i.status /> }.into_any(),
                             };
+                            let unproven: Vec<_> = i
+                                .domains
+                                .iter()
+                                .filter(|d| d.verification.state != shared::domains::VerificationState::Verified)
+                                .filter(|_| i.domain_verification_required)
+                                .cloned()
+                                .collect();
                             view! {
                                 <p class="eyebrow">"Setup"</p>
                                 <h1 data-testid="setup-title">{format!("Set up {} for {}", i.kind.label(), i.organization_name)}</h1>
                                 <p data-testid="setup-expiry">"This link works until " {when(i.expires_at, Shown::Minute)} "."</p>
+                                {(!unproven.is_empty()).then(|| view! {
+                                    <details class="record banner warning" data-testid="setup-domains">
+                                        <summary>"Domains to prove in DNS (members are routed and provisioned only for verified domains)"</summary>
+                                        {unproven.into_iter().map(|d| view! {
+                                            <p><strong>{d.domain.clone()}</strong> " — " {d.verification.state.label()}</p>
+                                            <p class="hint">"TXT record name"</p>
+                                            <div class="copy-row">
+                                                <input readonly aria-label=format!("Record name for {}", d.domain) prop:value=d.verification.record_name.clone() />
+                                                <CopyButton text=d.verification.record_name.clone() testid="copy-setup-record-name" />
+                                            </div>
+                                            <p class="hint">"Value"</p>
+                                            <div class="copy-row">
+                                                <input readonly aria-label=format!("Record value for {}", d.domain) prop:value=d.verification.record_value.clone() />
+                                                <CopyButton text=d.verification.record_value.clone() testid="copy-setup-record-value" />
+                                            </div>
+                                        }).collect_view()}
+                                        <p class="hint">"Once the record is published, the domain is verified within minutes (or when your administrator checks it)."</p>
+                                    </details>
+                                })}
                                 {body}
                             }.into_any()
                         }
