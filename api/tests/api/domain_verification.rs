@@ -51,6 +51,16 @@ async fn dns_server() -> Option<DnsServer> {
     Some(DnsServer { zone, addr: format!("127.0.0.1:{port}"), _dir: dir, _child: child })
 }
 
+/// With verification required, as in production.
+async fn app_requiring_verified_domains(dns: &DnsServer) -> TestApp {
+    spawn_app_with(Options {
+        dns_servers: Some(dns.addr.clone()),
+        require_verified_domains: true,
+        ..Options::default()
+    })
+    .await
+}
+
 async fn app_with_dns(dns: &DnsServer) -> TestApp {
     spawn_app_with(Options { dns_servers: Some(dns.addr.clone()), ..Options::default() }).await
 }
@@ -192,12 +202,7 @@ async fn relogin(app: &TestApp, s: &Signed, email: &str) -> Signed {
 #[actix_web::test]
 async fn an_unverified_domain_routes_no_one_and_provisions_no_one() {
     let Some(dns) = dns_server().await else { return };
-    let app = spawn_app_with(Options {
-        dns_servers: Some(dns.addr.clone()),
-        require_verified_domains: true,
-        ..Options::default()
-    })
-    .await;
+    let app = app_requiring_verified_domains(&dns).await;
     let s = app.scim_org("Acme", "acme.com").await;
     let (_, state) =
         app.get(&format!("/api/v1/organizations/{}/provisioning", s.admin.org_id), Some(&s.admin.token)).await;
@@ -258,12 +263,7 @@ async fn the_background_recheck_verifies_once_across_processes() {
 #[actix_web::test]
 async fn a_squatters_claim_is_taken_over_by_the_owner_who_proves_the_domain() {
     let Some(dns) = dns_server().await else { return };
-    let app = spawn_app_with(Options {
-        dns_servers: Some(dns.addr.clone()),
-        require_verified_domains: true,
-        ..Options::default()
-    })
-    .await;
+    let app = app_requiring_verified_domains(&dns).await;
     let squatter = app.scim_org("Squat", "target.io").await;
     // Routes no one.
     let (status, _) = app.post("/api/v1/auth/sso", &json!({"email": "bob@target.io"}), None).await;

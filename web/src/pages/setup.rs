@@ -80,3 +80,34 @@ pub fn SetupPage(token: String) -> impl IntoView {
         </section>
     }
 }
+
+/// Asks the server for the link's setup state again.
+pub type Refresh = crate::call::Call<(), Result<shared::setup::SetupInfo, ApiError>>;
+
+/// Keeps a wizard's `status` following the server (polling with backoff
+/// until it is active). A link that stops working (revoked, replaced,
+/// expired) ends the polling; the returned signal then holds why, for the
+/// page to say at once. The returned call asks again now ("Check again").
+pub fn follow_status(
+    token: String,
+    status: RwSignal<shared::provisioning::IntegrationStatus>,
+) -> (RwSignal<Option<String>>, Refresh) {
+    let stopped = RwSignal::new(None::<String>);
+    let refresh = crate::call::Call::new(move |_: &()| {
+        let t = token.clone();
+        async move { api::setup_info(&t).await }
+    });
+    refresh.on_done(move |result| match result {
+        Ok(i) if status.get_untracked() != i.status => status.set(i.status),
+        Err(e) if e.status() == Some(410) => stopped.set(Some(e.message())),
+        _ => {}
+    });
+    crate::call::poll(move || {
+        if stopped.get_untracked().is_some() {
+            return None;
+        }
+        refresh.dispatch(());
+        Some(status.get_untracked() != shared::provisioning::IntegrationStatus::Active)
+    });
+    (stopped, refresh)
+}

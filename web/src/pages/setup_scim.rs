@@ -84,27 +84,9 @@ pub fn ScimWizard(token: String, info: SetupInfo) -> impl IntoView {
         credentials.set(Some(c));
     });
     let status = RwSignal::new(info.status);
-    let refresh = Call::new(move |_: &()| {
-        let t = token.clone();
-        async move { api::setup_info(&t).await }
-    });
-    // A link that stops working (revoked, replaced, expired) says so at
-    // once, and the page stops asking.
-    let stopped = RwSignal::new(None::<String>);
-    refresh.on_done(move |result| match result {
-        Ok(i) if status.get_untracked() != i.status => status.set(i.status),
-        Err(e) if e.status() == Some(410) => stopped.set(Some(e.message())),
-        _ => {}
-    });
     // The status turns Active on the directory's first request: shown
     // within seconds, without a click.
-    crate::call::poll(move || {
-        if stopped.get_untracked().is_some() {
-            return None;
-        }
-        refresh.dispatch(());
-        Some(status.get_untracked() != IntegrationStatus::Active)
-    });
+    let (stopped, refresh) = super::setup::follow_status(token.clone(), status);
     let on_generate = move |_| {
         if (had_token.is_some() || credentials.get_untracked().is_some()) && !confirm_replace.get_untracked() {
             confirm_replace.set(true);

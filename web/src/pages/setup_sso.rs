@@ -169,26 +169,7 @@ pub fn SsoWizard(token: String, status: IntegrationStatus) -> impl IntoView {
     });
     // The status follows the server by itself (a test sign-in passed in
     // another tab, a member's sign-in after an error).
-    let t = token.clone();
-    let refresh = Call::new(move |_: &()| {
-        let t = t.clone();
-        async move { api::setup_info(&t).await }
-    });
-    // A link that stops working (revoked, replaced, expired) says so at
-    // once, and the page stops asking.
-    let stopped = RwSignal::new(None::<String>);
-    refresh.on_done(move |result| match result {
-        Ok(i) if status.get_untracked() != i.status => status.set(i.status),
-        Err(e) if e.status() == Some(410) => stopped.set(Some(e.message())),
-        _ => {}
-    });
-    crate::call::poll(move || {
-        if stopped.get_untracked().is_some() {
-            return None;
-        }
-        refresh.dispatch(());
-        Some(status.get_untracked() != IntegrationStatus::Active)
-    });
+    let (stopped, _) = super::setup::follow_status(token.clone(), status);
     // Picking a provider picks its usual protocol (the IT admin can switch).
     Effect::new(move |previous: Option<Option<SsoProvider>>| {
         let p = provider.get();
