@@ -335,10 +335,16 @@ pub async fn accept_invite(
     responses(
         (status = 200, description = "The invite, for the page where it is accepted", body = InvitePreview),
         (status = 404, description = "Unknown invite token", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Invite expired or already accepted", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Invite expired, revoked or already accepted", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn preview_invite(state: State, token: web::Path<String>) -> AppResult<web::Json<InvitePreview>> {
+pub async fn preview_invite(
+    state: State,
+    meta: RequestMeta,
+    token: web::Path<String>,
+) -> AppResult<web::Json<InvitePreview>> {
+    state.limit_auth(&meta)?;
     Ok(web::Json(service::preview_invite(&state, &token).await?))
 }
 

@@ -105,6 +105,7 @@ pub async fn token_created_at(state: &AppState, org_id: &str) -> AppResult<Optio
         (status = 401, description = "Not a SCIM setup link we issued", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Directory Sync is turned off (`feature_inactive`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired (`setup_link_expired`) or replaced/revoked (`setup_link_revoked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn scim_credentials(
@@ -112,6 +113,7 @@ pub async fn scim_credentials(
     meta: RequestMeta,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    state.limit_auth(&meta)?;
     let credentials = issue(&state, &meta, &token).await?;
     Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(credentials))
 }

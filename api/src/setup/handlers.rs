@@ -35,11 +35,19 @@ pub async fn create(
     params(("token" = String, Path, description = "The token from the setup link")),
     responses(
         (status = 200, description = "What the link is for (no account needed)", body = SetupInfo),
-        (status = 401, description = "Not a setup link we issued (tampered, wrong key, another kind of token)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not a setup link we issued (an unknown or malformed token)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired (`setup_link_expired`) or replaced/revoked (`setup_link_revoked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn info(state: web::Data<AppState>, token: web::Path<String>) -> AppResult<web::Json<SetupInfo>> {
+pub async fn info(
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    token: web::Path<String>,
+) -> AppResult<web::Json<SetupInfo>> {
+    // A token check (and a write: when the link was first opened): limited
+    // per client address like the sign-in endpoints.
+    state.limit_auth(&meta)?;
     Ok(web::Json(service::info(&state, &token).await?))
 }
 

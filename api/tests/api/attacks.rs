@@ -275,6 +275,13 @@ async fn public_sign_in_endpoints_are_limited_per_client_address() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().get("retry-after").is_some());
+    // Every other token check an anonymous caller reaches counts the same.
+    assert_eq!(app.get("/api/v1/setup/gh_setup_guess", None).await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.get("/api/v1/invites/guess", None).await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.post("/api/v1/setup/gh_setup_guess/scim-credentials", &json!({}), None).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // A minute later the bucket has refilled.
     app.clock.advance(chrono::Duration::seconds(60));
     assert_eq!(app.login("nobody@nowhere.io", "wrong password").await.0, StatusCode::UNAUTHORIZED);
