@@ -21,6 +21,10 @@ pub enum AppError {
     /// 402: the payment was declined; `code` says why (`card_declined`, …).
     #[error("{detail}")]
     PaymentRequired { code: &'static str, detail: String },
+    /// 403: the caller is known, but this way in is closed to them
+    /// (`sso_required`: their organization signs them in through its SSO).
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
     /// 404: not found, or not yours (the two are indistinguishable on purpose).
     #[error("not found")]
     NotFound,
@@ -33,6 +37,9 @@ pub enum AppError {
     /// 409: conflicts with what is already stored.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// 409 listing each unmet condition (`errors[]`, one per condition).
+    #[error("{detail}")]
+    Unmet { code: &'static str, detail: String, errors: Vec<FieldError> },
     /// 410: existed, but is no longer usable (expired, used, revoked).
     #[error("{detail}")]
     Gone { code: &'static str, detail: String },
@@ -80,9 +87,11 @@ impl AppError {
             AppError::BadRequest { code, detail }
             | AppError::Unauthorized { code, detail }
             | AppError::Conflict { code, detail }
+            | AppError::Forbidden { code, detail }
             | AppError::Gone { code, detail }
             | AppError::NotFoundWith { code, detail }
             | AppError::PaymentRequired { code, detail } => (Some(*code), Some(detail.clone()), vec![]),
+            AppError::Unmet { code, detail, errors } => (Some(*code), Some(detail.clone()), errors.clone()),
             AppError::NotFound => (Some("not_found"), Some("Nothing exists at this address.".to_owned()), vec![]),
             AppError::Validation(errors) => {
                 (Some("validation_failed"), Some("Some fields need attention; see errors.".to_owned()), errors.clone())
@@ -118,7 +127,8 @@ impl ResponseError for AppError {
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::NotFound | AppError::NotFoundWith { .. } => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::Unmet { .. } => StatusCode::CONFLICT,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::Gone { .. } => StatusCode::GONE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

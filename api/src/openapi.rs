@@ -32,6 +32,7 @@ use crate::provisioning::handlers as provisioning;
         crate::setup::handlers::create, crate::setup::handlers::list, crate::setup::handlers::revoke,
         crate::setup::handlers::info, crate::scim::credentials::scim_credentials,
         crate::sso::get_connection, crate::sso::put_connection, crate::sso::start_test, crate::sso::start_login,
+        crate::sso::get_enforcement, crate::sso::put_enforcement, crate::sso::admin_test,
     ),
     modifiers(&Security, &Unauthorized),
     tags(

@@ -325,6 +325,11 @@ pub struct InvitePreview {
     /// invite without a password is used through it).
     #[serde(default)]
     pub sso_active: bool,
+    /// The organization requires SSO for this email: no password is asked,
+    /// not even an existing account's, and joining opens no session here —
+    /// the member signs in through the organization's identity provider.
+    #[serde(default)]
+    pub sso_required: bool,
 }
 
 /// An accepted invite that passed every rule that does not need the database.
@@ -352,14 +357,19 @@ impl AcceptInviteRequest {
     }
 }
 
-/// Answer to accepting an invite: the new membership and a signed-in session.
+/// Answer to accepting an invite: the new membership and a signed-in
+/// session, or, when the organization requires SSO for the email, no
+/// session (`sso_required`: sign in through its identity provider next).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct AcceptInviteResponse {
     pub organization: OrganizationSummary,
     pub user: UserSummary,
     pub role: Role,
-    pub access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub sso_required: bool,
 }
 
 #[cfg(test)]

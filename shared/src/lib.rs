@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod billing;
 pub mod domains;
+pub mod enforcement;
 pub mod ids;
 pub mod names;
 pub mod page;

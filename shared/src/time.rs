@@ -129,3 +129,32 @@ mod tests {
         }
     }
 }
+
+/// How long ago `then` was, in words: "just now", "5 minutes ago",
+/// "2 hours ago", "3 days ago".
+pub fn ago(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds().max(0);
+    let (n, unit) = match seconds {
+        0..60 => return "just now".to_owned(),
+        60..3_600 => (seconds / 60, "minute"),
+        3_600..86_400 => (seconds / 3_600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod ago_tests {
+    use super::*;
+
+    #[test]
+    fn ago_in_words() {
+        let now = DateTime::from_timestamp(1_000_000, 0).unwrap();
+        let at = |s: i64| now - TimeDelta::seconds(s);
+        assert_eq!(ago(at(5), now), "just now");
+        assert_eq!(ago(at(-30), now), "just now");
+        assert_eq!(ago(at(60), now), "1 minute ago");
+        assert_eq!(ago(at(7_200), now), "2 hours ago");
+        assert_eq!(ago(at(3 * 86_400 + 5), now), "3 days ago");
+    }
+}

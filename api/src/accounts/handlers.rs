@@ -326,7 +326,11 @@ pub async fn accept_invite(
     state.limit_auth(&meta)?;
     let valid = body.validate().map_err(AppError::Validation)?;
     let (response, session) = service::accept_invite(&state, &meta, &body.token, valid).await?;
-    Ok(HttpResponse::Created().cookie(session_cookie(&state, &session)).json(response))
+    let mut created = HttpResponse::Created();
+    if let Some(session) = &session {
+        created.cookie(session_cookie(&state, session));
+    }
+    Ok(created.json(response))
 }
 
 #[utoipa::path(

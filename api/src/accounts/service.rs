@@ -21,6 +21,7 @@ use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, random_token, sign};
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult, on_unique};
+use crate::sso::enforcement::{self, PasswordPolicy};
 use crate::state::AppState;
 
 pub const INVITE_TTL_DAYS: i64 = 7;
@@ -141,6 +142,7 @@ async fn create_organization(
         name: Set(organization_name),
         disable_passwords_on_invites: Set(false),
         default_plan_id: Set(None),
+        sso_required: Set(false),
         created_at: Set(state.clock.now()),
     }
     .insert(txn)
@@ -306,6 +308,7 @@ async fn audit_login(
     user: &user::Model,
     ok: bool,
     method: &str,
+    refused: Option<&str>,
 ) -> AppResult<()> {
     let orgs =
         membership::Entity::find().filter(membership::Column::UserId.eq(user.id.as_str())).all(&state.db).await?;
@@ -316,7 +319,10 @@ async fn audit_login(
             actor: &user.id,
             action: if ok { "login.succeeded" } else { "login.failed" },
             target: &user.email,
-            details: serde_json::json!({ "method": method }),
+            details: match refused {
+                Some(reason) => serde_json::json!({ "method": method, "refused": reason }),
+                None => serde_json::json!({ "method": method }),
+            },
         };
         audit::record(&state.db, meta, now, event).await?;
     }
@@ -353,9 +359,18 @@ async fn check_password(
     let Some(user) = user else {
         return Err(invalid_credentials());
     };
-    audit_login(state, meta, &user, ok, method).await?;
+    // A right password still signs in only where Require SSO allows it.
+    let policy = if ok { enforcement::password_policy(&state.db, &user).await? } else { PasswordPolicy::Allowed };
+    if let PasswordPolicy::SsoRequired(_) = policy {
+        audit_login(state, meta, &user, false, method, Some("sso_required")).await?;
+        return Err(enforcement::sso_required(&user.email));
+    }
+    audit_login(state, meta, &user, ok, method, None).await?;
     if !ok {
         return Err(invalid_credentials());
+    }
+    if let PasswordPolicy::BreakGlass(org_id) = policy {
+        enforcement::record_break_glass_use(state, meta, &org_id, &user, method).await?;
     }
     state.login_failures.clear(&key);
     Ok(user)
@@ -480,6 +495,7 @@ pub async fn create_invite(
     }
     let now = state.clock.now();
     invite_mail_allowed(state, email.as_str(), now)?;
+    let sso_only = enforcement::covers(&state.db, org.id.as_str(), email.as_str()).await?;
     let token = random_token();
     let id = InviteId::generate();
     let txn = state.begin_write().await?;
@@ -490,7 +506,8 @@ pub async fn create_invite(
         email: Set(email.into_string()),
         role: Set(role),
         token_hash: Set(token_hash(&token)),
-        password_required: Set(!org.disable_passwords_on_invites),
+        // Require SSO covers the email: the member signs in through SSO only.
+        password_required: Set(!org.disable_passwords_on_invites && !sso_only),
         invited_by: Set(actor.user.to_string()),
         expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
         accepted_at: Set(None),
@@ -582,13 +599,15 @@ pub async fn preview_invite(state: &AppState, token: &str) -> AppResult<InvitePr
     let inv = usable_invite(state, token).await?;
     let org = organization::get(&state.db, inv.organization_id.as_str()).await?;
     let existing_account = find_user_by_email(&state.db, &inv.email).await?.is_some();
+    let sso_required = enforcement::covers(&state.db, inv.organization_id.as_str(), &inv.email).await?;
     let sso = crate::features::status(&state.db, &inv.organization_id, shared::provisioning::Feature::Sso).await?;
     Ok(InvitePreview {
         organization_name: org.name,
         email: inv.email,
         role: inv.role,
-        password_required: inv.password_required,
+        password_required: inv.password_required && !sso_required,
         existing_account,
+        sso_required,
         expires_at: inv.expires_at,
         // `error` still signs members in (a success clears it).
         sso_active: matches!(sso, IntegrationStatus::Active | IntegrationStatus::Error),
@@ -605,12 +624,23 @@ pub async fn accept_invite(
     meta: &RequestMeta,
     token: &str,
     v: ValidAcceptInvite,
-) -> AppResult<(AcceptInviteResponse, NewSession)> {
+) -> AppResult<(AcceptInviteResponse, Option<NewSession>)> {
     let now = state.clock.now();
     let inv = usable_invite(state, token).await?;
     let existing = find_user_by_email(&state.db, &inv.email).await?;
     let password = v.password.map(|p| p.expose().to_owned());
+    // Require SSO covers the email: no password is set or checked, and no
+    // session opens here; the identity provider signs the member in.
+    let sso_only = enforcement::covers(&state.db, inv.organization_id.as_str(), &inv.email).await?;
+    if sso_only && password.is_some() {
+        return Err(AppError::field(
+            "password",
+            "password_not_allowed",
+            "This organization requires single sign-on for your address: join without a password, then sign in through SSO.",
+        ));
+    }
     let new_hash = match (&existing, password) {
+        (_, None) if sso_only => None,
         (Some(u), Some(p)) => {
             check_password(state, meta, &u.email, p, "invite").await?;
             None
@@ -664,7 +694,13 @@ pub async fn accept_invite(
     let role = inv.role;
     insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
     let org = organization::get(&txn, inv.organization_id.as_str()).await?;
-    let session = open_session(&txn, state, &user.id, Some(inv.organization_id.as_str())).await?;
+    let session = if sso_only {
+        // Now bound to SSO: the account's password sessions end too.
+        enforcement::end_password_sessions(&txn, inv.organization_id.as_str(), Some(user.id.as_str()), now).await?;
+        None
+    } else {
+        Some(open_session(&txn, state, &user.id, Some(inv.organization_id.as_str())).await?)
+    };
     txn.commit().await?;
     // The user's other sessions see the new membership at once.
     state.sessions.forget_user(&user.id);
@@ -672,7 +708,8 @@ pub async fn accept_invite(
         organization: OrganizationSummary { id: org.id.clone(), name: org.name },
         user: user_summary(&user)?,
         role,
-        access_token: session.access_token.clone(),
+        access_token: session.as_ref().map(|s| s.access_token.clone()),
+        sso_required: sso_only,
     };
     Ok((response, session))
 }

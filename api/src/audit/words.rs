@@ -47,6 +47,9 @@ pub fn summary(action: &str, target: &str, details: &Value, plan: &dyn Fn(&str) 
     match action {
         "organization.created" => format!("Created the organization {target}"),
         "login.succeeded" => format!("{who} signed in{}", via(details)),
+        "login.failed" if text(details, "refused") == Some("sso_required") => {
+            format!("Refused {who}'s password sign-in: Require SSO is on")
+        }
         "login.failed" => format!("Failed sign-in for {who}{}", via(details)),
         "domain.added" => format!("Added the domain {target}"),
         "domain.removed" => format!("Removed the domain {target}"),
@@ -91,6 +94,18 @@ pub fn summary(action: &str, target: &str, details: &Value, plan: &dyn Fn(&str) 
         "sso.error" => "Single Sign-On stopped working".to_owned(),
         "sso.member_created" => format!("Single Sign-On created the member {target}"),
         "sso.identity_linked" => format!("Linked {target} to the identity provider"),
+        "sso_enforcement.enabled" => match details.get("password_sessions_ended").and_then(Value::as_u64) {
+            Some(n) if n > 0 => format!("Turned on Require SSO; {n} password session{} ended", plural(n)),
+            _ => "Turned on Require SSO".to_owned(),
+        },
+        "sso_enforcement.disabled" if text(details, "reason") == Some("sso_turned_off") => {
+            "Turned off Require SSO with Single Sign-On".to_owned()
+        }
+        "sso_enforcement.disabled" => "Turned off Require SSO".to_owned(),
+        "sso_enforcement.break_glass_changed" => "Changed the break-glass Administrators".to_owned(),
+        "sso_enforcement.break_glass_used" => {
+            format!("{who} signed in with a password as a break-glass Administrator")
+        }
         "directory_sync.token_generated" => "Generated the directory's SCIM token".to_owned(),
         "directory_sync.activated" => "The directory connected: Directory Sync is active".to_owned(),
         "directory_sync.error" => "The directory sent a replaced token".to_owned(),
@@ -105,6 +120,10 @@ pub fn summary(action: &str, target: &str, details: &Value, plan: &dyn Fn(&str) 
         "directory.group.deleted" => format!("The directory removed the group {target}"),
         other => format!("{other}: {target}"),
     }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn via(details: &Value) -> &'static str {
@@ -154,6 +173,14 @@ mod tests {
             "Changed bob@acme.com's role to Administrator"
         );
         assert_eq!(summary("something.new", "x", &Value::Null), "something.new: x");
+        assert_eq!(
+            summary("login.failed", "bob@acme.com", &json!({"method": "password", "refused": "sso_required"})),
+            "Refused bob@acme.com's password sign-in: Require SSO is on"
+        );
+        assert_eq!(
+            summary("sso_enforcement.enabled", "org_x", &json!({"password_sessions_ended": 1})),
+            "Turned on Require SSO; 1 password session ended"
+        );
         assert_eq!(summary("default_plan.changed", "plan_core", &json!({})), "Set the Provision Default Plan to Core");
     }
 }

@@ -4,8 +4,9 @@
 //! What ends access is forgotten at once in this process: logging out
 //! (`forget_session`), and the directory suspending, demoting or removing a
 //! member (`forget_user`, after the change is committed). Expiry is checked
-//! against the clock on every request. Another replica may still honour a
-//! session it had cached for up to [`TTL`] after a logout elsewhere.
+//! against the clock on every request. Another process on the same database
+//! may still honour a session it had cached for up to [`TTL`] (one second)
+//! after a logout or suspension elsewhere.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +16,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 /// How long a looked-up session is trusted without asking the database.
-pub const TTL: Duration = Duration::from_secs(5);
+/// One second: a session a directory suspends, or Require SSO ends, stops
+/// working within a second in every process.
+pub const TTL: Duration = Duration::from_secs(1);
 /// Beyond this many cached sessions the cache starts over (memory bound).
 const MAX_ENTRIES: usize = 100_000;
 
@@ -83,6 +86,13 @@ impl AuthCache {
         let mut entries = self.entries();
         self.generation.fetch_add(1, Ordering::SeqCst);
         entries.remove(session_id);
+    }
+
+    /// Forgets every cached session (Require SSO ended many at once).
+    pub fn forget_all(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
     }
 
     pub fn forget_user(&self, user_id: &str) {

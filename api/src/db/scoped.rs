@@ -44,7 +44,7 @@ use crate::billing::entity::{charge, checkout, feature, idempotency, purchase};
 use crate::domains::entity as domain;
 use crate::scim::entity::{group as directory_group, replaced_token, token as directory_token, user as directory_user};
 use crate::setup::entity as setup_link;
-use crate::sso::entity::{connection as sso_connection, request as sso_request};
+use crate::sso::entity::{break_glass, connection as sso_connection, request as sso_request};
 
 scoped!(
     invite,
@@ -63,4 +63,5 @@ scoped!(
     setup_link,
     sso_connection,
     sso_request,
+    break_glass,
 );

@@ -329,6 +329,29 @@ pub async fn routing_claim(state: &AppState, domain_name: &str) -> AppResult<Opt
     })
 }
 
+/// The organization that has verified `domain_name` (at most one: a
+/// unique index over verified rows), whatever the verification setting.
+pub async fn verified_owner(db: &impl ConnectionTrait, domain_name: &str) -> AppResult<Option<OrganizationId>> {
+    Ok(domain::Entity::find()
+        .filter(domain::Column::Domain.eq(domain_name))
+        .filter(domain::Column::VerificationState.eq(VerificationState::Verified.as_str()))
+        .one(db)
+        .await?
+        .map(|d| d.organization_id))
+}
+
+/// The organization's verified domains.
+pub async fn verified_domains(db: &impl ConnectionTrait, org_id: &str) -> AppResult<Vec<String>> {
+    Ok(domain::Entity::find_in(org_id)
+        .filter(domain::Column::VerificationState.eq(VerificationState::Verified.as_str()))
+        .order_by_asc(domain::Column::Domain)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.domain)
+        .collect())
+}
+
 /// Why `org_id` cannot provision `domain_name`'s people, in words (`None`:
 /// it can): the domain is not one of its claims, or not verified yet.
 pub async fn refusal(state: &AppState, org_id: &str, domain_name: &str) -> AppResult<Option<String>> {

@@ -41,10 +41,12 @@ pub async fn set_enabled(
         ));
     }
     let mut changed = vec![target];
+    let now = state.clock.now();
     if !enabled && which == Feature::Sso {
         changed.extend(find(Feature::DirectorySync));
+        // Nobody could sign in while SSO is off and required.
+        crate::sso::enforcement::lift_with_sso(&*txn, org_id.as_str(), actor, now).await?;
     }
-    let now = state.clock.now();
     if !enabled {
         // Links for what is being turned off stop working now.
         let kinds: Vec<SetupKind> = changed.iter().map(|r| SetupKind::for_feature(r.feature)).collect();

@@ -2,6 +2,8 @@
 //! setup link (SAML 2.0 or OpenID Connect), and sign-ins through the
 //! organization's identity provider: the wizard's test sign-in and members'.
 
+mod admin;
+pub mod enforcement;
 pub mod entity;
 pub mod oidc;
 pub mod saml;
@@ -25,6 +27,7 @@ use shared::validation::Email;
 use shared::{ConnectionId, OrganizationId};
 use shared::{FieldError, Problem};
 
+pub use self::admin::*;
 use self::entity::{connection, request};
 pub use self::sign_in::*;
 pub use self::wizard::*;
@@ -89,6 +92,7 @@ async fn connection_of(state: &AppState, org_id: &OrganizationId) -> AppResult<c
         saml_certificates: Set(None),
         saml_metadata_url: Set(None),
         saml_certificate_expires_at: Set(None),
+        tested_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -118,7 +122,10 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.route("/setup/{token}/sso-connection", web::get().to(get_connection))
         .route("/setup/{token}/sso-connection", web::put().to(put_connection))
         .route("/setup/{token}/sso-test", web::post().to(start_test))
-        .route("/auth/sso", web::post().to(start_login));
+        .route("/auth/sso", web::post().to(start_login))
+        .route("/organizations/{org_id}/sso-enforcement", web::get().to(get_enforcement))
+        .route("/organizations/{org_id}/sso-enforcement", web::put().to(put_enforcement))
+        .route("/organizations/{org_id}/sso/test", web::post().to(admin_test));
 }
 
 /// Largest ACS form accepted (a SAMLResponse is base64 of at most

@@ -534,7 +534,8 @@ async fn complete(
         let txn = state.begin_write().await.map_err(internal)?;
         let event = Event {
             organization_id: &c.organization_id,
-            actor: "setup_link",
+            // An Administrator's test from the tab, or the IT admin's through a setup link.
+            actor: pending.user_id.as_deref().unwrap_or("setup_link"),
             action: "sso.test_succeeded",
             target: &c.id,
             details: serde_json::json!({ "subject": identity.subject, "email": identity.email, "protocol": c.protocol }),
@@ -557,6 +558,7 @@ async fn complete(
         crate::setup::service::mark_completed(&*txn, &c.organization_id, SetupKind::Sso, now)
             .await
             .map_err(|e| failed(&e))?;
+        super::enforcement::record_test(&*txn, &c.organization_id, now).await.map_err(|e| failed(&e))?;
         txn.commit().await.map_err(|e| failed(&e))?;
         return Ok(Done::Test);
     }
@@ -652,7 +654,10 @@ async fn sign_in_member(
                             )));
                         }
                     };
-                    let needs_proof = u.password_hash.is_some() || member.role == Role::Admin;
+                    // Unless Require SSO binds the member: then the organization,
+                    // owner of the verified domain, vouches through its provider.
+                    let needs_proof = (u.password_hash.is_some() || member.role == Role::Admin)
+                        && !super::enforcement::binds(&*txn, &member, &u.email).await?;
                     if needs_proof && owner != Some(u.id.as_str()) {
                         return Err(refused(format!(
                             "{email} already has an account here. To link it to your identity provider once, sign in \

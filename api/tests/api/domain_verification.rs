@@ -15,7 +15,7 @@ use crate::helpers::{Options, Signed, TestApp, free_port, spawn_app_with, spawn_
 use crate::sso::tools_dir;
 
 /// A running DNS server and the zone file it answers from.
-struct DnsServer {
+pub(crate) struct DnsServer {
     zone: PathBuf,
     addr: String,
     _dir: tempfile::TempDir,
@@ -23,12 +23,12 @@ struct DnsServer {
 }
 
 impl DnsServer {
-    fn set(&self, zone: &Value) {
+    pub(crate) fn set(&self, zone: &Value) {
         std::fs::write(&self.zone, zone.to_string()).unwrap();
     }
 }
 
-async fn dns_server() -> Option<DnsServer> {
+pub(crate) async fn dns_server() -> Option<DnsServer> {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join(".venv/bin/python");
     let ready = python.exists()
         && std::process::Command::new(&python).args(["-c", "import dnslib"]).output().is_ok_and(|o| o.status.success());
@@ -52,7 +52,7 @@ async fn dns_server() -> Option<DnsServer> {
 }
 
 /// With verification required, as in production.
-async fn app_requiring_verified_domains(dns: &DnsServer) -> TestApp {
+pub(crate) async fn app_requiring_verified_domains(dns: &DnsServer) -> TestApp {
     spawn_app_with(Options {
         dns_servers: Some(dns.addr.clone()),
         require_verified_domains: true,
@@ -66,13 +66,13 @@ async fn app_with_dns(dns: &DnsServer) -> TestApp {
 }
 
 /// The organization's claimed domain `name`.
-async fn domain(app: &TestApp, s: &Signed, name: &str) -> Value {
+pub(crate) async fn domain(app: &TestApp, s: &Signed, name: &str) -> Value {
     let (_, state) = app.get(&format!("/api/v1/organizations/{}/provisioning", s.org_id), Some(&s.token)).await;
     state["domains"].as_array().unwrap().iter().find(|d| d["domain"] == name).unwrap().clone()
 }
 
 /// Checks the domain now, signed in afresh (the tests move the clock by days).
-async fn verify(app: &TestApp, s: &Signed, d: &Value) -> (StatusCode, Value) {
+pub(crate) async fn verify(app: &TestApp, s: &Signed, d: &Value) -> (StatusCode, Value) {
     let (_, me) = app.get("/api/v1/me", Some(&s.token)).await;
     let token = match me["user"]["email"].as_str() {
         Some(_) => s.token.clone(),

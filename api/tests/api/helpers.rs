@@ -19,6 +19,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
     pub clock: Arc<ManualClock>,
+    /// The database it serves (another app of the test may share it).
+    pub database_url: String,
     handle: ServerHandle,
     _pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
@@ -80,6 +82,12 @@ pub struct Options {
     /// Verified domains required (the production default); the other tests
     /// claim domains without publishing DNS records, so it is off for them.
     pub require_verified_domains: bool,
+    /// Serve this database (another app's `database_url`: a second server
+    /// process on the same database) instead of a new one.
+    pub database_url: Option<String>,
+    /// `GATEHOUSE_PUBLIC_URL` (the token issuer): processes behind one
+    /// address share it.
+    pub public_url: Option<String>,
     /// Any other setting, changed last.
     pub tweak: Option<fn(&mut Settings)>,
 }
@@ -121,10 +129,11 @@ fn capture_logs() {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     capture_logs();
     let dir = tempfile::tempdir().expect("tempdir");
-    let pg = PgDatabase::create().await;
+    let pg = if options.database_url.is_some() { None } else { PgDatabase::create().await };
     let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
-        database_url: pg.as_ref().map(PgDatabase::url),
+        database_url: options.database_url.or_else(|| pg.as_ref().map(PgDatabase::url)),
+        public_url: options.public_url,
         data_dir: dir.path().join("data"),
         web_dir: options.web_dir.unwrap_or_else(|| dir.path().join("no-spa")),
         signing_key: options.signing_key,
@@ -149,6 +158,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if let Some(tweak) = options.tweak {
         tweak(&mut settings);
     }
+    let database_url = settings.database_url();
     let clock = Arc::new(ManualClock::new(Utc::now().trunc_subsecs(0)));
     let running = api::start(settings, clock.clone()).await.expect("start server");
     let handle = running.handle();
@@ -156,7 +166,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let state = running.state.clone();
     actix_web::rt::spawn(running.server);
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { dir: dir.path().to_path_buf(), base, client, state, clock, handle, _pg: pg, _dir: dir }
+    TestApp { dir: dir.path().to_path_buf(), base, client, state, clock, database_url, handle, _pg: pg, _dir: dir }
 }
 
 impl Drop for TestApp {
@@ -166,6 +176,7 @@ impl Drop for TestApp {
     }
 }
 
+#[derive(Clone)]
 pub struct Signed {
     pub org_id: String,
     pub user_id: String,

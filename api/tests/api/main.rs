@@ -11,6 +11,7 @@ mod attacks;
 mod audit;
 mod checkout;
 mod domain_verification;
+mod enforcement;
 mod helpers;
 mod invites;
 mod members;

@@ -13,8 +13,8 @@ const CLIENT_ID: &str = "gatehouse-test";
 const CLIENT_SECRET: &str = "a-client-secret-that-is-long-enough";
 
 /// A running oidc-provider; killed on drop.
-struct Idp {
-    issuer: String,
+pub(crate) struct Idp {
+    pub issuer: String,
     _child: tokio::process::Child,
 }
 
@@ -24,7 +24,7 @@ pub(crate) fn tools_dir() -> PathBuf {
 
 /// Starts the provider for `redirect_uri`, or `None` (test skipped) when
 /// Node or the package is missing and `REQUIRE_IDP` is not set.
-async fn start_idp(redirect_uri: &str) -> Option<Idp> {
+pub(crate) async fn start_idp(redirect_uri: &str) -> Option<Idp> {
     start_idp_with(redirect_uri, false).await
 }
 
@@ -88,7 +88,7 @@ pub(crate) fn attr(html: &str, after: &str, name: &str) -> Option<String> {
 
 /// Drives a browser-like client from `url` through the provider's login and
 /// consent pages until it is sent to our callback; returns that URL.
-async fn sign_in_at_idp(browser: &reqwest::Client, idp: &Idp, url: &str, login: &str) -> String {
+pub(crate) async fn sign_in_at_idp(browser: &reqwest::Client, idp: &Idp, url: &str, login: &str) -> String {
     let mut next = url.to_owned();
     for _ in 0..20 {
         let res = browser.get(&next).send().await.unwrap();
@@ -322,7 +322,7 @@ async fn a_rotated_client_secret_turns_sso_error_until_a_member_signs_in_again()
 }
 
 /// Configures the connection against `idp` and passes the test sign-in.
-async fn activate(app: &TestApp, s: &Sso, idp: &Idp) {
+pub(crate) async fn activate(app: &TestApp, s: &Sso, idp: &Idp) {
     let (status, saved) = put_connection(
         app,
         &s.setup,
@@ -339,12 +339,17 @@ async fn activate(app: &TestApp, s: &Sso, idp: &Idp) {
 }
 
 /// A member's SSO sign-in from the login page; the session token, or the refusal.
-async fn member_sign_in(app: &TestApp, idp: &Idp, email: &str) -> Result<String, String> {
+pub(crate) async fn member_sign_in(app: &TestApp, idp: &Idp, email: &str) -> Result<String, String> {
     member_sign_in_from(app, idp, email, None).await
 }
 
 /// The same, started by a browser that holds `session` (a signed-in account).
-async fn member_sign_in_from(app: &TestApp, idp: &Idp, email: &str, session: Option<&str>) -> Result<String, String> {
+pub(crate) async fn member_sign_in_from(
+    app: &TestApp,
+    idp: &Idp,
+    email: &str,
+    session: Option<&str>,
+) -> Result<String, String> {
     let b = browser();
     let mut start = b.post(app.url("/api/v1/auth/sso")).json(&json!({ "email": email }));
     if let Some(token) = session {

@@ -10,6 +10,9 @@ pub struct Model {
     pub disable_passwords_on_invites: bool,
     /// The Provision Default Plan (a plan id from the configured catalog).
     pub default_plan_id: Option<String>,
+    /// Require SSO: members in its verified domains sign in through its
+    /// identity provider only (`sso::enforcement` is the only writer).
+    pub sso_required: bool,
     pub created_at: DateTimeUtc,
 }
 

@@ -25,6 +25,7 @@ mod m0019_setup_link_tokens;
 mod m0020_domain_verification;
 mod m0021_domain_rechecks;
 mod m0022_domain_owners;
+mod m0023_sso_enforcement;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_domain_verification::Migration),
             Box::new(m0021_domain_rechecks::Migration),
             Box::new(m0022_domain_owners::Migration),
+            Box::new(m0023_sso_enforcement::Migration),
         ]
     }
 }

@@ -31,6 +31,8 @@ pub struct Model {
     pub saml_metadata_url: Option<String>,
     /// SAML: the earliest `notAfter` of the signing certificates.
     pub saml_certificate_expires_at: Option<DateTimeUtc>,
+    /// When a test sign-in last passed (Require SSO asks for one in the last 30 days).
+    pub tested_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

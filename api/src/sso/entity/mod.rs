@@ -1,5 +1,6 @@
 //! sea-orm entities for Single Sign-On.
 
+pub mod break_glass;
 pub mod connection;
 pub mod identity;
 pub mod request;
