@@ -21,10 +21,15 @@ pub enum AppError {
     /// 402: the payment was declined; `code` says why (`card_declined`, …).
     #[error("{detail}")]
     PaymentRequired { code: &'static str, detail: String },
-    /// 403: the caller is known, but this way in is closed to them
-    /// (`sso_required`: their organization signs them in through its SSO).
+    /// 403 `sso_required`: the organization signs this account in through
+    /// its identity provider; the sign-in there is started (its URL, and the
+    /// cookie binding it to the browser), when it could be.
     #[error("{detail}")]
-    Forbidden { code: &'static str, detail: String },
+    SsoRequired {
+        detail: String,
+        redirect_url: Option<String>,
+        cookie: Option<Box<actix_web::cookie::Cookie<'static>>>,
+    },
     /// 404: not found, or not yours (the two are indistinguishable on purpose).
     #[error("not found")]
     NotFound,
@@ -87,11 +92,11 @@ impl AppError {
             AppError::BadRequest { code, detail }
             | AppError::Unauthorized { code, detail }
             | AppError::Conflict { code, detail }
-            | AppError::Forbidden { code, detail }
             | AppError::Gone { code, detail }
             | AppError::NotFoundWith { code, detail }
             | AppError::PaymentRequired { code, detail } => (Some(*code), Some(detail.clone()), vec![]),
             AppError::Unmet { code, detail, errors } => (Some(*code), Some(detail.clone()), errors.clone()),
+            AppError::SsoRequired { detail, .. } => (Some("sso_required"), Some(detail.clone()), vec![]),
             AppError::NotFound => (Some("not_found"), Some("Nothing exists at this address.".to_owned()), vec![]),
             AppError::Validation(errors) => {
                 (Some("validation_failed"), Some("Some fields need attention; see errors.".to_owned()), errors.clone())
@@ -116,6 +121,10 @@ impl AppError {
             detail,
             code: code.map(str::to_owned),
             errors,
+            redirect_url: match self {
+                AppError::SsoRequired { redirect_url, .. } => redirect_url.clone(),
+                _ => None,
+            },
         }
     }
 }
@@ -128,7 +137,7 @@ impl ResponseError for AppError {
             AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::NotFound | AppError::NotFoundWith { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::Unmet { .. } => StatusCode::CONFLICT,
-            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::SsoRequired { .. } => StatusCode::FORBIDDEN,
             AppError::Gone { .. } => StatusCode::GONE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -147,6 +156,9 @@ impl ResponseError for AppError {
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         if let AppError::TooManyRequests { retry_after_secs, .. } | AppError::Busy { retry_after_secs, .. } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::SsoRequired { cookie: Some(cookie), .. } = self {
+            res.cookie((**cookie).clone());
         }
         if let AppError::Unauthorized { .. } = self {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

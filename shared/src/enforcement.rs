@@ -130,6 +130,15 @@ pub struct BreakGlassAdmin {
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// An active Administrator who can be named break-glass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Administrator {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+}
+
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -156,15 +165,21 @@ pub struct SsoEnforcement {
     pub break_glass: Vec<BreakGlassAdmin>,
     /// What turning it on needs, with the stored break-glass list.
     pub checklist: Vec<ConditionState>,
+    /// Why Require SSO, though on, applies to nobody now (SSO not active,
+    /// no verified domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<String>,
+    /// The organization's active Administrators, who can be named (by email; at most 100).
+    pub administrators: Vec<Administrator>,
     /// When a test sign-in last passed.
     #[serde(default, with = "crate::time::utc_option")]
     pub tested_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl SsoEnforcement {
-    /// Whether every condition holds.
-    pub fn ready(&self) -> bool {
-        self.checklist.iter().all(|c| c.met)
+    /// The most recent break-glass sign-in: when, and by whom.
+    pub fn last_break_glass_use(&self) -> Option<(chrono::DateTime<chrono::Utc>, &str)> {
+        self.break_glass.iter().filter_map(|b| b.last_used_at.map(|t| (t, b.email.as_str()))).max_by_key(|(t, _)| *t)
     }
 }
 

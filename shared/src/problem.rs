@@ -37,6 +37,10 @@ pub struct Problem {
     /// For validation failures (422): one entry per refused field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// `sso_required`: where the browser continues, at the organization's
+    /// identity provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
 }
 
 impl Problem {

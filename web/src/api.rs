@@ -17,6 +17,7 @@ use shared::billing::{
     CheckoutRequest, CheckoutResponse, ConfirmRequest, ConfirmResponse, PriceList, PurchasesResponse,
 };
 use shared::domains::{AddDomainsRequest, AddDomainsResponse};
+use shared::enforcement::{SsoEnforcement, SsoEnforcementRequest};
 use shared::provisioning::{
     DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest, SetEnabledRequest,
 };
@@ -38,6 +39,14 @@ impl ApiError {
         match self {
             ApiError::Problem(p) => Some(p.status),
             ApiError::Network(_) => None,
+        }
+    }
+
+    /// `sso_required`: where the sign-in continues, at the identity provider.
+    pub fn sso_redirect(&self) -> Option<&str> {
+        match self {
+            ApiError::Problem(p) if p.code.as_deref() == Some("sso_required") => p.redirect_url.as_deref(),
+            _ => None,
         }
     }
 
@@ -67,6 +76,7 @@ pub fn validation_error(errors: Vec<FieldError>) -> ApiError {
         detail: Some("Some fields need attention.".into()),
         code: Some("validation_failed".into()),
         errors,
+        redirect_url: None,
     })
 }
 
@@ -134,6 +144,7 @@ fn problem(reply: Reply) -> ApiError {
         detail: None,
         code: None,
         errors: vec![],
+        redirect_url: None,
     }))
 }
 
@@ -344,6 +355,22 @@ pub async fn start_sso_test(token: &str) -> Result<SsoRedirect, ApiError> {
 
 pub async fn start_sso_login(email: &str) -> Result<SsoRedirect, ApiError> {
     send("POST", "/api/v1/auth/sso".into(), &SsoLoginRequest { email: email.to_owned() }).await
+}
+
+pub async fn sso_enforcement(org: &OrganizationId) -> Result<SsoEnforcement, ApiError> {
+    get(format!("/api/v1/organizations/{org}/sso-enforcement")).await
+}
+
+pub async fn set_sso_enforcement(
+    org: &OrganizationId,
+    body: &SsoEnforcementRequest,
+) -> Result<SsoEnforcement, ApiError> {
+    send("PUT", format!("/api/v1/organizations/{org}/sso-enforcement"), body).await
+}
+
+/// An Administrator's test sign-in of the organization's identity provider.
+pub async fn start_admin_sso_test(org: &OrganizationId) -> Result<SsoRedirect, ApiError> {
+    post(format!("/api/v1/organizations/{org}/sso/test")).await
 }
 
 /// Sends the whole tab to `url` (an identity provider).

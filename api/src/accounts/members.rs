@@ -190,6 +190,33 @@ pub async fn end_sessions(
     Ok(())
 }
 
+/// Ends the sessions of the accounts `users` selects that reach `org_id`
+/// (scoped to it, or a password session reaching all the account's
+/// organizations) and that no identity provider opened: Require SSO's
+/// reach. How many ended.
+pub async fn end_sessions_but_sso(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    users: sea_orm::sea_query::SelectStatement,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    use sea_orm::sea_query::Condition;
+    let sso = crate::accounts::service::SessionMethod::Sso.as_str();
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::Method.ne(sso))
+        .filter(
+            Condition::any()
+                .add(session::Column::OrganizationId.is_null())
+                .add(session::Column::OrganizationId.eq(org_id)),
+        )
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::UserId.in_subquery(users))
+        .exec(db)
+        .await?;
+    Ok(ended.rows_affected)
+}
+
 /// Whether `member` is the organization's last active Administrator (then
 /// nobody may suspend, demote or remove them: nobody could manage the
 /// organization's SSO, Directory Sync or billing any more). The
@@ -261,6 +288,7 @@ pub async fn update(
         return Err(ChangeError::Refused(Refusal::LastAdmin));
     }
     let (user_id, org_id) = (current.user_id.clone(), current.organization_id.clone());
+    let current_was_admin = current.role == Role::Admin && current.suspended_at.is_none();
     let mut m = current.clone().into_active_model();
     match change.active {
         Some(true) => m.suspended_at = Set(None),
@@ -288,6 +316,10 @@ pub async fn update(
     if suspending {
         let shared = shared_elsewhere(db, &user_id, &org_id).await?;
         end_sessions(db, &user_id, &org_id, shared, now).await?;
+    }
+    if (suspending || demoting) && current_was_admin {
+        // No longer break-glass under Require SSO.
+        crate::sso::enforcement::lost_admin(db, &org_id, &user_id, now).await?;
     }
     Ok(updated)
 }

@@ -50,13 +50,35 @@ pub struct NewSession {
     pub expires_in: i64,
 }
 
-/// `scope`: the organization whose identity provider signed the user in
-/// (the session opens that organization only); `None` for a password.
+/// How a session was opened: Require SSO ends every session but those an
+/// identity provider opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionMethod {
+    Password,
+    /// Accepting an invite (with a password, or holding the link).
+    Invite,
+    Sso,
+}
+
+impl SessionMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionMethod::Password => "password",
+            SessionMethod::Invite => "invite",
+            SessionMethod::Sso => "sso",
+        }
+    }
+}
+
+/// `scope`: the organization the session opens alone (the one whose
+/// identity provider signed the user in, or whose invite they accepted);
+/// `None` for a password sign-in, which opens all of the account's.
 pub(crate) async fn open_session(
     db: &impl ConnectionTrait,
     state: &AppState,
     user_id: &str,
     scope: Option<&str>,
+    method: SessionMethod,
 ) -> AppResult<NewSession> {
     let now = state.clock.now();
     let ttl = state.settings.access_token_ttl_secs;
@@ -69,6 +91,7 @@ pub(crate) async fn open_session(
         expires_at: Set(expires_at),
         revoked_at: Set(None),
         organization_id: Set(scope.map(str::to_owned)),
+        method: Set(method.as_str().to_owned()),
     }
     .insert(db)
     .await?;
@@ -149,7 +172,7 @@ async fn create_organization(
     .await?;
     let user = insert_user(txn, state, email, name, Some(password_hash)).await?;
     insert_membership(txn, state, &org.id, &user.id, Role::Admin).await?;
-    let session = open_session(txn, state, &user.id, None).await?;
+    let session = open_session(txn, state, &user.id, None, SessionMethod::Password).await?;
     // The log starts with the organization's creation.
     let event = Event {
         organization_id: org.id.as_str(),
@@ -361,9 +384,9 @@ async fn check_password(
     };
     // A right password still signs in only where Require SSO allows it.
     let policy = if ok { enforcement::password_policy(&state.db, &user).await? } else { PasswordPolicy::Allowed };
-    if let PasswordPolicy::SsoRequired(_) = policy {
+    if let PasswordPolicy::SsoRequired(org_id) = policy {
         audit_login(state, meta, &user, false, method, Some("sso_required")).await?;
-        return Err(enforcement::sso_required(&user.email));
+        return Err(enforcement::sso_required(state, &org_id, &user).await);
     }
     audit_login(state, meta, &user, ok, method, None).await?;
     if !ok {
@@ -384,7 +407,7 @@ pub async fn login(
     password: String,
 ) -> AppResult<(UserSummary, NewSession)> {
     let user = check_password(state, meta, email, password, "password").await?;
-    let session = open_session(&state.db, state, &user.id, None).await?;
+    let session = open_session(&state.db, state, &user.id, None, SessionMethod::Password).await?;
     Ok((user_summary(&user)?, session))
 }
 
@@ -629,18 +652,19 @@ pub async fn accept_invite(
     let inv = usable_invite(state, token).await?;
     let existing = find_user_by_email(&state.db, &inv.email).await?;
     let password = v.password.map(|p| p.expose().to_owned());
-    // Require SSO covers the email: no password is set or checked, and no
-    // session opens here; the identity provider signs the member in.
+    // Require SSO covers the email: a new account gets no password, an
+    // existing one still proves itself with its own, and no session opens
+    // here; the identity provider signs the member in.
     let sso_only = enforcement::covers(&state.db, inv.organization_id.as_str(), &inv.email).await?;
-    if sso_only && password.is_some() {
-        return Err(AppError::field(
-            "password",
-            "password_not_allowed",
-            "This organization requires single sign-on for your address: join without a password, then sign in through SSO.",
-        ));
-    }
     let new_hash = match (&existing, password) {
-        (_, None) if sso_only => None,
+        (None, Some(_)) if sso_only => {
+            return Err(AppError::field(
+                "password",
+                "password_not_allowed",
+                "This organization requires single sign-on for your address: join without a password, then sign in through SSO.",
+            ));
+        }
+        (None, None) if sso_only => None,
         (Some(u), Some(p)) => {
             check_password(state, meta, &u.email, p, "invite").await?;
             None
@@ -696,10 +720,10 @@ pub async fn accept_invite(
     let org = organization::get(&txn, inv.organization_id.as_str()).await?;
     let session = if sso_only {
         // Now bound to SSO: the account's password sessions end too.
-        enforcement::end_password_sessions(&txn, inv.organization_id.as_str(), Some(user.id.as_str()), now).await?;
+        enforcement::end_non_sso_sessions(&txn, inv.organization_id.as_str(), Some(user.id.as_str()), now).await?;
         None
     } else {
-        Some(open_session(&txn, state, &user.id, Some(inv.organization_id.as_str())).await?)
+        Some(open_session(&txn, state, &user.id, Some(inv.organization_id.as_str()), SessionMethod::Invite).await?)
     };
     txn.commit().await?;
     // The user's other sessions see the new membership at once.

@@ -291,12 +291,21 @@ pub async fn verify(
         };
         audit::record(&*txn, meta, now, event).await?;
     }
+    // Require SSO now covers this domain's members too.
+    let ended = if after == VerificationState::Verified && before != VerificationState::Verified {
+        crate::sso::enforcement::domain_verified(&*txn, org_id, now).await?
+    } else {
+        0
+    };
     let updated = domain::Entity::find_in(org_id)
         .filter(domain::Column::Id.eq(domain_id))
         .one(&*txn)
         .await?
         .ok_or(AppError::NotFound)?;
     txn.commit().await?;
+    if ended > 0 {
+        state.sessions.forget_all();
+    }
     view(updated)
 }
 

@@ -5,10 +5,14 @@
 //! - An account is **bound to SSO** when an organization that requires SSO
 //!   has verified its email's domain, the account is that organization's
 //!   member, and not one of its break-glass Administrators. Its password
-//!   sign-ins are refused (`403 sso_required`: the login page sends it to
-//!   SSO), its password sessions end when the rule starts to apply, its
-//!   invites set no password, and the identity provider may link it by its
-//!   verified email (the organization proved the domain is its own).
+//!   sign-ins are refused (`403 sso_required`, with the sign-in at the
+//!   identity provider started on the account's behalf: the login page
+//!   continues there), its sessions not opened by the provider end when
+//!   the rule starts to apply to it, and invites to it set no password and
+//!   open no session.
+//! - It applies only while the organization's SSO signs members in
+//!   (`active`, `error`): paused while it is set up again, so nobody is
+//!   locked out.
 //! - A **break-glass Administrator** (at most 3, active Administrators) keeps
 //!   password sign-in; every such sign-in is audited and shown on the tab.
 //! - Turning it on needs every [`Condition`]; turning it off needs none (a
@@ -19,13 +23,13 @@ use sea_orm::sea_query::{Condition as SqlCondition, Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use shared::accounts::Role;
 use shared::enforcement::{
-    BreakGlassAdmin, Condition, ConditionState, SsoEnforcement, SsoEnforcementRequest, TEST_VALID_DAYS,
+    Administrator, BreakGlassAdmin, Condition, ConditionState, SsoEnforcement, SsoEnforcementRequest, TEST_VALID_DAYS,
 };
 use shared::provisioning::{Feature, IntegrationStatus};
 use shared::{FieldError, OrganizationId, UserId};
 
 use super::entity::{break_glass, connection};
-use crate::accounts::entity::{membership, organization, session, user};
+use crate::accounts::entity::{membership, organization, user};
 use crate::accounts::members;
 use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::db::OrganizationScoped;
@@ -90,16 +94,47 @@ async fn break_glass_admins(db: &impl ConnectionTrait, org_id: &str) -> AppResul
     Ok(out)
 }
 
+/// The organization's active Administrators (by email, at most 100).
+async fn administrators(db: &impl ConnectionTrait, org_id: &str) -> AppResult<Vec<Administrator>> {
+    let rows = membership::Entity::find_in(org_id)
+        .filter(membership::Column::Role.eq(Role::Admin))
+        .filter(membership::Column::SuspendedAt.is_null())
+        .find_also_related(user::Entity)
+        .order_by_asc(user::Column::Email)
+        .limit(100)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(m, u)| u.map(|u| Administrator { user_id: m.user_id, email: u.email, name: u.name }))
+        .collect())
+}
+
 /// The tab's view: the switch, the break-glass Administrators and the checklist.
 pub async fn view(state: &AppState, org_id: &OrganizationId) -> AppResult<SsoEnforcement> {
     let org = organization::get(&state.db, org_id.as_str()).await?;
     let break_glass = break_glass_admins(&state.db, org_id.as_str()).await?;
     let f = facts(&state.db, org_id.as_str(), state.clock.now()).await?;
     let has_break_glass = break_glass.iter().any(|b| b.active);
+    let status = crate::features::status(&state.db, org_id.as_str(), Feature::Sso).await?;
+    let paused = match () {
+        _ if !org.sso_required => None,
+        _ if !signs_in(status) => Some(
+            "Single Sign-On is not active, so Require SSO is paused: members can use their passwords until a test \
+             sign-in passes again."
+                .to_owned(),
+        ),
+        _ if !f.verified_domain => {
+            Some("No domain is verified, so Require SSO applies to no one: verify a domain again.".to_owned())
+        }
+        _ => None,
+    };
     Ok(SsoEnforcement {
         required: org.sso_required,
+        paused,
         checklist: Condition::ALL.into_iter().map(|c| ConditionState::of(c, f.met(c, has_break_glass))).collect(),
         break_glass,
+        administrators: administrators(&state.db, org_id.as_str()).await?,
         tested_at: f.tested_at,
     })
 }
@@ -128,7 +163,8 @@ pub async fn set(
         .ok_or(AppError::NotFound)?;
     let mut errors = Vec::new();
     for (i, id) in req.break_glass_user_ids.iter().enumerate() {
-        if !usable(members::find(&*txn, org, id).await?.as_ref()) {
+        // Locked with the organization's Administrators: a concurrent demotion waits.
+        if !members::is_active_admin(&*txn, org, id).await? {
             errors.push(FieldError::new(
                 format!("break_glass_user_ids[{i}]"),
                 "not_an_administrator",
@@ -149,7 +185,7 @@ pub async fn set(
         if !unmet.is_empty() {
             return Err(AppError::Unmet {
                 code: "enforcement_preconditions",
-                detail: "Require SSO cannot be turned on yet; see errors for what is missing.".to_owned(),
+                detail: "Require SSO cannot be turned on yet: the checklist says what is missing.".to_owned(),
                 errors: unmet,
             });
         }
@@ -196,7 +232,7 @@ pub async fn set(
     }
     let mut ended = 0;
     if req.required {
-        ended = end_password_sessions(&*txn, org, None, now).await?;
+        ended = end_non_sso_sessions(&*txn, org, None, now).await?;
     }
     if stored.sso_required != req.required {
         let event = Event {
@@ -244,11 +280,12 @@ pub async fn lift_with_sso(
     Ok(())
 }
 
-/// Ends the password sessions (those not opened by an identity provider) of
-/// everyone Require SSO binds in `org_id`: its members whose email is in one
-/// of its verified domains, but its break-glass Administrators (`only`: of
-/// that account alone). One update, however many members. How many ended.
-pub async fn end_password_sessions(
+/// Ends every session an identity provider did not open (password, invite)
+/// that reaches `org_id`, of everyone Require SSO binds there: its members
+/// whose email is in one of its verified domains, but its usable
+/// break-glass Administrators (`only`: of that account alone). One update,
+/// however many members. How many ended.
+pub async fn end_non_sso_sessions(
     db: &impl ConnectionTrait,
     org_id: &str,
     only: Option<&str>,
@@ -262,40 +299,73 @@ pub async fn end_password_sessions(
     // no LIKE wildcards (letters, digits, hyphens and dots only).
     let email = (user::Entity, user::Column::Email);
     let in_domains = domains.iter().fold(SqlCondition::any(), |c, d| c.add(Expr::col(email).like(format!("%@{d}"))));
+    // Break-glass Administrators who can use it (still active Administrators).
+    let (bg, m) = (break_glass::Entity, membership::Entity);
     let break_glass = Query::select()
-        .column(break_glass::Column::UserId)
-        .from(break_glass::Entity)
-        .and_where(Expr::col(break_glass::Column::OrganizationId).eq(org_id))
+        .column((bg, break_glass::Column::UserId))
+        .from(bg)
+        .inner_join(
+            m,
+            Expr::col((m, membership::Column::OrganizationId))
+                .equals((bg, break_glass::Column::OrganizationId))
+                .and(Expr::col((m, membership::Column::UserId)).equals((bg, break_glass::Column::UserId))),
+        )
+        .and_where(Expr::col((bg, break_glass::Column::OrganizationId)).eq(org_id))
+        .and_where(Expr::col((m, membership::Column::Role)).eq(Role::Admin.as_str()))
+        .and_where(Expr::col((m, membership::Column::SuspendedAt)).is_null())
         .to_owned();
     let bound = Query::select()
-        .column((membership::Entity, membership::Column::UserId))
-        .from(membership::Entity)
-        .inner_join(
-            user::Entity,
-            Expr::col((user::Entity, user::Column::Id)).equals((membership::Entity, membership::Column::UserId)),
-        )
-        .and_where(Expr::col((membership::Entity, membership::Column::OrganizationId)).eq(org_id))
-        .and_where(Expr::col((membership::Entity, membership::Column::UserId)).not_in_subquery(break_glass))
+        .column((m, membership::Column::UserId))
+        .from(m)
+        .inner_join(user::Entity, Expr::col((user::Entity, user::Column::Id)).equals((m, membership::Column::UserId)))
+        .and_where(Expr::col((m, membership::Column::OrganizationId)).eq(org_id))
+        .and_where(Expr::col((m, membership::Column::UserId)).not_in_subquery(break_glass))
+        .and_where_option(only.map(|id| Expr::col((m, membership::Column::UserId)).eq(id)))
         .cond_where(in_domains)
-        .and_where_option(only.map(|id| Expr::col((membership::Entity, membership::Column::UserId)).eq(id)))
         .to_owned();
-    let ended = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(now))
-        .filter(session::Column::OrganizationId.is_null())
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::UserId.in_subquery(bound))
-        .exec(db)
-        .await?;
-    Ok(ended.rows_affected)
+    members::end_sessions_but_sso(db, org_id, bound, now).await
 }
 
-/// The organization that requires SSO for `email`: it has verified the
-/// email's domain and turned Require SSO on.
+/// Ends what Require SSO binds in `org_id` once it starts to apply to more
+/// people (a domain verified while it is on): a no-op when it is off.
+pub async fn domain_verified(db: &impl ConnectionTrait, org_id: &str, now: DateTime<Utc>) -> AppResult<u64> {
+    let org = organization::get(db, org_id).await?;
+    if !org.sso_required {
+        return Ok(0);
+    }
+    end_non_sso_sessions(db, org_id, None, now).await
+}
+
+/// A member of `org_id` is no longer an active Administrator (demoted,
+/// suspended): no longer break-glass (naming them again is an
+/// Administrator's choice), and their sessions that Require SSO would not
+/// have let them open end.
+pub async fn lost_admin(db: &impl ConnectionTrait, org_id: &str, user_id: &str, now: DateTime<Utc>) -> AppResult<u64> {
+    let removed =
+        break_glass::Entity::delete_in(org_id).filter(break_glass::Column::UserId.eq(user_id)).exec(db).await?;
+    if removed.rows_affected == 0 || !organization::get(db, org_id).await?.sso_required {
+        return Ok(0);
+    }
+    end_non_sso_sessions(db, org_id, Some(user_id), now).await
+}
+
+/// Whether the organization's SSO signs members in now (`error` still tries):
+/// Require SSO applies only then, and is paused otherwise (while the
+/// identity provider is being set up again, say), or nobody could sign in.
+fn signs_in(status: IntegrationStatus) -> bool {
+    matches!(status, IntegrationStatus::Active | IntegrationStatus::Error)
+}
+
+/// The organization that requires SSO for `email` now: it has verified the
+/// email's domain, turned Require SSO on, and its SSO signs members in.
 pub async fn requiring_org(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<organization::Model>> {
     let Some((_, domain)) = email.rsplit_once('@') else { return Ok(None) };
     let Some(owner) = crate::domains::service::verified_owner(db, domain).await? else { return Ok(None) };
     let org = organization::get(db, owner.as_str()).await?;
-    Ok(org.sso_required.then_some(org))
+    if !org.sso_required || !signs_in(crate::features::status(db, owner.as_str(), Feature::Sso).await?) {
+        return Ok(None);
+    }
+    Ok(Some(org))
 }
 
 /// Whether `org_id` requires SSO for `email` (an invite to it sets no password).
@@ -305,12 +375,6 @@ pub async fn covers(db: &impl ConnectionTrait, org_id: &str, email: &str) -> App
 
 async fn is_break_glass(db: &impl ConnectionTrait, org_id: &str, user_id: &str) -> AppResult<bool> {
     Ok(break_glass::Entity::find_in(org_id).filter(break_glass::Column::UserId.eq(user_id)).one(db).await?.is_some())
-}
-
-/// Whether Require SSO binds `member` (see the module's rule).
-pub async fn binds(db: &impl ConnectionTrait, member: &membership::Model, email: &str) -> AppResult<bool> {
-    Ok(covers(db, &member.organization_id, email).await?
-        && !is_break_glass(db, &member.organization_id, &member.user_id).await?)
 }
 
 /// What a correct password may do for this account.
@@ -334,12 +398,19 @@ pub async fn password_policy(db: &impl ConnectionTrait, account: &user::Model) -
     Ok(PasswordPolicy::SsoRequired(org.id))
 }
 
-/// The answer to a password sign-in Require SSO refuses.
-pub fn sso_required(email: &str) -> AppError {
-    let domain = email.rsplit_once('@').map_or(email, |(_, d)| d);
-    AppError::Forbidden {
-        code: "sso_required",
-        detail: format!("Your organization requires single sign-on for {domain} addresses. Continue with SSO."),
+/// The answer to a password sign-in Require SSO refuses: 403 with the
+/// sign-in at the organization's identity provider already started on the
+/// account's behalf (its password was right, so the provider's answer may
+/// link to it, as when a signed-in member chooses SSO).
+pub async fn sso_required(state: &AppState, org_id: &OrganizationId, account: &user::Model) -> AppError {
+    let domain = account.email.rsplit_once('@').map_or(account.email.as_str(), |(_, d)| d);
+    let detail = format!("Your organization requires single sign-on for {domain} addresses. Continue with SSO.");
+    match super::start_for_account(state, org_id, &account.email, &account.id).await {
+        Ok((url, cookie)) => AppError::SsoRequired { detail, redirect_url: Some(url), cookie: Some(Box::new(cookie)) },
+        Err(e) => {
+            tracing::warn!(error = ?e, "sso: could not start the sign-in a refused password sign-in asks for");
+            AppError::SsoRequired { detail, redirect_url: None, cookie: None }
+        }
     }
 }
 

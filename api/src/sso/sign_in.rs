@@ -15,6 +15,31 @@ pub(super) async fn begin_sign_in(
     login_hint: Option<&str>,
     owner: Option<&str>,
 ) -> AppResult<HttpResponse> {
+    let (url, cookie) = prepare_sign_in(state, c, purpose, login_hint, owner).await?;
+    Ok(HttpResponse::Ok().cookie(cookie).json(SsoRedirect { redirect_url: url }))
+}
+
+/// A member's sign-in at `org_id`'s identity provider on behalf of
+/// `account`, which just proved itself with its password (a password
+/// sign-in Require SSO refuses): the identity provider's answer may link to
+/// it. The URL, and the cookie binding it to this browser.
+pub async fn start_for_account(
+    state: &AppState,
+    org_id: &OrganizationId,
+    email: &str,
+    account: &str,
+) -> AppResult<(String, Cookie<'static>)> {
+    let c = connection_of(state, org_id).await?;
+    prepare_sign_in(state, &c, PURPOSE_LOGIN, Some(email), Some(account)).await
+}
+
+async fn prepare_sign_in(
+    state: &AppState,
+    c: &connection::Model,
+    purpose: &str,
+    login_hint: Option<&str>,
+    owner: Option<&str>,
+) -> AppResult<(String, Cookie<'static>)> {
     let not_configured =
         || AppError::conflict("not_configured", "Enter your identity provider's details first, then run the test.");
     let now = state.clock.now();
@@ -91,7 +116,7 @@ pub(super) async fn begin_sign_in(
         .secure(state.public_url.starts_with("https://"))
         .max_age(CookieDuration::minutes(REQUEST_TTL_MINUTES))
         .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(SsoRedirect { redirect_url: url }))
+    Ok((url, cookie))
 }
 
 #[utoipa::path(
@@ -654,10 +679,9 @@ async fn sign_in_member(
                             )));
                         }
                     };
-                    // Unless Require SSO binds the member: then the organization,
-                    // owner of the verified domain, vouches through its provider.
-                    let needs_proof = (u.password_hash.is_some() || member.role == Role::Admin)
-                        && !super::enforcement::binds(&*txn, &member, &u.email).await?;
+                    // Also under Require SSO: a password sign-in it refuses starts
+                    // the SSO sign-in with the account as its owner (the proof).
+                    let needs_proof = u.password_hash.is_some() || member.role == Role::Admin;
                     if needs_proof && owner != Some(u.id.as_str()) {
                         return Err(refused(format!(
                             "{email} already has an account here. To link it to your identity provider once, sign in \
@@ -725,7 +749,8 @@ async fn sign_in_member(
         Some(_) => return Err(refused("Your membership in this organization is suspended. Ask your administrator.")),
         None => return Err(refused("You are no longer a member of this organization. Ask your administrator.")),
     }
-    let session = crate::accounts::service::open_session(&state.db, state, &user_id, Some(org_id)).await?;
+    let sso = crate::accounts::service::SessionMethod::Sso;
+    let session = crate::accounts::service::open_session(&state.db, state, &user_id, Some(org_id), sso).await?;
     features::touch(&state.db, org_id, Feature::Sso, now).await?;
     let email = crate::accounts::entity::user::Entity::find_by_id(user_id.clone())
         .one(&state.db)

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::domain_verification::{DnsServer, app_requiring_verified_domains, dns_server, domain, verify};
 use crate::helpers::{Options, PASSWORD, Signed, TestApp, spawn_app_with, toggle};
-use crate::sso::{Idp, Sso, activate, member_sign_in, sso_org, start_idp};
+use crate::sso::{Idp, Sso, activate, browser, finish_sign_in, member_sign_in, put_connection, sso_org, start_idp};
 
 fn enforcement_path(s: &Signed) -> String {
     format!("/api/v1/organizations/{}/sso-enforcement", s.org_id)
@@ -56,6 +56,25 @@ async fn setup() -> Option<(DnsServer, TestApp, Sso, Idp)> {
     Some((dns, app, s, idp))
 }
 
+/// A password sign-in Require SSO refuses: 403 `sso_required` carrying the
+/// sign-in at the identity provider, started for the account (its password
+/// was right); followed to its end: the session token, or the refusal.
+async fn password_then_sso(app: &TestApp, idp: &Idp, email: &str) -> Result<String, String> {
+    let b = browser();
+    let res = b
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "sso_required", "{problem}");
+    let url = problem["redirect_url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&idp.issuer), "{url}");
+    finish_sign_in(app, idp, &b, &url, email).await
+}
+
 async fn signed_in(app: &TestApp, email: &str) -> String {
     let (status, login) = app.login(email, PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{login}");
@@ -70,6 +89,7 @@ async fn require_sso_refuses_passwords_but_for_break_glass_and_turns_off() {
     let (status, bob) = app.invite_and_accept(admin, "bob@acme.com").await;
     assert_eq!(status, StatusCode::CREATED, "{bob}");
     let bob_id = bob["user"]["id"].as_str().unwrap().to_owned();
+    let bob_invite_session = bob["access_token"].as_str().unwrap().to_owned();
     assert_eq!(app.invite_and_accept(admin, "dan@partner.io").await.0, StatusCode::CREATED);
 
     // The checklist: SSO is active and was tested, but no domain is verified
@@ -113,6 +133,7 @@ async fn require_sso_refuses_passwords_but_for_break_glass_and_turns_off() {
     assert_eq!(view["break_glass"][0]["email"], "admin@acme.com");
     assert_eq!(view["break_glass"][0]["last_used_at"], Value::Null);
     assert_eq!(app.get("/api/v1/me", Some(&bob_session)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/v1/me", Some(&bob_invite_session)).await.0, StatusCode::UNAUTHORIZED, "invite's too");
     assert_eq!(app.get("/api/v1/me", Some(&dan_session)).await.0, StatusCode::OK, "outside the domain");
     assert_eq!(app.get("/api/v1/me", Some(&admin.token)).await.0, StatusCode::OK, "break-glass");
 
@@ -124,11 +145,15 @@ async fn require_sso_refuses_passwords_but_for_break_glass_and_turns_off() {
     assert_eq!((status, wrong["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")));
     assert_eq!(app.login("dan@partner.io", PASSWORD).await.0, StatusCode::OK);
 
-    // Through SSO he gets in: the provider links him by his verified email,
-    // password and all, since the organization proved the domain.
-    let bob_sso = member_sign_in(&app, &idp, "bob@acme.com").await.unwrap();
+    // The provider alone cannot claim his account (it has a password: whoever
+    // holds a setup link could point SSO at their own provider); his refused
+    // password starts the SSO sign-in as the proof, and links him.
+    let unproven = member_sign_in(&app, &idp, "bob@acme.com").await.unwrap_err();
+    assert!(unproven.contains("already has an account"), "{unproven}");
+    let bob_sso = password_then_sso(&app, &idp, "bob@acme.com").await.unwrap();
     let (status, me) = app.get("/api/v1/me", Some(&bob_sso)).await;
     assert_eq!((status, me["user"]["id"].as_str()), (StatusCode::OK, Some(bob_id.as_str())));
+    assert_eq!(member_sign_in(&app, &idp, "bob@acme.com").await.map(|_| ()), Ok(()), "linked from now on");
 
     // The break-glass Administrator signs in with a password: audited and shown.
     let glass = signed_in(&app, "admin@acme.com").await;
@@ -275,4 +300,88 @@ async fn a_directory_suspension_ends_the_session_in_another_process_within_a_sec
     tokio::time::sleep(api::auth::cache::TTL + std::time::Duration::from_millis(50)).await;
     assert_eq!(second.get("/api/v1/me", Some(&bob_session)).await.0, StatusCode::UNAUTHORIZED, "within a second there");
     assert!(api::auth::cache::TTL <= std::time::Duration::from_secs(1));
+}
+
+/// Whom Require SSO binds follows the organization: an existing account
+/// that joins through an invite (still proving itself with its password,
+/// and getting no session), an Administrator (linked only with that proof),
+/// a domain verified while it is on, a break-glass Administrator demoted
+/// (no longer break-glass), and SSO being set up again (paused, so nobody is
+/// locked out).
+#[actix_web::test]
+async fn require_sso_follows_the_people_it_binds() {
+    let Some((dns, app, s, idp)) = setup().await else { return };
+    let admin = &s.admin;
+    prove(&app, &dns, admin, "acme.com").await;
+    let invites = format!("/api/v1/organizations/{}/invites", admin.org_id);
+    // Ann: a second Administrator with a password; Hal: at a domain not proven yet.
+    let (_, ann) = app.post(&invites, &json!({ "email": "ann@acme.com", "role": "admin" }), Some(&admin.token)).await;
+    let accept = json!({ "token": ann["token"], "name": "Ann", "password": PASSWORD });
+    let (status, ann) = app.post("/api/v1/invites/accept", &accept, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{ann}");
+    let ann_id = ann["user"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/organizations/{}/domains", admin.org_id);
+    assert_eq!(app.post(&path, &json!({ "domains": "acme.io" }), Some(&admin.token)).await.0, StatusCode::CREATED);
+    assert_eq!(app.invite_and_accept(admin, "hal@acme.io").await.0, StatusCode::CREATED);
+    let hal_session = signed_in(&app, "hal@acme.io").await;
+    // Gus has an account of his own organization.
+    let gus = app.signup("Gus Co", "gus@acme.com").await;
+
+    let (status, view) = put(&app, admin, &admin.token, true, &[&admin.user_id, &ann_id]).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(app.get("/api/v1/me", Some(&hal_session)).await.0, StatusCode::OK, "acme.io is not verified yet");
+    assert_eq!(app.get("/api/v1/me", Some(&gus.token)).await.0, StatusCode::OK, "not Acme's member");
+
+    // Gus joins Acme: his password is still his proof, no session opens, and
+    // from then on Acme signs him in.
+    let (_, invite) = app.post(&invites, &json!({ "email": "gus@acme.com" }), Some(&admin.token)).await;
+    let (_, preview) = app.get(&format!("/api/v1/invites/{}", invite["token"].as_str().unwrap()), None).await;
+    assert_eq!((preview["existing_account"].as_bool(), preview["sso_required"].as_bool()), (Some(true), Some(true)));
+    let (status, refused) =
+        app.post("/api/v1/invites/accept", &json!({ "token": invite["token"], "name": "Gus" }), None).await;
+    assert_eq!(
+        (status, crate::helpers::fields(&refused)[0].1.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "required")
+    );
+    let accept = json!({ "token": invite["token"], "name": "Gus", "password": PASSWORD });
+    let (status, joined) = app.post("/api/v1/invites/accept", &accept, None).await;
+    assert_eq!((status, joined["sso_required"].as_bool()), (StatusCode::CREATED, Some(true)), "{joined}");
+    assert!(joined.get("access_token").is_none());
+    assert_eq!(app.get("/api/v1/me", Some(&gus.token)).await.0, StatusCode::UNAUTHORIZED, "bound now");
+    assert_eq!(app.login("gus@acme.com", PASSWORD).await.0, StatusCode::FORBIDDEN);
+
+    // acme.io proven while it is on: Hal's password session ends.
+    prove(&app, &dns, admin, "acme.io").await;
+    assert_eq!(app.get("/api/v1/me", Some(&hal_session)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.login("hal@acme.io", PASSWORD).await.0, StatusCode::FORBIDDEN);
+
+    // Ann, break-glass, signs in with her password; demoted, she is no
+    // longer break-glass and that session ends.
+    let ann_session = signed_in(&app, "ann@acme.com").await;
+    let member = format!("/api/v1/organizations/{}/members/{ann_id}", admin.org_id);
+    let (status, demoted) =
+        app.send(Method::PATCH, &member, Some(&json!({ "role": "member" })), Some(&admin.token)).await;
+    assert_eq!(status, StatusCode::OK, "{demoted}");
+    assert_eq!(app.count("break_glass_admins").await, 1);
+    assert_eq!(app.get("/api/v1/me", Some(&ann_session)).await.0, StatusCode::UNAUTHORIZED);
+    // Promoted again, she is an Administrator whom the provider alone cannot
+    // claim; her refused password is her proof.
+    let (status, _) = app.send(Method::PATCH, &member, Some(&json!({ "role": "admin" })), Some(&admin.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.login("ann@acme.com", PASSWORD).await.0, StatusCode::FORBIDDEN, "not break-glass again by itself");
+    assert!(member_sign_in(&app, &idp, "ann@acme.com").await.is_err(), "an Administrator needs the proof");
+    let ann_sso = password_then_sso(&app, &idp, "ann@acme.com").await.unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&ann_sso)).await;
+    assert_eq!(me["memberships"][0]["role"], "admin", "{me}");
+
+    // Set up again through the setup link (awaiting its test): paused, so
+    // passwords work meanwhile and the tab says why.
+    let body = json!({ "protocol": "oidc", "issuer": idp.issuer, "client_id": crate::sso::CLIENT_ID, "client_secret": crate::sso::CLIENT_SECRET });
+    assert_eq!(put_connection(&app, &s.setup, &body).await.0, StatusCode::OK);
+    let (_, view) = app.get(&enforcement_path(admin), Some(&admin.token)).await;
+    assert_eq!(view["required"], true);
+    assert!(view["paused"].as_str().unwrap().contains("not active"), "{view}");
+    assert_eq!(app.login("hal@acme.io", PASSWORD).await.0, StatusCode::OK);
+    activate(&app, &s, &idp).await;
+    assert_eq!(app.login("hal@acme.io", PASSWORD).await.0, StatusCode::FORBIDDEN);
 }

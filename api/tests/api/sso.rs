@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Signed, TestApp, buy, free_port, link, spawn_app, spawn_ready, toggle, token_of};
 
-const CLIENT_ID: &str = "gatehouse-test";
-const CLIENT_SECRET: &str = "a-client-secret-that-is-long-enough";
+pub(crate) const CLIENT_ID: &str = "gatehouse-test";
+pub(crate) const CLIENT_SECRET: &str = "a-client-secret-that-is-long-enough";
 
 /// A running oidc-provider; killed on drop.
 pub(crate) struct Idp {
@@ -360,7 +360,19 @@ pub(crate) async fn member_sign_in_from(
     let start: Value = res.json().await.unwrap();
     let url = start["redirect_url"].as_str().unwrap();
     assert!(url.contains("login_hint="), "{url}");
-    let callback = sign_in_at_idp(&b, idp, url, email).await;
+    finish_sign_in(app, idp, &b, url, email).await
+}
+
+/// From the identity provider's URL (`browser` holds the cookie that binds
+/// the sign-in): the session token, or the refusal.
+pub(crate) async fn finish_sign_in(
+    app: &TestApp,
+    idp: &Idp,
+    b: &reqwest::Client,
+    url: &str,
+    email: &str,
+) -> Result<String, String> {
+    let callback = sign_in_at_idp(b, idp, url, email).await;
     let res = b.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let location = res.headers()["location"].to_str().unwrap().to_owned();

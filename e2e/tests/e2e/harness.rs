@@ -79,7 +79,7 @@ pub async fn launch() -> Option<Browser> {
 }
 
 /// The same, with some settings changed.
-pub async fn launch_with(tweak: fn(&mut Settings)) -> Option<Browser> {
+pub async fn launch_with(tweak: impl FnOnce(&mut Settings)) -> Option<Browser> {
     let dist = dist_dir();
     let missing = match chromedriver() {
         None => Some("chromedriver is not on PATH".to_owned()),

@@ -12,4 +12,5 @@ mod directory;
 mod harness;
 mod members;
 mod provision;
+mod require_sso;
 mod sso;

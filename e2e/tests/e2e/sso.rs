@@ -12,12 +12,12 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::harness::{Browser, PASSWORD, launch};
 
-const CLIENT_ID: &str = "gatehouse-e2e";
-const CLIENT_SECRET: &str = "an-e2e-client-secret-long-enough";
+pub(crate) const CLIENT_ID: &str = "gatehouse-e2e";
+pub(crate) const CLIENT_SECRET: &str = "an-e2e-client-secret-long-enough";
 
 /// Starts a test identity provider that prints "ready" once listening; keeps
 /// draining its output. Killed when the child is dropped.
-async fn spawn_ready(mut command: tokio::process::Command, what: &str) -> tokio::process::Child {
+pub(crate) async fn spawn_ready(mut command: tokio::process::Command, what: &str) -> tokio::process::Child {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -31,15 +31,15 @@ async fn spawn_ready(mut command: tokio::process::Command, what: &str) -> tokio:
     child
 }
 
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
 }
 
-async fn start_idp(redirect_uri: &str) -> (String, tokio::process::Child) {
+pub(crate) async fn start_idp(redirect_uri: &str) -> (String, tokio::process::Child) {
     let port = free_port();
     let mut command = tokio::process::Command::new("node");
     command.arg(workspace().join("tools/oidc-provider.mjs")).args([
@@ -52,7 +52,7 @@ async fn start_idp(redirect_uri: &str) -> (String, tokio::process::Child) {
 }
 
 /// Signs in on the provider's own login and consent pages.
-async fn sign_in_at_idp(b: &Browser, login: &str) {
+pub(crate) async fn sign_in_at_idp(b: &Browser, login: &str) {
     let field = b
         .client
         .wait()
@@ -80,7 +80,7 @@ async fn sign_in_at_idp(b: &Browser, login: &str) {
 
 /// An administrator signs up, adds the domain and plan, buys SSO and
 /// generates the setup link; returns the link, signed out.
-async fn buy_sso_link(b: &Browser, org: &str, admin: &str, domain: &str) -> String {
+pub(crate) async fn buy_sso_link(b: &Browser, org: &str, admin: &str, domain: &str) -> String {
     b.sign_up(org, admin, &format!("{}@{domain}", admin.to_lowercase())).await;
     b.click("tab-provision").await;
     b.fill("input-domains", domain).await;
@@ -100,7 +100,7 @@ async fn buy_sso_link(b: &Browser, org: &str, admin: &str, domain: &str) -> Stri
     link
 }
 
-async fn wait_enabled(b: &Browser, testid: &str) {
+pub(crate) async fn wait_enabled(b: &Browser, testid: &str) {
     for _ in 0..50 {
         if b.el(testid).await.is_enabled().await.unwrap_or(false) {
             return;

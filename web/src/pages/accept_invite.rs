@@ -27,7 +27,19 @@ pub fn AcceptInvite(token: String) -> impl IntoView {
             api::accept_invite(&req).await
         }
     });
-    form.follow(submit, move |_| navigate.to("/"));
+    // Required SSO: joined without a session; the identity provider signs in next.
+    let sso = Call::new(|email: &String| {
+        let email = email.clone();
+        async move { api::start_sso_login(&email).await }
+    });
+    form.follow(sso, |r| api::go_to(&r.redirect_url));
+    form.follow(submit, move |joined| {
+        if joined.sso_required {
+            sso.dispatch(joined.user.email.clone());
+        } else {
+            navigate.to("/");
+        }
+    });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.clear();
@@ -53,7 +65,7 @@ pub fn AcceptInvite(token: String) -> impl IntoView {
                             // An existing account proves itself with its password; a
                             // new one chooses one, unless the organization's members
                             // sign in through its SSO ("Disable Passwords on Invites").
-                            let asks_password = p.existing_account || p.password_required;
+                            let asks_password = !p.sso_required && (p.existing_account || p.password_required);
                             let (password_label, autocomplete) = if p.existing_account {
                                 ("Your current password", "current-password")
                             } else {
@@ -62,7 +74,11 @@ pub fn AcceptInvite(token: String) -> impl IntoView {
                             let org = p.organization_name.clone();
                             let sso_note = (!asks_password).then(|| view! {
                                 <div class="banner info" role="note" data-testid="invite-sso-only">
-                                    <p>{format!("You will sign in through {org}'s single sign-on (your company's identity provider), with no password here.")}</p>
+                                    <p>{if p.sso_required {
+                                        format!("{org} requires single sign-on for your address: after joining, you continue to your company's identity provider to sign in.")
+                                    } else {
+                                        format!("You will sign in through {org}'s single sign-on (your company's identity provider), with no password here.")
+                                    }}</p>
                                     {(!p.sso_active).then(|| view! {
                                         <p data-testid="invite-sso-pending">{format!("{org} is still setting up single sign-on: you can sign in once its IT admin has finished. Join now and you are ready.")}</p>
                                     })}

@@ -13,14 +13,21 @@ pub fn Login() -> impl IntoView {
     let form = FormErrors::new();
     let navigate = use_navigate();
 
+    // A member whose organization requires SSO is sent to its identity provider.
     let submit = Call::new(|req: &LoginRequest| {
         let req = req.clone();
         async move {
             req.validate().map_err(validation_error)?;
-            api::login(&req).await
+            match api::login(&req).await {
+                Ok(_) => Ok(None),
+                Err(e) => e.sso_redirect().map(|url| Some(url.to_owned())).ok_or(e),
+            }
         }
     });
-    form.follow(submit, move |_| navigate.to(&crate::nav::after_login()));
+    form.follow(submit, move |sso| match sso {
+        Some(url) => api::go_to(&url),
+        None => navigate.to(&crate::nav::after_login()),
+    });
 
     let sso = Call::new(|email: &String| {
         let email = email.clone();

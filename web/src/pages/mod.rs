@@ -4,6 +4,7 @@ pub mod accept_invite;
 pub mod audit;
 pub mod billing;
 pub mod checkout;
+pub mod enforcement;
 pub mod home;
 pub mod invite_form;
 pub mod login;

@@ -41,6 +41,7 @@ fn ProvisionTab(org_id: OrganizationId) -> impl IntoView {
                     <PlanCard org_id=org_id.clone() state=state.clone() plans=plans version=version />
                     <StatusCard org_id=org_id.clone() state=state.clone() version=version />
                     <SetupLinksCard org_id=org_id.clone() state=state.clone() />
+                    {state.features.sso.then(|| view! { <super::enforcement::RequireSsoCard org_id=org_id.clone() /> })}
                     <InviteSettingsCard org_id=org_id.clone() state=state version=version />
                 </div>
             }.into_any(),

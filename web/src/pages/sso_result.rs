@@ -14,7 +14,7 @@ pub fn SsoResult(query: String) -> impl IntoView {
                 view! {
                     <h1 data-testid="sso-result-title">{if test { "Test sign-in succeeded" } else { "Signed in" }}</h1>
                     <p class="banner ok">{if test {
-                        "Single Sign-On is now active. You can close this tab and return to the setup page."
+                        "Your identity provider signed you in: Single Sign-On is active."
                     } else {
                         "You are signed in."
                     }}</p>
@@ -34,7 +34,10 @@ pub fn SsoResult(query: String) -> impl IntoView {
                 let back = web_sys::window()
                     .and_then(|w| w.session_storage().ok().flatten())
                     .and_then(|s| s.get_item(super::setup_sso::RETURN_KEY).ok().flatten());
-                back.map(|href| view! { <a href=href data-testid="back-to-setup">"Back to the setup page"</a> })
+                back.map(|href| {
+                    let label = if href.ends_with("/provision") { "Back to Single Sign-On / Provision" } else { "Back to the setup page" };
+                    view! { <a href=href data-testid="back-to-setup">{label}</a> }
+                })
             })}
         </section>
     }

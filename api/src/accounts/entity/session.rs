@@ -15,6 +15,8 @@ pub struct Model {
     /// `None` for a password sign-in, which opens every organization of the
     /// account.
     pub organization_id: Option<String>,
+    /// How it was opened: `password`, `invite` or `sso` ([`crate::accounts::service::SessionMethod`]).
+    pub method: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

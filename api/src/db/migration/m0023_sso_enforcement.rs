@@ -1,8 +1,10 @@
 //! Require SSO: the organization's switch (`organizations.sso_required`),
 //! when its identity provider last passed a test sign-in
-//! (`sso_connections.tested_at`), and its break-glass Administrators, who
-//! keep password sign-in (`break_glass_admins`; a row goes with the
-//! membership it names).
+//! (`sso_connections.tested_at`), its break-glass Administrators, who keep
+//! password sign-in (`break_glass_admins`; a row goes with the membership
+//! it names), and how each session was opened (`sessions.method`:
+//! `password`, `invite` or `sso`; sessions from before are `password`, so
+//! turning Require SSO on ends them).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -24,6 +26,12 @@ enum Organizations {
 enum SsoConnections {
     Table,
     TestedAt,
+}
+
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    Method,
 }
 
 #[derive(DeriveIden)]
@@ -60,6 +68,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter().table(Sessions::Table).add_column(string(Sessions::Method).default("password")).to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(BreakGlassAdmins::Table)
@@ -87,6 +99,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(BreakGlassAdmins::Table).to_owned()).await?;
+        m.alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::Method).to_owned()).await?;
         m.alter_table(Table::alter().table(SsoConnections::Table).drop_column(SsoConnections::TestedAt).to_owned())
             .await?;
         m.alter_table(Table::alter().table(Organizations::Table).drop_column(Organizations::SsoRequired).to_owned())
