@@ -217,6 +217,7 @@ fn page(title: &str, body: &str) -> HttpResponse {
     responses(
         (status = 200, description = "Signed in; the token is also set as an HttpOnly cookie", body = LoginResponse),
         (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`sso_required`: the password is right, but the organization that verified the email's domain requires SSO for it (Require SSO; its break-glass Administrators excepted). `redirect_url` is the sign-in at its identity provider, started on the account's behalf (a cookie binds it to this browser): send the browser there", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this client address, or failed attempts for this email; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many sign-ins being checked at once; see Retry-After", body = Problem, content_type = "application/problem+json"),
@@ -309,8 +310,9 @@ pub async fn create_invite(
     post, path = "/api/v1/invites/accept", tag = "accounts",
     request_body = AcceptInviteRequest,
     responses(
-        (status = 201, description = "Joined the organization; signed in", body = AcceptInviteResponse),
+        (status = 201, description = "Joined the organization; signed in (the session cookie is set), or, when the organization requires SSO for the email (`sso_required`), joined without a session: sign in through its identity provider next", body = AcceptInviteResponse),
         (status = 401, description = "The account exists and the password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`sso_required`: the existing account is bound to another organization's required SSO, so its password does not sign in here", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown invite token", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Invite expired or already accepted", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (e.g. a password is required)", body = Problem, content_type = "application/problem+json"),
@@ -368,7 +370,7 @@ fn second_id<T: std::str::FromStr>(path: &(String, String)) -> AppResult<T> {
     responses(
         (status = 200, description = "The member as changed (suspending ends their sessions that reach the organization)", body = Member),
         (status = 404, description = "No such member, or not this organization's Administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The last active Administrator (`last_admin`), a member the directory manages (`directory_managed`: role and suspension change in the identity provider), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last active Administrator (`last_admin`), the last break-glass Administrator while Require SSO is on (`last_break_glass`), a member the directory manages (`directory_managed`: role and suspension change in the identity provider), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to change, or a plan outside the catalog", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
@@ -394,7 +396,7 @@ pub async fn update_member(
     responses(
         (status = 204, description = "Removed from the organization (the account stays); their sessions that reach it end"),
         (status = 404, description = "No such member, or not this organization's Administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The last active Administrator (`last_admin`), a member the directory manages (`directory_managed`), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last active Administrator (`last_admin`), the last break-glass Administrator while Require SSO is on (`last_break_glass`), a member the directory manages (`directory_managed`), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []), ("cookie" = []))
 )]

@@ -90,6 +90,9 @@ pub async fn update_member(
     if user_id == actor.user && (req.suspended.is_some() || req.role.is_some()) {
         return Err(not_yourself());
     }
+    if req.suspended == Some(true) || req.role.is_some_and(|r| r != Role::Admin) {
+        crate::sso::enforcement::keep_a_way_in(&*txn, org_id.as_str(), user_id.as_str()).await?;
+    }
     let before = (current.role, current.plan_id.clone(), current.suspended_at.is_some());
     let change = members::Change {
         active: req.suspended.map(|s| !s),
@@ -151,6 +154,7 @@ pub async fn remove_member(
     if user_id == actor.user {
         return Err(not_yourself());
     }
+    crate::sso::enforcement::keep_a_way_in(&*txn, org_id.as_str(), user_id.as_str()).await?;
     let now = state.clock.now();
     let role = current.role;
     members::remove_by_admin(&*txn, current, now).await.map_err(refused)?;

@@ -349,6 +349,31 @@ pub async fn lost_admin(db: &impl ConnectionTrait, org_id: &str, user_id: &str, 
     end_non_sso_sessions(db, org_id, Some(user_id), now).await
 }
 
+/// Refuses an Administrator's change (suspend, demote, remove) of `user_id`
+/// that would leave the organization requiring SSO with no break-glass
+/// Administrator: nobody could get in if its identity provider went down.
+/// (A directory's change is the company's own: it is not refused, and the
+/// tab then asks for a new name.)
+pub async fn keep_a_way_in(db: &impl ConnectionTrait, org_id: &str, user_id: &str) -> AppResult<()> {
+    if !organization::get(db, org_id).await?.sso_required {
+        return Ok(());
+    }
+    let rows = break_glass::Entity::find_in(org_id).all(db).await?;
+    if !rows.iter().any(|r| r.user_id.as_str() == user_id) {
+        return Ok(());
+    }
+    for other in rows.iter().filter(|r| r.user_id.as_str() != user_id) {
+        if usable(members::find(db, org_id, &other.user_id).await?.as_ref()) {
+            return Ok(());
+        }
+    }
+    Err(AppError::conflict(
+        "last_break_glass",
+        "This is the last break-glass Administrator while Require SSO is on: name another one under Single Sign-On / \
+         Provision → Require SSO first, or turn Require SSO off.",
+    ))
+}
+
 /// Whether the organization's SSO signs members in now (`error` still tries):
 /// Require SSO applies only then, and is paused otherwise (while the
 /// identity provider is being set up again, say), or nobody could sign in.

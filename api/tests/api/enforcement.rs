@@ -373,6 +373,12 @@ async fn require_sso_follows_the_people_it_binds() {
     let ann_sso = password_then_sso(&app, &idp, "ann@acme.com").await.unwrap();
     let (_, me) = app.get("/api/v1/me", Some(&ann_sso)).await;
     assert_eq!(me["memberships"][0]["role"], "admin", "{me}");
+    // The last break-glass Administrator stays while it is on.
+    let first = format!("/api/v1/organizations/{}/members/{}", admin.org_id, admin.user_id);
+    let (status, refused) =
+        app.send(Method::PATCH, &first, Some(&json!({ "suspended": true })), Some(&ann_sso)).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("last_break_glass")), "{refused}");
+    assert_eq!(app.send(Method::DELETE, &first, None, Some(&ann_sso)).await.0, StatusCode::CONFLICT);
 
     // Set up again through the setup link (awaiting its test): paused, so
     // passwords work meanwhile and the tab says why.
