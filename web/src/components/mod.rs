@@ -52,6 +52,12 @@ impl FormErrors {
     }
 }
 
+/// The browser's own yes/no question (a confirmation before a change that
+/// takes something away).
+pub fn ask(question: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+}
+
 /// What a page shows while it loads.
 pub fn loading(text: &'static str) -> AnyView {
     view! { <p class="loading" aria-busy="true">{text}</p> }.into_any()

@@ -9,7 +9,7 @@ use shared::{OrganizationId, UserId};
 
 use crate::api;
 use crate::call::{Call, load};
-use crate::components::{Dialog, ErrorBanner, FormErrors, failure, loading};
+use crate::components::{ErrorBanner, FormErrors, failure, loading};
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
@@ -41,17 +41,13 @@ fn Enforcement(org_id: OrganizationId, view: SsoEnforcement, version: RwSignal<u
     let form = FormErrors::new();
     let chosen =
         RwSignal::new(view.break_glass.iter().filter(|b| b.active).map(|b| b.user_id.clone()).collect::<Vec<_>>());
-    let confirm_off = RwSignal::new(false);
     let org = org_id.clone();
     let save = Call::new(move |req: &SsoEnforcementRequest| {
         let org = org.clone();
         let req = req.clone();
         async move { api::set_sso_enforcement(&org, &req).await }
     });
-    form.follow(save, move |_| {
-        confirm_off.set(false);
-        version.update(|v| *v += 1);
-    });
+    form.follow(save, move |_| version.update(|v| *v += 1));
     let org = org_id.clone();
     let test = Call::new(move |_: &()| {
         let org = org.clone();
@@ -101,25 +97,12 @@ fn Enforcement(org_id: OrganizationId, view: SsoEnforcement, version: RwSignal<u
         {(!shown.is_empty()).then(|| view! {
             <h3>{if required { "Needs attention" } else { "Before turning it on" }}</h3>
             <ul class="checklist" data-testid="enforcement-checklist">
-                {shown.iter().map(|c| {
-                    // The break-glass line follows the boxes ticked below, before saving.
-                    let live = c.code == Condition::BreakGlassAdmin.code();
-                    let stored_met = c.met;
-                    let met = move || if live { !chosen.read().is_empty() } else { stored_met };
-                    let text = c.message.clone();
-                    let message = move || if live {
-                        let b = Condition::BreakGlassAdmin;
-                        (if met() { b.label() } else { b.unmet() }).to_owned()
-                    } else {
-                        text.clone()
-                    };
-                    view! {
-                        <li class=move || if met() { "met" } else { "unmet" } data-testid=format!("condition-{}", c.code)>
-                            <span aria-hidden="true">{move || if met() { "✓" } else { "✗" }}</span>
-                            " " <span class="sr-only">{move || if met() { "Done: " } else { "To do: " }}</span>
-                            {message}
-                        </li>
-                    }
+                {shown.iter().map(|c| view! {
+                    <li class=if c.met { "met" } else { "unmet" } data-testid=format!("condition-{}", c.code)>
+                        <span aria-hidden="true">{if c.met { "✓ " } else { "✗ " }}</span>
+                        <span class="sr-only">{if c.met { "Done: " } else { "To do: " }}</span>
+                        {c.message.clone()}
+                    </li>
                 }).collect_view()}
             </ul>
         })}
@@ -174,7 +157,10 @@ fn Enforcement(org_id: OrganizationId, view: SsoEnforcement, version: RwSignal<u
                     <button type="button" class="secondary" data-testid="save-break-glass"
                         disabled=move || save.pending().get() on:click=move |_| submit(true)>"Save break-glass Administrators"</button>
                     <button type="button" class="danger" data-testid="require-sso-off"
-                        disabled=move || save.pending().get() on:click=move |_| confirm_off.set(true)>"Turn off Require SSO"</button>
+                        disabled=move || save.pending().get()
+                        on:click=move |_| if crate::components::ask("Turn off Require SSO? Members will be able to sign in with a password again.") { submit(false) }>
+                        "Turn off Require SSO"
+                    </button>
                 }.into_any()
             } else {
                 view! {
@@ -190,17 +176,7 @@ fn Enforcement(org_id: OrganizationId, view: SsoEnforcement, version: RwSignal<u
         })}
         </div>
         </div>
-        {move || confirm_off.get().then(|| view! {
-            <Dialog title_id="require-sso-off-title".to_owned() on_close=Callback::new(move |()| confirm_off.set(false)) testid="require-sso-off-dialog">
-                <h2 id="require-sso-off-title">"Turn off Require SSO?"</h2>
-                <p>"Members will be able to sign in with a password again, alongside Single Sign-On."</p>
-                <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| confirm_off.set(false)>"Cancel"</button>
-                    <button type="button" class="danger" data-testid="require-sso-off-confirm"
-                        disabled=move || save.pending().get() on:click=move |_| submit(false)>"Turn off"</button>
-                </div>
-            </Dialog>
-        })}
+
     }
 }
 

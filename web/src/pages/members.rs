@@ -27,9 +27,7 @@ enum Act {
 
 type Done = Result<(UserId, Option<Member>), ApiError>;
 
-fn ask(question: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
-}
+use crate::components::ask;
 
 fn plan_name(plans: &[Plan], id: &Option<String>) -> String {
     match id {
