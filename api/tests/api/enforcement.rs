@@ -375,8 +375,7 @@ async fn require_sso_follows_the_people_it_binds() {
     assert_eq!(me["memberships"][0]["role"], "admin", "{me}");
     // The last break-glass Administrator stays while it is on.
     let first = format!("/api/v1/organizations/{}/members/{}", admin.org_id, admin.user_id);
-    let (status, refused) =
-        app.send(Method::PATCH, &first, Some(&json!({ "suspended": true })), Some(&ann_sso)).await;
+    let (status, refused) = app.send(Method::PATCH, &first, Some(&json!({ "suspended": true })), Some(&ann_sso)).await;
     assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("last_break_glass")), "{refused}");
     assert_eq!(app.send(Method::DELETE, &first, None, Some(&ann_sso)).await.0, StatusCode::CONFLICT);
 
