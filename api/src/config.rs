@@ -83,6 +83,19 @@ pub struct Settings {
     /// The nameservers domain verification asks, comma-separated `ip:port`
     /// (`GATEHOUSE_DNS_SERVERS`); unset: the system's (`/etc/resolv.conf`).
     pub dns_servers: Option<String>,
+    /// The OpenID Provider's signing key, PEM (PKCS#8 RSA ≥ 2048 bits or
+    /// P-256) (`GATEHOUSE_OIDC_SIGNING_KEY`). When unset, one is generated
+    /// once into `{data_dir}/oidc-signing-key.pem` (mode 0600).
+    pub oidc_signing_key: Option<String>,
+    /// Earlier OpenID signing keys, PEM: their public parts stay in the JWKS
+    /// during a rotation (`GATEHOUSE_OIDC_PREVIOUS_SIGNING_KEYS`, TOML list).
+    pub oidc_previous_signing_keys: Vec<String>,
+    /// The algorithm of a generated development key: `RS256` (default) or
+    /// `ES256` (`GATEHOUSE_OIDC_SIGNING_ALGORITHM`).
+    pub oidc_signing_algorithm: crate::provider::keys::SigningAlgorithm,
+    /// The SaaS's applications that sign members in through Gatehouse
+    /// (`[[clients]]` in the file; `gatehouse clients add` registers more).
+    pub clients: Vec<crate::provider::clients::ClientSpec>,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
     /// Add-on prices per year, in minor units (`[prices]` in the file).
@@ -175,6 +188,10 @@ impl Default for Settings {
             domain_recheck_secs: 60,
             client_ip_header: None,
             auth_requests_per_minute: 60,
+            oidc_signing_key: None,
+            oidc_previous_signing_keys: Vec::new(),
+            oidc_signing_algorithm: crate::provider::keys::SigningAlgorithm::RS256,
+            clients: Vec::new(),
             plans: default_plans(),
             prices: Prices::default(),
         }

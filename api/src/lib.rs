@@ -15,6 +15,7 @@ pub mod guard;
 pub mod health;
 pub mod mail;
 pub mod openapi;
+pub mod provider;
 pub mod provisioning;
 pub mod scim;
 pub mod setup;
@@ -79,11 +80,19 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
     }
     let keys = SigningKeys::load(settings.signing_key.as_deref(), &settings.previous_signing_keys, &settings.data_dir)?;
     let dns = domains::verify::Dns::new(settings.dns_servers.as_deref())?;
+    let provider_keys = provider::keys::ProviderKeys::load(
+        settings.oidc_signing_key.as_deref(),
+        &settings.oidc_previous_signing_keys,
+        settings.oidc_signing_algorithm,
+        &settings.data_dir,
+    )?;
+    provider::clients::sync_config(&db, &settings.clients, clock.now()).await.context("[[clients]]")?;
     Ok(AppState {
         db,
         settings,
         public_url,
         keys,
+        provider_keys,
         clock,
         login_failures: FailureLimiter::new(LOGIN_FAILURES_PER_MINUTE, chrono::Duration::minutes(1)),
         gateway: Arc::new(billing::gateway::SandboxGateway::default()),
@@ -121,6 +130,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/api").default_service(web::to(not_found)))
         .service(web::scope("/scim/v2").configure(scim::configure))
         .service(web::scope("/sso").configure(sso::configure))
+        .configure(provider::configure)
         .configure(accounts::routes::configure_pages)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
 }

@@ -1,4 +1,6 @@
-//! `gatehouse` serves everything; `gatehouse openapi` prints the OpenAPI document.
+//! `gatehouse` serves everything; `gatehouse openapi` prints the OpenAPI
+//! document; `gatehouse clients add|list|remove` registers the SaaS's
+//! applications with its OpenID Provider.
 
 use std::process::ExitCode;
 
@@ -35,9 +37,35 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Some("clients") => {
+            let settings = match Settings::load() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: configuration: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            match clients(&settings, &args).await {
+                Ok(out) => {
+                    print!("{out}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(other) => {
-            eprintln!("usage: gatehouse [serve|openapi]  (unknown argument {other:?})");
+            eprintln!("usage: gatehouse [serve|openapi|clients]  (unknown argument {other:?})");
             ExitCode::from(2)
         }
     }
+}
+
+/// `gatehouse clients …` on the server's database (migrated first).
+async fn clients(settings: &Settings, args: &[String]) -> anyhow::Result<String> {
+    let db = api::db::connect(settings).await?;
+    api::provider::cli::run(&db, args, chrono::Utc::now()).await
 }

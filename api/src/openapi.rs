@@ -33,6 +33,7 @@ use crate::provisioning::handlers as provisioning;
         crate::setup::handlers::info, crate::scim::credentials::scim_credentials,
         crate::sso::get_connection, crate::sso::put_connection, crate::sso::start_test, crate::sso::start_login,
         crate::sso::get_enforcement, crate::sso::put_enforcement, crate::sso::admin_test,
+        crate::provider::openid_configuration, crate::provider::jwks,
     ),
     modifiers(&Security, &Unauthorized),
     tags(
@@ -42,6 +43,7 @@ use crate::provisioning::handlers as provisioning;
         (name = "audit", description = "The audit log"),
         (name = "setup", description = "24-hour setup links for the customer's IT admin"),
         (name = "sso", description = "Single Sign-On: the connection to the identity provider and test sign-in"),
+        (name = "openid", description = "Gatehouse as the OpenID Provider of the SaaS's applications"),
         (name = "service", description = "Liveness and readiness"),
     )
 )]

@@ -16,6 +16,8 @@ pub struct AppState {
     /// Base for every URL the server hands out, without a trailing slash.
     pub public_url: String,
     pub keys: SigningKeys,
+    /// The OpenID Provider's asymmetric signing keys (see `provider::keys`).
+    pub provider_keys: crate::provider::keys::ProviderKeys,
     pub clock: Arc<dyn Clock>,
     pub login_failures: FailureLimiter,
     pub gateway: Arc<dyn PaymentGateway>,

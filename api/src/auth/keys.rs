@@ -136,6 +136,19 @@ impl SigningKeys {
     }
 }
 
+/// Writes a new file only its owner can read (0600 on Unix); fails with
+/// `AlreadyExists` when another process created it first.
+pub(crate) fn create_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents)
+}
+
 fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     if let Ok(text) = std::fs::read_to_string(path) {
         return B64.decode(text.trim()).with_context(|| format!("{} is not valid base64", path.display()));
@@ -145,16 +158,8 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut secret = vec![0u8; MIN_KEY_BYTES];
     rand::rng().fill_bytes(&mut secret);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut f) => {
-            f.write_all(B64.encode(&secret).as_bytes())?;
+    match create_private(path, B64.encode(&secret).as_bytes()) {
+        Ok(()) => {
             tracing::info!(path = %path.display(), "generated a development signing key");
             Ok(secret)
         }

@@ -92,6 +92,12 @@ pub struct Options {
     pub tweak: Option<fn(&mut Settings)>,
 }
 
+/// The OpenID signing key the test servers share (RS256).
+pub fn provider_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| api::provider::keys::generate(api::provider::keys::SigningAlgorithm::RS256).unwrap())
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
@@ -148,6 +154,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         dns_servers: options.dns_servers.or_else(|| Some("127.0.0.1:9".to_owned())),
         // The tests run the re-check themselves (`domains::job::run_due`).
         domain_recheck_secs: 0,
+        // One generated key for the whole test binary (RSA generation per app adds up).
+        oidc_signing_key: Some(provider_key().to_owned()),
         domain_verification: if options.require_verified_domains {
             api::config::DomainVerificationMode::Required
         } else {

@@ -15,6 +15,7 @@ mod enforcement;
 mod helpers;
 mod invites;
 mod members;
+mod provider;
 mod provisioning;
 mod robust;
 mod scim;

@@ -74,6 +74,13 @@ fn chromium() -> String {
 }
 
 /// `None` (with a note on stderr) when e2e cannot run here and is not required.
+fn provider_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        api::provider::keys::generate(api::provider::keys::SigningAlgorithm::RS256).expect("an OpenID signing key")
+    })
+}
+
 pub async fn launch() -> Option<Browser> {
     launch_with(|_| {}).await
 }
@@ -105,6 +112,8 @@ pub async fn launch_with(tweak: impl FnOnce(&mut Settings)) -> Option<Browser> {
         domain_verification: api::config::DomainVerificationMode::Off,
         domain_recheck_secs: 0,
         dns_servers: Some("127.0.0.1:9".to_owned()),
+        // One generated OpenID signing key for all the browser tests.
+        oidc_signing_key: Some(provider_key().to_owned()),
         ..Settings::default()
     };
     tweak(&mut settings);

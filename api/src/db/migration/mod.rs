@@ -26,6 +26,7 @@ mod m0020_domain_verification;
 mod m0021_domain_rechecks;
 mod m0022_domain_owners;
 mod m0023_sso_enforcement;
+mod m0024_oauth_clients;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_domain_rechecks::Migration),
             Box::new(m0022_domain_owners::Migration),
             Box::new(m0023_sso_enforcement::Migration),
+            Box::new(m0024_oauth_clients::Migration),
         ]
     }
 }
