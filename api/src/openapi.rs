@@ -34,6 +34,8 @@ use crate::provisioning::handlers as provisioning;
         crate::sso::get_connection, crate::sso::put_connection, crate::sso::start_test, crate::sso::start_login,
         crate::sso::get_enforcement, crate::sso::put_enforcement, crate::sso::admin_test,
         crate::provider::openid_configuration, crate::provider::jwks,
+        crate::provider::flow::authorize, crate::provider::flow::token, crate::provider::flow::userinfo,
+        crate::provider::flow::userinfo_post, crate::provider::flow::revoke,
     ),
     modifiers(&Security, &Unauthorized),
     tags(

@@ -173,6 +173,44 @@ impl ProviderKeys {
     }
 }
 
+impl ProviderKeys {
+    /// The claims of a JWT one of these keys signed (current or previous),
+    /// of type `typ`, issued by `issuer` for `audience`, unexpired at `now`
+    /// (seconds). `None` for anything else.
+    pub fn verify<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        typ: &str,
+        issuer: &str,
+        audience: &str,
+        now: i64,
+    ) -> Option<T> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.typ.as_deref() != Some(typ) {
+            return None;
+        }
+        let kid = header.kid?;
+        let key = std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.public.common.key_id.as_deref() == Some(kid.as_str()))?;
+        if header.alg != key.algorithm.jwt() {
+            return None;
+        }
+        let decoding = jsonwebtoken::DecodingKey::from_jwk(&key.public).ok()?;
+        let mut validation = jsonwebtoken::Validation::new(key.algorithm.jwt());
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Expiry against the injectable clock, below.
+        validation.validate_exp = false;
+        let data = jsonwebtoken::decode::<serde_json::Value>(token, &decoding, &validation).ok()?;
+        if data.claims.get("exp").and_then(serde_json::Value::as_i64)? <= now {
+            return None;
+        }
+        serde_json::from_value(data.claims).ok()
+    }
+}
+
 fn load_or_create(path: &Path, algorithm: SigningAlgorithm) -> anyhow::Result<String> {
     if let Ok(existing) = std::fs::read_to_string(path) {
         return Ok(existing);

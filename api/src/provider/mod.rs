@@ -8,6 +8,8 @@
 
 pub mod cli;
 pub mod clients;
+pub mod entity;
+pub mod flow;
 pub mod keys;
 
 use actix_web::http::header;
@@ -131,5 +133,10 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/.well-known/openid-configuration", web::get().to(openid_configuration))
-        .route("/oauth2/jwks", web::get().to(jwks));
+        .route("/oauth2/jwks", web::get().to(jwks))
+        .route("/oauth2/authorize", web::get().to(flow::authorize))
+        .route("/oauth2/token", web::post().to(flow::token))
+        .route("/oauth2/userinfo", web::get().to(flow::userinfo))
+        .route("/oauth2/userinfo", web::post().to(flow::userinfo_post))
+        .route("/oauth2/revoke", web::post().to(flow::revoke));
 }

@@ -189,3 +189,242 @@ async fn clients_in_the_configuration_file_are_kept_in_step() {
     api::provider::clients::sync_config(&app.state.db, &[], app.clock_now()).await.unwrap();
     assert!(api::provider::clients::find(&app.state.db, "acme-web").await.unwrap().is_none());
 }
+
+/// Registers an application with the command; its id and secret.
+async fn register(app: &crate::helpers::TestApp, public: bool) -> (String, Option<String>) {
+    let mut args: Vec<String> =
+        ["add", "--name", "Test App", "--redirect-uri", REDIRECT].iter().map(|s| (*s).to_owned()).collect();
+    if public {
+        args.push("--public".into());
+    }
+    let out = api::provider::cli::run(&app.state.db, &args, app.clock_now()).await.unwrap();
+    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).map(str::to_owned);
+    (field("client_id").unwrap(), field("client_secret"))
+}
+
+const REDIRECT: &str = "http://127.0.0.1:3000/callback";
+
+/// The relying party, off the server's thread.
+async fn rp(args: Vec<String>) -> Option<Result<Value, String>> {
+    tokio::task::spawn_blocking(move || relying_party(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+        .await
+        .unwrap()
+}
+
+/// The browser at the authorization endpoint with `token`'s session: where it is sent.
+async fn authorize(app: &crate::helpers::TestApp, url: &str, token: Option<&str>) -> (StatusCode, String) {
+    let mut req = app.client.get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (res.status(), location)
+}
+
+fn param(url: &str, name: &str) -> Option<String> {
+    reqwest::Url::parse(url).unwrap().query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+#[actix_web::test]
+async fn a_certified_relying_party_signs_members_in_refreshes_and_loses_them_at_suspension() {
+    let app = spawn_app().await;
+    let (id, secret) = register(&app, false).await;
+    let secret = secret.unwrap();
+    let admin = app.signup("Acme", "ada@acme.com").await;
+    let (status, bob) = app.invite_and_accept(&admin, "bob@acme.com").await;
+    assert_eq!(status, StatusCode::CREATED, "{bob}");
+    let bob_session = bob["access_token"].as_str().unwrap().to_owned();
+    let base = app.base.clone();
+    let scope = "openid email profile offline_access".to_owned();
+
+    let start = |who: &str| {
+        let _ = who;
+        vec!["start".into(), base.clone(), id.clone(), secret.clone(), REDIRECT.into(), scope.clone()]
+    };
+    let Some(started) = rp(start("bob")).await else { return };
+    let started = started.unwrap();
+    let (status, callback) = authorize(&app, started["url"].as_str().unwrap(), Some(&bob_session)).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(callback.starts_with(REDIRECT) && param(&callback, "code").is_some(), "{callback}");
+    assert_eq!(param(&callback, "iss").as_deref(), Some(app.base.as_str()));
+
+    // openid-client exchanges the code (HTTP Basic), validates the ID token
+    // against our JWKS and reads userinfo.
+    let finish = |auth: &str, callback: &str, s: &Value| {
+        vec![
+            "finish".to_owned(),
+            base.clone(),
+            id.clone(),
+            secret.clone(),
+            auth.to_owned(),
+            callback.to_owned(),
+            s["verifier"].as_str().unwrap().to_owned(),
+            s["state"].as_str().unwrap().to_owned(),
+            s["nonce"].as_str().unwrap().to_owned(),
+        ]
+    };
+    let done = rp(finish("basic", &callback, &started)).await.unwrap().unwrap();
+    let claims = &done["claims"];
+    assert_eq!(claims["sub"], bob["user"]["id"]);
+    assert_eq!(claims["email"], "bob@acme.com");
+    assert_eq!(claims["name"], "Invited Person");
+    assert_eq!(claims["gatehouse_org_id"], admin.org_id.as_str());
+    assert_eq!(claims["gatehouse_org_name"], "Acme");
+    assert_eq!(claims["gatehouse_role"], "member");
+    assert_eq!(claims["gatehouse_sso"], false);
+    assert!(claims["sid"].is_string() && claims["auth_time"].is_number(), "{claims}");
+    assert_eq!(done["userinfo"]["sub"], claims["sub"]);
+    assert_eq!(done["userinfo"]["gatehouse_role"], "member");
+
+    // Refreshed (client_secret_post): a new refresh token each time; the
+    // old one used again revokes the whole sign-in.
+    let first = done["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: &str| {
+        vec!["refresh".to_owned(), base.clone(), id.clone(), secret.clone(), "post".into(), token.to_owned()]
+    };
+    let refreshed = rp(refresh(&first)).await.unwrap().unwrap();
+    let second = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    assert!(rp(refresh(&first)).await.unwrap().unwrap_err().contains("invalid_grant"));
+    assert!(rp(refresh(&second)).await.unwrap().unwrap_err().contains("invalid_grant"), "the family is revoked");
+
+    // Signed in again, then suspended: no refresh, no userinfo, no new code.
+    let started = rp(start("bob")).await.unwrap().unwrap();
+    let (_, callback) = authorize(&app, started["url"].as_str().unwrap(), Some(&bob_session)).await;
+    let done = rp(finish("post", &callback, &started)).await.unwrap().unwrap();
+    let path = format!("/api/v1/organizations/{}/members/{}", admin.org_id, bob["user"]["id"].as_str().unwrap());
+    let (status, _) = app
+        .send(reqwest::Method::PATCH, &path, Some(&serde_json::json!({ "suspended": true })), Some(&admin.token))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(rp(refresh(done["refresh_token"].as_str().unwrap())).await.unwrap().unwrap_err().contains("invalid_grant"));
+    let res = app
+        .client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(done["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let started = rp(start("bob")).await.unwrap().unwrap();
+    let (_, refused) = authorize(&app, started["url"].as_str().unwrap(), Some(&bob_session)).await;
+    assert!(param(&refused, "code").is_none(), "{refused}");
+}
+
+/// The token endpoint by hand (form, optional HTTP Basic).
+async fn token(
+    app: &crate::helpers::TestApp,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> (StatusCode, Value) {
+    let mut req = app.client.post(app.url("/oauth2/token")).form(form);
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+async fn the_authorization_and_token_endpoints_refuse_what_they_must() {
+    let app = spawn_app().await;
+    let (id, secret) = register(&app, false).await;
+    let secret = secret.unwrap();
+    let (public_id, _) = register(&app, true).await;
+    let ada = app.signup("Acme", "ada@acme.com").await;
+    let other = app.signup("Globex", "gus@globex.com").await;
+    let verifier = "a-code-verifier-that-is-long-enough-to-be-valid-0123456789";
+    let challenge = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+    };
+    let url = |client: &str, redirect: &str, extra: &str| {
+        format!(
+            "{}/oauth2/authorize?response_type=code&client_id={client}&redirect_uri={}&scope=openid%20offline_access&state=xyz{extra}",
+            app.base,
+            urlencoding(redirect)
+        )
+    };
+    let pkce = format!("&code_challenge={challenge}&code_challenge_method=S256");
+
+    // Never to an unregistered redirect URI, nor for an unknown client.
+    let (status, location) = authorize(&app, &url(&id, "https://evil.example/cb", ""), Some(&ada.token)).await;
+    assert_eq!((status, location.as_str()), (StatusCode::BAD_REQUEST, ""));
+    let (status, location) = authorize(&app, &url("cli_unknown", REDIRECT, ""), Some(&ada.token)).await;
+    assert_eq!((status, location.as_str()), (StatusCode::BAD_REQUEST, ""));
+    // prompt=none without a session; without a session otherwise, the sign-in page.
+    let (_, location) = authorize(&app, &url(&id, REDIRECT, "&prompt=none"), None).await;
+    assert_eq!(
+        (param(&location, "error").as_deref(), param(&location, "state").as_deref()),
+        (Some("login_required"), Some("xyz"))
+    );
+    let (_, location) = authorize(&app, &url(&id, REDIRECT, ""), None).await;
+    assert!(location.starts_with(&format!("{}/login?continue=", app.base)), "{location}");
+    // A public client without PKCE; another organization asked for.
+    let (_, location) = authorize(&app, &url(&public_id, REDIRECT, ""), Some(&ada.token)).await;
+    assert_eq!(param(&location, "error").as_deref(), Some("invalid_request"));
+    let (_, location) =
+        authorize(&app, &url(&id, REDIRECT, &format!("&organization={}", other.org_id)), Some(&ada.token)).await;
+    assert_eq!(param(&location, "error").as_deref(), Some("access_denied"));
+
+    // A good code, then: a wrong secret, a PKCE mismatch, reuse.
+    let code_for = |location: &str| param(location, "code").unwrap();
+    let (_, location) = authorize(&app, &url(&id, REDIRECT, &pkce), Some(&ada.token)).await;
+    let code = code_for(&location);
+    let form = |code: &str, verifier: &str| {
+        vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_owned()))
+        .collect::<Vec<_>>()
+    };
+    let as_refs = |f: &Vec<(&'static str, String)>| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let send = |f: Vec<(&'static str, String)>, basic: Option<(String, String)>| {
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            token(app, &pairs, basic.as_ref().map(|(a, b)| (a.as_str(), b.as_str()))).await
+        }
+    };
+    let (status, body) = send(as_refs(&form(&code, verifier)), Some((id.clone(), "wrong".into()))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    let (status, body) = send(as_refs(&form(&code, "x".repeat(50).as_str())), Some((id.clone(), secret.clone()))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+    // That attempt used the code: a second use fails and revokes what it got.
+    let (status, body) = send(as_refs(&form(&code, verifier)), Some((id.clone(), secret.clone()))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+
+    let (_, location) = authorize(&app, &url(&id, REDIRECT, &pkce), Some(&ada.token)).await;
+    let code = code_for(&location);
+    let (status, tokens) = send(as_refs(&form(&code, verifier)), Some((id.clone(), secret.clone()))).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let (status, again) = send(as_refs(&form(&code, verifier)), Some((id.clone(), secret.clone()))).await;
+    assert_eq!((status, again["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    let res = app
+        .client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the reused code's tokens are revoked");
+
+    // An expired code (60 s).
+    let (_, location) = authorize(&app, &url(&id, REDIRECT, &pkce), Some(&ada.token)).await;
+    app.clock.advance(chrono::Duration::seconds(61));
+    let (status, body) = send(as_refs(&form(&code_for(&location), verifier)), Some((id.clone(), secret.clone()))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+}
+
+fn urlencoding(s: &str) -> String {
+    let mut url = reqwest::Url::parse("http://x/").unwrap();
+    url.query_pairs_mut().append_pair("v", s);
+    url.query().unwrap()[2..].to_owned()
+}

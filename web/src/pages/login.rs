@@ -6,8 +6,26 @@ use crate::call::Call;
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 use crate::nav::use_navigate;
 
+/// Where an application's sign-in request (`/oauth2/authorize?…`) continues
+/// after signing in: `?continue=` on this page, and only to that endpoint.
+fn continue_to() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get("continue").filter(|c| c.starts_with("/oauth2/authorize?") && !c.contains('\\'))
+}
+
 #[component]
 pub fn Login() -> impl IntoView {
+    let resume = continue_to();
+    if let Some(next) = resume.clone() {
+        // Already signed in (the application's request arrived from another
+        // site, without our cookie): continue at once, from here.
+        leptos::task::spawn_local(async move {
+            if api::me().await.is_ok() {
+                api::go_to(&next);
+            }
+        });
+    }
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let form = FormErrors::new();
@@ -24,9 +42,10 @@ pub fn Login() -> impl IntoView {
             }
         }
     });
-    form.follow(submit, move |sso| match sso {
-        Some(url) => api::go_to(&url),
-        None => navigate.to(&crate::nav::after_login()),
+    form.follow(submit, move |sso| match (sso, &resume) {
+        (Some(url), _) => api::go_to(&url),
+        (None, Some(next)) => api::go_to(next),
+        (None, None) => navigate.to(&crate::nav::after_login()),
     });
 
     let sso = Call::new(|email: &String| {

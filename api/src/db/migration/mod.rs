@@ -27,6 +27,7 @@ mod m0021_domain_rechecks;
 mod m0022_domain_owners;
 mod m0023_sso_enforcement;
 mod m0024_oauth_clients;
+mod m0025_oauth_grants;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_domain_owners::Migration),
             Box::new(m0023_sso_enforcement::Migration),
             Box::new(m0024_oauth_clients::Migration),
+            Box::new(m0025_oauth_grants::Migration),
         ]
     }
 }

@@ -1,0 +1,762 @@
+//! The authorization code flow (OpenID Connect Core 1.0 §3.1, with PKCE,
+//! RFC 7636): `/oauth2/authorize` turns the member's Gatehouse session into
+//! a one-time code for the application; `/oauth2/token` exchanges it (or a
+//! refresh token) for an ID token, an access token and a rotating refresh
+//! token; `/oauth2/userinfo` answers the member's claims; `/oauth2/revoke`
+//! (RFC 7009) ends a grant.
+//!
+//! What is checked every time anything is issued or answered: the grant is
+//! not revoked, the Gatehouse session it came from is still open, and the
+//! membership is active — a suspension, removal or logout ends the
+//! application's access at once.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::accounts::Role;
+
+use super::clients::{self, Model as Client};
+use super::entity::{code, grant, refresh};
+use crate::accounts::entity::{membership, organization, session, user};
+use crate::auth::AuthUser;
+use crate::auth::tokens::random_token;
+use crate::db::OrganizationScoped;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// An authorization code lives this long.
+pub const CODE_TTL_SECS: i64 = 60;
+/// ID and access tokens live this long.
+pub const TOKEN_TTL_SECS: i64 = 600;
+/// A refresh token lives this long (each use replaces it).
+pub const REFRESH_TTL_DAYS: i64 = 30;
+/// The `typ` of access tokens (RFC 9068).
+const ACCESS_TYP: &str = "at+jwt";
+
+fn hash(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// An OAuth error answer: `{error, error_description}` (RFC 6749 §5.2).
+#[derive(Debug, Serialize)]
+struct OAuthError {
+    error: &'static str,
+    error_description: String,
+}
+
+fn oauth_error(
+    status: actix_web::http::StatusCode,
+    error: &'static str,
+    description: impl Into<String>,
+) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if status == actix_web::http::StatusCode::UNAUTHORIZED {
+        res.insert_header((header::WWW_AUTHENTICATE, format!("Bearer error=\"{error}\"")));
+    }
+    res.json(OAuthError { error, error_description: description.into() })
+}
+
+fn bad_request(error: &'static str, description: impl Into<String>) -> HttpResponse {
+    oauth_error(actix_web::http::StatusCode::BAD_REQUEST, error, description)
+}
+
+fn invalid_grant(description: &str) -> HttpResponse {
+    bad_request("invalid_grant", description)
+}
+
+fn internal(e: impl std::fmt::Debug) -> HttpResponse {
+    tracing::error!(error = ?e, "oauth2: internal error");
+    oauth_error(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Something went wrong on our side.")
+}
+
+// ---------------------------------------------------------------- authorize
+
+#[derive(Debug, Deserialize)]
+pub struct AuthorizeQuery {
+    pub response_type: Option<String>,
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub prompt: Option<String>,
+    /// Seconds (parsed here: a bad one is the client's `invalid_request`).
+    pub max_age: Option<String>,
+    pub login_hint: Option<String>,
+    /// Gatehouse's own: the organization to sign in to (`org_…`).
+    pub organization: Option<String>,
+}
+
+/// A page for errors that must not go back to an unverified redirect URI.
+fn refuse_page(message: &str) -> HttpResponse {
+    HttpResponse::BadRequest()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(format!("This sign-in request cannot be used: {message}\n"))
+}
+
+/// Back to the application with `params`, its `state` and our `iss` (RFC 9207).
+fn back_to(redirect_uri: &str, params: &[(&str, &str)], state_param: Option<&str>, issuer: &str) -> HttpResponse {
+    let mut url = match reqwest::Url::parse(redirect_uri) {
+        Ok(u) => u,
+        Err(_) => return refuse_page("the redirect URI is not a URL"),
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+        if let Some(s) = state_param {
+            q.append_pair("state", s);
+        }
+        q.append_pair("iss", issuer);
+    }
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, url.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+fn query_string(req: &HttpRequest) -> String {
+    req.query_string().to_owned()
+}
+
+#[utoipa::path(
+    get, path = "/oauth2/authorize", tag = "openid",
+    params(
+        ("client_id" = String, Query, description = "A registered application"),
+        ("redirect_uri" = String, Query, description = "One of its registered redirect URIs, exactly"),
+        ("response_type" = String, Query, description = "`code`"),
+        ("scope" = String, Query, description = "`openid`, and `email`, `profile`, `offline_access` (a refresh token)"),
+        ("state" = Option<String>, Query, description = "Returned as is"),
+        ("nonce" = Option<String>, Query, description = "Put in the ID token"),
+        ("code_challenge" = Option<String>, Query, description = "PKCE S256 challenge; required for public clients"),
+        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
+        ("prompt" = Option<String>, Query, description = "`none` (never ask: `login_required` without a session) or `login` (sign in again)"),
+        ("max_age" = Option<u32>, Query, description = "Sign in again when the session is older (seconds)"),
+        ("login_hint" = Option<String>, Query, description = "The member's email, for the sign-in page"),
+        ("organization" = Option<String>, Query, description = "The organization to sign in to (`org_…`), for a member of several"),
+    ),
+    responses(
+        (status = 302, description = "To the application with `code`, `state` and `iss`, or with `error` (e.g. `login_required`, `access_denied`); without a Gatehouse session, to the sign-in page first"),
+        (status = 400, description = "Unknown client, or a redirect URI not registered for it: nothing is sent there", content_type = "text/plain"),
+    )
+)]
+pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: Option<AuthUser>) -> HttpResponse {
+    // Read here, so that even unreadable parameters get this endpoint's answer.
+    let Ok(q) = web::Query::<AuthorizeQuery>::from_query(req.query_string()) else {
+        return refuse_page("its parameters could not be read (each may appear once).");
+    };
+    // Who is asking and where the answer goes, before anything is sent there.
+    let Some(client_id) = q.client_id.as_deref() else { return refuse_page("client_id is missing.") };
+    let client = match clients::find(&state.db, client_id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return refuse_page("the application (client_id) is not registered."),
+        Err(e) => return internal(e),
+    };
+    let Some(redirect_uri) = q.redirect_uri.as_deref() else { return refuse_page("redirect_uri is missing.") };
+    if !client.redirect_uris().any(|u| u == redirect_uri) {
+        return refuse_page("the redirect_uri is not one registered for this application.");
+    }
+    let issuer = state.issuer().to_owned();
+    let st = q.state.as_deref();
+    let fail = |error: &str, description: &str| {
+        back_to(redirect_uri, &[("error", error), ("error_description", description)], st, &issuer)
+    };
+    if q.response_type.as_deref() != Some("code") {
+        return fail(
+            "unsupported_response_type",
+            "Only the authorization code flow (response_type=code) is supported.",
+        );
+    }
+    let scope = q.scope.clone().unwrap_or_default();
+    if !scope.split(' ').any(|s| s == "openid") {
+        return fail("invalid_scope", "The scope must include openid.");
+    }
+    if let Some(unknown) = scope.split(' ').find(|s| !s.is_empty() && !super::SCOPES.contains(s)) {
+        return fail("invalid_scope", &format!("Unknown scope {unknown}."));
+    }
+    match (q.code_challenge.as_deref(), q.code_challenge_method.as_deref()) {
+        (Some(c), Some("S256"))
+            if c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) => {}
+        (Some(_), _) => {
+            return fail("invalid_request", "code_challenge must be S256 of a verifier (code_challenge_method=S256).");
+        }
+        (None, _) if client.is_public() => return fail("invalid_request", "This application must use PKCE (S256)."),
+        (None, _) => {}
+    }
+    let prompt = q.prompt.as_deref().unwrap_or_default();
+    if prompt.split(' ').any(|p| !matches!(p, "" | "none" | "login")) {
+        return fail("invalid_request", "prompt may be none or login.");
+    }
+    if q.nonce.as_ref().is_some_and(|n| n.len() > 512) || st.is_some_and(|s| s.len() > 2048) {
+        return fail("invalid_request", "state or nonce is too long.");
+    }
+    let max_age = match q.max_age.as_deref().map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(seconds)) => Some(i64::from(seconds)),
+        Some(Err(_)) => return fail("invalid_request", "max_age must be a number of seconds."),
+    };
+
+    // The member's Gatehouse session: fresh enough, or a sign-in first.
+    let now = state.clock.now();
+    let session_row = match &signed_in {
+        Some(u) => session::Entity::find_by_id(u.session_id.as_str()).one(&state.db).await.ok().flatten(),
+        None => None,
+    };
+    let fresh = session_row
+        .as_ref()
+        .is_some_and(|s| prompt != "login" && max_age.is_none_or(|max| (now - s.created_at).num_seconds() <= max));
+    let (Some(user), Some(session_row), true) = (signed_in, session_row, fresh) else {
+        if prompt.split(' ').any(|p| p == "none") {
+            return fail("login_required", "The member is not signed in to Gatehouse.");
+        }
+        // The SPA's sign-in (email first: SSO or password), then back here.
+        let back = format!("/oauth2/authorize?{}", query_string(&req));
+        let Ok(mut login) = reqwest::Url::parse(&format!("{issuer}/login")) else {
+            return internal("the issuer is not a URL");
+        };
+        login.query_pairs_mut().append_pair("continue", &back);
+        if let Some(hint) = q.login_hint.as_deref() {
+            login.query_pairs_mut().append_pair("login_hint", hint);
+        }
+        return HttpResponse::Found()
+            .insert_header((header::LOCATION, login.to_string()))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish();
+    };
+
+    // Which organization: the session's (an SSO one reaches one only), the
+    // one asked for, or the only one.
+    let memberships = match membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.user_id.as_str()))
+        .filter(membership::Column::SuspendedAt.is_null())
+        .all(&state.db)
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => return internal(e),
+    };
+    let reachable: Vec<&membership::Model> =
+        memberships.iter().filter(|m| user.scope.as_deref().is_none_or(|s| s == m.organization_id.as_str())).collect();
+    let chosen = match q.organization.as_deref() {
+        Some(org) => match reachable.iter().find(|m| m.organization_id.as_str() == org) {
+            Some(m) => *m,
+            None => return fail("access_denied", "The member cannot sign in to that organization."),
+        },
+        None => match reachable.as_slice() {
+            [only] => *only,
+            [] => return fail("access_denied", "The member has no active membership to sign in with."),
+            _ => {
+                return fail(
+                    "account_selection_required",
+                    "The member belongs to several organizations: name one with the organization parameter.",
+                );
+            }
+        },
+    };
+    // Opened by the organization's identity provider (an invite's session is scoped too).
+    let sso_org = session_row.organization_id.as_deref().filter(|_| session_row.method == "sso");
+    let sso_connection_id = match sso_org {
+        Some(org) => {
+            crate::sso::entity::connection::Entity::find_in(org).one(&state.db).await.ok().flatten().map(|c| c.id)
+        }
+        None => None,
+    };
+
+    // The grant and its one-time code.
+    let code_value = random_token();
+    let grant_id = format!("grt_{}", &hash(&random_token())[..32]);
+    let new_grant = grant::ActiveModel {
+        id: Set(grant_id.clone()),
+        client_id: Set(client.id.clone()),
+        user_id: Set(user.user_id.to_string()),
+        organization_id: Set(chosen.organization_id.to_string()),
+        session_id: Set(user.session_id.to_string()),
+        scope: Set(scope),
+        nonce: Set(q.nonce.clone()),
+        auth_time: Set(session_row.created_at),
+        sso_connection_id: Set(sso_connection_id),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    };
+    let new_code = code::ActiveModel {
+        code_hash: Set(hash(&code_value)),
+        grant_id: Set(grant_id),
+        redirect_uri: Set(redirect_uri.to_owned()),
+        code_challenge: Set(q.code_challenge.clone()),
+        expires_at: Set(now + Duration::seconds(CODE_TTL_SECS)),
+        used_at: Set(None),
+    };
+    let saved = async {
+        let txn = state.begin_write().await?;
+        // Codes nobody exchanged go as new ones are made (indexed on expiry).
+        code::Entity::delete_many().filter(code::Column::ExpiresAt.lt(now - Duration::minutes(10))).exec(&*txn).await?;
+        new_grant.insert(&*txn).await?;
+        new_code.insert(&*txn).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(())
+    };
+    if let Err(e) = saved.await {
+        return internal(e);
+    }
+    back_to(redirect_uri, &[("code", &code_value)], st, &issuer)
+}
+
+// ---------------------------------------------------------------- token
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub token: Option<String>,
+}
+
+/// The form body (`application/x-www-form-urlencoded`, each parameter
+/// once); anything else is the client's `invalid_request`, answered as
+/// OAuth answers (RFC 6749 §5.2).
+fn read_form(req: &HttpRequest, body: &[u8]) -> Result<TokenForm, &'static str> {
+    let form_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+    });
+    if !form_type {
+        return Err("Send the parameters as application/x-www-form-urlencoded.");
+    }
+    let text = std::str::from_utf8(body).map_err(|_| "The body is not UTF-8.")?;
+    // The same encoding as a query string.
+    web::Query::<TokenForm>::from_query(text)
+        .map(web::Query::into_inner)
+        .map_err(|_| "The parameters could not be read (each may appear once).")
+}
+
+/// The client the request authenticates as: HTTP Basic (RFC 6749 §2.3.1,
+/// form-urlencoded id and secret) or the form's `client_id` and
+/// `client_secret`; a public client sends its `client_id` alone.
+async fn authenticate_client(state: &AppState, req: &HttpRequest, form: &TokenForm) -> Result<Client, HttpResponse> {
+    let unauthorized =
+        || oauth_error(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
+    let basic = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| {
+        let (scheme, rest) = v.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?).ok()?;
+        let (id, secret) = decoded.split_once(':')?;
+        // Each part is form-urlencoded (RFC 6749 §2.3.1).
+        let decode = |s: &str| {
+            let mut url = reqwest::Url::parse("http://x/").ok()?;
+            url.set_query(Some(&format!("x={s}")));
+            url.query_pairs().next().map(|(_, v)| v.into_owned())
+        };
+        Some((decode(id)?, decode(secret)?))
+    });
+    let (id, secret) = match (basic, &form.client_id, &form.client_secret) {
+        (Some((id, secret)), _, None) => (id, Some(secret)),
+        (None, Some(id), secret) => (id.clone(), secret.clone()),
+        _ => return Err(unauthorized()),
+    };
+    let client = match clients::find(&state.db, &id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(unauthorized()),
+        Err(e) => return Err(internal(e)),
+    };
+    match (client.is_public(), secret) {
+        (true, None) => Ok(client),
+        (false, Some(s)) if client.secret_matches(&s) => Ok(client),
+        _ => Err(unauthorized()),
+    }
+}
+
+/// The grant, if it may still be used: not revoked, its session open, the
+/// membership active. With the member's account and organization.
+async fn live(
+    db: &impl ConnectionTrait,
+    grant_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(grant::Model, user::Model, organization::Model, membership::Model)>, sea_orm::DbErr> {
+    let Some(g) = grant::Entity::find_by_id(grant_id).one(db).await?.filter(|g| g.revoked_at.is_none()) else {
+        return Ok(None);
+    };
+    let open = session::Entity::find_by_id(g.session_id.as_str())
+        .one(db)
+        .await?
+        .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now);
+    if !open {
+        return Ok(None);
+    }
+    let member = crate::accounts::members::find(db, &g.organization_id, &g.user_id)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?
+        .filter(|m| m.suspended_at.is_none());
+    let (Some(member), Some(account), Some(org)) = (
+        member,
+        user::Entity::find().filter(user::Column::Id.eq(g.user_id.as_str())).one(db).await?,
+        organization::Entity::find().filter(organization::Column::Id.eq(g.organization_id.as_str())).one(db).await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some((g, account, org, member)))
+}
+
+/// Ends a grant: its codes, refresh and access tokens stop working.
+async fn revoke_grant(db: &impl ConnectionTrait, grant_id: &str, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+    grant::Entity::update_many()
+        .col_expr(grant::Column::RevokedAt, Expr::value(now))
+        .filter(grant::Column::Id.eq(grant_id))
+        .filter(grant::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The claims about the member, for the ID token and userinfo.
+fn member_claims(
+    g: &grant::Model,
+    account: &user::Model,
+    org: &organization::Model,
+    member: &membership::Model,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::json;
+    let scopes: Vec<&str> = g.scope.split(' ').collect();
+    let mut c = serde_json::Map::new();
+    c.insert("sub".into(), json!(account.id));
+    if scopes.contains(&"email") {
+        c.insert("email".into(), json!(account.email));
+        // Vouched for by the organization's identity provider, or by the
+        // organization's proven domain; a password account's is not.
+        c.insert("email_verified".into(), json!(g.sso_connection_id.is_some()));
+    }
+    if scopes.contains(&"profile") {
+        c.insert("name".into(), json!(account.name));
+    }
+    c.insert("gatehouse_org_id".into(), json!(org.id));
+    c.insert("gatehouse_org_name".into(), json!(org.name));
+    c.insert("gatehouse_role".into(), json!(if member.role == Role::Admin { "admin" } else { "member" }));
+    c.insert("gatehouse_plan_id".into(), json!(member.plan_id.clone().or_else(|| org.default_plan_id.clone())));
+    c.insert("gatehouse_sso".into(), json!(g.sso_connection_id.is_some()));
+    if let Some(id) = &g.sso_connection_id {
+        c.insert("gatehouse_sso_connection_id".into(), json!(id));
+    }
+    c
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AccessClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    client_id: String,
+    scope: String,
+    sid: String,
+    jti: String,
+    iat: i64,
+    exp: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    id_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    scope: String,
+}
+
+fn userinfo_audience(state: &AppState) -> String {
+    format!("{}/oauth2/userinfo", state.issuer())
+}
+
+/// New tokens for a live grant (and a new refresh token when asked for).
+async fn issue(
+    state: &AppState,
+    client: &Client,
+    (g, account, org, member): &(grant::Model, user::Model, organization::Model, membership::Model),
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, HttpResponse> {
+    use serde_json::json;
+    let iat = now.timestamp();
+    let exp = iat + TOKEN_TTL_SECS;
+    let mut id = member_claims(g, account, org, member);
+    id.insert("iss".into(), json!(state.issuer()));
+    id.insert("aud".into(), json!(client.id));
+    id.insert("azp".into(), json!(client.id));
+    id.insert("iat".into(), json!(iat));
+    id.insert("exp".into(), json!(exp));
+    id.insert("auth_time".into(), json!(g.auth_time.timestamp()));
+    id.insert("sid".into(), json!(g.session_id));
+    if let Some(n) = &g.nonce {
+        id.insert("nonce".into(), json!(n));
+    }
+    let id_token = state.provider_keys.sign("JWT", &id).map_err(internal)?;
+    let access = AccessClaims {
+        iss: state.issuer().to_owned(),
+        sub: account.id.to_string(),
+        aud: userinfo_audience(state),
+        client_id: client.id.clone(),
+        scope: g.scope.clone(),
+        sid: g.session_id.clone(),
+        jti: g.id.clone(),
+        iat,
+        exp,
+    };
+    let access_token = state.provider_keys.sign(ACCESS_TYP, &access).map_err(internal)?;
+    let refresh_token = if g.scope.split(' ').any(|s| s == "offline_access") {
+        let value = format!("gh_rt_{}", random_token());
+        refresh::ActiveModel {
+            token_hash: Set(hash(&value)),
+            grant_id: Set(g.id.clone()),
+            expires_at: Set(now + Duration::days(REFRESH_TTL_DAYS)),
+            used_at: Set(None),
+            created_at: Set(now),
+        }
+        .insert(&state.db)
+        .await
+        .map_err(internal)?;
+        Some(value)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: TOKEN_TTL_SECS,
+        id_token,
+        refresh_token,
+        scope: g.scope.clone(),
+    })
+}
+
+#[utoipa::path(
+    post, path = "/oauth2/token", tag = "openid",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "`grant_type=authorization_code` with `code`, `redirect_uri`, `code_verifier`; or `grant_type=refresh_token` with `refresh_token`. Client authentication: HTTP Basic, or `client_id` + `client_secret` in the form; a public client sends `client_id` alone"),
+    responses(
+        (status = 200, description = "`{access_token, token_type: Bearer, expires_in, id_token, refresh_token?, scope}`; a refresh token is rotated on each use", content_type = "application/json"),
+        (status = 400, description = "`invalid_grant` (a code used twice revokes what it issued; a refresh token used twice revokes the whole sign-in), `invalid_request`, `unsupported_grant_type`", content_type = "application/json"),
+        (status = 401, description = "`invalid_client`", content_type = "application/json"),
+    )
+)]
+pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let form = match read_form(&req, &body) {
+        Ok(f) => f,
+        Err(why) => return bad_request("invalid_request", why),
+    };
+    let client = match authenticate_client(&state, &req, &form).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let now = state.clock.now();
+    let grant_id = match form.grant_type.as_deref() {
+        Some("authorization_code") => match exchange_code(&state, &client, &form, now).await {
+            Ok(id) => id,
+            Err(res) => return res,
+        },
+        Some("refresh_token") => match use_refresh(&state, &client, &form, now).await {
+            Ok(id) => id,
+            Err(res) => return res,
+        },
+        _ => return bad_request("unsupported_grant_type", "grant_type must be authorization_code or refresh_token."),
+    };
+    let granted = match live(&state.db, &grant_id, now).await {
+        Ok(Some(g)) => g,
+        Ok(None) => return invalid_grant("The member's sign-in has ended (signed out, suspended or removed)."),
+        Err(e) => return internal(e),
+    };
+    match issue(&state, &client, &granted, now).await {
+        Ok(tokens) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"))
+            .json(tokens),
+        Err(res) => res,
+    }
+}
+
+async fn exchange_code(
+    state: &AppState,
+    client: &Client,
+    form: &TokenForm,
+    now: DateTime<Utc>,
+) -> Result<String, HttpResponse> {
+    let Some(value) = form.code.as_deref() else { return Err(bad_request("invalid_request", "code is missing.")) };
+    let found = code::Entity::find_by_id(hash(value)).one(&state.db).await.map_err(internal)?;
+    let Some(c) = found else { return Err(invalid_grant("The code is not valid.")) };
+    let g = grant::Entity::find_by_id(c.grant_id.as_str()).one(&state.db).await.map_err(internal)?;
+    let Some(g) = g.filter(|g| g.client_id == client.id) else { return Err(invalid_grant("The code is not valid.")) };
+    // Used once only: a second use revokes what the first got (RFC 6749 §4.1.2).
+    let claimed = code::Entity::update_many()
+        .col_expr(code::Column::UsedAt, Expr::value(now))
+        .filter(code::Column::CodeHash.eq(c.code_hash.as_str()))
+        .filter(code::Column::UsedAt.is_null())
+        .exec(&state.db)
+        .await
+        .map_err(internal)?;
+    if claimed.rows_affected != 1 {
+        revoke_grant(&state.db, &g.id, now).await.map_err(internal)?;
+        return Err(invalid_grant("The code was already used; the tokens issued with it are revoked."));
+    }
+    if c.expires_at <= now {
+        return Err(invalid_grant("The code has expired."));
+    }
+    if form.redirect_uri.as_deref() != Some(c.redirect_uri.as_str()) {
+        return Err(invalid_grant("redirect_uri differs from the authorization request's."));
+    }
+    match (&c.code_challenge, form.code_verifier.as_deref()) {
+        (Some(challenge), Some(verifier)) => {
+            let computed = B64URL.encode(Sha256::digest(verifier.as_bytes()));
+            let equal = aws_lc_rs::constant_time::verify_slices_are_equal(computed.as_bytes(), challenge.as_bytes());
+            if equal.is_err() || !(43..=128).contains(&verifier.len()) {
+                return Err(invalid_grant("The code_verifier does not match the code_challenge."));
+            }
+        }
+        (Some(_), None) => return Err(invalid_grant("code_verifier is missing.")),
+        (None, Some(_)) => return Err(invalid_grant("The authorization request had no code_challenge.")),
+        (None, None) if client.is_public() => return Err(invalid_grant("A public client must use PKCE.")),
+        (None, None) => {}
+    }
+    Ok(g.id)
+}
+
+async fn use_refresh(
+    state: &AppState,
+    client: &Client,
+    form: &TokenForm,
+    now: DateTime<Utc>,
+) -> Result<String, HttpResponse> {
+    let Some(value) = form.refresh_token.as_deref() else {
+        return Err(bad_request("invalid_request", "refresh_token is missing."));
+    };
+    let found = refresh::Entity::find_by_id(hash(value)).one(&state.db).await.map_err(internal)?;
+    let Some(r) = found else { return Err(invalid_grant("The refresh token is not valid.")) };
+    let g = grant::Entity::find_by_id(r.grant_id.as_str()).one(&state.db).await.map_err(internal)?;
+    let Some(g) = g.filter(|g| g.client_id == client.id) else {
+        return Err(invalid_grant("The refresh token is not valid."));
+    };
+    // Rotated: each is used once. A second use means it leaked — the whole
+    // family (the grant) is revoked.
+    let claimed = refresh::Entity::update_many()
+        .col_expr(refresh::Column::UsedAt, Expr::value(now))
+        .filter(refresh::Column::TokenHash.eq(r.token_hash.as_str()))
+        .filter(refresh::Column::UsedAt.is_null())
+        .exec(&state.db)
+        .await
+        .map_err(internal)?;
+    if claimed.rows_affected != 1 {
+        revoke_grant(&state.db, &g.id, now).await.map_err(internal)?;
+        return Err(invalid_grant("The refresh token was already used; every token of this sign-in is revoked."));
+    }
+    if r.expires_at <= now {
+        return Err(invalid_grant("The refresh token has expired."));
+    }
+    Ok(g.id)
+}
+
+// ---------------------------------------------------------------- userinfo
+
+#[utoipa::path(
+    get, path = "/oauth2/userinfo", tag = "openid",
+    responses(
+        (status = 200, description = "The member's claims (see the README), for `Authorization: Bearer {access_token}` from the token endpoint (not a Gatehouse session token)", content_type = "application/json"),
+        (status = 401, description = "`invalid_token` (RFC 6750): unknown, expired, or its sign-in ended (signed out, suspended, removed)", content_type = "application/json"),
+    )
+)]
+pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let invalid =
+        || oauth_error(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_token", "The access token is not valid.");
+    let Some(token) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned())
+    else {
+        return invalid();
+    };
+    let now = state.clock.now();
+    let Some(claims) = state.provider_keys.verify::<AccessClaims>(
+        &token,
+        ACCESS_TYP,
+        state.issuer(),
+        &userinfo_audience(&state),
+        now.timestamp(),
+    ) else {
+        return invalid();
+    };
+    match live(&state.db, &claims.jti, now).await {
+        Ok(Some((g, account, org, member))) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(member_claims(&g, &account, &org, &member)),
+        Ok(None) => invalid(),
+        Err(e) => internal(e),
+    }
+}
+
+// ---------------------------------------------------------------- revoke
+
+/// The same, by POST (OpenID Connect Core §5.3.1).
+#[utoipa::path(
+    post, path = "/oauth2/userinfo", tag = "openid",
+    responses(
+        (status = 200, description = "The member's claims, for `Authorization: Bearer {access_token}`", content_type = "application/json"),
+        (status = 401, description = "`invalid_token` (RFC 6750)", content_type = "application/json"),
+    )
+)]
+pub async fn userinfo_post(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    userinfo(state, req).await
+}
+
+/// `POST /oauth2/revoke` (RFC 7009): a refresh or access token of the
+/// calling client; its grant ends. Unknown tokens answer 200 too.
+#[utoipa::path(
+    post, path = "/oauth2/revoke", tag = "openid",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "`token`, with client authentication as at the token endpoint"),
+    responses(
+        (status = 200, description = "Revoked (or unknown: the same answer)"),
+        (status = 400, description = "`invalid_request`: no token, or not a form body", content_type = "application/json"),
+        (status = 401, description = "`invalid_client`", content_type = "application/json"),
+    )
+)]
+pub async fn revoke(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let form = match read_form(&req, &body) {
+        Ok(f) => f,
+        Err(why) => return bad_request("invalid_request", why),
+    };
+    let client = match authenticate_client(&state, &req, &form).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let Some(value) = form.token.as_deref() else { return bad_request("invalid_request", "token is missing.") };
+    let now = state.clock.now();
+    let grant_id = match refresh::Entity::find_by_id(hash(value)).one(&state.db).await {
+        Ok(Some(r)) => Some(r.grant_id),
+        Ok(None) => state
+            .provider_keys
+            .verify::<AccessClaims>(value, ACCESS_TYP, state.issuer(), &userinfo_audience(&state), now.timestamp())
+            .map(|c| c.jti),
+        Err(e) => return internal(e),
+    };
+    if let Some(id) = grant_id {
+        let owned = grant::Entity::find_by_id(id.as_str()).one(&state.db).await.ok().flatten();
+        if owned.is_some_and(|g| g.client_id == client.id)
+            && let Err(e) = revoke_grant(&state.db, &id, now).await
+        {
+            return internal(e);
+        }
+    }
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+}
