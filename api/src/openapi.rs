@@ -36,6 +36,7 @@ use crate::provisioning::handlers as provisioning;
         crate::provider::openid_configuration, crate::provider::jwks,
         crate::provider::flow::authorize, crate::provider::flow::token, crate::provider::flow::userinfo,
         crate::provider::flow::userinfo_post, crate::provider::flow::revoke,
+        crate::provider::flow::logout, crate::provider::flow::logout_post,
     ),
     modifiers(&Security, &Unauthorized),
     tags(

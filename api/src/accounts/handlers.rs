@@ -32,6 +32,13 @@ pub(crate) fn session_cookie(state: &AppState, session: &NewSession) -> Cookie<'
         .finish()
 }
 
+/// The session cookie, removed.
+pub(crate) fn expired_session_cookie() -> Cookie<'static> {
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).same_site(SameSite::Strict).finish();
+    gone.make_removal();
+    gone
+}
+
 #[utoipa::path(
     post, path = "/api/v1/auth/signup", tag = "accounts",
     request_body = SignupRequest,
@@ -247,8 +254,7 @@ pub async fn login(state: State, meta: RequestMeta, body: web::Json<LoginRequest
 )]
 pub async fn logout(state: State, user: AuthUser) -> AppResult<HttpResponse> {
     service::logout(&state, &user.session_id).await?;
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).same_site(SameSite::Strict).finish();
-    gone.make_removal();
+    let gone = expired_session_cookie();
     Ok(HttpResponse::NoContent().cookie(gone).finish())
 }
 

@@ -131,13 +131,16 @@ fn server_uri(uri: &str, what: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Whether `id` could be a client id (what `validate` lets in): anything
+/// else is unknown without asking the database.
+pub fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
 /// Checks `spec`: a name, at least one redirect URI, every URI as above,
 /// and a secret exactly when the client is confidential.
 pub fn validate(spec: &ClientSpec) -> Result<(), Invalid> {
-    let id_ok = !spec.client_id.is_empty()
-        && spec.client_id.len() <= 100
-        && spec.client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    if !id_ok {
+    if !plausible_id(&spec.client_id) {
         return Err(invalid(format!(
             "client_id {:?} must be 1 to 100 letters, digits, '-', '.', '_' or '~'",
             spec.client_id

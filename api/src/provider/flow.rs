@@ -158,6 +158,9 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
     };
     // Who is asking and where the answer goes, before anything is sent there.
     let Some(client_id) = q.client_id.as_deref() else { return refuse_page("client_id is missing.") };
+    if !clients::plausible_id(client_id) {
+        return refuse_page("the application (client_id) is not registered.");
+    }
     let client = match clients::find(&state.db, client_id).await {
         Ok(Some(c)) => c,
         Ok(None) => return refuse_page("the application (client_id) is not registered."),
@@ -198,8 +201,10 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
     if prompt.split(' ').any(|p| !matches!(p, "" | "none" | "login")) {
         return fail("invalid_request", "prompt may be none or login.");
     }
-    if q.nonce.as_ref().is_some_and(|n| n.len() > 512) || st.is_some_and(|s| s.len() > 2048) {
-        return fail("invalid_request", "state or nonce is too long.");
+    if q.nonce.as_ref().is_some_and(|n| n.len() > 512 || n.chars().any(char::is_control))
+        || st.is_some_and(|s| s.len() > 2048)
+    {
+        return fail("invalid_request", "nonce must be at most 512 printable characters, state at most 2048.");
     }
     let max_age = match q.max_age.as_deref().map(str::parse::<u32>) {
         None => None,
@@ -369,6 +374,9 @@ async fn authenticate_client(state: &AppState, req: &HttpRequest, form: &TokenFo
         (None, Some(id), secret) => (id.clone(), secret.clone()),
         _ => return Err(unauthorized()),
     };
+    if !clients::plausible_id(&id) {
+        return Err(unauthorized());
+    }
     let client = match clients::find(&state.db, &id).await {
         Ok(Some(c)) => c,
         Ok(None) => return Err(unauthorized()),
@@ -759,4 +767,153 @@ pub async fn revoke(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
         }
     }
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+}
+
+// ---------------------------------------------------------------- logout
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LogoutParams {
+    pub id_token_hint: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub client_id: Option<String>,
+    /// Our own confirmation form's (a request without a valid hint is asked first).
+    pub confirm: Option<String>,
+}
+
+fn html_page(title: &str, body: &str) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store")).body(
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+             content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body \
+             style=\"font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem\">\
+             <h1>{title}</h1>{body}</body></html>"
+        ),
+    )
+}
+
+/// `GET|POST /oauth2/logout` (OpenID Connect RP-Initiated Logout 1.0): ends
+/// the member's Gatehouse session and the applications' grants from it.
+/// With an `id_token_hint` naming the current session it happens at once
+/// and the browser returns to a registered `post_logout_redirect_uri`;
+/// without one, the member is asked first (a link on another site must not
+/// sign anyone out).
+#[utoipa::path(
+    get, path = "/oauth2/logout", tag = "openid",
+    params(
+        ("id_token_hint" = Option<String>, Query, description = "An ID token we issued for the session (expired is fine)"),
+        ("post_logout_redirect_uri" = Option<String>, Query, description = "Registered for the client; where the browser returns"),
+        ("state" = Option<String>, Query, description = "Returned as is"),
+        ("client_id" = Option<String>, Query, description = "The application, when no hint names it"),
+    ),
+    responses(
+        (status = 302, description = "Signed out; back to the application"),
+        (status = 200, description = "Signed out, or asked to confirm (no valid hint)", content_type = "text/html"),
+    )
+)]
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest, signed_in: Option<AuthUser>) -> HttpResponse {
+    let params =
+        web::Query::<LogoutParams>::from_query(req.query_string()).map(web::Query::into_inner).unwrap_or_default();
+    end_and_leave(&state, signed_in, params).await
+}
+
+/// The same by POST (form body), and our confirmation form's target.
+#[utoipa::path(
+    post, path = "/oauth2/logout", tag = "openid",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "The GET's parameters"),
+    responses(
+        (status = 302, description = "Signed out; back to the application"),
+        (status = 200, description = "Signed out, or asked to confirm", content_type = "text/html"),
+    )
+)]
+pub async fn logout_post(state: web::Data<AppState>, signed_in: Option<AuthUser>, body: web::Bytes) -> HttpResponse {
+    let params = std::str::from_utf8(&body)
+        .ok()
+        .and_then(|t| web::Query::<LogoutParams>::from_query(t).ok())
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    end_and_leave(&state, signed_in, params).await
+}
+
+async fn end_and_leave(state: &AppState, signed_in: Option<AuthUser>, p: LogoutParams) -> HttpResponse {
+    let hint = p.id_token_hint.as_deref().and_then(|t| state.provider_keys.verify_hint(t, state.issuer()));
+    let client_id = p
+        .client_id
+        .clone()
+        .or_else(|| hint.as_ref().and_then(|h| h.get("aud")).and_then(|a| a.as_str()).map(str::to_owned));
+    let client = match client_id.as_deref().filter(|id| clients::plausible_id(id)) {
+        Some(id) => clients::find(&state.db, id).await.ok().flatten(),
+        None => None,
+    };
+    let back = p
+        .post_logout_redirect_uri
+        .as_deref()
+        .filter(|uri| client.as_ref().is_some_and(|c| c.post_logout_redirect_uris().any(|u| u == *uri)));
+    let names_session =
+        |u: &AuthUser| hint.as_ref().and_then(|h| h.get("sid")).and_then(|s| s.as_str()) == Some(u.session_id.as_str());
+    let confirmed = p.confirm.as_deref() == Some("1");
+    match &signed_in {
+        Some(u) if names_session(u) || confirmed => {
+            let now = state.clock.now();
+            if let Err(e) = crate::accounts::service::logout(state, &u.session_id).await {
+                return internal(e);
+            }
+            let ended = grant::Entity::update_many()
+                .col_expr(grant::Column::RevokedAt, Expr::value(now))
+                .filter(grant::Column::SessionId.eq(u.session_id.as_str()))
+                .filter(grant::Column::RevokedAt.is_null())
+                .exec(&state.db)
+                .await;
+            if let Err(e) = ended {
+                return internal(e);
+            }
+        }
+        Some(_) => {
+            // Asked first: a form posting back here, from our own page.
+            let keep = |name: &str, value: &Option<String>| {
+                value.as_deref().map_or(String::new(), |v| {
+                    format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", html_escape(v))
+                })
+            };
+            let fields = [
+                keep("post_logout_redirect_uri", &back.map(str::to_owned)),
+                keep("state", &p.state),
+                keep("client_id", &client.as_ref().map(|c| c.id.clone())),
+            ]
+            .concat();
+            let who = client.as_ref().map_or("An application".to_owned(), |c| html_escape(&c.name));
+            return html_page(
+                "Sign out of Gatehouse?",
+                &format!(
+                    "<p>{who} asks to sign you out.</p><form method=\"post\" action=\"/oauth2/logout\">{fields}\
+                     <input type=\"hidden\" name=\"confirm\" value=\"1\"><button type=\"submit\">Sign out</button></form>"
+                ),
+            );
+        }
+        None => {}
+    }
+    match back {
+        Some(uri) => {
+            let mut url = match reqwest::Url::parse(uri) {
+                Ok(u) => u,
+                Err(_) => return html_page("Signed out", "<p>You are signed out of Gatehouse.</p>"),
+            };
+            if let Some(s) = &p.state {
+                url.query_pairs_mut().append_pair("state", s);
+            }
+            HttpResponse::Found()
+                .insert_header((header::LOCATION, url.to_string()))
+                .cookie(crate::accounts::handlers::expired_session_cookie())
+                .finish()
+        }
+        None => {
+            let mut res = html_page("Signed out", "<p>You are signed out of Gatehouse.</p>");
+            let _ = res.add_cookie(&crate::accounts::handlers::expired_session_cookie());
+            res
+        }
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -138,5 +138,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/oauth2/token", web::post().to(flow::token))
         .route("/oauth2/userinfo", web::get().to(flow::userinfo))
         .route("/oauth2/userinfo", web::post().to(flow::userinfo_post))
-        .route("/oauth2/revoke", web::post().to(flow::revoke));
+        .route("/oauth2/revoke", web::post().to(flow::revoke))
+        .route("/oauth2/logout", web::get().to(flow::logout))
+        .route("/oauth2/logout", web::post().to(flow::logout_post));
 }

@@ -355,6 +355,14 @@ async fn the_authorization_and_token_endpoints_refuse_what_they_must() {
     assert_eq!((status, location.as_str()), (StatusCode::BAD_REQUEST, ""));
     let (status, location) = authorize(&app, &url("cli_unknown", REDIRECT, ""), Some(&ada.token)).await;
     assert_eq!((status, location.as_str()), (StatusCode::BAD_REQUEST, ""));
+    // Text no database column takes (NUL) is refused before any query.
+    let (status, _) = authorize(&app, &url("cli_%00x", REDIRECT, ""), Some(&ada.token)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, location) = authorize(&app, &url(&id, REDIRECT, "&nonce=a%00b"), Some(&ada.token)).await;
+    assert_eq!(param(&location, "error").as_deref(), Some("invalid_request"), "{location}");
+    let (status, body) =
+        token(&app, &[("grant_type", "refresh_token"), ("refresh_token", "x"), ("client_id", "a\0b")], None).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
     // prompt=none without a session; without a session otherwise, the sign-in page.
     let (_, location) = authorize(&app, &url(&id, REDIRECT, "&prompt=none"), None).await;
     assert_eq!(
@@ -427,4 +435,59 @@ fn urlencoding(s: &str) -> String {
     let mut url = reqwest::Url::parse("http://x/").unwrap();
     url.query_pairs_mut().append_pair("v", s);
     url.query().unwrap()[2..].to_owned()
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session_and_every_grant_from_it_but_asks_without_a_hint() {
+    let app = spawn_app().await;
+    let args: Vec<String> = [
+        "add",
+        "--name",
+        "Test App",
+        "--redirect-uri",
+        REDIRECT,
+        "--post-logout-redirect-uri",
+        "http://127.0.0.1:3000/bye",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let out = api::provider::cli::run(&app.state.db, &args, app.clock_now()).await.unwrap();
+    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap().to_owned();
+    let (id, secret) = (field("client_id"), field("client_secret"));
+    let ada = app.signup("Acme", "ada@acme.com").await;
+    let url = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20offline_access&nonce=n",
+        app.base,
+        urlencoding(REDIRECT)
+    );
+    let (_, location) = authorize(&app, &url, Some(&ada.token)).await;
+    let code = param(&location, "code").unwrap();
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)];
+    let (status, tokens) = token(&app, &form, Some((&id, &secret))).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap();
+
+    // No hint: a link on another site must not sign anyone out; asked first.
+    let res = app.client.get(app.url("/oauth2/logout")).bearer_auth(&ada.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Sign out of Gatehouse?"));
+    assert_eq!(app.get("/api/v1/me", Some(&ada.token)).await.0, StatusCode::OK);
+
+    // An unregistered place to return to is never followed.
+    let logout = |back: &str| {
+        format!("/oauth2/logout?id_token_hint={id_token}&post_logout_redirect_uri={}&state=s1", urlencoding(back))
+    };
+    let res = app.client.get(app.url(&logout("https://evil.example/"))).send().await.unwrap();
+    assert_eq!((res.status(), res.headers().get("location")), (StatusCode::OK, None));
+
+    // With the hint naming the session: signed out, grants ended, back with state.
+    let res =
+        app.client.get(app.url(&logout("http://127.0.0.1:3000/bye"))).bearer_auth(&ada.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "http://127.0.0.1:3000/bye?state=s1");
+    assert_eq!(app.get("/api/v1/me", Some(&ada.token)).await.0, StatusCode::UNAUTHORIZED);
+    let refresh = [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().unwrap())];
+    let (status, body) = token(&app, &refresh, Some((&id, &secret))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
 }
