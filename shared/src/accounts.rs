@@ -139,6 +139,11 @@ pub struct LoginRequest {
     pub email: String,
     #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
     pub password: String,
+    /// An application's authorization request (`/oauth2/authorize?…`): when
+    /// Require SSO refuses the password, the SSO sign-in it starts continues there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4096))]
+    pub continue_to: Option<String>,
 }
 
 impl LoginRequest {

@@ -339,6 +339,20 @@ pub struct SsoLoginRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
     pub email: String,
+    /// An application's authorization request (`/oauth2/authorize?…`) the
+    /// sign-in continues with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4096))]
+    pub continue_to: Option<String>,
+}
+
+/// Whether `path` is somewhere a sign-in may continue: this server's
+/// authorization endpoint, nothing else (no open redirect).
+pub fn valid_continue(path: &str) -> bool {
+    path.starts_with("/oauth2/authorize?")
+        && path.len() <= 4096
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
 }
 
 /// Where to send the browser next (test sign-in, member sign-in).

@@ -353,8 +353,9 @@ pub async fn start_sso_test(token: &str) -> Result<SsoRedirect, ApiError> {
     post(format!("/api/v1/setup/{token}/sso-test")).await
 }
 
-pub async fn start_sso_login(email: &str) -> Result<SsoRedirect, ApiError> {
-    send("POST", "/api/v1/auth/sso".into(), &SsoLoginRequest { email: email.to_owned() }).await
+/// `continue_to`: an application's request the sign-in continues with.
+pub async fn start_sso_login(email: &str, continue_to: Option<String>) -> Result<SsoRedirect, ApiError> {
+    send("POST", "/api/v1/auth/sso".into(), &SsoLoginRequest { email: email.to_owned(), continue_to }).await
 }
 
 pub async fn sso_enforcement(org: &OrganizationId) -> Result<SsoEnforcement, ApiError> {

@@ -233,8 +233,8 @@ fn page(title: &str, body: &str) -> HttpResponse {
 pub async fn login(state: State, meta: RequestMeta, body: web::Json<LoginRequest>) -> AppResult<HttpResponse> {
     state.limit_auth(&meta)?;
     body.validate().map_err(AppError::Validation)?;
-    let LoginRequest { email, password } = body.into_inner();
-    let (user, session) = service::login(&state, &meta, &email, password).await?;
+    let LoginRequest { email, password, continue_to } = body.into_inner();
+    let (user, session) = service::login(&state, &meta, &email, password, continue_to.as_deref()).await?;
     let cookie = session_cookie(&state, &session);
     Ok(HttpResponse::Ok().cookie(cookie).json(LoginResponse {
         access_token: session.access_token,

@@ -359,12 +359,15 @@ async fn audit_login(
 /// minute, atomically, so concurrent guesses cannot slip past), every
 /// outcome is recorded in the account's organizations, and an unknown
 /// email costs the same hash and gets the same answer.
+/// `continue_to`: an application's request a refused password's SSO
+/// sign-in continues with (Require SSO).
 async fn check_password(
     state: &AppState,
     meta: &RequestMeta,
     email: &str,
     password: String,
     method: &str,
+    continue_to: Option<&str>,
 ) -> AppResult<user::Model> {
     // Every account's email passed `Email::parse` and is stored in its
     // canonical form (the domain in IDNA ASCII): anything else matches no
@@ -386,7 +389,7 @@ async fn check_password(
     let policy = if ok { enforcement::password_policy(&state.db, &user).await? } else { PasswordPolicy::Allowed };
     if let PasswordPolicy::SsoRequired(org_id) = policy {
         audit_login(state, meta, &user, false, method, Some("sso_required")).await?;
-        return Err(enforcement::sso_required(state, &org_id, &user).await);
+        return Err(enforcement::sso_required(state, &org_id, &user, continue_to).await);
     }
     audit_login(state, meta, &user, ok, method, None).await?;
     if !ok {
@@ -405,8 +408,9 @@ pub async fn login(
     meta: &RequestMeta,
     email: &str,
     password: String,
+    continue_to: Option<&str>,
 ) -> AppResult<(UserSummary, NewSession)> {
-    let user = check_password(state, meta, email, password, "password").await?;
+    let user = check_password(state, meta, email, password, "password", continue_to).await?;
     let session = open_session(&state.db, state, &user.id, None, SessionMethod::Password).await?;
     Ok((user_summary(&user)?, session))
 }
@@ -666,7 +670,7 @@ pub async fn accept_invite(
         }
         (None, None) if sso_only => None,
         (Some(u), Some(p)) => {
-            check_password(state, meta, &u.email, p, "invite").await?;
+            check_password(state, meta, &u.email, p, "invite", None).await?;
             None
         }
         (Some(_), None) => {

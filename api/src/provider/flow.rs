@@ -23,7 +23,7 @@ use shared::accounts::Role;
 
 use super::clients::{self, Model as Client};
 use super::entity::{code, grant, refresh};
-use crate::accounts::entity::{membership, organization, session, user};
+use crate::accounts::entity::{membership, session};
 use crate::auth::AuthUser;
 use crate::auth::tokens::random_token;
 use crate::db::OrganizationScoped;
@@ -304,8 +304,14 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
     };
     let saved = async {
         let txn = state.begin_write().await?;
-        // Codes nobody exchanged go as new ones are made (indexed on expiry).
-        code::Entity::delete_many().filter(code::Column::ExpiresAt.lt(now - Duration::minutes(10))).exec(&*txn).await?;
+        // Codes nobody exchanged go, now and then, as new ones are made
+        // (indexed on expiry; one authorization in 64 does it).
+        if rand::random::<u8>() < 4 {
+            code::Entity::delete_many()
+                .filter(code::Column::ExpiresAt.lt(now - Duration::minutes(10)))
+                .exec(&*txn)
+                .await?;
+        }
         new_grant.insert(&*txn).await?;
         new_code.insert(&*txn).await?;
         txn.commit().await?;
@@ -389,35 +395,51 @@ async fn authenticate_client(state: &AppState, req: &HttpRequest, form: &TokenFo
     }
 }
 
+/// A grant that may still be used, with what its claims say of the member.
+struct Live {
+    grant: grant::Model,
+    email: String,
+    name: String,
+    org_name: String,
+    role: Role,
+    /// The member's plan, or else the organization's default plan.
+    plan_id: Option<String>,
+}
+
 /// The grant, if it may still be used: not revoked, its session open, the
-/// membership active. With the member's account and organization.
-async fn live(
-    db: &impl ConnectionTrait,
-    grant_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<(grant::Model, user::Model, organization::Model, membership::Model)>, sea_orm::DbErr> {
-    let Some(g) = grant::Entity::find_by_id(grant_id).one(db).await?.filter(|g| g.revoked_at.is_none()) else {
+/// membership active — in one query (every token and userinfo asks it).
+async fn live(db: &impl ConnectionTrait, grant_id: &str, now: DateTime<Utc>) -> Result<Option<Live>, sea_orm::DbErr> {
+    use sea_orm::{DbBackend, FromQueryResult, Statement};
+    let backend = db.get_database_backend();
+    let p = if backend == DbBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "SELECT g.*, u.email AS u_email, u.name AS u_name, o.name AS o_name, o.default_plan_id AS o_plan, \
+         m.role AS m_role, m.plan_id AS m_plan, s.expires_at AS s_expires_at \
+         FROM oauth_grants g \
+         JOIN sessions s ON s.id = g.session_id AND s.revoked_at IS NULL \
+         JOIN memberships m ON m.organization_id = g.organization_id AND m.user_id = g.user_id \
+              AND m.suspended_at IS NULL \
+         JOIN users u ON u.id = g.user_id \
+         JOIN organizations o ON o.id = g.organization_id \
+         WHERE g.id = {p} AND g.revoked_at IS NULL"
+    );
+    let Some(row) = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [grant_id.into()])).await? else {
         return Ok(None);
     };
-    let open = session::Entity::find_by_id(g.session_id.as_str())
-        .one(db)
-        .await?
-        .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now);
-    if !open {
+    if row.try_get::<DateTime<Utc>>("", "s_expires_at")? <= now {
         return Ok(None);
     }
-    let member = crate::accounts::members::find(db, &g.organization_id, &g.user_id)
-        .await
-        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?
-        .filter(|m| m.suspended_at.is_none());
-    let (Some(member), Some(account), Some(org)) = (
-        member,
-        user::Entity::find().filter(user::Column::Id.eq(g.user_id.as_str())).one(db).await?,
-        organization::Entity::find().filter(organization::Column::Id.eq(g.organization_id.as_str())).one(db).await?,
-    ) else {
-        return Ok(None);
-    };
-    Ok(Some((g, account, org, member)))
+    let role: String = row.try_get("", "m_role")?;
+    let role = role.parse::<Role>().map_err(|e| sea_orm::DbErr::Custom(format!("stored role: {e}")))?;
+    let plan: Option<String> = row.try_get("", "m_plan")?;
+    Ok(Some(Live {
+        grant: grant::Model::from_query_result(&row, "")?,
+        email: row.try_get("", "u_email")?,
+        name: row.try_get("", "u_name")?,
+        org_name: row.try_get("", "o_name")?,
+        role,
+        plan_id: plan.or(row.try_get("", "o_plan")?),
+    }))
 }
 
 /// Ends a grant: its codes, refresh and access tokens stop working.
@@ -432,29 +454,25 @@ async fn revoke_grant(db: &impl ConnectionTrait, grant_id: &str, now: DateTime<U
 }
 
 /// The claims about the member, for the ID token and userinfo.
-fn member_claims(
-    g: &grant::Model,
-    account: &user::Model,
-    org: &organization::Model,
-    member: &membership::Model,
-) -> serde_json::Map<String, serde_json::Value> {
+fn member_claims(l: &Live) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::json;
+    let g = &l.grant;
     let scopes: Vec<&str> = g.scope.split(' ').collect();
     let mut c = serde_json::Map::new();
-    c.insert("sub".into(), json!(account.id));
+    c.insert("sub".into(), json!(g.user_id));
     if scopes.contains(&"email") {
-        c.insert("email".into(), json!(account.email));
-        // Vouched for by the organization's identity provider, or by the
-        // organization's proven domain; a password account's is not.
+        c.insert("email".into(), json!(l.email));
+        // Vouched for by the organization's identity provider (an SSO
+        // sign-in); a password account's is not.
         c.insert("email_verified".into(), json!(g.sso_connection_id.is_some()));
     }
     if scopes.contains(&"profile") {
-        c.insert("name".into(), json!(account.name));
+        c.insert("name".into(), json!(l.name));
     }
-    c.insert("gatehouse_org_id".into(), json!(org.id));
-    c.insert("gatehouse_org_name".into(), json!(org.name));
-    c.insert("gatehouse_role".into(), json!(if member.role == Role::Admin { "admin" } else { "member" }));
-    c.insert("gatehouse_plan_id".into(), json!(member.plan_id.clone().or_else(|| org.default_plan_id.clone())));
+    c.insert("gatehouse_org_id".into(), json!(g.organization_id));
+    c.insert("gatehouse_org_name".into(), json!(l.org_name));
+    c.insert("gatehouse_role".into(), json!(if l.role == Role::Admin { "admin" } else { "member" }));
+    c.insert("gatehouse_plan_id".into(), json!(l.plan_id));
     c.insert("gatehouse_sso".into(), json!(g.sso_connection_id.is_some()));
     if let Some(id) = &g.sso_connection_id {
         c.insert("gatehouse_sso_connection_id".into(), json!(id));
@@ -486,6 +504,13 @@ struct TokenResponse {
     scope: String,
 }
 
+/// An access token we issued, unexpired: its claims.
+fn access_claims(state: &AppState, token: &str, now: DateTime<Utc>) -> Option<AccessClaims> {
+    let claims: AccessClaims =
+        crate::auth::tokens::verify(&state.keys, token, ACCESS_TYP, state.issuer(), &userinfo_audience(state)).ok()?;
+    (claims.exp > now.timestamp()).then_some(claims)
+}
+
 fn userinfo_audience(state: &AppState) -> String {
     format!("{}/oauth2/userinfo", state.issuer())
 }
@@ -494,13 +519,14 @@ fn userinfo_audience(state: &AppState) -> String {
 async fn issue(
     state: &AppState,
     client: &Client,
-    (g, account, org, member): &(grant::Model, user::Model, organization::Model, membership::Model),
+    live: &Live,
     now: DateTime<Utc>,
 ) -> Result<TokenResponse, HttpResponse> {
     use serde_json::json;
+    let g = &live.grant;
     let iat = now.timestamp();
     let exp = iat + TOKEN_TTL_SECS;
-    let mut id = member_claims(g, account, org, member);
+    let mut id = member_claims(live);
     id.insert("iss".into(), json!(state.issuer()));
     id.insert("aud".into(), json!(client.id));
     id.insert("azp".into(), json!(client.id));
@@ -514,7 +540,7 @@ async fn issue(
     let id_token = state.provider_keys.sign("JWT", &id).map_err(internal)?;
     let access = AccessClaims {
         iss: state.issuer().to_owned(),
-        sub: account.id.to_string(),
+        sub: g.user_id.clone(),
         aud: userinfo_audience(state),
         client_id: client.id.clone(),
         scope: g.scope.clone(),
@@ -523,7 +549,11 @@ async fn issue(
         iat,
         exp,
     };
-    let access_token = state.provider_keys.sign(ACCESS_TYP, &access).map_err(internal)?;
+    // Only our userinfo and revocation endpoints read access tokens (their
+    // audience): the server's HMAC key signs them (microseconds, where an
+    // RSA signature costs a millisecond); ID tokens are for the applications
+    // and use the published asymmetric keys.
+    let access_token = crate::auth::tokens::sign(&state.keys, ACCESS_TYP, &access).map_err(internal)?;
     let refresh_token = if g.scope.split(' ').any(|s| s == "offline_access") {
         let value = format!("gh_rt_{}", random_token());
         refresh::ActiveModel {
@@ -696,19 +726,13 @@ pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
         return invalid();
     };
     let now = state.clock.now();
-    let Some(claims) = state.provider_keys.verify::<AccessClaims>(
-        &token,
-        ACCESS_TYP,
-        state.issuer(),
-        &userinfo_audience(&state),
-        now.timestamp(),
-    ) else {
+    let Some(claims) = access_claims(&state, &token, now) else {
         return invalid();
     };
     match live(&state.db, &claims.jti, now).await {
-        Ok(Some((g, account, org, member))) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(member_claims(&g, &account, &org, &member)),
+        Ok(Some(live)) => {
+            HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(member_claims(&live))
+        }
         Ok(None) => invalid(),
         Err(e) => internal(e),
     }
@@ -752,10 +776,7 @@ pub async fn revoke(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
     let now = state.clock.now();
     let grant_id = match refresh::Entity::find_by_id(hash(value)).one(&state.db).await {
         Ok(Some(r)) => Some(r.grant_id),
-        Ok(None) => state
-            .provider_keys
-            .verify::<AccessClaims>(value, ACCESS_TYP, state.issuer(), &userinfo_audience(&state), now.timestamp())
-            .map(|c| c.jti),
+        Ok(None) => access_claims(&state, value, now).map(|c| c.jti),
         Err(e) => return internal(e),
     };
     if let Some(id) = grant_id {

@@ -427,10 +427,15 @@ pub async fn password_policy(db: &impl ConnectionTrait, account: &user::Model) -
 /// sign-in at the organization's identity provider already started on the
 /// account's behalf (its password was right, so the provider's answer may
 /// link to it, as when a signed-in member chooses SSO).
-pub async fn sso_required(state: &AppState, org_id: &OrganizationId, account: &user::Model) -> AppError {
+pub async fn sso_required(
+    state: &AppState,
+    org_id: &OrganizationId,
+    account: &user::Model,
+    continue_to: Option<&str>,
+) -> AppError {
     let domain = account.email.rsplit_once('@').map_or(account.email.as_str(), |(_, d)| d);
     let detail = format!("Your organization requires single sign-on for {domain} addresses. Continue with SSO.");
-    match super::start_for_account(state, org_id, &account.email, &account.id).await {
+    match super::start_for_account(state, org_id, &account.email, &account.id, continue_to).await {
         Ok((url, cookie)) => AppError::SsoRequired { detail, redirect_url: Some(url), cookie: Some(Box::new(cookie)) },
         Err(e) => {
             tracing::warn!(error = ?e, "sso: could not start the sign-in a refused password sign-in asks for");

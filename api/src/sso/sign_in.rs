@@ -15,7 +15,7 @@ pub(super) async fn begin_sign_in(
     login_hint: Option<&str>,
     owner: Option<&str>,
 ) -> AppResult<HttpResponse> {
-    let (url, cookie) = prepare_sign_in(state, c, purpose, login_hint, owner).await?;
+    let (url, cookie) = prepare_sign_in(state, c, purpose, login_hint, owner, None).await?;
     Ok(HttpResponse::Ok().cookie(cookie).json(SsoRedirect { redirect_url: url }))
 }
 
@@ -28,9 +28,10 @@ pub async fn start_for_account(
     org_id: &OrganizationId,
     email: &str,
     account: &str,
+    return_to: Option<&str>,
 ) -> AppResult<(String, Cookie<'static>)> {
     let c = connection_of(state, org_id).await?;
-    prepare_sign_in(state, &c, PURPOSE_LOGIN, Some(email), Some(account)).await
+    prepare_sign_in(state, &c, PURPOSE_LOGIN, Some(email), Some(account), return_to).await
 }
 
 async fn prepare_sign_in(
@@ -39,6 +40,7 @@ async fn prepare_sign_in(
     purpose: &str,
     login_hint: Option<&str>,
     owner: Option<&str>,
+    return_to: Option<&str>,
 ) -> AppResult<(String, Cookie<'static>)> {
     let not_configured =
         || AppError::conflict("not_configured", "Enter your identity provider's details first, then run the test.");
@@ -93,6 +95,7 @@ async fn prepare_sign_in(
         .exec(&state.db)
         .await?;
     request::ActiveModel {
+        return_to: Set(return_to.filter(|p| shared::sso::valid_continue(p)).map(str::to_owned)),
         user_id: Set(owner.map(str::to_owned)),
         id: Set(state_value.clone()),
         connection_id: Set(c.id.clone()),
@@ -160,7 +163,19 @@ pub async fn start_login(
     let owner = signed_in
         .filter(|u| u.scope.as_deref().is_none_or(|s| s == domain.organization_id))
         .map(|u| u.user_id.to_string());
-    begin_sign_in(&state, &c, PURPOSE_LOGIN, Some(email.as_str()), owner.as_deref()).await
+    let return_to = match body.continue_to.as_deref() {
+        Some(p) if !shared::sso::valid_continue(p) => {
+            return Err(AppError::field(
+                "continue_to",
+                "invalid",
+                "A sign-in continues only with an application's authorization request.",
+            ));
+        }
+        other => other,
+    };
+    let (url, cookie) =
+        prepare_sign_in(&state, &c, PURPOSE_LOGIN, Some(email.as_str()), owner.as_deref(), return_to).await?;
+    Ok(HttpResponse::Ok().cookie(cookie).json(SsoRedirect { redirect_url: url }))
 }
 
 fn not_configured(domain: &str) -> AppError {
@@ -217,8 +232,8 @@ fn outcome(state: &AppState, ok: bool, purpose: &str, detail: &str) -> HttpRespo
 /// anything else to the outcome page.
 fn respond(state: &AppState, result: Result<Done, Refusal>) -> HttpResponse {
     match result {
-        Ok(Done::Login(session)) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("{}/", state.public_url)))
+        Ok(Done::Login(session, return_to)) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{}{}", state.public_url, return_to.as_deref().unwrap_or("/"))))
             .cookie(crate::accounts::handlers::session_cookie(state, &session))
             .finish(),
         Ok(Done::Test) => outcome(state, true, PURPOSE_TEST, "Signed in through your identity provider."),
@@ -246,7 +261,8 @@ type Refusal = (String, String);
 
 enum Done {
     Test,
-    Login(crate::accounts::service::NewSession),
+    /// Signed in; where the browser continues (an application's request).
+    Login(crate::accounts::service::NewSession, Option<String>),
 }
 
 fn refuse(purpose: &str, detail: impl Into<String>) -> Refusal {
@@ -608,7 +624,7 @@ async fn complete(
             tracing::error!(error = ?e, "sso: could not record the connection's recovery");
         }
     }
-    Ok(Done::Login(session))
+    Ok(Done::Login(session, pending.return_to.clone()))
 }
 
 fn refused(detail: impl Into<String>) -> AppError {

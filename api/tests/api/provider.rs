@@ -491,3 +491,73 @@ async fn logout_ends_the_session_and_every_grant_from_it_but_asks_without_a_hint
     let (status, body) = token(&app, &refresh, Some((&id, &secret))).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
 }
+
+/// A member who signs in through their organization's SSO reaches the
+/// application: the SSO sign-in carries the application's request
+/// (`continue_to`) and continues it, and the ID token says it was SSO.
+#[actix_web::test]
+async fn an_sso_sign_in_continues_the_applications_request() {
+    let app = spawn_app().await;
+    let s = crate::sso::sso_org(&app).await;
+    let Some(idp) = crate::sso::start_idp(s.connection["redirect_uri"].as_str().unwrap()).await else { return };
+    crate::sso::activate(&app, &s, &idp).await;
+    let (id, secret) = register(&app, false).await;
+    let secret = secret.unwrap();
+    let base = app.base.clone();
+    let Some(started) =
+        rp(vec!["start".into(), base.clone(), id.clone(), secret.clone(), REDIRECT.into(), "openid email".into()])
+            .await
+    else {
+        return;
+    };
+    let started = started.unwrap();
+    let path = started["url"].as_str().unwrap().strip_prefix(&base).unwrap().to_owned();
+
+    // Only our authorization endpoint may be continued.
+    let (status, refused) = app
+        .post(
+            "/api/v1/auth/sso",
+            &serde_json::json!({ "email": "bob@acme.com", "continue_to": "https://evil.example/" }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+
+    let b = crate::sso::browser();
+    let res = b
+        .post(app.url("/api/v1/auth/sso"))
+        .json(&serde_json::json!({ "email": "bob@acme.com", "continue_to": path }))
+        .send()
+        .await
+        .unwrap();
+    let redirect: Value = res.json().await.unwrap();
+    let callback =
+        crate::sso::sign_in_at_idp(&b, &idp, redirect["redirect_url"].as_str().unwrap(), "bob@acme.com").await;
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let next = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(next, format!("{base}{path}"));
+    // The browser, with its new SSO session cookie, continues: a code.
+    let res = b.get(&next).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let callback = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.starts_with(REDIRECT) && param(&callback, "code").is_some(), "{callback}");
+    let finish = vec![
+        "finish".to_owned(),
+        base.clone(),
+        id.clone(),
+        secret.clone(),
+        "basic".into(),
+        callback,
+        started["verifier"].as_str().unwrap().to_owned(),
+        started["state"].as_str().unwrap().to_owned(),
+        started["nonce"].as_str().unwrap().to_owned(),
+    ];
+    let done = rp(finish).await.unwrap().unwrap();
+    let claims = &done["claims"];
+    assert_eq!(claims["email"], "bob@acme.com");
+    assert_eq!(claims["email_verified"], true);
+    assert_eq!(claims["gatehouse_sso"], true);
+    assert_eq!(claims["gatehouse_sso_connection_id"], s.connection["id"]);
+    assert_eq!(claims["gatehouse_org_id"], s.admin.org_id.as_str());
+}

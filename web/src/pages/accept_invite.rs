@@ -30,7 +30,7 @@ pub fn AcceptInvite(token: String) -> impl IntoView {
     // Required SSO: joined without a session; the identity provider signs in next.
     let sso = Call::new(|email: &String| {
         let email = email.clone();
-        async move { api::start_sso_login(&email).await }
+        async move { api::start_sso_login(&email, None).await }
     });
     form.follow(sso, |r| api::go_to(&r.redirect_url));
     form.follow(submit, move |joined| {

@@ -11,7 +11,7 @@ use crate::nav::use_navigate;
 fn continue_to() -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get("continue").filter(|c| c.starts_with("/oauth2/authorize?") && !c.contains('\\'))
+    params.get("continue").filter(|c| shared::sso::valid_continue(c))
 }
 
 #[component]
@@ -26,6 +26,7 @@ pub fn Login() -> impl IntoView {
             }
         });
     }
+    let (resume_sso, resume_login) = (resume.clone(), resume.clone());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let form = FormErrors::new();
@@ -48,16 +49,20 @@ pub fn Login() -> impl IntoView {
         (None, None) => navigate.to(&crate::nav::after_login()),
     });
 
-    let sso = Call::new(|email: &String| {
-        let email = email.clone();
-        async move { api::start_sso_login(&email).await }
+    let sso = Call::new(move |email: &String| {
+        let (email, resume) = (email.clone(), resume_login.clone());
+        async move { api::start_sso_login(&email, resume).await }
     });
     form.follow(sso, |r| api::go_to(&r.redirect_url));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.clear();
-        submit.dispatch(LoginRequest { email: email.get_untracked(), password: password.get_untracked() });
+        submit.dispatch(LoginRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            continue_to: resume_sso.clone(),
+        });
     };
 
     view! {

@@ -28,6 +28,7 @@ mod m0022_domain_owners;
 mod m0023_sso_enforcement;
 mod m0024_oauth_clients;
 mod m0025_oauth_grants;
+mod m0026_sso_request_return;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_sso_enforcement::Migration),
             Box::new(m0024_oauth_clients::Migration),
             Box::new(m0025_oauth_grants::Migration),
+            Box::new(m0026_sso_request_return::Migration),
         ]
     }
 }

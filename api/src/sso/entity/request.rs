@@ -25,6 +25,9 @@ pub struct Model {
     /// its session): a first SSO sign-in links an existing account that has
     /// a password, or an Administrator, only when this names it.
     pub user_id: Option<String>,
+    /// Where the browser continues after the sign-in: an application's
+    /// authorization request (`/oauth2/authorize?…`); `None`: the home page.
+    pub return_to: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
