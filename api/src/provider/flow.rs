@@ -624,6 +624,34 @@ pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
     }
 }
 
+/// The grant a code or refresh token names, when it is the calling client's.
+async fn grant_of(
+    state: &AppState,
+    grant_id: &str,
+    client: &Client,
+    not_valid: &'static str,
+) -> Result<grant::Model, HttpResponse> {
+    let g = grant::Entity::find_by_id(grant_id).one(&state.db).await.map_err(internal)?;
+    g.filter(|g| g.client_id == client.id).ok_or_else(|| invalid_grant(not_valid))
+}
+
+/// A one-time credential (a code, a refresh token) whose claim changed
+/// `claimed` rows: 1 is its first use; otherwise it was used before — it
+/// leaked — and the grant it belongs to, with all it issued, is revoked.
+async fn first_use(
+    state: &AppState,
+    claimed: u64,
+    grant_id: &str,
+    now: DateTime<Utc>,
+    reused: &'static str,
+) -> Result<(), HttpResponse> {
+    if claimed == 1 {
+        return Ok(());
+    }
+    revoke_grant(&state.db, grant_id, now).await.map_err(internal)?;
+    Err(invalid_grant(reused))
+}
+
 async fn exchange_code(
     state: &AppState,
     client: &Client,
@@ -633,8 +661,7 @@ async fn exchange_code(
     let Some(value) = form.code.as_deref() else { return Err(bad_request("invalid_request", "code is missing.")) };
     let found = code::Entity::find_by_id(hash(value)).one(&state.db).await.map_err(internal)?;
     let Some(c) = found else { return Err(invalid_grant("The code is not valid.")) };
-    let g = grant::Entity::find_by_id(c.grant_id.as_str()).one(&state.db).await.map_err(internal)?;
-    let Some(g) = g.filter(|g| g.client_id == client.id) else { return Err(invalid_grant("The code is not valid.")) };
+    let g = grant_of(state, &c.grant_id, client, "The code is not valid.").await?;
     // Used once only: a second use revokes what the first got (RFC 6749 §4.1.2).
     let claimed = code::Entity::update_many()
         .col_expr(code::Column::UsedAt, Expr::value(now))
@@ -643,10 +670,14 @@ async fn exchange_code(
         .exec(&state.db)
         .await
         .map_err(internal)?;
-    if claimed.rows_affected != 1 {
-        revoke_grant(&state.db, &g.id, now).await.map_err(internal)?;
-        return Err(invalid_grant("The code was already used; the tokens issued with it are revoked."));
-    }
+    first_use(
+        state,
+        claimed.rows_affected,
+        &g.id,
+        now,
+        "The code was already used; the tokens issued with it are revoked.",
+    )
+    .await?;
     if c.expires_at <= now {
         return Err(invalid_grant("The code has expired."));
     }
@@ -680,10 +711,7 @@ async fn use_refresh(
     };
     let found = refresh::Entity::find_by_id(hash(value)).one(&state.db).await.map_err(internal)?;
     let Some(r) = found else { return Err(invalid_grant("The refresh token is not valid.")) };
-    let g = grant::Entity::find_by_id(r.grant_id.as_str()).one(&state.db).await.map_err(internal)?;
-    let Some(g) = g.filter(|g| g.client_id == client.id) else {
-        return Err(invalid_grant("The refresh token is not valid."));
-    };
+    let g = grant_of(state, &r.grant_id, client, "The refresh token is not valid.").await?;
     // Rotated: each is used once. A second use means it leaked — the whole
     // family (the grant) is revoked.
     let claimed = refresh::Entity::update_many()
@@ -693,10 +721,8 @@ async fn use_refresh(
         .exec(&state.db)
         .await
         .map_err(internal)?;
-    if claimed.rows_affected != 1 {
-        revoke_grant(&state.db, &g.id, now).await.map_err(internal)?;
-        return Err(invalid_grant("The refresh token was already used; every token of this sign-in is revoked."));
-    }
+    let reused = "The refresh token was already used; every token of this sign-in is revoked.";
+    first_use(state, claimed.rows_affected, &g.id, now, reused).await?;
     if r.expires_at <= now {
         return Err(invalid_grant("The refresh token has expired."));
     }

@@ -86,11 +86,7 @@ fn Enforcement(org_id: OrganizationId, view: SsoEnforcement, version: RwSignal<u
             <span class=if required { "badge active" } else { "badge inactive" } data-testid="require-sso-state">
                 {if required { "On" } else { "Off" }}
             </span>
-            <span class="hint">{if required {
-                "Members whose email is in a verified domain sign in through your identity provider only; their passwords no longer work here."
-            } else {
-                "When on, members whose email is in a verified domain sign in through your identity provider only."
-            }}</span>
+            <span class="hint">"Members whose email is in a verified domain sign in through your identity provider only."</span>
         </p>
         {view.paused.clone().map(|why| view! { <p class="banner warning" role="note" data-testid="require-sso-paused">{why}</p> })}
         {last_use.map(|text| view! { <p class="banner info" data-testid="break-glass-last-use">{text}</p> })}
@@ -116,7 +112,7 @@ fn Enforcement(org_id: OrganizationId, view: SsoEnforcement, version: RwSignal<u
         <div>
         <fieldset class="choices break-glass">
             <legend>{format!("Break-glass Administrators (1 to {MAX_BREAK_GLASS})")}</legend>
-            <p class="hint">"They keep password sign-in if your identity provider is down, and can always turn Require SSO off. Every such sign-in is recorded in the audit log."</p>
+            <p class="hint">"They keep password sign-in if your identity provider is down and can always turn Require SSO off; each use is audited."</p>
             {view.administrators.iter().map(|a| {
                 let id = a.user_id.clone();
                 let (toggle_id, checked_id) = (id.clone(), id.clone());
@@ -172,7 +168,7 @@ fn Enforcement(org_id: OrganizationId, view: SsoEnforcement, version: RwSignal<u
             }}
         </div>
         {(!required).then(|| view! {
-            <p class="hint">"Turning it on ends the password sessions of the members it covers, yours too unless you are a break-glass Administrator."</p>
+            <p class="hint">"Turning it on ends the password sessions of the members it covers (yours too, unless you are break-glass)."</p>
         })}
         </div>
         </div>
