@@ -5,7 +5,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Set, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 use shared::accounts::{
     AcceptInviteResponse, InvitePreview, InviteResponse, MeResponse, Member, MembersResponse, Membership,
     OrganizationSummary, Role, SignupPending, SignupResponse, UserSummary, ValidAcceptInvite, ValidSignup,
@@ -502,9 +501,7 @@ impl MemberCursor {
     }
 }
 
-pub(super) fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub(super) use crate::auth::tokens::digest as token_hash;
 
 pub async fn create_invite(
     state: &AppState,

@@ -44,6 +44,13 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The SHA-256 of a random secret (a token, a code, a client secret), hex:
+/// what is stored and looked up instead of the secret itself.
+pub fn digest(secret: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
 pub fn sign<T: Serialize>(keys: &SigningKeys, typ: &str, claims: &T) -> anyhow::Result<String> {
     let mut header = Header::new(ALGORITHM);
     header.kid = Some(keys.current_kid().to_owned());

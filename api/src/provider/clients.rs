@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// A registered client.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -59,9 +58,7 @@ impl Model {
 pub const SOURCE_COMMAND: &str = "command";
 pub const SOURCE_CONFIG: &str = "config";
 
-pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
+pub use crate::auth::tokens::digest as secret_hash;
 
 /// A client as the operator describes it (`[[clients]]`, or the command's flags).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -39,9 +39,7 @@ pub const REFRESH_TTL_DAYS: i64 = 30;
 /// The `typ` of access tokens (RFC 9068).
 const ACCESS_TYP: &str = "at+jwt";
 
-fn hash(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
+use crate::auth::tokens::digest as hash;
 
 /// An OAuth error answer: `{error, error_description}` (RFC 6749 §5.2).
 #[derive(Debug, Serialize)]
@@ -354,6 +352,13 @@ fn read_form(req: &HttpRequest, body: &[u8]) -> Result<TokenForm, &'static str> 
         .map_err(|_| "The parameters could not be read (each may appear once).")
 }
 
+/// A token or revocation request: its form, and the client it authenticates as.
+async fn client_request(state: &AppState, req: &HttpRequest, body: &[u8]) -> Result<(TokenForm, Client), HttpResponse> {
+    let form = read_form(req, body).map_err(|why| bad_request("invalid_request", why))?;
+    let client = authenticate_client(state, req, &form).await?;
+    Ok((form, client))
+}
+
 /// The client the request authenticates as: HTTP Basic (RFC 6749 §2.3.1,
 /// form-urlencoded id and secret) or the form's `client_id` and
 /// `client_secret`; a public client sends its `client_id` alone.
@@ -590,12 +595,8 @@ async fn issue(
     )
 )]
 pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let form = match read_form(&req, &body) {
-        Ok(f) => f,
-        Err(why) => return bad_request("invalid_request", why),
-    };
-    let client = match authenticate_client(&state, &req, &form).await {
-        Ok(c) => c,
+    let (form, client) = match client_request(&state, &req, &body).await {
+        Ok(found) => found,
         Err(res) => return res,
     };
     let now = state.clock.now();
@@ -790,12 +791,8 @@ pub async fn userinfo_post(state: web::Data<AppState>, req: HttpRequest) -> Http
     )
 )]
 pub async fn revoke(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let form = match read_form(&req, &body) {
-        Ok(f) => f,
-        Err(why) => return bad_request("invalid_request", why),
-    };
-    let client = match authenticate_client(&state, &req, &form).await {
-        Ok(c) => c,
+    let (form, client) = match client_request(&state, &req, &body).await {
+        Ok(found) => found,
         Err(res) => return res,
     };
     let Some(value) = form.token.as_deref() else { return bad_request("invalid_request", "token is missing.") };

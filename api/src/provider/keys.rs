@@ -153,9 +153,12 @@ impl ProviderKeys {
 
     /// Every algorithm a published key uses (for the discovery document).
     pub fn algorithms(&self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> =
-            std::iter::once(&self.current).chain(&self.previous).map(|k| k.algorithm.name()).collect();
-        names.dedup();
+        let mut names: Vec<&'static str> = Vec::new();
+        for k in std::iter::once(&self.current).chain(&self.previous) {
+            if !names.contains(&k.algorithm.name()) {
+                names.push(k.algorithm.name());
+            }
+        }
         names
     }
 

@@ -30,7 +30,6 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 use shared::OrganizationId;
 use shared::provisioning::{Feature, IntegrationStatus};
 
@@ -81,9 +80,7 @@ pub(crate) fn kept_changing(kind: schema::Kind) -> ScimError {
     )
 }
 
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use crate::auth::tokens::digest as token_hash;
 
 async fn scim_not_found() -> ScimResult<HttpResponse> {
     Err(ScimError::new(StatusCode::NOT_FOUND, None, "No SCIM endpoint at this address."))

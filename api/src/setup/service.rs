@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 use shared::provisioning::IntegrationStatus;
 use shared::setup::{SetupInfo, SetupKind, SetupLink, SetupLinkResponse, SetupLinkStatus, SetupLinksResponse};
 use shared::{OrganizationId, SetupLinkId};
@@ -26,9 +25,7 @@ use crate::state::AppState;
 pub const TOKEN_PREFIX: &str = "gh_setup_";
 pub const LINK_TTL_HOURS: i64 = 24;
 
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+use crate::auth::tokens::digest as token_hash;
 
 /// Why links stop working before they expire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -106,9 +106,7 @@ async fn connection_of(state: &AppState, org_id: &OrganizationId) -> AppResult<c
     }
 }
 
-fn browser_hash(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
+use crate::auth::tokens::digest as browser_hash;
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();

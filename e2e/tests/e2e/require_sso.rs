@@ -10,9 +10,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::harness::{Browser, PASSWORD, launch_with};
-use crate::sso::{
-    CLIENT_ID, CLIENT_SECRET, buy_sso_link, free_port, sign_in_at_idp, spawn_ready, start_idp, wait_enabled, workspace,
-};
+use crate::sso::{buy_sso_link, enter_custom_oidc, free_port, sign_in_at_idp, spawn_ready, workspace};
 
 /// `tools/dns-server.py` answering from a zone file the test writes.
 async fn dns_server(dir: &std::path::Path) -> (String, std::path::PathBuf, tokio::process::Child) {
@@ -68,14 +66,7 @@ async fn an_administrator_requires_sso_and_keeps_a_break_glass_way_in() {
     // SSO bought and connected by the IT admin (the test sign-in passes).
     let link = buy_sso_link(&b, "Initech", "Peter", "initech.com").await;
     b.client.goto(&link).await.expect("open link");
-    b.click("provider-custom_oidc").await;
-    let redirect_uri = b.el("redirect-uri").await.prop("value").await.expect("prop").expect("redirect uri");
-    let (issuer, _idp) = start_idp(&redirect_uri).await;
-    b.fill("input-issuer", &issuer).await;
-    b.fill("input-client_id", CLIENT_ID).await;
-    b.fill("input-client_secret", CLIENT_SECRET).await;
-    b.click("save-sso").await;
-    wait_enabled(&b, "test-sso").await;
+    let (issuer, _idp) = enter_custom_oidc(&b).await;
     b.click("test-sso").await;
     sign_in_at_idp(&b, "it@initech.com").await;
     b.wait_text("sso-result-title", "Test sign-in succeeded").await;

@@ -100,6 +100,20 @@ pub(crate) async fn buy_sso_link(b: &Browser, org: &str, admin: &str, domain: &s
     link
 }
 
+/// On the SSO wizard: Custom OIDC against a new local provider, saved and
+/// ready for its test sign-in. The provider's issuer, and its process.
+pub(crate) async fn enter_custom_oidc(b: &Browser) -> (String, tokio::process::Child) {
+    b.click("provider-custom_oidc").await;
+    let redirect_uri = b.el("redirect-uri").await.prop("value").await.expect("prop").expect("redirect uri");
+    let (issuer, idp) = start_idp(&redirect_uri).await;
+    b.fill("input-issuer", &issuer).await;
+    b.fill("input-client_id", CLIENT_ID).await;
+    b.fill("input-client_secret", CLIENT_SECRET).await;
+    b.click("save-sso").await;
+    wait_enabled(b, "test-sso").await;
+    (issuer, idp)
+}
+
 pub(crate) async fn wait_enabled(b: &Browser, testid: &str) {
     for _ in 0..50 {
         if b.el(testid).await.is_enabled().await.unwrap_or(false) {
@@ -119,14 +133,7 @@ async fn it_admin_connects_oidc_and_members_sign_in_with_sso() {
     // The IT admin configures Custom OIDC and runs the test sign-in.
     b.client.goto(&link).await.expect("open link");
     b.wait_text("setup-title", "Single Sign-On for Globex").await;
-    b.click("provider-custom_oidc").await;
-    let redirect_uri = b.el("redirect-uri").await.prop("value").await.expect("prop").expect("redirect uri");
-    let (issuer, _idp) = start_idp(&redirect_uri).await;
-    b.fill("input-issuer", &issuer).await;
-    b.fill("input-client_id", CLIENT_ID).await;
-    b.fill("input-client_secret", CLIENT_SECRET).await;
-    b.click("save-sso").await;
-    wait_enabled(&b, "test-sso").await;
+    let (issuer, _idp) = enter_custom_oidc(&b).await;
     b.look("sso-wizard").await;
     b.click("test-sso").await;
     sign_in_at_idp(&b, "it@globex.com").await;
