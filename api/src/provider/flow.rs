@@ -393,11 +393,28 @@ async fn authenticate_client(state: &AppState, req: &HttpRequest, form: &TokenFo
         Ok(None) => return Err(unauthorized()),
         Err(e) => return Err(internal(e)),
     };
-    match (client.is_public(), secret) {
-        (true, None) => Ok(client),
-        (false, Some(s)) if client.secret_matches(&s) => Ok(client),
-        _ => Err(unauthorized()),
+    if client.is_public() {
+        return if secret.is_none() { Ok(client) } else { Err(unauthorized()) };
     }
+    // A secret check is a sign-in: the same limit as a password's (attempts
+    // reserved per client, 10 a minute), cleared by a success.
+    let key = format!("client:{}", client.id);
+    if let Err(retry_after) = state.login_failures.attempt(&key, state.clock.now()) {
+        tracing::warn!(client_id = %client.id, "oauth2: client authentication limited after repeated failures");
+        return Err(HttpResponse::TooManyRequests()
+            .insert_header((header::RETRY_AFTER, retry_after.to_string()))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(OAuthError {
+                error: "invalid_client",
+                error_description: "Too many failed client authentications; wait a minute and try again.".to_owned(),
+            }));
+    }
+    if secret.is_some_and(|s| client.secret_matches(&s)) {
+        state.login_failures.clear(&key);
+        return Ok(client);
+    }
+    tracing::warn!(client_id = %client.id, "oauth2: client authentication failed");
+    Err(unauthorized())
 }
 
 /// A grant that may still be used, with what its claims say of the member.
@@ -592,6 +609,7 @@ async fn issue(
         (status = 200, description = "`{access_token, token_type: Bearer, expires_in, id_token, refresh_token?, scope}`; a refresh token is rotated on each use", content_type = "application/json"),
         (status = 400, description = "`invalid_grant` (a code used twice revokes what it issued; a refresh token used twice revokes the whole sign-in), `invalid_request`, `unsupported_grant_type`", content_type = "application/json"),
         (status = 401, description = "`invalid_client`", content_type = "application/json"),
+        (status = 429, description = "Ten failed client authentications in a minute for this client: `invalid_client` until `Retry-After`", content_type = "application/json"),
     )
 )]
 pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
@@ -788,6 +806,7 @@ pub async fn userinfo_post(state: web::Data<AppState>, req: HttpRequest) -> Http
         (status = 200, description = "Revoked (or unknown: the same answer)"),
         (status = 400, description = "`invalid_request`: no token, or not a form body", content_type = "application/json"),
         (status = 401, description = "`invalid_client`", content_type = "application/json"),
+        (status = 429, description = "Ten failed client authentications in a minute for this client", content_type = "application/json"),
     )
 )]
 pub async fn revoke(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {

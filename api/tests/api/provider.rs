@@ -561,3 +561,27 @@ async fn an_sso_sign_in_continues_the_applications_request() {
     assert_eq!(claims["gatehouse_sso_connection_id"], s.connection["id"]);
     assert_eq!(claims["gatehouse_org_id"], s.admin.org_id.as_str());
 }
+
+/// A client secret is checked like a password: ten wrong ones in a minute
+/// and the client is held off (429 with Retry-After), the right one too,
+/// until the minute has passed; nothing of the secret reaches the log.
+#[actix_web::test]
+async fn guessing_a_client_secret_is_limited_like_a_password() {
+    let app = spawn_app().await;
+    let (id, secret) = register(&app, false).await;
+    let secret = secret.unwrap();
+    let form = [("grant_type", "refresh_token"), ("refresh_token", "x")];
+    for n in 0..10 {
+        let guess = format!("gh_cs_guess-number-{n}-that-is-long-enough");
+        let (status, body) = token(&app, &form, Some((&id, &guess))).await;
+        assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    }
+    let res =
+        app.client.post(app.url("/oauth2/token")).basic_auth(&id, Some(&secret)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get("retry-after").is_some());
+    app.clock.advance(chrono::Duration::seconds(61));
+    let (status, body) = token(&app, &form, Some((&id, &secret))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "authenticated");
+    assert!(!crate::helpers::captured_logs().contains("guess-number"));
+}
