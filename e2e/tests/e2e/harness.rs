@@ -246,6 +246,23 @@ impl Browser {
         }
     }
 
+    /// Like `screenshot`, with the element `testid` scrolled into view at
+    /// each width (`{name}-card.png`, `{name}-card-390.png`): a part far
+    /// down a long page.
+    pub async fn screenshot_of(&self, testid: &str, name: &str) {
+        let Some(dir) = std::env::var_os("E2E_SCREENSHOT_DIR") else { return };
+        let script = format!("document.querySelector('[data-testid=\"{testid}\"]').scrollIntoView()");
+        for (width, height, suffix) in [(1280, 900, ""), (390, 844, "-390")] {
+            self.client.set_window_size(width, height).await.expect("window size");
+            actix_web::rt::time::sleep(Duration::from_millis(150)).await;
+            self.client.execute(&script, vec![]).await.expect("scroll");
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(PathBuf::from(&dir).join(format!("{name}-card{suffix}.png")), png)
+                .expect("write screenshot");
+        }
+        self.client.set_window_size(1280, 900).await.expect("wide window");
+    }
+
     /// Runs axe-core (tools/node_modules, `just tools`) on the page as it is
     /// now: any serious or critical violation fails the test, named with the
     /// elements it found.

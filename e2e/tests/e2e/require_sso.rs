@@ -131,6 +131,7 @@ async fn an_administrator_requires_sso_and_keeps_a_break_glass_way_in() {
     b.wait_text("form-error", "the checklist says what is missing").await;
     show_card(&b).await;
     b.look("require-sso-checklist").await;
+    b.screenshot_of("require-sso", "require-sso-checklist").await;
     b.click("break-glass-peter@initech.com").await;
 
     // Named and on.
@@ -139,6 +140,7 @@ async fn an_administrator_requires_sso_and_keeps_a_break_glass_way_in() {
     b.wait_audit("sso_enforcement.enabled").await;
     show_card(&b).await;
     b.look("require-sso-on").await;
+    b.screenshot_of("require-sso", "require-sso-on").await;
     b.click("logout").await;
     b.el("login-form").await;
 
@@ -158,6 +160,7 @@ async fn an_administrator_requires_sso_and_keeps_a_break_glass_way_in() {
     b.wait_audit("sso_enforcement.break_glass_used").await;
     show_card(&b).await;
     b.look("require-sso-break-glass").await;
+    b.screenshot_of("require-sso", "require-sso-break-glass").await;
 
     // And turns it off.
     b.click("require-sso-off").await;
