@@ -96,6 +96,11 @@ pub struct Settings {
     /// The SaaS's applications that sign members in through Gatehouse
     /// (`[[clients]]` in the file; `gatehouse clients add` registers more).
     pub clients: Vec<crate::provider::clients::ClientSpec>,
+    /// The application members land in when they sign in at Gatehouse
+    /// itself: a registered client's id; it needs an `initiate_login_uri`
+    /// (`GATEHOUSE_OIDC_DEFAULT_CLIENT`). Unset: the welcome page lists the
+    /// applications.
+    pub oidc_default_client: Option<String>,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
     /// Add-on prices per year, in minor units (`[prices]` in the file).
@@ -191,6 +196,7 @@ impl Default for Settings {
             oidc_signing_key: None,
             oidc_previous_signing_keys: Vec::new(),
             oidc_signing_algorithm: crate::provider::keys::SigningAlgorithm::RS256,
+            oidc_default_client: None,
             clients: Vec::new(),
             plans: default_plans(),
             prices: Prices::default(),

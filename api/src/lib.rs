@@ -87,6 +87,9 @@ pub async fn build_state(settings: Settings, public_url: String, clock: Arc<dyn 
         &settings.data_dir,
     )?;
     provider::clients::sync_config(&db, &settings.clients, clock.now()).await.context("[[clients]]")?;
+    if let Some(id) = &settings.oidc_default_client {
+        provider::clients::check_default(&db, id).await.context("oidc_default_client")?;
+    }
     Ok(AppState {
         db,
         settings,
@@ -188,6 +191,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     if state.settings.domain_recheck_secs > 0 {
         domains::job::spawn(state.clone(), std::time::Duration::from_secs(state.settings.domain_recheck_secs));
     }
+    provider::backchannel::spawn(state.clone(), std::time::Duration::from_secs(1));
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()
@@ -196,6 +200,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
             .app_data(web::PathConfig::default().error_handler(path_error_handler))
             .app_data(web::QueryConfig::default().error_handler(query_error_handler))
             .wrap(security_headers(https))
+            .wrap(actix_web::middleware::from_fn(provider::cors))
             .wrap_fn(move |mut req, srv| {
                 let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
                 let no_store = never_cached(req.path());

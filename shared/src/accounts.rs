@@ -185,6 +185,23 @@ pub struct Membership {
 pub struct MeResponse {
     pub user: UserSummary,
     pub memberships: Vec<Membership>,
+    /// The SaaS's applications a member may open (registered clients with an
+    /// `initiate_login_uri`); empty without an active membership.
+    #[serde(default)]
+    pub applications: Vec<Application>,
+}
+
+/// An application members sign in to through Gatehouse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Application {
+    pub name: String,
+    /// Its `initiate_login_uri` with `iss` (OpenID Connect "Initiating Login
+    /// from a Third Party"): opening it signs the member in there.
+    pub login_url: String,
+    /// The operator's default application (`oidc_default_client`): members
+    /// who sign in at Gatehouse are sent there.
+    pub default: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

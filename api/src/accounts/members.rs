@@ -180,14 +180,62 @@ pub async fn end_sessions(
     shared: bool,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    session::Entity::update_many()
+    let ended = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null())
         .apply_if(shared.then_some(org_id), |q, org| q.filter(session::Column::OrganizationId.eq(org)))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
+    sessions_ended(db, ended, now).await?;
+    // The applications' sign-ins into this organization end too, whatever
+    // session they came from.
+    crate::provider::backchannel::membership_ended(db, org_id, user_id, now).await?;
     Ok(())
+}
+
+/// Every session that ends goes through here: the applications signed in
+/// from it are told (back-channel logout) and their tokens stop.
+async fn sessions_ended(db: &impl ConnectionTrait, ended: Vec<session::Model>, now: DateTime<Utc>) -> AppResult<()> {
+    let ids: Vec<String> = ended.into_iter().map(|s| s.id).collect();
+    crate::provider::backchannel::sessions_ended(db, &ids, now).await?;
+    Ok(())
+}
+
+/// Ends one session (a sign-out); whether it was open.
+pub async fn end_session(db: &impl ConnectionTrait, session_id: &str, now: DateTime<Utc>) -> AppResult<bool> {
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec_with_returning(db)
+        .await?;
+    let was_open = !ended.is_empty();
+    sessions_ended(db, ended, now).await?;
+    Ok(was_open)
+}
+
+/// Ends the sessions `org_id`'s identity provider opened (SSO turned off:
+/// what it vouched for no longer holds), except `keep`'s (the Administrator
+/// turning it off stays signed in). How many ended.
+pub async fn end_sso_sessions(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    keep: &str,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let sso = crate::accounts::service::SessionMethod::Sso.as_str();
+    let ended = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::Method.eq(sso))
+        .filter(session::Column::OrganizationId.eq(org_id))
+        .filter(session::Column::UserId.ne(keep))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec_with_returning(db)
+        .await?;
+    let count = ended.len() as u64;
+    sessions_ended(db, ended, now).await?;
+    Ok(count)
 }
 
 /// Ends the sessions of the accounts `users` selects that reach `org_id`
@@ -212,9 +260,11 @@ pub async fn end_sessions_but_sso(
         )
         .filter(session::Column::RevokedAt.is_null())
         .filter(session::Column::UserId.in_subquery(users))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(ended.rows_affected)
+    let count = ended.len() as u64;
+    sessions_ended(db, ended, now).await?;
+    Ok(count)
 }
 
 /// Whether `member` is the organization's last active Administrator (then

@@ -415,12 +415,9 @@ pub async fn login(
 }
 
 pub async fn logout(state: &AppState, session_id: &SessionId) -> AppResult<()> {
-    session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(state.clock.now()))
-        .filter(session::Column::Id.eq(session_id.as_str()))
-        .filter(session::Column::RevokedAt.is_null())
-        .exec(&state.db)
-        .await?;
+    let txn = state.begin_write().await?;
+    crate::accounts::members::end_session(&*txn, session_id.as_str(), state.clock.now()).await?;
+    txn.commit().await?;
     state.sessions.forget_session(session_id.as_str());
     Ok(())
 }
@@ -442,7 +439,12 @@ pub async fn me(state: &AppState, user_id: &UserId, scope: Option<&str>) -> AppR
         .filter_map(|(m, org)| org.map(|o| (m, o)))
         .map(|(m, org)| Ok(Membership { organization_id: org.id, organization_name: org.name, role: m.role }))
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(MeResponse { user: user_summary(&user)?, memberships })
+    let applications = if memberships.is_empty() {
+        Vec::new()
+    } else {
+        crate::provider::clients::applications(state).await.map_err(AppError::Internal)?
+    };
+    Ok(MeResponse { user: user_summary(&user)?, memberships, applications })
 }
 
 /// One page of the organization's members in joining order (keyset on

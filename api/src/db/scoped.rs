@@ -42,6 +42,7 @@ use crate::accounts::entity::{invite, membership};
 use crate::audit::entity as audit_event;
 use crate::billing::entity::{charge, checkout, feature, idempotency, purchase};
 use crate::domains::entity as domain;
+use crate::provider::entity::grant as oauth_grant;
 use crate::scim::entity::{group as directory_group, replaced_token, token as directory_token, user as directory_user};
 use crate::setup::entity as setup_link;
 use crate::sso::entity::{break_glass, connection as sso_connection, request as sso_request};
@@ -64,4 +65,5 @@ scoped!(
     sso_connection,
     sso_request,
     break_glass,
+    oauth_grant,
 );

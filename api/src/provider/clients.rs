@@ -261,6 +261,42 @@ pub async fn sync_config(db: &impl ConnectionTrait, specs: &[ClientSpec], now: D
     Ok(())
 }
 
+/// The default application (`oidc_default_client`) must be registered with
+/// an `initiate_login_uri`: checked at start.
+pub async fn check_default(db: &impl ConnectionTrait, client_id: &str) -> anyhow::Result<()> {
+    match find(db, client_id).await? {
+        None => anyhow::bail!("{client_id} is not a registered client (see `gatehouse clients list`)"),
+        Some(c) if c.initiate_login_uri.is_none() => {
+            anyhow::bail!("client {client_id} has no initiate_login_uri, so members cannot be sent there")
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// The applications a member may open: every client with an
+/// `initiate_login_uri`, by name, the default one first.
+pub async fn applications(state: &crate::state::AppState) -> anyhow::Result<Vec<shared::accounts::Application>> {
+    let default = state.settings.oidc_default_client.as_deref();
+    let mut apps: Vec<shared::accounts::Application> = Entity::find()
+        .filter(Column::InitiateLoginUri.is_not_null())
+        .order_by_asc(Column::Name)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let mut url = reqwest::Url::parse(c.initiate_login_uri.as_deref()?).ok()?;
+            url.query_pairs_mut().append_pair("iss", state.issuer());
+            Some(shared::accounts::Application {
+                name: c.name,
+                login_url: url.to_string(),
+                default: Some(c.id.as_str()) == default,
+            })
+        })
+        .collect();
+    apps.sort_by_key(|a| !a.default);
+    Ok(apps)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

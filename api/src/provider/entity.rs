@@ -74,3 +74,33 @@ pub mod refresh {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod logout_delivery {
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+
+    /// A back-channel logout an application is still to receive (m0027).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oauth_logout_deliveries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub client_id: String,
+        /// The logout token's `sub`.
+        pub user_id: String,
+        /// The logout token's `sid` (the Gatehouse session).
+        pub session_id: String,
+        pub attempts: i32,
+        /// `None`: given up.
+        pub next_attempt_at: Option<DateTime<Utc>>,
+        /// Why the last attempt failed, in our words (never the receiver's text).
+        pub last_error: Option<String>,
+        pub given_up_at: Option<DateTime<Utc>>,
+        pub created_at: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

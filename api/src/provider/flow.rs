@@ -146,6 +146,7 @@ fn query_string(req: &HttpRequest) -> String {
     ),
     responses(
         (status = 302, description = "To the application with `code`, `state` and `iss`, or with `error` (e.g. `login_required`, `access_denied`); without a Gatehouse session, to the sign-in page first"),
+        (status = 200, description = "A member of several organizations, none named: a page to choose one (each choice is this request with `organization`)", content_type = "text/html"),
         (status = 400, description = "Unknown client, or a redirect URI not registered for it: nothing is sent there", content_type = "text/plain"),
     )
 )]
@@ -259,11 +260,22 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
         None => match reachable.as_slice() {
             [only] => *only,
             [] => return fail("access_denied", "The member has no active membership to sign in with."),
-            _ => {
+            _ if prompt.split(' ').any(|p| p == "none") => {
                 return fail(
                     "account_selection_required",
                     "The member belongs to several organizations: name one with the organization parameter.",
                 );
+            }
+            several => {
+                let ids: Vec<&str> = several.iter().map(|m| m.organization_id.as_str()).collect();
+                return match crate::accounts::entity::organization::Entity::find()
+                    .filter(crate::accounts::entity::organization::Column::Id.is_in(ids))
+                    .all(&state.db)
+                    .await
+                {
+                    Ok(orgs) => choose_page(&client, &req, orgs),
+                    Err(e) => internal(e),
+                };
             }
         },
     };
@@ -426,6 +438,10 @@ struct Live {
     role: Role,
     /// The member's plan, or else the organization's default plan.
     plan_id: Option<String>,
+    /// `name.givenName` and `name.familyName` from the organization's
+    /// directory (SCIM), when it provisioned the member and sent them.
+    given_name: Option<String>,
+    family_name: Option<String>,
 }
 
 /// The grant, if it may still be used: not revoked, its session open, the
@@ -436,13 +452,14 @@ async fn live(db: &impl ConnectionTrait, grant_id: &str, now: DateTime<Utc>) -> 
     let p = if backend == DbBackend::Postgres { "$1" } else { "?" };
     let sql = format!(
         "SELECT g.*, u.email AS u_email, u.name AS u_name, o.name AS o_name, o.default_plan_id AS o_plan, \
-         m.role AS m_role, m.plan_id AS m_plan, s.expires_at AS s_expires_at \
+         m.role AS m_role, m.plan_id AS m_plan, s.expires_at AS s_expires_at, d.resource AS d_resource \
          FROM oauth_grants g \
          JOIN sessions s ON s.id = g.session_id AND s.revoked_at IS NULL \
          JOIN memberships m ON m.organization_id = g.organization_id AND m.user_id = g.user_id \
               AND m.suspended_at IS NULL \
          JOIN users u ON u.id = g.user_id \
          JOIN organizations o ON o.id = g.organization_id \
+         LEFT JOIN directory_users d ON d.organization_id = g.organization_id AND d.user_id = g.user_id \
          WHERE g.id = {p} AND g.revoked_at IS NULL"
     );
     let Some(row) = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [grant_id.into()])).await? else {
@@ -454,7 +471,19 @@ async fn live(db: &impl ConnectionTrait, grant_id: &str, now: DateTime<Utc>) -> 
     let role: String = row.try_get("", "m_role")?;
     let role = role.parse::<Role>().map_err(|e| sea_orm::DbErr::Custom(format!("stored role: {e}")))?;
     let plan: Option<String> = row.try_get("", "m_plan")?;
+    let directory: Option<String> = row.try_get("", "d_resource")?;
+    let names = directory.and_then(|r| serde_json::from_str::<serde_json::Value>(&r).ok());
+    let name_part = |part: &str| {
+        names
+            .as_ref()
+            .and_then(|r| r["name"][part].as_str())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+    };
     Ok(Some(Live {
+        given_name: name_part("givenName"),
+        family_name: name_part("familyName"),
         grant: grant::Model::from_query_result(&row, "")?,
         email: row.try_get("", "u_email")?,
         name: row.try_get("", "u_name")?,
@@ -490,6 +519,12 @@ fn member_claims(l: &Live) -> serde_json::Map<String, serde_json::Value> {
     }
     if scopes.contains(&"profile") {
         c.insert("name".into(), json!(l.name));
+        if let Some(given) = &l.given_name {
+            c.insert("given_name".into(), json!(given));
+        }
+        if let Some(family) = &l.family_name {
+            c.insert("family_name".into(), json!(family));
+        }
     }
     c.insert("gatehouse_org_id".into(), json!(g.organization_id));
     c.insert("gatehouse_org_name".into(), json!(l.org_name));
@@ -844,15 +879,72 @@ pub struct LogoutParams {
     pub confirm: Option<String>,
 }
 
+/// The provider's own small pages (choose an organization, sign out): a
+/// card in the SPA's colours, no script.
 fn html_page(title: &str, body: &str) -> HttpResponse {
     HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store")).body(
         format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-             content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body \
-             style=\"font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem\">\
-             <h1>{title}</h1>{body}</body></html>"
+             content=\"width=device-width, initial-scale=1\"><title>{title} · Gatehouse</title><style>{PAGE_CSS}</style>\
+             </head><body><main><p class=\"brand\">Gatehouse</p><h1>{title}</h1>{body}</main></body></html>"
         ),
     )
+}
+
+const PAGE_CSS: &str = "body{margin:0;background:#f6f9fc;color:#1a1f36;font:16px/1.5 system-ui,-apple-system,\
+    'Segoe UI',sans-serif}main{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:12px;\
+    box-shadow:0 1px 3px rgba(0,0,0,.08),0 4px 16px rgba(0,0,0,.04)}@media(max-width:480px){main{margin:0;\
+    min-height:100vh;border-radius:0;box-sizing:border-box}}.brand{font-weight:600;color:#635bff;margin:0 0 1rem}\
+    h1{font-size:1.35rem;margin:0 0 .5rem}p{color:#3c4257}ul{list-style:none;padding:0;margin:1.5rem 0 0}\
+    li+li{margin-top:.5rem}a.choice,button{display:block;width:100%;box-sizing:border-box;text-align:left;\
+    padding:.85rem 1rem;border:1px solid #e3e8ee;border-radius:8px;background:#fff;color:#1a1f36;\
+    text-decoration:none;font:inherit;font-weight:500;cursor:pointer}a.choice:hover,a.choice:focus,\
+    button:hover,button:focus{border-color:#635bff;outline:2px solid #635bff33}button.primary{background:#635bff;\
+    color:#fff;border-color:#635bff;text-align:center}.meta{display:block;font-weight:400;font-size:.85rem;\
+    color:#697386}";
+
+/// A member of several organizations picks the one to sign in to the
+/// application with: each choice is the same request naming it.
+fn choose_page(
+    client: &Client,
+    req: &HttpRequest,
+    mut orgs: Vec<crate::accounts::entity::organization::Model>,
+) -> HttpResponse {
+    orgs.sort_by_key(|o| o.name.to_lowercase());
+    let choices: String = orgs
+        .iter()
+        .map(|o| {
+            let mut url = format!("/oauth2/authorize?{}", query_string(req));
+            url.push_str("&organization=");
+            url.push_str(&form_urlencoded_value(o.id.as_str()));
+            format!(
+                "<li><a class=\"choice\" href=\"{}\">{}<span class=\"meta\">{}</span></a></li>",
+                html_escape(&url),
+                html_escape(&o.name),
+                html_escape(o.id.as_str())
+            )
+        })
+        .collect();
+    html_page(
+        "Choose an organization",
+        &format!(
+            "<p>You belong to several organizations. Which one do you want to use with <strong>{}</strong>?</p>\
+             <ul>{choices}</ul>",
+            html_escape(&client.name)
+        ),
+    )
+}
+
+fn form_urlencoded_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// `GET|POST /oauth2/logout` (OpenID Connect RP-Initiated Logout 1.0): ends
@@ -917,17 +1009,8 @@ async fn end_and_leave(state: &AppState, signed_in: Option<AuthUser>, p: LogoutP
     let confirmed = p.confirm.as_deref() == Some("1");
     match &signed_in {
         Some(u) if names_session(u) || confirmed => {
-            let now = state.clock.now();
+            // The grants from the session end with it (and the applications are told).
             if let Err(e) = crate::accounts::service::logout(state, &u.session_id).await {
-                return internal(e);
-            }
-            let ended = grant::Entity::update_many()
-                .col_expr(grant::Column::RevokedAt, Expr::value(now))
-                .filter(grant::Column::SessionId.eq(u.session_id.as_str()))
-                .filter(grant::Column::RevokedAt.is_null())
-                .exec(&state.db)
-                .await;
-            if let Err(e) = ended {
                 return internal(e);
             }
         }
@@ -949,7 +1032,7 @@ async fn end_and_leave(state: &AppState, signed_in: Option<AuthUser>, p: LogoutP
                 "Sign out of Gatehouse?",
                 &format!(
                     "<p>{who} asks to sign you out.</p><form method=\"post\" action=\"/oauth2/logout\">{fields}\
-                     <input type=\"hidden\" name=\"confirm\" value=\"1\"><button type=\"submit\">Sign out</button></form>"
+                     <input type=\"hidden\" name=\"confirm\" value=\"1\"><button class=\"primary\" type=\"submit\">Sign out</button></form>"
                 ),
             );
         }

@@ -6,6 +6,7 @@
 //! - `keys`: the asymmetric keys ID tokens are signed with, and the JWKS;
 //! - the discovery document and the JWKS endpoint (below).
 
+pub mod backchannel;
 pub mod cli;
 pub mod clients;
 pub mod entity;
@@ -129,6 +130,36 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
 )]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     public_json(&state.provider_keys.jwks())
+}
+
+/// The endpoints a browser application (a public client) calls from its own
+/// origin with a bearer token or a form, never a cookie: any origin may
+/// read their answers, and a preflight is answered here.
+const CORS_PATHS: [&str; 3] = ["/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"];
+
+pub async fn cors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::header::HeaderValue;
+    if !CORS_PATHS.contains(&req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    if req.method() == actix_web::http::Method::OPTIONS
+        && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let res = HttpResponse::NoContent()
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "authorization, content-type"))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+            .finish();
+        return Ok(req.into_response(res));
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    res.headers_mut().insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("www-authenticate"));
+    Ok(res)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -40,12 +40,18 @@ pub async fn set_enabled(
             "Single Sign-On is turned off; turn it on before Directory Sync.",
         ));
     }
+    let was_on = target.status != IntegrationStatus::Inactive;
     let mut changed = vec![target];
     let now = state.clock.now();
     if !enabled && which == Feature::Sso {
         changed.extend(find(Feature::DirectorySync));
         // Nobody could sign in while SSO is off and required.
         crate::sso::enforcement::lift_with_sso(&*txn, org_id.as_str(), actor, now).await?;
+        // What the identity provider vouched for no longer holds: its
+        // sessions end (and the applications are told).
+        if was_on {
+            crate::accounts::members::end_sso_sessions(&*txn, org_id.as_str(), actor.user.as_str(), now).await?;
+        }
     }
     if !enabled {
         // Links for what is being turned off stop working now.

@@ -63,6 +63,31 @@ async fn a_certified_relying_party_accepts_the_discovery_document_and_its_keys()
     let res = app.client.get(app.url("/oauth2/jwks")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    // A browser application (a public client) may call the token, userinfo
+    // and revocation endpoints from its origin: preflight, then the answer
+    // (no cookie is ever read there).
+    for path in ["/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"] {
+        let res = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("origin", "https://spa.example.com")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "{path}");
+        assert_eq!(res.headers()["access-control-allow-origin"], "*");
+        assert!(res.headers()["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+        assert!(res.headers().get("access-control-allow-credentials").is_none());
+    }
+    let res =
+        app.client.get(app.url("/oauth2/userinfo")).header("origin", "https://spa.example.com").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    // Not the session's endpoints.
+    let res = app.client.get(app.url("/api/v1/me")).header("origin", "https://spa.example.com").send().await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
 }
 
 #[actix_web::test]
@@ -584,4 +609,316 @@ async fn guessing_a_client_secret_is_limited_like_a_password() {
     let (status, body) = token(&app, &form, Some((&id, &secret))).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "authenticated");
     assert!(!crate::helpers::captured_logs().contains("guess-number"));
+}
+
+/// The SaaS's application (`tools/oidc-host-app.mjs`: openid-client, and
+/// jose for logout tokens) registered with a back-channel logout URI and
+/// listening on its own port; `None` (skipped) without Node's packages.
+struct HostApp {
+    base: String,
+    client_id: String,
+    secret: String,
+    _child: tokio::process::Child,
+}
+
+async fn host_app(app: &crate::helpers::TestApp) -> Option<HostApp> {
+    if !tools().join("node_modules/openid-client").exists() {
+        assert!(std::env::var("REQUIRE_IDP").is_err(), "tools/node_modules/openid-client is needed: run `just tools`");
+        eprintln!("skipping: openid-client missing (run `just tools`)");
+        return None;
+    }
+    let port = crate::helpers::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let args: Vec<String> = [
+        "add",
+        "--name",
+        "Host App",
+        "--redirect-uri",
+        &format!("{base}/callback"),
+        "--backchannel-logout-uri",
+        &format!("{base}/backchannel-logout"),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let out = api::provider::cli::run(&app.state.db, &args, app.clock_now()).await.unwrap();
+    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap().to_owned();
+    let (client_id, secret) = (field("client_id"), field("client_secret"));
+    let mut command = tokio::process::Command::new("node");
+    command.arg(tools().join("oidc-host-app.mjs")).args([&app.base, &client_id, &secret, &port.to_string()]);
+    let child = crate::helpers::spawn_ready(command, "the host application").await;
+    Some(HostApp { base, client_id, secret, _child: child })
+}
+
+impl HostApp {
+    /// The member with Gatehouse session `token` signs in to the application
+    /// (its /login → our authorization endpoint → its callback): the
+    /// application's session cookie.
+    async fn sign_in(&self, app: &crate::helpers::TestApp, token: &str, query: &str) -> String {
+        let location = |res: &reqwest::Response| res.headers()["location"].to_str().unwrap().to_owned();
+        let res = app.client.get(format!("{}/login{query}", self.base)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FOUND);
+        let (status, callback) = authorize(app, &location(&res), Some(token)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert!(callback.starts_with(&self.base) && param(&callback, "code").is_some(), "{callback}");
+        let res = app.client.get(&callback).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FOUND, "{}", res.text().await.unwrap());
+        let cookie = res.headers()["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    async fn state(&self, app: &crate::helpers::TestApp) -> Value {
+        app.client.get(format!("{}/state", self.base)).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Waits (up to 10 s) until the application received a logout for `sid`.
+    async fn logged_out(&self, app: &crate::helpers::TestApp, sid: &str) -> Value {
+        for _ in 0..100 {
+            let state = self.state(app).await;
+            if state["logouts"].as_array().unwrap().iter().any(|l| l["sid"] == sid) {
+                return state;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no back-channel logout for {sid}: {}", self.state(app).await);
+    }
+}
+
+#[actix_web::test]
+async fn a_scim_suspension_reaches_the_application_by_back_channel_logout() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let Some(host) = host_app(&app).await else { return };
+    let (status, bob) = app.invite_and_accept(&s.admin, "bob@acme.com").await;
+    assert_eq!(status, StatusCode::CREATED, "{bob}");
+    let bob_session = bob["access_token"].as_str().unwrap();
+
+    // Bob signs in to the application; Ada (the Administrator) too.
+    host.sign_in(&app, bob_session, "").await;
+    host.sign_in(&app, &s.admin.token, "").await;
+    let state = host.state(&app).await;
+    let sessions = state["sessions"].as_array().unwrap();
+    let bobs = sessions.iter().find(|x| x["claims"]["email"] == "bob@acme.com").unwrap();
+    assert_eq!(bobs["userinfo"]["gatehouse_org_id"], s.admin.org_id.as_str());
+    let (sid, refresh) = (bobs["sid"].as_str().unwrap().to_owned(), bobs["refresh_token"].as_str().unwrap().to_owned());
+
+    // The directory takes Bob over, then suspends him.
+    let (status, created) = app
+        .scim(
+            &s,
+            reqwest::Method::POST,
+            "/Users",
+            Some(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "bob@acme.com", "active": true,
+                "name": { "givenName": "Bob", "familyName": "Jensen" },
+                "emails": [{ "value": "bob@acme.com", "primary": true }]
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Signed in again: the directory's names are claims now.
+    let cookie = host.sign_in(&app, bob_session, "").await;
+    let page = app.client.get(format!("{}/", host.base)).header("cookie", &cookie).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("data-claim=\"given_name\">Bob<") && page.contains("data-claim=\"family_name\">Jensen<"),
+        "{page}"
+    );
+    let patch = serde_json::json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "Replace", "path": "active", "value": false }] });
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let (status, _) = app.scim(&s, reqwest::Method::PATCH, &path, Some(&patch)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The application verified the logout token (jose: signature against
+    // our JWKS, iss, aud, typ logout+jwt, iat, the event, no nonce) and
+    // ended Bob's session there; Ada's stays.
+    let state = host.logged_out(&app, &sid).await;
+    assert_eq!(state["rejected"], serde_json::json!([]), "{state}");
+    let logout = state["logouts"].as_array().unwrap().iter().find(|l| l["sid"] == sid.as_str()).unwrap().clone();
+    assert_eq!(logout["sub"], bob["user"]["id"]);
+    let left: Vec<&Value> = state["sessions"].as_array().unwrap().iter().map(|x| &x["claims"]["email"]).collect();
+    assert_eq!(left, vec!["admin@acme.com"]);
+    assert_eq!(app.count("oauth_logout_deliveries").await, 0, "delivered, nothing left to send");
+    // Bob's refresh token stopped at once.
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())];
+    let (status, body) = token(&app, &form, Some((&host.client_id, &host.secret))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+}
+
+#[actix_web::test]
+async fn back_channel_logouts_are_retried_with_backoff_and_sent_once_by_two_processes() {
+    use api::provider::entity::logout_delivery as delivery;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let first = spawn_app().await;
+    let Some(host) = host_app(&first).await else { return };
+    // A second server process on the same database, address and keys: both
+    // look for due deliveries every second.
+    let second = spawn_app_with(Options {
+        database_url: Some(first.database_url.clone()),
+        public_url: Some(first.base.clone()),
+        ..Options::default()
+    })
+    .await;
+    let ada = first.signup("Acme", "ada@acme.com").await;
+    host.sign_in(&first, &ada.token, "").await;
+    let sid = host.state(&first).await["sessions"][0]["sid"].as_str().unwrap().to_owned();
+
+    // The application is down for two attempts.
+    let res = first.client.post(format!("{}/fail-next?count=2", host.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Ada signs out of Gatehouse.
+    let (status, _) = first.post("/api/v1/auth/logout", &serde_json::json!({}), Some(&ada.token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let nows = [first.clock_now(), second.clock_now()];
+    let after_attempt = |n: i32| {
+        let db = first.state.db.clone();
+        async move {
+            for _ in 0..100 {
+                let rows = delivery::Entity::find().all(&db).await.unwrap();
+                if let [row] = rows.as_slice()
+                    && row.attempts == n
+                {
+                    return row.clone();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("attempt {n} never happened: {:?}", delivery::Entity::find().all(&db).await.unwrap());
+        }
+    };
+    let rewind = |row: delivery::Model| {
+        let db = first.state.db.clone();
+        let due = nows[0].min(nows[1]) - chrono::Duration::seconds(1);
+        async move {
+            let mut row: delivery::ActiveModel = row.into();
+            row.next_attempt_at = Set(Some(due));
+            sea_orm::ActiveModelTrait::update(row, &db).await.unwrap();
+        }
+    };
+    // Each failure waits longer (10 s, then 1 min, …), in our words.
+    let failed = after_attempt(1).await;
+    assert_eq!(failed.last_error.as_deref(), Some("the back-channel logout URI answered HTTP 503"));
+    let waited = |row: &delivery::Model| nows.map(|now| (row.next_attempt_at.unwrap() - now).num_seconds());
+    assert!(waited(&failed).contains(&10), "{failed:?}");
+    rewind(failed).await;
+    let failed = after_attempt(2).await;
+    assert!(waited(&failed).contains(&60), "{failed:?}");
+    rewind(failed).await;
+
+    // Then delivered, once, whichever process sent it.
+    let state = host.logged_out(&first, &sid).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let state_later = host.state(&first).await;
+    assert_eq!(state_later["logouts"], state["logouts"], "one delivery");
+    assert_eq!(state_later["logouts"].as_array().unwrap().len(), 1);
+    assert_eq!(state_later["rejected"], serde_json::json!([]));
+    assert_eq!(state_later["sessions"], serde_json::json!([]));
+    assert_eq!(first.count("oauth_logout_deliveries").await, 0);
+}
+
+#[actix_web::test]
+async fn a_member_of_several_organizations_chooses_one_unless_the_application_names_it() {
+    let app = spawn_app().await;
+    let (id, _) = register(&app, false).await;
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    let beta = app.signup("Beta & Co", "bea@beta.io").await;
+    // Ada belongs to both (invited into Beta with the same account).
+    let (status, invite) = app
+        .post(
+            &format!("/api/v1/organizations/{}/invites", beta.org_id),
+            &serde_json::json!({ "email": "ada@acme.com", "role": "member" }),
+            Some(&beta.token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invite}");
+    let (status, joined) = app
+        .post(
+            "/api/v1/invites/accept",
+            &serde_json::json!({ "token": invite["token"], "name": "Ada", "password": crate::helpers::PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    let url = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=s1",
+        app.base,
+        urlencoding(REDIRECT)
+    );
+
+    // Asked: a page with both, each choice the same request naming it.
+    let res = app.client.get(&url).bearer_auth(&acme.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Choose an organization") && page.contains("Test App"), "{page}");
+    assert!(page.contains("Beta &amp; Co") && page.contains(">Acme<"), "{page}");
+    let beta_choice = page
+        .split("href=\"")
+        .skip(1)
+        .map(|h| h.split('"').next().unwrap().replace("&amp;", "&"))
+        .find(|h| h.ends_with(&format!("organization={}", beta.org_id)))
+        .expect("a choice for Beta");
+    let (status, callback) = authorize(&app, &format!("{}{beta_choice}", app.base), Some(&acme.token)).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let code = param(&callback, "code").expect("a code for Beta");
+    assert_eq!(param(&callback, "state").as_deref(), Some("s1"));
+    let (_, tokens) = token(
+        &app,
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("client_id", &id)],
+        None,
+    )
+    .await;
+    assert_eq!(tokens["error"], "invalid_client", "a confidential client authenticates");
+
+    // Never asked with prompt=none; named by the application, no question.
+    let (_, location) = authorize(&app, &format!("{url}&prompt=none"), Some(&acme.token)).await;
+    assert_eq!(param(&location, "error").as_deref(), Some("account_selection_required"));
+    let (status, location) = authorize(&app, &format!("{url}&organization={}", acme.org_id), Some(&acme.token)).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(param(&location, "code").is_some(), "{location}");
+}
+
+#[actix_web::test]
+async fn members_signing_in_at_gatehouse_are_sent_to_the_default_application() {
+    use api::provider::clients::ClientSpec;
+    let app = spawn_app_with(Options {
+        tweak: Some(|s| {
+            let app = |id: &str, name: &str, start: &str| ClientSpec {
+                client_id: id.into(),
+                name: name.into(),
+                client_secret: Some("s".repeat(40)),
+                redirect_uris: vec![format!("{start}/callback")],
+                initiate_login_uri: Some(format!("{start}/login?from=gatehouse")),
+                ..ClientSpec::default()
+            };
+            s.clients = vec![
+                app("reports", "Reports", "https://reports.example.com"),
+                app("acme-web", "Acme Web", "https://app.example.com"),
+                ClientSpec { initiate_login_uri: None, ..app("api-only", "API Only", "https://api.example.com") },
+            ];
+            s.oidc_default_client = Some("acme-web".into());
+        }),
+        ..Options::default()
+    })
+    .await;
+    let admin = app.signup("Acme", "ada@acme.com").await;
+    let (_, bob) = app.invite_and_accept(&admin, "bob@acme.com").await;
+    let (status, me) = app.get("/api/v1/me", bob["access_token"].as_str()).await;
+    assert_eq!(status, StatusCode::OK);
+    // The default first, then by name; only applications one can start a sign-in at.
+    let iss = urlencoding(&app.base);
+    assert_eq!(
+        me["applications"],
+        serde_json::json!([
+            { "name": "Acme Web", "login_url": format!("https://app.example.com/login?from=gatehouse&iss={iss}"), "default": true },
+            { "name": "Reports", "login_url": format!("https://reports.example.com/login?from=gatehouse&iss={iss}"), "default": false },
+        ])
+    );
+    // A default that cannot be started at is refused when the server starts.
+    let err = api::provider::clients::check_default(&app.state.db, "api-only").await.unwrap_err().to_string();
+    assert!(err.contains("no initiate_login_uri"), "{err}");
+    let err = api::provider::clients::check_default(&app.state.db, "nope").await.unwrap_err().to_string();
+    assert!(err.contains("not a registered client"), "{err}");
 }

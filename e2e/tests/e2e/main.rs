@@ -11,6 +11,7 @@ mod bench;
 mod directory;
 mod harness;
 mod members;
+mod openid;
 mod provision;
 mod require_sso;
 mod sso;

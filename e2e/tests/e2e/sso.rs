@@ -64,11 +64,13 @@ pub(crate) async fn sign_in_at_idp(b: &Browser, login: &str) {
     field.clear().await.expect("clear login");
     field.send_keys(login).await.expect("type login");
     b.client.find(Locator::Css("input[name=password]")).await.expect("password").send_keys("any").await.expect("type");
+    let provider = b.client.current_url().await.expect("url").origin();
     b.client.find(Locator::Css("button[type=submit]")).await.expect("submit").click().await.expect("click");
-    // Consent ("Continue"), when the provider asks for it.
+    // Consent ("Continue"), when the provider asks for it; done once the
+    // browser has left the provider (for Gatehouse, or an application after it).
     for _ in 0..50 {
         let url = b.client.current_url().await.expect("url");
-        if url.as_str().starts_with(&b.base) {
+        if url.origin() != provider {
             return;
         }
         if let Ok(button) = b.client.find(Locator::Css("button[type=submit]")).await {

@@ -29,6 +29,7 @@ mod m0023_sso_enforcement;
 mod m0024_oauth_clients;
 mod m0025_oauth_grants;
 mod m0026_sso_request_return;
+mod m0027_backchannel_logout;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0024_oauth_clients::Migration),
             Box::new(m0025_oauth_grants::Migration),
             Box::new(m0026_sso_request_return::Migration),
+            Box::new(m0027_backchannel_logout::Migration),
         ]
     }
 }

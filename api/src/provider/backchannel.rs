@@ -1,0 +1,274 @@
+//! OpenID Connect Back-Channel Logout 1.0: when a member's Gatehouse
+//! sessions end (logout, Require SSO, SSO turned off) or their membership
+//! does (suspension, removal, SCIM `active:false` or delete), the
+//! applications' grants from them end in the same transaction — refresh
+//! tokens and userinfo stop at once — and each application that registered
+//! a `backchannel_logout_uri` is sent a signed logout token for the `sid`
+//! and `sub`, through the guarded client, retried with backoff.
+//!
+//! Deliveries are an outbox (`oauth_logout_deliveries`, written with the
+//! change that caused them). Every server process looks for due ones each
+//! second and claims one by moving its `next_attempt_at` with a conditional
+//! update, so with several processes on one database each is sent once.
+
+use std::collections::{BTreeSet, HashSet};
+use std::time::Duration as StdDuration;
+
+use actix_web::web;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+
+use crate::db::OrganizationScoped;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+
+use super::clients;
+use super::entity::{grant, logout_delivery as delivery};
+use crate::auth::tokens::random_token;
+use crate::state::AppState;
+
+/// The `typ` of logout tokens (Back-Channel Logout §2.4, explicit typing).
+pub const LOGOUT_TYP: &str = "logout+jwt";
+/// The event a logout token carries.
+pub const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+/// A logout token is valid this long after it is signed (each attempt signs anew).
+pub const TOKEN_TTL_SECS: i64 = 120;
+/// Deliveries sent per run at most.
+pub const BATCH: u64 = 20;
+/// How long a claim holds a delivery: a process that dies while sending
+/// leaves it to the others after this.
+pub const LEASE_SECS: i64 = 60;
+/// The wait after each failed attempt; after the last, it is given up
+/// (about 45 hours in all).
+pub const BACKOFF_SECS: [i64; 8] = [10, 60, 300, 1_800, 7_200, 21_600, 43_200, 86_400];
+
+/// The sessions `session_ids` just ended: the grants from them end, and
+/// each listening application is told.
+pub async fn sessions_ended(
+    db: &impl ConnectionTrait,
+    session_ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in session_ids.chunks(500) {
+        let which =
+            grant::Entity::update_many().filter(grant::Column::SessionId.is_in(chunk.iter().map(String::as_str)));
+        grants_ended(db, which, now).await?;
+    }
+    Ok(())
+}
+
+/// The member `user_id` of `org_id` was suspended or removed: their grants
+/// into the organization end (whatever the session), and each listening
+/// application is told.
+pub async fn membership_ended(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    grants_ended(db, grant::Entity::update_in(org_id).filter(grant::Column::UserId.eq(user_id)), now).await
+}
+
+async fn grants_ended(
+    db: &impl ConnectionTrait,
+    which: sea_orm::UpdateMany<grant::Entity>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let ended = which
+        .col_expr(grant::Column::RevokedAt, Expr::value(now))
+        .filter(grant::Column::RevokedAt.is_null())
+        .exec_with_returning(db)
+        .await?;
+    if ended.is_empty() {
+        return Ok(());
+    }
+    let client_ids: BTreeSet<&str> = ended.iter().map(|g| g.client_id.as_str()).collect();
+    let listening: HashSet<String> = clients::Entity::find()
+        .filter(clients::Column::Id.is_in(client_ids))
+        .filter(clients::Column::BackchannelLogoutUri.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    // One logout per application and session, however many grants.
+    let mut seen = BTreeSet::new();
+    let rows: Vec<delivery::ActiveModel> = ended
+        .iter()
+        .filter(|g| listening.contains(&g.client_id))
+        .filter(|g| seen.insert((g.client_id.as_str(), g.session_id.as_str(), g.user_id.as_str())))
+        .map(|g| delivery::ActiveModel {
+            id: Set(format!("bcl_{}", &crate::auth::tokens::digest(&random_token())[..32])),
+            client_id: Set(g.client_id.clone()),
+            user_id: Set(g.user_id.clone()),
+            session_id: Set(g.session_id.clone()),
+            attempts: Set(0),
+            next_attempt_at: Set(Some(now)),
+            last_error: Set(None),
+            given_up_at: Set(None),
+            created_at: Set(now),
+        })
+        .collect();
+    for chunk in rows.chunks(200) {
+        delivery::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// A logout token (Back-Channel Logout §2.4): no `nonce`, both `sub` and `sid`.
+#[derive(Debug, Serialize)]
+struct LogoutToken<'a> {
+    iss: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: String,
+    sub: &'a str,
+    sid: &'a str,
+    events: serde_json::Value,
+}
+
+/// What one attempt came to.
+enum Outcome {
+    Delivered,
+    /// The application is gone or no longer listens: nothing to send.
+    Unwanted,
+    /// Why, in our words.
+    Failed(String),
+}
+
+async fn attempt(state: &AppState, d: &delivery::Model) -> Outcome {
+    let client = match clients::find(&state.db, &d.client_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "back-channel logout: reading the client failed");
+            return Outcome::Failed("could not read the application".to_owned());
+        }
+    };
+    let Some((client, uri)) = client.and_then(|c| c.backchannel_logout_uri.clone().map(|u| (c, u))) else {
+        return Outcome::Unwanted;
+    };
+    let now = state.clock.now().timestamp();
+    let claims = LogoutToken {
+        iss: state.issuer(),
+        aud: &client.id,
+        iat: now,
+        exp: now + TOKEN_TTL_SECS,
+        jti: random_token(),
+        sub: &d.user_id,
+        sid: &d.session_id,
+        events: serde_json::json!({ EVENT: {} }),
+    };
+    let token = match state.provider_keys.sign(LOGOUT_TYP, &claims) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "back-channel logout: signing failed");
+            return Outcome::Failed("could not sign the logout token".to_owned());
+        }
+    };
+    let what = "back-channel logout URI";
+    let request = match state.outbound.post(&uri, what) {
+        Ok(r) => r.form(&[("logout_token", token.as_str())]).header("cache-control", "no-store"),
+        Err(e) => return Outcome::Failed(e.0),
+    };
+    match state.outbound.send(request, what).await {
+        // The body is never read: only the status counts (§2.8).
+        Ok(res) if res.status().is_success() => Outcome::Delivered,
+        Ok(res) => Outcome::Failed(format!("the {what} answered HTTP {}", res.status().as_u16())),
+        Err(e) => Outcome::Failed(e.0),
+    }
+}
+
+/// Sends the deliveries that are due; how many this process attempted.
+pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
+    let now = state.clock.now();
+    let due = delivery::Entity::find()
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let mut claimed = Vec::with_capacity(due.len());
+    {
+        let txn = state.begin_write().await?;
+        for d in due {
+            let Some(seen) = d.next_attempt_at else { continue };
+            let won = delivery::Entity::update_many()
+                .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + Duration::seconds(LEASE_SECS)))
+                .filter(delivery::Column::Id.eq(d.id.as_str()))
+                .filter(delivery::Column::NextAttemptAt.eq(seen))
+                .exec(&*txn)
+                .await?;
+            if won.rows_affected == 1 {
+                claimed.push(d);
+            }
+        }
+        txn.commit().await?;
+    }
+    let outcomes = futures_util::future::join_all(claimed.iter().map(|d| attempt(state, d))).await;
+    let now = state.clock.now();
+    let txn = state.begin_write().await?;
+    for (d, outcome) in claimed.iter().zip(outcomes) {
+        let this = delivery::Column::Id.eq(d.id.as_str());
+        match outcome {
+            Outcome::Delivered | Outcome::Unwanted => {
+                delivery::Entity::delete_many().filter(this).exec(&*txn).await?;
+            }
+            Outcome::Failed(why) => {
+                let attempts = d.attempts.saturating_add(1);
+                let wait = usize::try_from(attempts - 1).ok().and_then(|i| BACKOFF_SECS.get(i));
+                let next = wait.map(|s| now + Duration::seconds(*s));
+                if next.is_some() {
+                    tracing::warn!(client_id = %d.client_id, attempts, reason = %why, "back-channel logout failed; retrying");
+                } else {
+                    tracing::error!(client_id = %d.client_id, attempts, reason = %why, "back-channel logout given up");
+                }
+                delivery::Entity::update_many()
+                    .col_expr(delivery::Column::Attempts, Expr::value(attempts))
+                    .col_expr(delivery::Column::NextAttemptAt, Expr::value(next))
+                    .col_expr(delivery::Column::LastError, Expr::value(Some(why)))
+                    .col_expr(delivery::Column::GivenUpAt, Expr::value(next.is_none().then_some(now)))
+                    .filter(this)
+                    .exec(&*txn)
+                    .await?;
+            }
+        }
+    }
+    // Given-up deliveries are kept a month for the operator, then go (now
+    // and then: one run in 64).
+    if rand::random::<u8>() < 4 {
+        delivery::Entity::delete_many()
+            .filter(delivery::Column::GivenUpAt.lt(now - Duration::days(30)))
+            .exec(&*txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(claimed.len())
+}
+
+/// Runs [`run_due`] every `every` for as long as the server runs.
+pub fn spawn(state: web::Data<AppState>, every: StdDuration) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            // A full batch: more may be due at once.
+            loop {
+                match run_due(&state).await {
+                    Ok(n) if n as u64 >= BATCH => {}
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "back-channel logout run failed; trying again at the next run");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
