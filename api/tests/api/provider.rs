@@ -614,14 +614,14 @@ async fn guessing_a_client_secret_is_limited_like_a_password() {
 /// The SaaS's application (`tools/oidc-host-app.mjs`: openid-client, and
 /// jose for logout tokens) registered with a back-channel logout URI and
 /// listening on its own port; `None` (skipped) without Node's packages.
-struct HostApp {
-    base: String,
+pub(crate) struct HostApp {
+    pub base: String,
     client_id: String,
     secret: String,
     _child: tokio::process::Child,
 }
 
-async fn host_app(app: &crate::helpers::TestApp) -> Option<HostApp> {
+pub(crate) async fn host_app(app: &crate::helpers::TestApp) -> Option<HostApp> {
     if !tools().join("node_modules/openid-client").exists() {
         assert!(std::env::var("REQUIRE_IDP").is_err(), "tools/node_modules/openid-client is needed: run `just tools`");
         eprintln!("skipping: openid-client missing (run `just tools`)");
@@ -667,12 +667,12 @@ impl HostApp {
         cookie.split(';').next().unwrap().to_owned()
     }
 
-    async fn state(&self, app: &crate::helpers::TestApp) -> Value {
+    pub(crate) async fn state(&self, app: &crate::helpers::TestApp) -> Value {
         app.client.get(format!("{}/state", self.base)).send().await.unwrap().json().await.unwrap()
     }
 
     /// Waits (up to 10 s) until the application received a logout for `sid`.
-    async fn logged_out(&self, app: &crate::helpers::TestApp, sid: &str) -> Value {
+    pub(crate) async fn logged_out(&self, app: &crate::helpers::TestApp, sid: &str) -> Value {
         for _ in 0..100 {
             let state = self.state(app).await;
             if state["logouts"].as_array().unwrap().iter().any(|l| l["sid"] == sid) {

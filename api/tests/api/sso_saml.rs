@@ -441,3 +441,60 @@ async fn oversized_or_malformed_bodies_are_refused_as_problems() {
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "body_too_large");
 }
+
+/// The SaaS's application signs a member in through Gatehouse and Gatehouse
+/// through the organization's SAML identity provider: the application's
+/// authorization request survives the trip to the IdP and back; turning SSO
+/// off then logs the member out of the application (back-channel logout).
+#[actix_web::test]
+async fn a_saml_sign_in_reaches_the_application_and_turning_sso_off_logs_it_out() {
+    let app = spawn_app().await;
+    let s = sso_org(&app).await;
+    let Some(idp) = start_saml_idp().await else { return };
+    let saved = configure_by_url(&app, &s, &idp).await;
+    assert_eq!(test_sign_in(&app, &s, &idp, &[]).await, Ok(String::new()));
+    let Some(host) = crate::provider::host_app(&app).await else { return };
+
+    // The application sends the browser to us; not signed in, to the sign-in page.
+    let b = browser();
+    let location = |res: &reqwest::Response| res.headers()["location"].to_str().unwrap().to_owned();
+    let res = b.get(format!("{}/login", host.base)).send().await.unwrap();
+    let authorize = location(&res);
+    let res = b.get(&authorize).send().await.unwrap();
+    let login = reqwest::Url::parse(&location(&res)).unwrap();
+    let continue_to = login.query_pairs().find(|(k, _)| k == "continue").unwrap().1.into_owned();
+    // Email first: the organization's SSO, carrying the application's request.
+    let res = b
+        .post(app.url("/api/v1/auth/sso"))
+        .json(&json!({ "email": "bob@acme.com", "continue_to": continue_to }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let start: Value = res.json().await.unwrap();
+    let posted = at_idp(&b, &idp, start["redirect_url"].as_str().unwrap(), "bob@acme.com", &[]).await;
+    let res = b.post(&posted.acs).form(&posted.fields).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), format!("{}{continue_to}", app.base), "back to the application's request");
+    let res = b.get(location(&res)).send().await.unwrap();
+    let callback = location(&res);
+    assert!(callback.starts_with(&host.base), "{callback}");
+    let res = b.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND, "{}", res.text().await.unwrap());
+
+    let state = host.state(&app).await;
+    let claims = &state["sessions"][0]["claims"];
+    assert_eq!(claims["email"], "bob@acme.com");
+    assert_eq!((claims["gatehouse_sso"].as_bool(), claims["email_verified"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(claims["gatehouse_sso_connection_id"], saved["id"]);
+    assert_eq!(claims["gatehouse_plan_id"], "plan_core");
+    let sid = claims["sid"].as_str().unwrap().to_owned();
+
+    // SSO off: what the identity provider vouched for no longer holds.
+    assert_eq!(toggle(&app, &s.admin, "sso", false).await.0, StatusCode::OK);
+    let state = host.logged_out(&app, &sid).await;
+    assert_eq!(state["sessions"], json!([]));
+    assert_eq!(state["rejected"], json!([]));
+    // The Administrator who turned it off is still signed in.
+    assert_eq!(app.get("/api/v1/me", Some(&s.admin.token)).await.0, StatusCode::OK);
+}
