@@ -15,6 +15,7 @@
 //   GET  /initiate            OpenID Connect "Initiating Login from a Third Party": ?iss= must be the issuer
 //   POST /backchannel-logout  a logout token verified; the sessions with its sid (or sub) end
 //   POST /fail-next?count=N   the next N back-channel logouts are answered 503 (retries are tested)
+//   POST /slow?ms=N           back-channel logouts are answered after N ms (a slow application)
 //   GET  /state               JSON {sessions, logouts, rejected} for the tests
 import * as http from 'node:http';
 import * as crypto from 'node:crypto';
@@ -30,6 +31,7 @@ const logouts = []; // verified logout tokens' {sid, sub, jti}
 const rejected = []; // why a logout token was refused
 const seenJti = new Set();
 let failNext = 0;
+let slowMs = 0;
 
 let configPromise;
 function config() {
@@ -134,6 +136,7 @@ async function backchannel(req, res) {
     return json(res, 400, { error: 'invalid_request', error_description: why });
   };
   if (!token) return refuse('no logout_token');
+  if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
   if (failNext > 0) {
     failNext -= 1;
     return json(res, 503, { error: 'temporarily_unavailable' });
@@ -157,10 +160,14 @@ async function backchannel(req, res) {
   if (!payload.sid && !payload.sub) return refuse('neither sid nor sub');
   if (seenJti.has(payload.jti)) return refuse('replayed jti');
   seenJti.add(payload.jti);
+  // A Gatehouse session may serve several organizations: only the sign-ins
+  // into the organization named (gatehouse_org_id) end.
+  const org = payload.gatehouse_org_id;
   for (const [id, s] of sessions) {
-    if ((payload.sid && s.sid === payload.sid) || (!payload.sid && s.sub === payload.sub)) sessions.delete(id);
+    const who = payload.sid ? s.sid === payload.sid : s.sub === payload.sub;
+    if (who && (!org || s.claims.gatehouse_org_id === org)) sessions.delete(id);
   }
-  logouts.push({ sid: payload.sid ?? null, sub: payload.sub ?? null, jti: payload.jti });
+  logouts.push({ sid: payload.sid ?? null, sub: payload.sub ?? null, org: org ?? null, jti: payload.jti });
   res.writeHead(200, { 'cache-control': 'no-store' }).end();
 }
 
@@ -186,6 +193,10 @@ const server = http.createServer(async (req, res) => {
     if (req.method === 'POST' && url.pathname === '/fail-next') {
       failNext = Number(url.searchParams.get('count') ?? '1');
       return json(res, 200, { fail_next: failNext });
+    }
+    if (req.method === 'POST' && url.pathname === '/slow') {
+      slowMs = Number(url.searchParams.get('ms') ?? '0');
+      return json(res, 200, { slow_ms: slowMs });
     }
     if (req.method === 'GET' && url.pathname === '/state') {
       const list = [...sessions.values()].map(({ sid, sub, claims, userinfo, refresh_token }) => ({ sid, sub, claims, userinfo, refresh_token }));

@@ -8,8 +8,11 @@
 //!
 //! Deliveries are an outbox (`oauth_logout_deliveries`, written with the
 //! change that caused them). Every server process looks for due ones each
-//! second and claims one by moving its `next_attempt_at` with a conditional
-//! update, so with several processes on one database each is sent once.
+//! second and claims them by moving their `next_attempt_at` (a lease) with a
+//! conditional update — on PostgreSQL after `FOR UPDATE SKIP LOCKED`, so
+//! processes take different rows — and each is sent once. Sends run side by
+//! side (at most [`IN_FLIGHT`] per process, [`PER_CLIENT`] per application):
+//! a slow application never holds up another's logouts.
 
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration as StdDuration;
@@ -35,10 +38,12 @@ pub const LOGOUT_TYP: &str = "logout+jwt";
 pub const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 /// A logout token is valid this long after it is signed (each attempt signs anew).
 pub const TOKEN_TTL_SECS: i64 = 120;
-/// Deliveries sent per run at most.
-pub const BATCH: u64 = 20;
+/// Sends in flight per process at most.
+pub const IN_FLIGHT: usize = 32;
+/// Sends in flight per application per process at most.
+pub const PER_CLIENT: usize = 4;
 /// How long a claim holds a delivery: a process that dies while sending
-/// leaves it to the others after this.
+/// leaves it to the others after this (a send gives up after 10 s).
 pub const LEASE_SECS: i64 = 60;
 /// The wait after each failed attempt; after the last, it is given up
 /// (about 45 hours in all).
@@ -98,12 +103,15 @@ async fn grants_ended(
     let rows: Vec<delivery::ActiveModel> = ended
         .iter()
         .filter(|g| listening.contains(&g.client_id))
-        .filter(|g| seen.insert((g.client_id.as_str(), g.session_id.as_str(), g.user_id.as_str())))
+        .filter(|g| {
+            seen.insert((g.client_id.as_str(), g.session_id.as_str(), g.user_id.as_str(), g.organization_id.as_str()))
+        })
         .map(|g| delivery::ActiveModel {
             id: Set(format!("bcl_{}", &crate::auth::tokens::digest(&random_token())[..32])),
             client_id: Set(g.client_id.clone()),
             user_id: Set(g.user_id.clone()),
             session_id: Set(g.session_id.clone()),
+            organization_id: Set(g.organization_id.clone()),
             attempts: Set(0),
             next_attempt_at: Set(Some(now)),
             last_error: Set(None),
@@ -117,7 +125,10 @@ async fn grants_ended(
     Ok(())
 }
 
-/// A logout token (Back-Channel Logout §2.4): no `nonce`, both `sub` and `sid`.
+/// A logout token (Back-Channel Logout §2.4): no `nonce`, both `sub` and
+/// `sid`, and the organization whose sign-in ended (a password session can
+/// serve several: a suspension in one ends the application's sign-ins into
+/// that one).
 #[derive(Debug, Serialize)]
 struct LogoutToken<'a> {
     iss: &'a str,
@@ -127,6 +138,7 @@ struct LogoutToken<'a> {
     jti: String,
     sub: &'a str,
     sid: &'a str,
+    gatehouse_org_id: &'a str,
     events: serde_json::Value,
 }
 
@@ -159,6 +171,7 @@ async fn attempt(state: &AppState, d: &delivery::Model) -> Outcome {
         jti: random_token(),
         sub: &d.user_id,
         sid: &d.session_id,
+        gatehouse_org_id: &d.organization_id,
         events: serde_json::json!({ EVENT: {} }),
     };
     let token = match state.provider_keys.sign(LOGOUT_TYP, &claims) {
@@ -181,92 +194,170 @@ async fn attempt(state: &AppState, d: &delivery::Model) -> Outcome {
     }
 }
 
-/// Sends the deliveries that are due; how many this process attempted.
-pub async fn run_due(state: &AppState) -> Result<usize, DbErr> {
-    let now = state.clock.now();
-    let due = delivery::Entity::find()
-        .filter(delivery::Column::NextAttemptAt.lte(now))
-        .order_by_asc(delivery::Column::NextAttemptAt)
-        .limit(BATCH)
-        .all(&state.db)
-        .await?;
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let mut claimed = Vec::with_capacity(due.len());
-    {
-        let txn = state.begin_write().await?;
-        for d in due {
-            let Some(seen) = d.next_attempt_at else { continue };
-            let won = delivery::Entity::update_many()
-                .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + Duration::seconds(LEASE_SECS)))
-                .filter(delivery::Column::Id.eq(d.id.as_str()))
-                .filter(delivery::Column::NextAttemptAt.eq(seen))
-                .exec(&*txn)
-                .await?;
-            if won.rows_affected == 1 {
-                claimed.push(d);
-            }
-        }
-        txn.commit().await?;
-    }
-    let outcomes = futures_util::future::join_all(claimed.iter().map(|d| attempt(state, d))).await;
-    let now = state.clock.now();
-    let txn = state.begin_write().await?;
-    for (d, outcome) in claimed.iter().zip(outcomes) {
-        let this = delivery::Column::Id.eq(d.id.as_str());
-        match outcome {
-            Outcome::Delivered | Outcome::Unwanted => {
-                delivery::Entity::delete_many().filter(this).exec(&*txn).await?;
-            }
-            Outcome::Failed(why) => {
-                let attempts = d.attempts.saturating_add(1);
-                let wait = usize::try_from(attempts - 1).ok().and_then(|i| BACKOFF_SECS.get(i));
-                let next = wait.map(|s| now + Duration::seconds(*s));
-                if next.is_some() {
-                    tracing::warn!(client_id = %d.client_id, attempts, reason = %why, "back-channel logout failed; retrying");
-                } else {
-                    tracing::error!(client_id = %d.client_id, attempts, reason = %why, "back-channel logout given up");
-                }
-                delivery::Entity::update_many()
-                    .col_expr(delivery::Column::Attempts, Expr::value(attempts))
-                    .col_expr(delivery::Column::NextAttemptAt, Expr::value(next))
-                    .col_expr(delivery::Column::LastError, Expr::value(Some(why)))
-                    .col_expr(delivery::Column::GivenUpAt, Expr::value(next.is_none().then_some(now)))
-                    .filter(this)
-                    .exec(&*txn)
-                    .await?;
-            }
-        }
-    }
-    // Given-up deliveries are kept a month for the operator, then go (now
-    // and then: one run in 64).
-    if rand::random::<u8>() < 4 {
-        delivery::Entity::delete_many()
-            .filter(delivery::Column::GivenUpAt.lt(now - Duration::days(30)))
-            .exec(&*txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(claimed.len())
+/// This process's sends in flight: how many, and per application.
+#[derive(Default)]
+struct InFlight {
+    per_client: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
 
-/// Runs [`run_due`] every `every` for as long as the server runs.
+impl InFlight {
+    fn busy(&self) -> std::collections::HashMap<String, usize> {
+        self.per_client.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn add(&self, client: &str, by: isize) {
+        let mut map = self.per_client.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = map.entry(client.to_owned()).or_default();
+        *n = n.saturating_add_signed(by);
+        if *n == 0 {
+            map.remove(client);
+        }
+    }
+}
+
+/// Claims up to `limit` due deliveries (at most [`PER_CLIENT`] in flight per
+/// application, counting `busy`): each with its lease's time.
+async fn claim(
+    state: &AppState,
+    limit: usize,
+    busy: &std::collections::HashMap<String, usize>,
+) -> Result<Vec<(delivery::Model, DateTime<Utc>)>, DbErr> {
+    use sea_orm::sea_query::{LockBehavior, LockType};
+    let now = state.clock.now();
+    let lease = now + Duration::seconds(LEASE_SECS);
+    let full: Vec<&str> = busy.iter().filter(|(_, n)| **n >= PER_CLIENT).map(|(c, _)| c.as_str()).collect();
+    let txn = state.begin_write().await?;
+    let mut due = delivery::Entity::find()
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(delivery::Column::ClientId.is_not_in(full))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .order_by_asc(delivery::Column::Id)
+        .limit(u64::try_from(limit.saturating_mul(PER_CLIENT)).unwrap_or(u64::MAX));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Rows another process is claiming are skipped, not waited for.
+        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let due = due.all(&*txn).await?;
+    let mut taken: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut claimed = Vec::new();
+    for d in &due {
+        if claimed.len() >= limit {
+            break;
+        }
+        let n = taken.entry(d.client_id.as_str()).or_insert_with(|| busy.get(&d.client_id).copied().unwrap_or(0));
+        let Some(seen) = d.next_attempt_at else { continue };
+        if *n >= PER_CLIENT {
+            continue;
+        }
+        let won = delivery::Entity::update_many()
+            .col_expr(delivery::Column::NextAttemptAt, Expr::value(lease))
+            .filter(delivery::Column::Id.eq(d.id.as_str()))
+            .filter(delivery::Column::NextAttemptAt.eq(seen))
+            .exec(&*txn)
+            .await?;
+        if won.rows_affected == 1 {
+            *n += 1;
+            claimed.push((d.clone(), lease));
+        }
+    }
+    txn.commit().await?;
+    Ok(claimed)
+}
+
+/// Writes what an attempt came to — only while this process still holds
+/// the lease (a claim that outlived it belongs to whoever took it over).
+async fn record(state: &AppState, d: &delivery::Model, lease: DateTime<Utc>, outcome: Outcome) -> Result<(), DbErr> {
+    let now = state.clock.now();
+    let mine = || {
+        sea_orm::Condition::all()
+            .add(delivery::Column::Id.eq(d.id.as_str()))
+            .add(delivery::Column::NextAttemptAt.eq(lease))
+    };
+    let txn = state.begin_write().await?;
+    match outcome {
+        Outcome::Delivered | Outcome::Unwanted => {
+            delivery::Entity::delete_many().filter(mine()).exec(&*txn).await?;
+        }
+        Outcome::Failed(why) => {
+            let attempts = d.attempts.saturating_add(1);
+            let wait = usize::try_from(attempts - 1).ok().and_then(|i| BACKOFF_SECS.get(i));
+            let next = wait.map(|s| now + Duration::seconds(*s));
+            if next.is_some() {
+                tracing::warn!(client_id = %d.client_id, attempts, reason = %why, "back-channel logout failed; retrying");
+            } else {
+                tracing::error!(client_id = %d.client_id, attempts, reason = %why, "back-channel logout given up");
+            }
+            delivery::Entity::update_many()
+                .col_expr(delivery::Column::Attempts, Expr::value(attempts))
+                .col_expr(delivery::Column::NextAttemptAt, Expr::value(next))
+                .col_expr(delivery::Column::LastError, Expr::value(Some(why)))
+                .col_expr(delivery::Column::GivenUpAt, Expr::value(next.is_none().then_some(now)))
+                .filter(mine())
+                .exec(&*txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Given-up deliveries are kept a month for the operator, then go.
+async fn purge(state: &AppState) -> Result<(), DbErr> {
+    let txn = state.begin_write().await?;
+    delivery::Entity::delete_many()
+        .filter(delivery::Column::GivenUpAt.lt(state.clock.now() - Duration::days(30)))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await
+}
+
+/// Sends due deliveries every `every` (and at once while more are due) for
+/// as long as the server runs.
 pub fn spawn(state: web::Data<AppState>, every: StdDuration) {
     actix_web::rt::spawn(async move {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+        let in_flight = std::sync::Arc::new(InFlight::default());
         let mut tick = actix_web::rt::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
-            // A full batch: more may be due at once.
+            ticks = ticks.wrapping_add(1);
+            if ticks % 600 == 1
+                && let Err(e) = purge(&state).await
+            {
+                tracing::warn!(error = %e, "back-channel logout: purging old deliveries failed");
+            }
             loop {
-                match run_due(&state).await {
-                    Ok(n) if n as u64 >= BATCH => {}
-                    Ok(_) => break,
+                let free = permits.available_permits();
+                if free == 0 {
+                    // Every slot is sending: wait for one to finish, then look again.
+                    drop(permits.clone().acquire_owned().await);
+                    continue;
+                }
+                let claimed = match claim(&state, free, &in_flight.busy()).await {
+                    Ok(c) => c,
                     Err(e) => {
                         tracing::warn!(error = %e, "back-channel logout run failed; trying again at the next run");
                         break;
                     }
+                };
+                let more = claimed.len() == free;
+                for (d, lease) in claimed {
+                    let Ok(permit) = permits.clone().try_acquire_owned() else { break };
+                    in_flight.add(&d.client_id, 1);
+                    let (state, in_flight) = (state.clone(), in_flight.clone());
+                    actix_web::rt::spawn(async move {
+                        let outcome = attempt(&state, &d).await;
+                        if let Err(e) = record(&state, &d, lease, outcome).await {
+                            tracing::warn!(error = %e, "back-channel logout: recording an attempt failed");
+                        }
+                        in_flight.add(&d.client_id, -1);
+                        drop(permit);
+                    });
+                }
+                if !more {
+                    break;
                 }
             }
         }

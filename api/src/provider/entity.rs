@@ -90,6 +90,9 @@ pub mod logout_delivery {
         pub user_id: String,
         /// The logout token's `sid` (the Gatehouse session).
         pub session_id: String,
+        /// The organization the application's sign-in was into (the logout
+        /// token's `gatehouse_org_id`).
+        pub organization_id: String,
         pub attempts: i32,
         /// `None`: given up.
         pub next_attempt_at: Option<DateTime<Utc>>,

@@ -16,7 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::accounts::Role;
@@ -273,7 +273,14 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
                     .all(&state.db)
                     .await
                 {
-                    Ok(orgs) => choose_page(&client, &req, orgs),
+                    Ok(orgs) => {
+                        let admin_of: Vec<&str> = several
+                            .iter()
+                            .filter(|m| m.role == Role::Admin)
+                            .map(|m| m.organization_id.as_str())
+                            .collect();
+                        choose_page(&client, &req, &issuer, orgs, &admin_of)
+                    }
                     Err(e) => internal(e),
                 };
             }
@@ -312,25 +319,52 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
         expires_at: Set(now + Duration::seconds(CODE_TTL_SECS)),
         used_at: Set(None),
     };
+    let (org_id, session_id) = (chosen.organization_id.to_string(), user.session_id.to_string());
     let saved = async {
         let txn = state.begin_write().await?;
-        // Codes nobody exchanged go, now and then, as new ones are made
-        // (indexed on expiry; one authorization in 64 does it).
+        // Codes nobody exchanged go, now and then, as new ones are made,
+        // with their grants (indexed on expiry; one authorization in 64 does it).
         if rand::random::<u8>() < 4 {
-            code::Entity::delete_many()
-                .filter(code::Column::ExpiresAt.lt(now - Duration::minutes(10)))
-                .exec(&*txn)
-                .await?;
+            let stale = now - Duration::minutes(10);
+            let unexchanged = code::Entity::find()
+                .select_only()
+                .column(code::Column::GrantId)
+                .filter(code::Column::ExpiresAt.lt(stale))
+                .filter(code::Column::UsedAt.is_null())
+                .into_query();
+            grant::Entity::delete_many().filter(grant::Column::Id.in_subquery(unexchanged)).exec(&*txn).await?;
+            code::Entity::delete_many().filter(code::Column::ExpiresAt.lt(stale)).exec(&*txn).await?;
+        }
+        // The session still open and the membership still active, and kept
+        // so until this commits (PostgreSQL: a concurrent sign-out or
+        // suspension waits, then ends this grant too; SQLite writes one at
+        // a time).
+        let open = session::Entity::find_by_id(session_id.as_str())
+            .filter(session::Column::RevokedAt.is_null())
+            .lock_shared()
+            .one(&*txn)
+            .await?
+            .is_some();
+        let active = membership::Entity::find_in(&org_id)
+            .filter(membership::Column::UserId.eq(user.user_id.as_str()))
+            .filter(membership::Column::SuspendedAt.is_null())
+            .lock_shared()
+            .one(&*txn)
+            .await?
+            .is_some();
+        if !(open && active) {
+            return Ok(false);
         }
         new_grant.insert(&*txn).await?;
         new_code.insert(&*txn).await?;
         txn.commit().await?;
-        Ok::<_, AppError>(())
+        Ok::<_, AppError>(true)
     };
-    if let Err(e) = saved.await {
-        return internal(e);
+    match saved.await {
+        Ok(true) => back_to(redirect_uri, &[("code", &code_value)], st, &issuer),
+        Ok(false) => fail("login_required", "The member's Gatehouse session ended; sign in again."),
+        Err(e) => internal(e),
     }
-    back_to(redirect_uri, &[("code", &code_value)], st, &issuer)
 }
 
 // ---------------------------------------------------------------- token
@@ -882,7 +916,16 @@ pub struct LogoutParams {
 /// The provider's own small pages (choose an organization, sign out): a
 /// card in the SPA's colours, no script.
 fn html_page(title: &str, body: &str) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "no-store")).body(
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        // No script, no frame, no other base. (No form-action: the sign-out
+        // form's answer redirects to the application, which it would block.)
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .body(
         format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
              content=\"width=device-width, initial-scale=1\"><title>{title} · Gatehouse</title><style>{PAGE_CSS}</style>\
@@ -891,37 +934,40 @@ fn html_page(title: &str, body: &str) -> HttpResponse {
     )
 }
 
-const PAGE_CSS: &str = "body{margin:0;background:#f6f9fc;color:#1a1f36;font:16px/1.5 system-ui,-apple-system,\
-    'Segoe UI',sans-serif}main{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:12px;\
-    box-shadow:0 1px 3px rgba(0,0,0,.08),0 4px 16px rgba(0,0,0,.04)}@media(max-width:480px){main{margin:0;\
-    min-height:100vh;border-radius:0;box-sizing:border-box}}.brand{font-weight:600;color:#635bff;margin:0 0 1rem}\
-    h1{font-size:1.35rem;margin:0 0 .5rem}p{color:#3c4257}ul{list-style:none;padding:0;margin:1.5rem 0 0}\
-    li+li{margin-top:.5rem}a.choice,button{display:block;width:100%;box-sizing:border-box;text-align:left;\
-    padding:.85rem 1rem;border:1px solid #e3e8ee;border-radius:8px;background:#fff;color:#1a1f36;\
-    text-decoration:none;font:inherit;font-weight:500;cursor:pointer}a.choice:hover,a.choice:focus,\
-    button:hover,button:focus{border-color:#635bff;outline:2px solid #635bff33}button.primary{background:#635bff;\
-    color:#fff;border-color:#635bff;text-align:center}.meta{display:block;font-weight:400;font-size:.85rem;\
-    color:#697386}";
+/// The SPA's look (web/style/main.css: its colours, card and buttons).
+const PAGE_CSS: &str = "body{margin:0;background:#f6f8fa;color:#1b1f24;font:16px/1.5 system-ui,-apple-system,\
+    'Segoe UI',Roboto,sans-serif}main{max-width:420px;margin:3rem auto;padding:1.5rem;background:#fff;\
+    border:1px solid #d0d7de;border-radius:8px;box-sizing:border-box}@media(max-width:480px){main{margin:0;\
+    min-height:100vh;border:0;border-radius:0}}.brand{font-weight:700;margin:0 0 1rem}h1{font-size:1.5rem;\
+    margin:0 0 .5rem}p{color:#57606a}ul{list-style:none;padding:0;margin:1.25rem 0 0}li+li{margin-top:.5rem}\
+    a.choice,button{display:flex;justify-content:space-between;align-items:center;gap:1rem;width:100%;\
+    box-sizing:border-box;padding:.75rem 1rem;border:1px solid #d0d7de;border-radius:6px;background:#fff;\
+    color:#1b1f24;text-decoration:none;font:inherit;font-weight:600;cursor:pointer}a.choice:hover,\
+    a.choice:focus-visible,button:focus-visible{border-color:#2f5bd3;outline:2px solid #2f5bd3;outline-offset:1px}\
+    button.primary{background:#2f5bd3;color:#fff;border:0;justify-content:center}.meta{font-weight:400;\
+    font-size:.85rem;color:#57606a}";
 
 /// A member of several organizations picks the one to sign in to the
 /// application with: each choice is the same request naming it.
 fn choose_page(
     client: &Client,
     req: &HttpRequest,
+    issuer: &str,
     mut orgs: Vec<crate::accounts::entity::organization::Model>,
+    admin_of: &[&str],
 ) -> HttpResponse {
     orgs.sort_by_key(|o| o.name.to_lowercase());
     let choices: String = orgs
         .iter()
         .map(|o| {
-            let mut url = format!("/oauth2/authorize?{}", query_string(req));
+            let mut url = format!("{issuer}/oauth2/authorize?{}", query_string(req));
             url.push_str("&organization=");
             url.push_str(&form_urlencoded_value(o.id.as_str()));
             format!(
                 "<li><a class=\"choice\" href=\"{}\">{}<span class=\"meta\">{}</span></a></li>",
                 html_escape(&url),
                 html_escape(&o.name),
-                html_escape(o.id.as_str())
+                if admin_of.contains(&o.id.as_str()) { "Administrator" } else { "Member" }
             )
         })
         .collect();

@@ -75,6 +75,10 @@ pub async fn set_enabled(
     txn.commit().await?;
     // SCIM requests see the new status at once (this process; others within the cache's TTL).
     state.scim.forget(org_id.as_str());
+    if !enabled && which == Feature::Sso {
+        // The sessions SSO opened end at once here (others within the cache's TTL).
+        state.sessions.forget_all();
+    }
     Ok(())
 }
 

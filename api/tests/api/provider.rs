@@ -818,18 +818,13 @@ async fn back_channel_logouts_are_retried_with_backoff_and_sent_once_by_two_proc
     assert_eq!(first.count("oauth_logout_deliveries").await, 0);
 }
 
-#[actix_web::test]
-async fn a_member_of_several_organizations_chooses_one_unless_the_application_names_it() {
-    let app = spawn_app().await;
-    let (id, _) = register(&app, false).await;
-    let acme = app.signup("Acme", "ada@acme.com").await;
-    let beta = app.signup("Beta & Co", "bea@beta.io").await;
-    // Ada belongs to both (invited into Beta with the same account).
+/// `email`'s existing account joins `org` as a member (an invite accepted with its password).
+async fn join(app: &crate::helpers::TestApp, org: &crate::helpers::Signed, email: &str) {
     let (status, invite) = app
         .post(
-            &format!("/api/v1/organizations/{}/invites", beta.org_id),
-            &serde_json::json!({ "email": "ada@acme.com", "role": "member" }),
-            Some(&beta.token),
+            &format!("/api/v1/organizations/{}/invites", org.org_id),
+            &serde_json::json!({ "email": email, "role": "member" }),
+            Some(&org.token),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{invite}");
@@ -841,6 +836,16 @@ async fn a_member_of_several_organizations_chooses_one_unless_the_application_na
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{joined}");
+}
+
+#[actix_web::test]
+async fn a_member_of_several_organizations_chooses_one_unless_the_application_names_it() {
+    let app = spawn_app().await;
+    let (id, _) = register(&app, false).await;
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    let beta = app.signup("Beta & Co", "bea@beta.io").await;
+    // Ada belongs to both (invited into Beta with the same account).
+    join(&app, &beta, "ada@acme.com").await;
     let url = format!(
         "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=s1",
         app.base,
@@ -860,7 +865,8 @@ async fn a_member_of_several_organizations_chooses_one_unless_the_application_na
         .map(|h| h.split('"').next().unwrap().replace("&amp;", "&"))
         .find(|h| h.ends_with(&format!("organization={}", beta.org_id)))
         .expect("a choice for Beta");
-    let (status, callback) = authorize(&app, &format!("{}{beta_choice}", app.base), Some(&acme.token)).await;
+    assert!(beta_choice.starts_with(&format!("{}/oauth2/authorize?", app.base)), "{beta_choice}");
+    let (status, callback) = authorize(&app, &beta_choice, Some(&acme.token)).await;
     assert_eq!(status, StatusCode::FOUND);
     let code = param(&callback, "code").expect("a code for Beta");
     assert_eq!(param(&callback, "state").as_deref(), Some("s1"));
@@ -921,4 +927,76 @@ async fn members_signing_in_at_gatehouse_are_sent_to_the_default_application() {
     assert!(err.contains("no initiate_login_uri"), "{err}");
     let err = api::provider::clients::check_default(&app.state.db, "nope").await.unwrap_err().to_string();
     assert!(err.contains("not a registered client"), "{err}");
+}
+
+/// A slow application never holds up another's logouts: at most a few of its
+/// deliveries are in flight at once, and the rest of the slots serve others.
+#[actix_web::test]
+async fn a_slow_application_does_not_hold_up_another_applications_logouts() {
+    let app = spawn_app().await;
+    let Some(slow) = host_app(&app).await else { return };
+    let Some(quick) = host_app(&app).await else { return };
+    let admin = app.signup("Acme", "ada@acme.com").await;
+    let (_, bob) = app.invite_and_accept(&admin, "bob@acme.com").await;
+    // Bob signs in to the slow application from twenty browsers, then to the quick one.
+    for _ in 0..20 {
+        let (status, login) = app.login("bob@acme.com", crate::helpers::PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{login}");
+        slow.sign_in(&app, login["access_token"].as_str().unwrap(), "").await;
+    }
+    quick.sign_in(&app, bob["access_token"].as_str().unwrap(), "").await;
+    let quick_sid = quick.state(&app).await["sessions"][0]["sid"].as_str().unwrap().to_owned();
+    // Each of the slow one's answers takes 3 s.
+    let res = app.client.post(format!("{}/slow?ms=3000", slow.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Suspended: 21 logouts at once.
+    let path = format!("/api/v1/organizations/{}/members/{}", admin.org_id, bob["user"]["id"].as_str().unwrap());
+    let (status, _) = app
+        .send(reqwest::Method::PATCH, &path, Some(&serde_json::json!({ "suspended": true })), Some(&admin.token))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let started = std::time::Instant::now();
+    quick.logged_out(&app, &quick_sid).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "waited {:?}", started.elapsed());
+    let slow_state = slow.state(&app).await;
+    assert!(slow_state["logouts"].as_array().unwrap().len() < 20, "{slow_state}");
+}
+
+/// A session serving two organizations: a suspension in one ends the
+/// application's sign-ins into that one only (the logout token names it in
+/// `gatehouse_org_id`), and the other keeps working.
+#[actix_web::test]
+async fn a_suspension_in_one_organization_logs_out_only_its_sign_ins() {
+    let app = spawn_app().await;
+    let Some(host) = host_app(&app).await else { return };
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    let beta = app.signup("Beta", "bea@beta.io").await;
+    join(&app, &beta, "ada@acme.com").await;
+    host.sign_in(&app, &acme.token, &format!("?organization={}", acme.org_id)).await;
+    host.sign_in(&app, &acme.token, &format!("?organization={}", beta.org_id)).await;
+    let state = host.state(&app).await;
+    let sid = state["sessions"][0]["sid"].as_str().unwrap().to_owned();
+    assert_eq!(state["sessions"][1]["sid"], sid.as_str(), "one Gatehouse session, two organizations");
+
+    let path = format!("/api/v1/organizations/{}/members/{}", beta.org_id, acme.user_id);
+    let (status, _) = app
+        .send(reqwest::Method::PATCH, &path, Some(&serde_json::json!({ "suspended": true })), Some(&beta.token))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let state = host.logged_out(&app, &sid).await;
+    assert_eq!(state["logouts"][0]["org"], beta.org_id.as_str());
+    let left: Vec<&Value> =
+        state["sessions"].as_array().unwrap().iter().map(|s| &s["claims"]["gatehouse_org_id"]).collect();
+    assert_eq!(left, vec![acme.org_id.as_str()]);
+    // Acme's sign-in still refreshes; Ada is still signed in to Gatehouse.
+    let refresh = state["sessions"][0]["refresh_token"].as_str().unwrap();
+    let (status, body) = token(
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        Some((&host.client_id, &host.secret)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.get("/api/v1/me", Some(&acme.token)).await.0, StatusCode::OK);
 }

@@ -231,6 +231,42 @@ impl Browser {
         self.wait_text("organization-name", org).await;
     }
 
+    /// Through the API: the Administrator `admin_email` (password
+    /// [`PASSWORD`]) invites `email` into their first organization, and the
+    /// invite is accepted with [`PASSWORD`] (a new account, or an existing
+    /// one proving it).
+    pub async fn join_by_invite(&self, admin_email: &str, email: &str, name: &str) {
+        let api = reqwest::Client::new();
+        let post = |path: &str, token: Option<&str>, body: serde_json::Value| {
+            let mut req = api.post(format!("{}{path}", self.base)).json(&body);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move { req.send().await.expect("request").json::<serde_json::Value>().await.expect("json") }
+        };
+        let login = post("/api/v1/auth/login", None, json!({ "email": admin_email, "password": PASSWORD })).await;
+        let token = login["access_token"].as_str().expect("token").to_owned();
+        let me: serde_json::Value = api
+            .get(format!("{}/api/v1/me", self.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("json");
+        let org = me["memberships"][0]["organization_id"].as_str().expect("org").to_owned();
+        let invite =
+            post(&format!("/api/v1/organizations/{org}/invites"), Some(&token), json!({ "email": email })).await;
+        let accepted = api
+            .post(format!("{}/api/v1/invites/accept", self.base))
+            .json(&json!({ "token": invite["token"], "name": name, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("accept");
+        assert_eq!(accepted.status(), 201, "{}", accepted.text().await.unwrap_or_default());
+    }
+
     /// Saves PNGs of the page at 1280 and 390 px wide to
     /// `$E2E_SCREENSHOT_DIR/{name}.png` and `{name}-390.png` when that is set
     /// (for looking at the UI; tests never compare pixels).

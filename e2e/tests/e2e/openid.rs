@@ -11,7 +11,7 @@ use std::time::Duration;
 use fantoccini::Locator;
 
 use crate::harness::{Browser, PASSWORD, launch_with};
-use crate::sso::{buy_sso_link, enter_custom_oidc, free_port, sign_in_at_idp, spawn_ready, workspace};
+use crate::sso::{connected_sso, free_port, sign_in_at_idp, spawn_ready, workspace};
 
 const HOST_CLIENT_ID: &str = "host-app";
 const HOST_SECRET: &str = "a-host-application-secret-of-40-chars-xx";
@@ -71,14 +71,7 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     let _host_app = spawn_ready(command, "the host application").await;
 
     // Initech buys SSO; its IT admin connects their identity provider.
-    let link = buy_sso_link(&b, "Initech", "Peter", "initech.com").await;
-    b.client.goto(&link).await.expect("open link");
-    let (issuer, _idp) = enter_custom_oidc(&b).await;
-    b.click("test-sso").await;
-    sign_in_at_idp(&b, "it@initech.com").await;
-    b.wait_text("sso-result-title", "Test sign-in succeeded").await;
-    b.client.goto(&format!("{issuer}/.well-known/openid-configuration")).await.expect("provider");
-    b.client.delete_all_cookies().await.expect("forget the provider session");
+    let (_issuer, _idp) = connected_sso(&b, "Initech", "Peter", "initech.com").await;
 
     // Moe opens the SaaS's application and signs in with Gatehouse: email
     // first, then Initech's identity provider, then back in the application.
@@ -138,5 +131,69 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     assert_eq!(state["sessions"], serde_json::json!([]), "{state}");
     b.client.goto(&host).await.expect("host app");
     wait_css(&b, "#signed-out", "not signed in").await;
+
+    // Peter also joins Umbrella: signing in to the application, he is asked
+    // which organization (a Gatehouse page), and gets the one he picks.
+    b.client.delete_all_cookies().await.expect("sign out");
+    b.sign_up("Umbrella", "Una", "una@umbrella.com").await;
+    b.join_by_invite("una@umbrella.com", "peter@initech.com", "Peter").await;
+    b.client.delete_all_cookies().await.expect("sign out");
+    b.goto("/login").await;
+    b.fill("input-email", "peter@initech.com").await;
+    b.fill("input-password", PASSWORD).await;
+    b.click("login-submit").await;
+    b.el("members-table").await;
+    b.client.goto(&format!("{host}/login")).await.expect("host app sign-in");
+    wait_css(&b, "h1", "Choose an organization").await;
+    b.look("openid-choose-organization").await;
+    let choices = b.client.find_all(Locator::Css("a.choice")).await.expect("choices");
+    let mut names = Vec::new();
+    for c in &choices {
+        names.push(c.text().await.expect("text"));
+    }
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].starts_with("Initech") && names[1].starts_with("Umbrella"), "{names:?}");
+    choices[1].click().await.expect("choose Umbrella");
+    wait_css(&b, "#welcome", "Signed in as peter@initech.com of Umbrella").await;
+    b.close().await;
+}
+
+/// Without a default application, a member's welcome page lists the
+/// applications they can open (each starts a sign-in there).
+#[actix_web::test]
+async fn a_members_welcome_page_lists_the_applications() {
+    let Some(b) = launch_with(|s| {
+        let app = |id: &str, name: &str, base: &str| api::provider::clients::ClientSpec {
+            client_id: id.into(),
+            name: name.into(),
+            client_secret: Some(HOST_SECRET.into()),
+            redirect_uris: vec![format!("{base}/callback")],
+            initiate_login_uri: Some(format!("{base}/start")),
+            ..Default::default()
+        };
+        s.clients = vec![
+            app("crm", "Acme CRM", "https://crm.example.com"),
+            app("books", "Acme Books", "https://books.example.com"),
+        ];
+    })
+    .await
+    else {
+        return;
+    };
+    b.sign_up("Acme", "Ada", "ada@acme.com").await;
+    b.join_by_invite("ada@acme.com", "mia@acme.com", "Mia").await;
+    b.click("logout").await;
+    b.el("login-form").await;
+    b.fill("input-email", "mia@acme.com").await;
+    b.fill("input-password", PASSWORD).await;
+    b.click("login-submit").await;
+    b.wait_text("member-home", "Acme Books").await;
+    let links = b.client.find_all(Locator::Css("[data-testid=member-home] ul.apps a")).await.expect("links");
+    let first = links[0].attr("href").await.expect("href").expect("a link");
+    assert_eq!(
+        first,
+        format!("https://books.example.com/start?iss={}", b.base.replace(':', "%3A").replace('/', "%2F"))
+    );
+    b.look("member-home-applications").await;
     b.close().await;
 }

@@ -10,7 +10,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use crate::harness::{Browser, PASSWORD, launch_with};
-use crate::sso::{buy_sso_link, enter_custom_oidc, free_port, sign_in_at_idp, spawn_ready, workspace};
+use crate::sso::{connected_sso, forget_provider, free_port, sign_in_at_idp, spawn_ready, workspace};
 
 /// `tools/dns-server.py` answering from a zone file the test writes.
 async fn dns_server(dir: &std::path::Path) -> (String, std::path::PathBuf, tokio::process::Child) {
@@ -31,11 +31,6 @@ async fn value_of(b: &Browser, css: &str) -> String {
 async fn show_card(b: &Browser) {
     let script = "document.querySelector('[data-testid=\"require-sso\"]').scrollIntoView()";
     b.client.execute(script, vec![]).await.expect("scroll");
-}
-
-async fn forget_provider(b: &Browser, issuer: &str) {
-    b.client.goto(&format!("{issuer}/.well-known/openid-configuration")).await.expect("provider");
-    b.client.delete_all_cookies().await.expect("forget the provider session");
 }
 
 async fn log_in(b: &Browser, email: &str) {
@@ -64,52 +59,10 @@ async fn an_administrator_requires_sso_and_keeps_a_break_glass_way_in() {
     };
 
     // SSO bought and connected by the IT admin (the test sign-in passes).
-    let link = buy_sso_link(&b, "Initech", "Peter", "initech.com").await;
-    b.client.goto(&link).await.expect("open link");
-    let (issuer, _idp) = enter_custom_oidc(&b).await;
-    b.click("test-sso").await;
-    sign_in_at_idp(&b, "it@initech.com").await;
-    b.wait_text("sso-result-title", "Test sign-in succeeded").await;
-    forget_provider(&b, &issuer).await;
+    let (issuer, _idp) = connected_sso(&b, "Initech", "Peter", "initech.com").await;
 
     // Bob joins with a password while passwords still work.
-    let api = reqwest::Client::new();
-    let login: serde_json::Value = api
-        .post(format!("{}/api/v1/auth/login", b.base))
-        .json(&json!({ "email": "peter@initech.com", "password": PASSWORD }))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    let me: serde_json::Value = api
-        .get(format!("{}/api/v1/me", b.base))
-        .bearer_auth(login["access_token"].as_str().expect("token"))
-        .send()
-        .await
-        .expect("me")
-        .json()
-        .await
-        .expect("json");
-    let org = me["memberships"][0]["organization_id"].as_str().expect("org").to_owned();
-    let invite: serde_json::Value = api
-        .post(format!("{}/api/v1/organizations/{org}/invites", b.base))
-        .bearer_auth(login["access_token"].as_str().expect("token"))
-        .json(&json!({ "email": "bob@initech.com" }))
-        .send()
-        .await
-        .expect("invite")
-        .json()
-        .await
-        .expect("json");
-    let accepted = api
-        .post(format!("{}/api/v1/invites/accept", b.base))
-        .json(&json!({ "token": invite["token"], "name": "Bob Slydell", "password": PASSWORD }))
-        .send()
-        .await
-        .expect("accept");
-    assert_eq!(accepted.status(), 201);
+    b.join_by_invite("peter@initech.com", "bob@initech.com", "Bob Slydell").await;
 
     // The Administrator proves the domain on the tab.
     log_in(&b, "peter@initech.com").await;

@@ -116,6 +116,32 @@ pub(crate) async fn enter_custom_oidc(b: &Browser) -> (String, tokio::process::C
     (issuer, idp)
 }
 
+/// `org` buys SSO and its IT admin connects Custom OIDC through the setup
+/// link and passes the test sign-in; then the browser forgets the provider's
+/// session. The provider's issuer, and its process (signed out of Gatehouse).
+pub(crate) async fn connected_sso(
+    b: &Browser,
+    org: &str,
+    admin: &str,
+    domain: &str,
+) -> (String, tokio::process::Child) {
+    let link = buy_sso_link(b, org, admin, domain).await;
+    b.client.goto(&link).await.expect("open link");
+    let (issuer, idp) = enter_custom_oidc(b).await;
+    b.click("test-sso").await;
+    sign_in_at_idp(b, &format!("it@{domain}")).await;
+    b.wait_text("sso-result-title", "Test sign-in succeeded").await;
+    forget_provider(b, &issuer).await;
+    (issuer, idp)
+}
+
+/// The browser forgets its session at the provider (cookies are per host,
+/// so Gatehouse's go too).
+pub(crate) async fn forget_provider(b: &Browser, issuer: &str) {
+    b.client.goto(&format!("{issuer}/.well-known/openid-configuration")).await.expect("provider");
+    b.client.delete_all_cookies().await.expect("forget the provider session");
+}
+
 pub(crate) async fn wait_enabled(b: &Browser, testid: &str) {
     for _ in 0..50 {
         if b.el(testid).await.is_enabled().await.unwrap_or(false) {
@@ -145,8 +171,7 @@ async fn it_admin_connects_oidc_and_members_sign_in_with_sso() {
 
     // A member signs in with SSO from the login page: created just in time.
     // (First forget the IT admin's session at the provider.)
-    b.client.goto(&format!("{issuer}/.well-known/openid-configuration")).await.expect("provider");
-    b.client.delete_all_cookies().await.expect("forget the provider session");
+    forget_provider(&b, &issuer).await;
     b.goto("/login").await;
     b.fill("input-email", "moe@globex.com").await;
     b.click("sso-submit").await;

@@ -22,6 +22,7 @@ enum OauthLogoutDeliveries {
     ClientId,
     UserId,
     SessionId,
+    OrganizationId,
     Attempts,
     NextAttemptAt,
     LastError,
@@ -46,6 +47,7 @@ impl MigrationTrait for Migration {
                 .col(string(OauthLogoutDeliveries::ClientId))
                 .col(string(OauthLogoutDeliveries::UserId))
                 .col(string(OauthLogoutDeliveries::SessionId))
+                .col(string(OauthLogoutDeliveries::OrganizationId))
                 .col(integer(OauthLogoutDeliveries::Attempts).default(0))
                 .col(timestamp_with_time_zone_null(OauthLogoutDeliveries::NextAttemptAt))
                 .col(string_null(OauthLogoutDeliveries::LastError))
