@@ -298,18 +298,18 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
     // The grant and its one-time code.
     let code_value = random_token();
     let grant_id = format!("grt_{}", &hash(&random_token())[..32]);
-    let new_grant = grant::ActiveModel {
-        id: Set(grant_id.clone()),
-        client_id: Set(client.id.clone()),
-        user_id: Set(user.user_id.to_string()),
-        organization_id: Set(chosen.organization_id.to_string()),
-        session_id: Set(user.session_id.to_string()),
-        scope: Set(scope),
-        nonce: Set(q.nonce.clone()),
-        auth_time: Set(session_row.created_at),
-        sso_connection_id: Set(sso_connection_id),
-        created_at: Set(now),
-        revoked_at: Set(None),
+    let new_grant = grant::Model {
+        id: grant_id.clone(),
+        client_id: client.id.clone(),
+        user_id: user.user_id.to_string(),
+        organization_id: chosen.organization_id.to_string(),
+        session_id: user.session_id.to_string(),
+        scope,
+        nonce: q.nonce.clone(),
+        auth_time: session_row.created_at,
+        sso_connection_id,
+        created_at: now,
+        revoked_at: None,
     };
     let new_code = code::ActiveModel {
         code_hash: Set(hash(&code_value)),
@@ -319,7 +319,6 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
         expires_at: Set(now + Duration::seconds(CODE_TTL_SECS)),
         used_at: Set(None),
     };
-    let (org_id, session_id) = (chosen.organization_id.to_string(), user.session_id.to_string());
     let saved = async {
         let txn = state.begin_write().await?;
         // Codes nobody exchanged go, now and then, as new ones are made,
@@ -335,27 +334,11 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
             grant::Entity::delete_many().filter(grant::Column::Id.in_subquery(unexchanged)).exec(&*txn).await?;
             code::Entity::delete_many().filter(code::Column::ExpiresAt.lt(stale)).exec(&*txn).await?;
         }
-        // The session still open and the membership still active, and kept
-        // so until this commits (PostgreSQL: a concurrent sign-out or
-        // suspension waits, then ends this grant too; SQLite writes one at
-        // a time).
-        let open = session::Entity::find_by_id(session_id.as_str())
-            .filter(session::Column::RevokedAt.is_null())
-            .lock_shared()
-            .one(&*txn)
-            .await?
-            .is_some();
-        let active = membership::Entity::find_in(&org_id)
-            .filter(membership::Column::UserId.eq(user.user_id.as_str()))
-            .filter(membership::Column::SuspendedAt.is_null())
-            .lock_shared()
-            .one(&*txn)
-            .await?
-            .is_some();
-        if !(open && active) {
+        // Only while the session is open and the membership active (checked
+        // in the insert itself: see `insert_while_live`).
+        if !insert_while_live(&*txn, new_grant).await? {
             return Ok(false);
         }
-        new_grant.insert(&*txn).await?;
         new_code.insert(&*txn).await?;
         txn.commit().await?;
         Ok::<_, AppError>(true)
@@ -365,6 +348,56 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
         Ok(false) => fail("login_required", "The member's Gatehouse session ended; sign in again."),
         Err(e) => internal(e),
     }
+}
+
+/// Inserts `g` only if its session is still open and its membership still
+/// active, in one statement: a sign-out or suspension that commits first
+/// leaves no grant behind, and one still in flight (PostgreSQL: the rows are
+/// read `FOR SHARE`, so it waits) finds this grant and ends it too. SQLite
+/// writes one at a time. Whether it was inserted.
+async fn insert_while_live(db: &impl ConnectionTrait, g: grant::Model) -> Result<bool, sea_orm::DbErr> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    let p = |i: usize| if pg { format!("${i}") } else { "?".to_owned() };
+    let share = if pg { " FOR SHARE" } else { "" };
+    let sql = format!(
+        "INSERT INTO oauth_grants (id, client_id, user_id, organization_id, session_id, scope, nonce, auth_time, \
+         sso_connection_id, created_at) SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {} \
+         WHERE EXISTS (SELECT 1 FROM sessions WHERE id = {} AND revoked_at IS NULL{share}) \
+         AND EXISTS (SELECT 1 FROM memberships WHERE organization_id = {} AND user_id = {} \
+         AND suspended_at IS NULL{share})",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5),
+        p(6),
+        p(7),
+        p(8),
+        p(9),
+        p(10),
+        p(11),
+        p(12),
+        p(13)
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        g.id.into(),
+        g.client_id.into(),
+        g.user_id.clone().into(),
+        g.organization_id.clone().into(),
+        g.session_id.clone().into(),
+        g.scope.into(),
+        g.nonce.into(),
+        g.auth_time.into(),
+        g.sso_connection_id.into(),
+        g.created_at.into(),
+        g.session_id.into(),
+        g.organization_id.into(),
+        g.user_id.into(),
+    ];
+    let done = db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 // ---------------------------------------------------------------- token

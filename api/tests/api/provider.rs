@@ -1000,3 +1000,39 @@ async fn a_suspension_in_one_organization_logs_out_only_its_sign_ins() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(app.get("/api/v1/me", Some(&acme.token)).await.0, StatusCode::OK);
 }
+
+/// A session just ended in another server process (whose session cache may
+/// still trust it for up to a second) gets no new grant: the grant is
+/// written only while the session is open, checked in the insert itself.
+#[actix_web::test]
+async fn a_session_ended_in_another_process_gets_no_new_code() {
+    let key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned());
+    let first = spawn_app_with(Options { signing_key: key.clone(), ..Options::default() }).await;
+    let second = spawn_app_with(Options {
+        signing_key: key,
+        database_url: Some(first.database_url.clone()),
+        public_url: Some(first.base.clone()),
+        ..Options::default()
+    })
+    .await;
+    let (id, _) = register(&first, false).await;
+    let ada = first.signup("Acme", "ada@acme.com").await;
+    let url = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=s",
+        second.base,
+        urlencoding(REDIRECT)
+    );
+    // The second process knows the session (and caches it).
+    let (_, location) = authorize(&second, &url, Some(&ada.token)).await;
+    assert!(param(&location, "code").is_some(), "{location}");
+    // Signed out through the first.
+    let (status, _) = first.post("/api/v1/auth/logout", &serde_json::json!({}), Some(&ada.token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, location) = authorize(&second, &url, Some(&ada.token)).await;
+    assert!(param(&location, "code").is_none(), "{location}");
+    // Refused by the grant's insert (cache still trusting the session) or
+    // by the session check (cache expired): either way, no grant.
+    let error = param(&location, "error");
+    assert!(error.is_none() || error.as_deref() == Some("login_required"), "{location}");
+    assert_eq!(first.count_where("oauth_grants", "revoked_at IS NULL").await, 0);
+}
