@@ -128,6 +128,13 @@ fn query_string(req: &HttpRequest) -> String {
     req.query_string().to_owned()
 }
 
+/// The request's query parameters, decoded.
+fn req_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    reqwest::Url::parse(&format!("http://x/?{}", req.query_string()))
+        .map(|u| u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+        .unwrap_or_default()
+}
+
 #[utoipa::path(
     get, path = "/oauth2/authorize", tag = "openid",
     params(
@@ -217,19 +224,36 @@ pub async fn authorize(state: web::Data<AppState>, req: HttpRequest, signed_in: 
         Some(u) => session::Entity::find_by_id(u.session_id.as_str()).one(&state.db).await.ok().flatten(),
         None => None,
     };
+    let again = prompt.split(' ').any(|p| p == "login");
     let fresh = session_row
         .as_ref()
-        .is_some_and(|s| prompt != "login" && max_age.is_none_or(|max| (now - s.created_at).num_seconds() <= max));
+        .is_some_and(|s| !again && max_age.is_none_or(|max| (now - s.created_at).num_seconds() <= max));
+    // Signed in, but the application wants a newer sign-in.
+    let reauth = session_row.is_some() && !fresh;
     let (Some(user), Some(session_row), true) = (signed_in, session_row, fresh) else {
         if prompt.split(' ').any(|p| p == "none") {
             return fail("login_required", "The member is not signed in to Gatehouse.");
         }
         // The SPA's sign-in (email first: SSO or password), then back here.
-        let back = format!("/oauth2/authorize?{}", query_string(&req));
-        let Ok(mut login) = reqwest::Url::parse(&format!("{issuer}/login")) else {
+        // After a sign-in asked for again, the request continues without
+        // what asked for it (the new session is fresh; the application
+        // checks `auth_time`), and the sign-in page does not skip ahead.
+        let (Ok(mut back), Ok(mut login)) = (
+            reqwest::Url::parse(&format!("{issuer}/oauth2/authorize")),
+            reqwest::Url::parse(&format!("{issuer}/login")),
+        ) else {
             return internal("the issuer is not a URL");
         };
+        for (k, v) in req_pairs(&req) {
+            if !(reauth && matches!(k.as_str(), "prompt" | "max_age")) {
+                back.query_pairs_mut().append_pair(&k, &v);
+            }
+        }
+        let back = format!("/oauth2/authorize?{}", back.query().unwrap_or_default());
         login.query_pairs_mut().append_pair("continue", &back);
+        if reauth {
+            login.query_pairs_mut().append_pair("reauth", "1");
+        }
         if let Some(hint) = q.login_hint.as_deref() {
             login.query_pairs_mut().append_pair("login_hint", hint);
         }

@@ -1036,3 +1036,173 @@ async fn a_session_ended_in_another_process_gets_no_new_code() {
     assert!(error.is_none() || error.as_deref() == Some("login_required"), "{location}");
     assert_eq!(first.count_where("oauth_grants", "revoked_at IS NULL").await, 0);
 }
+
+/// `prompt=login` and an exceeded `max_age` ask for a new sign-in once: the
+/// sign-in page is told not to skip ahead (`reauth`), and the request
+/// continues without what asked for it, so the new session gets a code.
+#[actix_web::test]
+async fn prompt_login_and_max_age_ask_for_one_new_sign_in() {
+    let app = spawn_app().await;
+    let (id, secret) = register(&app, false).await;
+    let secret = secret.unwrap();
+    let ada = app.signup("Acme", "ada@acme.com").await;
+    let url = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=s&login_hint=ada%40acme.com",
+        app.base,
+        urlencoding(REDIRECT)
+    );
+    let (_, location) = authorize(&app, &format!("{url}&max_age=3600"), Some(&ada.token)).await;
+    assert!(param(&location, "code").is_some(), "a recent enough session goes straight through: {location}");
+    app.clock.advance(chrono::Duration::seconds(5));
+    for extra in ["&prompt=login", "&max_age=2"] {
+        let (status, location) = authorize(&app, &format!("{url}{extra}"), Some(&ada.token)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert!(location.starts_with(&format!("{}/login?", app.base)), "{location}");
+        assert_eq!(param(&location, "reauth").as_deref(), Some("1"));
+        assert_eq!(param(&location, "login_hint").as_deref(), Some("ada@acme.com"));
+        let next = param(&location, "continue").unwrap();
+        assert!(next.starts_with("/oauth2/authorize?") && !next.contains("prompt") && !next.contains("max_age"), "{next}");
+        // Signed in again: a new session, and the request continues with it.
+        let (_, login) = app.login("ada@acme.com", crate::helpers::PASSWORD).await;
+        let fresh = login["access_token"].as_str().unwrap();
+        let (_, callback) = authorize(&app, &format!("{}{next}", app.base), Some(fresh)).await;
+        let code = param(&callback, "code").unwrap_or_else(|| panic!("{callback}"));
+        let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)];
+        let (status, tokens) = token(&app, &form, Some((&id, &secret))).await;
+        assert_eq!(status, StatusCode::OK, "{tokens}");
+    }
+    // Without a session at all, no `reauth`: the page may continue at once
+    // once signed in.
+    let (_, location) = authorize(&app, &format!("{url}&prompt=login"), None).await;
+    assert_eq!(param(&location, "reauth"), None);
+}
+
+/// RFC 7009: revoking a refresh token (or an access token) ends the whole
+/// sign-in; an unknown token, or another application's, answers 200 and
+/// changes nothing.
+#[actix_web::test]
+async fn revocation_ends_the_sign_in_and_nothing_else() {
+    let app = spawn_app().await;
+    let (id, secret) = register(&app, false).await;
+    let secret = secret.unwrap();
+    let (other_id, other_secret) = register(&app, false).await;
+    let other_secret = other_secret.unwrap();
+    let ada = app.signup("Acme", "ada@acme.com").await;
+    let sign_in = |client: String, secret: String| {
+        let (app, ada) = (&app, &ada);
+        async move {
+            let url = format!(
+                "{}/oauth2/authorize?response_type=code&client_id={client}&redirect_uri={}&scope=openid%20offline_access",
+                app.base,
+                urlencoding(REDIRECT)
+            );
+            let (_, callback) = authorize(app, &url, Some(&ada.token)).await;
+            let code = param(&callback, "code").unwrap();
+            let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)];
+            let (status, tokens) = token(app, &form, Some((&client, &secret))).await;
+            assert_eq!(status, StatusCode::OK, "{tokens}");
+            tokens
+        }
+    };
+    let revoke = |token_value: String, client: String, secret: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .post(app.url("/oauth2/revoke"))
+                .basic_auth(client, Some(secret))
+                .form(&[("token", token_value.as_str())])
+                .send()
+                .await
+                .unwrap();
+            res.status()
+        }
+    };
+    let userinfo = |access: String| {
+        let app = &app;
+        async move { app.client.get(app.url("/oauth2/userinfo")).bearer_auth(access).send().await.unwrap().status() }
+    };
+    let mine = sign_in(id.clone(), secret.clone()).await;
+    let theirs = sign_in(other_id.clone(), other_secret.clone()).await;
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap().to_owned();
+    // Unknown, and another application's: 200, nothing changes.
+    assert_eq!(revoke("gh_rt_unknown".into(), id.clone(), secret.clone()).await, StatusCode::OK);
+    assert_eq!(revoke(s(&theirs, "refresh_token"), id.clone(), secret.clone()).await, StatusCode::OK);
+    assert_eq!(userinfo(s(&theirs, "access_token")).await, StatusCode::OK);
+    // Mine, by its refresh token: refresh and userinfo stop.
+    assert_eq!(userinfo(s(&mine, "access_token")).await, StatusCode::OK);
+    assert_eq!(revoke(s(&mine, "refresh_token"), id.clone(), secret.clone()).await, StatusCode::OK);
+    assert_eq!(userinfo(s(&mine, "access_token")).await, StatusCode::UNAUTHORIZED);
+    let form = [("grant_type", "refresh_token"), ("refresh_token", mine["refresh_token"].as_str().unwrap())];
+    let (status, body) = token(&app, &form, Some((&id, &secret))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    // Theirs, by its access token.
+    assert_eq!(revoke(s(&theirs, "access_token"), other_id.clone(), other_secret.clone()).await, StatusCode::OK);
+    assert_eq!(userinfo(s(&theirs, "access_token")).await, StatusCode::UNAUTHORIZED);
+    // The token endpoint wants the authorization's redirect URI exactly.
+    let url = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid",
+        app.base,
+        urlencoding(REDIRECT)
+    );
+    let (_, callback) = authorize(&app, &url, Some(&ada.token)).await;
+    let code = param(&callback, "code").unwrap();
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", "http://127.0.0.1:3000/other")];
+    let (status, body) = token(&app, &form, Some((&id, &secret))).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+}
+
+/// A removal by an Administrator and a directory's DELETE reach the
+/// application too; a removed member gets no new code.
+#[actix_web::test]
+async fn a_removal_and_a_directory_delete_log_the_member_out_of_the_application() {
+    let app = spawn_app().await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let Some(host) = host_app(&app).await else { return };
+    let (_, bob) = app.invite_and_accept(&s.admin, "bob@acme.com").await;
+    let (_, carl) = app.invite_and_accept(&s.admin, "carl@acme.com").await;
+    host.sign_in(&app, bob["access_token"].as_str().unwrap(), "").await;
+    host.sign_in(&app, carl["access_token"].as_str().unwrap(), "").await;
+    let state = host.state(&app).await;
+    let sid_of = |email: &str| {
+        state["sessions"].as_array().unwrap().iter().find(|x| x["claims"]["email"] == email).unwrap()["sid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (bob_sid, carl_sid) = (sid_of("bob@acme.com"), sid_of("carl@acme.com"));
+
+    // Bob removed by the Administrator.
+    let path = format!("/api/v1/organizations/{}/members/{}", s.admin.org_id, bob["user"]["id"].as_str().unwrap());
+    let (status, _) = app.send(reqwest::Method::DELETE, &path, None, Some(&s.admin.token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    host.logged_out(&app, &bob_sid).await;
+
+    // Carl taken over by the directory, then deleted there.
+    let (status, created) = app
+        .scim(
+            &s,
+            reqwest::Method::POST,
+            "/Users",
+            Some(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": "carl@acme.com", "active": true,
+                "emails": [{ "value": "carl@acme.com", "primary": true }]
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, _) =
+        app.scim(&s, reqwest::Method::DELETE, &format!("/Users/{}", created["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let state = host.logged_out(&app, &carl_sid).await;
+    assert_eq!(state["rejected"], serde_json::json!([]));
+    assert_eq!(state["sessions"], serde_json::json!([]));
+
+    // Bob, removed, signs in again with his password: no code for Acme.
+    let (_, login) = app.login("bob@acme.com", crate::helpers::PASSWORD).await;
+    let res = app.client.get(format!("{}/login", host.base)).send().await.unwrap();
+    let (_, refused) =
+        authorize(&app, res.headers()["location"].to_str().unwrap(), login["access_token"].as_str()).await;
+    assert!(param(&refused, "code").is_none() && param(&refused, "error").is_some(), "{refused}");
+}

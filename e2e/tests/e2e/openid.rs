@@ -138,12 +138,12 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     b.sign_up("Umbrella", "Una", "una@umbrella.com").await;
     b.join_by_invite("una@umbrella.com", "peter@initech.com", "Peter").await;
     b.client.delete_all_cookies().await.expect("sign out");
-    b.goto("/login").await;
+    // From the application, with his password this time.
+    b.client.goto(&format!("{host}/login")).await.expect("host app sign-in");
+    b.el("login-form").await;
     b.fill("input-email", "peter@initech.com").await;
     b.fill("input-password", PASSWORD).await;
     b.click("login-submit").await;
-    b.el("members-table").await;
-    b.client.goto(&format!("{host}/login")).await.expect("host app sign-in");
     wait_css(&b, "h1", "Choose an organization").await;
     b.look("openid-choose-organization").await;
     let choices = b.client.find_all(Locator::Css("a.choice")).await.expect("choices");

@@ -6,18 +6,19 @@ use crate::call::Call;
 use crate::components::{ErrorBanner, Field, FormErrors, SubmitButton};
 use crate::nav::use_navigate;
 
-/// Where an application's sign-in request (`/oauth2/authorize?…`) continues
-/// after signing in: `?continue=` on this page, and only to that endpoint.
-fn continue_to() -> Option<String> {
+/// This page's query: `continue` (an application's sign-in request,
+/// `/oauth2/authorize?…`, continued after signing in, and only that
+/// endpoint), `reauth` (the application asked for a new sign-in: never skip
+/// ahead) and `login_hint` (the email, prefilled).
+fn query(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get("continue").filter(|c| shared::sso::valid_continue(c))
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
 }
 
 #[component]
 pub fn Login() -> impl IntoView {
-    let resume = continue_to();
-    if let Some(next) = resume.clone() {
+    let resume = query("continue").filter(|c| shared::sso::valid_continue(c));
+    if let Some(next) = resume.clone().filter(|_| query("reauth").is_none()) {
         // Already signed in (the application's request arrived from another
         // site, without our cookie): continue at once, from here.
         leptos::task::spawn_local(async move {
@@ -27,7 +28,7 @@ pub fn Login() -> impl IntoView {
         });
     }
     let (resume_sso, resume_login) = (resume.clone(), resume.clone());
-    let email = RwSignal::new(String::new());
+    let email = RwSignal::new(query("login_hint").unwrap_or_default());
     let password = RwSignal::new(String::new());
     let form = FormErrors::new();
     let navigate = use_navigate();
