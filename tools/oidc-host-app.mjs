@@ -9,7 +9,7 @@
 // Prints "ready" once listening on 127.0.0.1:PORT. Routes:
 //   GET  /                    the signed-in user's claims (ID token and userinfo), or a sign-in link
 //   GET  /login               to Gatehouse's authorization endpoint (PKCE, state, nonce);
-//                             `?organization=` and `?login_hint=` are passed on
+//                             `?organization=`, `?login_hint=` and `?prompt=` are passed on
 //   GET  /callback            the code exchanged, the ID token validated, userinfo read
 //   GET  /signout             ends the application's own session only
 //   GET  /initiate            OpenID Connect "Initiating Login from a Third Party": ?iss= must be the issuer
@@ -89,7 +89,7 @@ async function login(req, res, url) {
     state,
     nonce,
   };
-  for (const extra of ['organization', 'login_hint']) {
+  for (const extra of ['organization', 'login_hint', 'prompt']) {
     if (url.searchParams.get(extra)) params[extra] = url.searchParams.get(extra);
   }
   res.writeHead(302, { location: client.buildAuthorizationUrl(c, params).href }).end();

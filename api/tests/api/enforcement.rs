@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::domain_verification::{DnsServer, app_requiring_verified_domains, dns_server, domain, verify};
-use crate::helpers::{Options, PASSWORD, Signed, TestApp, spawn_app_with, toggle};
+use crate::helpers::{PASSWORD, Signed, TestApp, toggle};
 use crate::sso::{Idp, Sso, activate, browser, finish_sign_in, member_sign_in, put_connection, sso_org, start_idp};
 
 fn enforcement_path(s: &Signed) -> String {
@@ -264,16 +264,7 @@ async fn an_administrator_test_renews_the_check_and_sso_off_lifts_the_requiremen
 /// in every server process on the database, not only the one that served it.
 #[actix_web::test]
 async fn a_directory_suspension_ends_the_session_in_another_process_within_a_second() {
-    let key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned());
-    let first = spawn_app_with(Options { signing_key: key.clone(), ..Options::default() }).await;
-    // The second process: same database, keys and public address (behind one load balancer).
-    let second = spawn_app_with(Options {
-        signing_key: key,
-        database_url: Some(first.database_url.clone()),
-        public_url: Some(first.base.clone()),
-        ..Options::default()
-    })
-    .await;
+    let (first, second) = crate::helpers::spawn_pair().await;
     let scim = first.scim_org("Acme", "acme.com").await;
     let (status, bob) = first.invite_and_accept(&scim.admin, "bob@acme.com").await;
     assert_eq!(status, StatusCode::CREATED, "{bob}");

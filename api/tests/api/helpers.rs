@@ -98,6 +98,21 @@ pub fn provider_key() -> &'static str {
     KEY.get_or_init(|| api::provider::keys::generate(api::provider::keys::SigningAlgorithm::RS256).unwrap())
 }
 
+/// Two server processes on one database, with the same keys and public
+/// address (behind one load balancer).
+pub async fn spawn_pair() -> (TestApp, TestApp) {
+    let key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned());
+    let first = spawn_app_with(Options { signing_key: key.clone(), ..Options::default() }).await;
+    let second = spawn_app_with(Options {
+        signing_key: key,
+        database_url: Some(first.database_url.clone()),
+        public_url: Some(first.base.clone()),
+        ..Options::default()
+    })
+    .await;
+    (first, second)
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }

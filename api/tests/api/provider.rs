@@ -684,6 +684,27 @@ impl HostApp {
     }
 }
 
+/// The directory creates (or takes over) the User `email`, with its given
+/// and family names when given: the SCIM resource it answered.
+async fn directory_user(
+    app: &crate::helpers::TestApp,
+    s: &crate::helpers::Scim,
+    email: &str,
+    names: Option<(&str, &str)>,
+) -> Value {
+    let mut user = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": email, "active": true,
+        "emails": [{ "value": email, "primary": true }]
+    });
+    if let Some((given, family)) = names {
+        user["name"] = serde_json::json!({ "givenName": given, "familyName": family });
+    }
+    let (status, created) = app.scim(s, reqwest::Method::POST, "/Users", Some(&user)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created
+}
+
 #[actix_web::test]
 async fn a_scim_suspension_reaches_the_application_by_back_channel_logout() {
     let app = spawn_app().await;
@@ -703,20 +724,7 @@ async fn a_scim_suspension_reaches_the_application_by_back_channel_logout() {
     let (sid, refresh) = (bobs["sid"].as_str().unwrap().to_owned(), bobs["refresh_token"].as_str().unwrap().to_owned());
 
     // The directory takes Bob over, then suspends him.
-    let (status, created) = app
-        .scim(
-            &s,
-            reqwest::Method::POST,
-            "/Users",
-            Some(&serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": "bob@acme.com", "active": true,
-                "name": { "givenName": "Bob", "familyName": "Jensen" },
-                "emails": [{ "value": "bob@acme.com", "primary": true }]
-            })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = directory_user(&app, &s, "bob@acme.com", Some(("Bob", "Jensen"))).await;
     // Signed in again: the directory's names are claims now.
     let cookie = host.sign_in(&app, bob_session, "").await;
     let page = app.client.get(format!("{}/", host.base)).header("cookie", &cookie).send().await.unwrap();
@@ -1006,15 +1014,7 @@ async fn a_suspension_in_one_organization_logs_out_only_its_sign_ins() {
 /// written only while the session is open, checked in the insert itself.
 #[actix_web::test]
 async fn a_session_ended_in_another_process_gets_no_new_code() {
-    let key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned());
-    let first = spawn_app_with(Options { signing_key: key.clone(), ..Options::default() }).await;
-    let second = spawn_app_with(Options {
-        signing_key: key,
-        database_url: Some(first.database_url.clone()),
-        public_url: Some(first.base.clone()),
-        ..Options::default()
-    })
-    .await;
+    let (first, second) = crate::helpers::spawn_pair().await;
     let (id, _) = register(&first, false).await;
     let ada = first.signup("Acme", "ada@acme.com").await;
     let url = format!(
@@ -1061,7 +1061,10 @@ async fn prompt_login_and_max_age_ask_for_one_new_sign_in() {
         assert_eq!(param(&location, "reauth").as_deref(), Some("1"));
         assert_eq!(param(&location, "login_hint").as_deref(), Some("ada@acme.com"));
         let next = param(&location, "continue").unwrap();
-        assert!(next.starts_with("/oauth2/authorize?") && !next.contains("prompt") && !next.contains("max_age"), "{next}");
+        assert!(
+            next.starts_with("/oauth2/authorize?") && !next.contains("prompt") && !next.contains("max_age"),
+            "{next}"
+        );
         // Signed in again: a new session, and the request continues with it.
         let (_, login) = app.login("ada@acme.com", crate::helpers::PASSWORD).await;
         let fresh = login["access_token"].as_str().unwrap();
@@ -1147,7 +1150,11 @@ async fn revocation_ends_the_sign_in_and_nothing_else() {
     );
     let (_, callback) = authorize(&app, &url, Some(&ada.token)).await;
     let code = param(&callback, "code").unwrap();
-    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", "http://127.0.0.1:3000/other")];
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "http://127.0.0.1:3000/other"),
+    ];
     let (status, body) = token(&app, &form, Some((&id, &secret))).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
 }
@@ -1179,19 +1186,7 @@ async fn a_removal_and_a_directory_delete_log_the_member_out_of_the_application(
     host.logged_out(&app, &bob_sid).await;
 
     // Carl taken over by the directory, then deleted there.
-    let (status, created) = app
-        .scim(
-            &s,
-            reqwest::Method::POST,
-            "/Users",
-            Some(&serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": "carl@acme.com", "active": true,
-                "emails": [{ "value": "carl@acme.com", "primary": true }]
-            })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let created = directory_user(&app, &s, "carl@acme.com", None).await;
     let (status, _) =
         app.scim(&s, reqwest::Method::DELETE, &format!("/Users/{}", created["id"].as_str().unwrap()), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);

@@ -155,6 +155,20 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     assert!(names[0].starts_with("Initech") && names[1].starts_with("Umbrella"), "{names:?}");
     choices[1].click().await.expect("choose Umbrella");
     wait_css(&b, "#welcome", "Signed in as peter@initech.com of Umbrella").await;
+
+    // The application asks for a new sign-in (prompt=login): the sign-in
+    // page stays (it does not skip ahead with the current session), and the
+    // new sign-in completes the request.
+    b.client.goto(&format!("{host}/login?prompt=login")).await.expect("host app sign-in");
+    b.el("login-form").await;
+    actix_web::rt::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(b.path().await, "/login", "the sign-in page skipped ahead");
+    b.fill("input-email", "peter@initech.com").await;
+    b.fill("input-password", PASSWORD).await;
+    b.click("login-submit").await;
+    wait_css(&b, "h1", "Choose an organization").await;
+    b.client.find(Locator::Css("a.choice")).await.expect("Initech").click().await.expect("choose Initech");
+    wait_css(&b, "#welcome", "Signed in as peter@initech.com of Initech").await;
     b.close().await;
 }
 
