@@ -1,7 +1,8 @@
 // A relying party built on npm `openid-client` (OpenID Certified), for the
 // tests of Gatehouse's OpenID Provider. Each command prints JSON, or exits 1
 // with the library's error on stderr. CLIENT_SECRET `-` is a public client
-// (PKCE only); AUTH is `post` (client_secret_post) or `basic`.
+// (PKCE only); AUTH is `post` (client_secret_post) or `basic`. ID_TOKEN_ALG in
+// the environment sets the ID token algorithm the client expects (RS256 default).
 //
 //   discover ISSUER CLIENT_ID CLIENT_SECRET
 //     the metadata openid-client accepted, and the JWKS
@@ -21,7 +22,9 @@ async function configure(auth) {
   // Tests run on loopback over http: the library refuses that unless told.
   const options = issuer.startsWith('http://') ? { execute: [client.allowInsecureRequests] } : undefined;
   const method = secret === undefined ? client.None() : auth === 'basic' ? client.ClientSecretBasic(secret) : client.ClientSecretPost(secret);
-  return client.discovery(new URL(issuer), clientId, secret, method, options);
+  // ID_TOKEN_ALG (e.g. ES256): the algorithm the client registered for ID tokens (RS256 otherwise).
+  const metadata = { client_secret: secret, id_token_signed_response_alg: process.env.ID_TOKEN_ALG ?? 'RS256' };
+  return client.discovery(new URL(issuer), clientId, metadata, method, options);
 }
 
 async function main() {

@@ -315,6 +315,27 @@ mod tests {
     }
 
     #[test]
+    fn a_development_key_is_generated_once_into_the_data_folder_readable_by_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ProviderKeys::load(None, &[], SigningAlgorithm::ES256, dir.path()).unwrap();
+        let path = dir.path().join(KEY_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        // The next start (or another process) uses the same key.
+        let again = ProviderKeys::load(None, &[], SigningAlgorithm::RS256, dir.path()).unwrap();
+        assert_eq!(again.kid(), first.kid());
+        assert_eq!(again.algorithm(), SigningAlgorithm::ES256);
+        // A configured key wins over the file.
+        let configured = generate(SigningAlgorithm::RS256).unwrap();
+        let set = ProviderKeys::load(Some(&configured), &[], SigningAlgorithm::ES256, dir.path()).unwrap();
+        assert_ne!(set.kid(), first.kid());
+        assert_eq!(set.algorithm(), SigningAlgorithm::RS256);
+    }
+
+    #[test]
     fn garbage_is_refused_with_the_setting_named() {
         let err = ProviderKeys::new("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", &[]).unwrap_err();
         assert!(format!("{err:#}").contains("oidc_signing_key"), "{err:#}");

@@ -381,3 +381,21 @@ async fn require_sso_follows_the_people_it_binds() {
     activate(&app, &s, &idp).await;
     assert_eq!(app.login("hal@acme.io", PASSWORD).await.0, StatusCode::FORBIDDEN);
 }
+
+/// Turning Require SSO on ends the password sessions it binds, and with them
+/// the member's sign-ins into the SaaS's application (back-channel logout).
+#[actix_web::test]
+async fn turning_require_sso_on_logs_password_sessions_out_of_the_application() {
+    let Some((dns, app, s, _idp)) = setup().await else { return };
+    let Some(host) = crate::provider::host_app(&app).await else { return };
+    let (status, bob) = app.invite_and_accept(&s.admin, "bob@acme.com").await;
+    assert_eq!(status, StatusCode::CREATED, "{bob}");
+    host.sign_in(&app, bob["access_token"].as_str().unwrap(), "").await;
+    let sid = host.state(&app).await["sessions"][0]["sid"].as_str().unwrap().to_owned();
+    prove(&app, &dns, &s.admin, "acme.com").await;
+    let (status, view) = put(&app, &s.admin, &s.admin.token, true, &[&s.admin.user_id]).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let state = host.logged_out(&app, &sid).await;
+    assert_eq!(state["sessions"], json!([]));
+    assert_eq!(state["rejected"], json!([]));
+}

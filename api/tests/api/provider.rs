@@ -18,13 +18,23 @@ fn tools() -> PathBuf {
 /// `tools/oidc-rp.mjs` (openid-client) run with `args`; its JSON output,
 /// or `None` (skipped) when Node or the package is missing.
 fn relying_party(args: &[&str]) -> Option<Result<Value, String>> {
+    relying_party_expecting(args, "RS256")
+}
+
+/// The same, for a client registered with ID tokens signed by `alg`.
+fn relying_party_expecting(args: &[&str], alg: &str) -> Option<Result<Value, String>> {
     let installed = tools().join("node_modules/openid-client").exists();
     if !installed {
         assert!(std::env::var("REQUIRE_IDP").is_err(), "tools/node_modules/openid-client is needed: run `just tools`");
         eprintln!("skipping: openid-client missing (run `just tools`)");
         return None;
     }
-    let out = Command::new("node").arg(tools().join("oidc-rp.mjs")).args(args).output().expect("node");
+    let out = Command::new("node")
+        .arg(tools().join("oidc-rp.mjs"))
+        .args(args)
+        .env("ID_TOKEN_ALG", alg)
+        .output()
+        .expect("node");
     Some(if out.status.success() {
         Ok(serde_json::from_slice(&out.stdout).expect("json"))
     } else {
@@ -1200,4 +1210,99 @@ async fn a_removal_and_a_directory_delete_log_the_member_out_of_the_application(
     let (_, refused) =
         authorize(&app, res.headers()["location"].to_str().unwrap(), login["access_token"].as_str()).await;
     assert!(param(&refused, "code").is_none() && param(&refused, "error").is_some(), "{refused}");
+}
+
+/// A public client (a browser or native application: no secret) signs in
+/// with PKCE alone, against a provider signing with ES256; openid-client
+/// validates the ES256 ID token against the JWKS.
+#[actix_web::test]
+async fn a_public_client_signs_in_with_pkce_alone_and_es256_id_tokens() {
+    use api::provider::keys::{SigningAlgorithm, generate};
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| generate(SigningAlgorithm::ES256).unwrap());
+    let app = spawn_app_with(Options {
+        tweak: Some(|s| s.oidc_signing_key = KEY.get().cloned()),
+        ..Options::default()
+    })
+    .await;
+    let (id, secret) = register(&app, true).await;
+    assert!(secret.is_none());
+    let ada = app.signup("Acme", "ada@acme.com").await;
+    let base = app.base.clone();
+    let es256 = |args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || {
+            relying_party_expecting(&args.iter().map(String::as_str).collect::<Vec<_>>(), "ES256")
+        })
+        .await
+        .unwrap()
+    };
+    let start = vec!["start".into(), base.clone(), id.clone(), "-".into(), REDIRECT.into(), "openid email".into()];
+    let Some(started) = es256(start).await else { return };
+    let started = started.unwrap();
+    let (_, callback) = authorize(&app, started["url"].as_str().unwrap(), Some(&ada.token)).await;
+    assert!(param(&callback, "code").is_some(), "{callback}");
+    let field = |k: &str| started[k].as_str().unwrap().to_owned();
+    let finish = vec![
+        "finish".to_owned(),
+        base,
+        id,
+        "-".into(),
+        "post".into(),
+        callback,
+        field("verifier"),
+        field("state"),
+        field("nonce"),
+    ];
+    let done = es256(finish).await.unwrap().unwrap();
+    assert_eq!(done["claims"]["email"], "ada@acme.com");
+    assert_eq!(done["userinfo"]["sub"], ada.user_id.as_str());
+    assert!(done["refresh_token"].is_null(), "no offline_access asked");
+}
+
+/// Without `allow_private_network_urls`, a back-channel logout URI on this
+/// machine is not called: the delivery fails with the guard's reason, and is
+/// retried (the operator may still fix the URI or allow private networks).
+#[actix_web::test]
+async fn a_back_channel_logout_to_a_private_address_is_refused_by_the_guard() {
+    use api::provider::entity::logout_delivery as delivery;
+    use sea_orm::EntityTrait;
+    let app = spawn_app_with(Options { tweak: Some(|s| s.allow_private_network_urls = false), ..Options::default() })
+        .await;
+    let args: Vec<String> = [
+        "add",
+        "--name",
+        "Internal App",
+        "--redirect-uri",
+        REDIRECT,
+        "--backchannel-logout-uri",
+        "http://127.0.0.1:9/backchannel-logout",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let out = api::provider::cli::run(&app.state.db, &args, app.clock_now()).await.unwrap();
+    let id = out.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_owned();
+    let ada = app.signup("Acme", "ada@acme.com").await;
+    let url = format!(
+        "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid",
+        app.base,
+        urlencoding(REDIRECT)
+    );
+    let (_, callback) = authorize(&app, &url, Some(&ada.token)).await;
+    assert!(param(&callback, "code").is_some(), "{callback}");
+    let (status, _) = app.post("/api/v1/auth/logout", &serde_json::json!({}), Some(&ada.token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for _ in 0..50 {
+        let rows = delivery::Entity::find().all(&app.state.db).await.unwrap();
+        if let [row] = rows.as_slice()
+            && row.attempts == 1
+        {
+            let why = row.last_error.as_deref().unwrap_or_default();
+            assert!(why.contains("must be an https:// URL"), "{why}");
+            assert!(row.next_attempt_at.is_some(), "retried later");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no attempt was recorded");
 }
