@@ -664,7 +664,7 @@ impl HostApp {
     /// The member with Gatehouse session `token` signs in to the application
     /// (its /login → our authorization endpoint → its callback): the
     /// application's session cookie.
-    async fn sign_in(&self, app: &crate::helpers::TestApp, token: &str, query: &str) -> String {
+    pub(crate) async fn sign_in(&self, app: &crate::helpers::TestApp, token: &str, query: &str) -> String {
         let location = |res: &reqwest::Response| res.headers()["location"].to_str().unwrap().to_owned();
         let res = app.client.get(format!("{}/login{query}", self.base)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FOUND);
@@ -1220,11 +1220,9 @@ async fn a_public_client_signs_in_with_pkce_alone_and_es256_id_tokens() {
     use api::provider::keys::{SigningAlgorithm, generate};
     static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     KEY.get_or_init(|| generate(SigningAlgorithm::ES256).unwrap());
-    let app = spawn_app_with(Options {
-        tweak: Some(|s| s.oidc_signing_key = KEY.get().cloned()),
-        ..Options::default()
-    })
-    .await;
+    let app =
+        spawn_app_with(Options { tweak: Some(|s| s.oidc_signing_key = KEY.get().cloned()), ..Options::default() })
+            .await;
     let (id, secret) = register(&app, true).await;
     assert!(secret.is_none());
     let ada = app.signup("Acme", "ada@acme.com").await;
@@ -1266,8 +1264,8 @@ async fn a_public_client_signs_in_with_pkce_alone_and_es256_id_tokens() {
 async fn a_back_channel_logout_to_a_private_address_is_refused_by_the_guard() {
     use api::provider::entity::logout_delivery as delivery;
     use sea_orm::EntityTrait;
-    let app = spawn_app_with(Options { tweak: Some(|s| s.allow_private_network_urls = false), ..Options::default() })
-        .await;
+    let app =
+        spawn_app_with(Options { tweak: Some(|s| s.allow_private_network_urls = false), ..Options::default() }).await;
     let args: Vec<String> = [
         "add",
         "--name",
