@@ -10,7 +10,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use shared::provisioning::Plan;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Never printed whole: `Debug` redacts the secrets (see below).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Address to listen on; port 0 picks a free one (`GATEHOUSE_BIND`).
@@ -253,9 +254,77 @@ impl Settings {
     }
 }
 
+/// The settings that hold secrets: keys, passwords in URLs, client secrets.
+const SECRET_SETTINGS: [&str; 6] = [
+    "signing_key",
+    "previous_signing_keys",
+    "smtp_url",
+    "database_url",
+    "oidc_signing_key",
+    "oidc_previous_signing_keys",
+];
+
+/// Everything but the secrets, which show as `[redacted]` when set (a
+/// `database_url` or `smtp_url` may carry a password; the rest are keys).
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
+        let redact = |v: &mut serde_json::Value| match v {
+            serde_json::Value::Null => {}
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| *i = "[redacted]".into()),
+            other => *other = "[redacted]".into(),
+        };
+        for name in SECRET_SETTINGS {
+            if let Some(v) = shown.get_mut(name) {
+                redact(v);
+            }
+        }
+        if let Some(serde_json::Value::Array(clients)) = shown.get_mut("clients") {
+            for c in clients {
+                if let Some(v) = c.get_mut("client_secret") {
+                    redact(v);
+                }
+            }
+        }
+        write!(f, "Settings {shown}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let secrets = [
+            "c2lnbmluZy1rZXktdGhhdC1pcy1sb25nLWVub3VnaA==",
+            "cHJldmlvdXMta2V5LXRoYXQtaXMtbG9uZy1lbm91Z2g=",
+            "smtp-password-1",
+            "db-password-2",
+            "-----BEGIN PRIVATE KEY-----oidc",
+            "-----BEGIN PRIVATE KEY-----previous",
+            "client-secret-of-at-least-32-characters",
+        ];
+        let s = Settings {
+            signing_key: Some(secrets[0].into()),
+            previous_signing_keys: vec![secrets[1].into()],
+            smtp_url: Some(format!("smtps://mailer:{}@mail.example.com:465", secrets[2])),
+            database_url: Some(format!("postgres://gatehouse:{}@db/gatehouse", secrets[3])),
+            oidc_signing_key: Some(secrets[4].into()),
+            oidc_previous_signing_keys: vec![secrets[5].into()],
+            clients: vec![crate::provider::clients::ClientSpec {
+                client_id: "app".into(),
+                client_secret: Some(secrets[6].into()),
+                ..Default::default()
+            }],
+            ..Settings::default()
+        };
+        let printed = format!("{s:?}");
+        for secret in secrets {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(printed.contains("[redacted]") && printed.contains("\"bind\""), "{printed}");
+    }
 
     #[test]
     #[allow(clippy::result_large_err)] // figment's Jail API returns its own error
