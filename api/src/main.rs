@@ -1,6 +1,7 @@
 //! `gatehouse` serves everything; `gatehouse openapi` prints the OpenAPI
 //! document; `gatehouse clients add|list|remove` registers the SaaS's
-//! applications with its OpenID Provider.
+//! applications with its OpenID Provider; `gatehouse keys
+//! create|list|revoke` manages service keys.
 
 use std::process::ExitCode;
 
@@ -37,7 +38,7 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Some("clients") => {
+        Some(command @ ("clients" | "keys")) => {
             let settings = match Settings::load() {
                 Ok(s) => s,
                 Err(e) => {
@@ -46,7 +47,8 @@ async fn main() -> ExitCode {
                 }
             };
             let args: Vec<String> = std::env::args().skip(2).collect();
-            match clients(&settings, &args).await {
+            let ran = if command == "keys" { keys(&settings, &args).await } else { clients(&settings, &args).await };
+            match ran {
                 Ok(out) => {
                     print!("{out}");
                     ExitCode::SUCCESS
@@ -58,7 +60,7 @@ async fn main() -> ExitCode {
             }
         }
         Some(other) => {
-            eprintln!("usage: gatehouse [serve|openapi|clients]  (unknown argument {other:?})");
+            eprintln!("usage: gatehouse [serve|openapi|clients|keys]  (unknown argument {other:?})");
             ExitCode::from(2)
         }
     }
@@ -68,4 +70,16 @@ async fn main() -> ExitCode {
 async fn clients(settings: &Settings, args: &[String]) -> anyhow::Result<String> {
     let db = api::db::connect(settings).await?;
     api::provider::cli::run(&db, args, chrono::Utc::now()).await
+}
+
+/// `gatehouse keys …` on the server's database, with its signing keys (the
+/// keyed hash's key).
+async fn keys(settings: &Settings, args: &[String]) -> anyhow::Result<String> {
+    let db = api::db::connect(settings).await?;
+    let signing = api::auth::SigningKeys::load(
+        settings.signing_key.as_deref(),
+        &settings.previous_signing_keys,
+        &settings.data_dir,
+    )?;
+    api::auth::service_keys::run(&db, &signing, args, chrono::Utc::now()).await
 }

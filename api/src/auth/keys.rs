@@ -25,6 +25,9 @@ pub struct SigningKeys {
     decoding: HashMap<String, DecodingKey>,
     /// AES-256-GCM keys for secrets at rest (IdP client secrets), by kid.
     box_keys: HashMap<String, [u8; 32]>,
+    /// HMAC-SHA256 keys for stored credentials (service keys), by kid: a
+    /// stolen database alone cannot test guesses against them.
+    hash_keys: HashMap<String, [u8; 32]>,
 }
 
 impl std::fmt::Debug for SigningKeys {
@@ -57,12 +60,23 @@ impl SigningKeys {
         let box_key = |k: &[u8]| -> [u8; 32] {
             Sha256::new().chain_update(b"gatehouse secret box\0").chain_update(k).finalize().into()
         };
+        let hash_key = |k: &[u8]| -> [u8; 32] {
+            Sha256::new().chain_update(b"gatehouse keyed hash\0").chain_update(k).finalize().into()
+        };
         let mut box_keys = HashMap::new();
-        box_keys.insert(current_kid.clone(), box_key(current));
-        for k in previous {
+        let mut hash_keys = HashMap::new();
+        for k in std::iter::once(current).chain(previous.iter().map(Vec::as_slice)) {
             box_keys.insert(kid_of(k), box_key(k));
+            hash_keys.insert(kid_of(k), hash_key(k));
         }
-        Ok(Self { current_kid, fingerprint_key, encoding: EncodingKey::from_secret(current), decoding, box_keys })
+        Ok(Self {
+            current_kid,
+            fingerprint_key,
+            encoding: EncodingKey::from_secret(current),
+            decoding,
+            box_keys,
+            hash_keys,
+        })
     }
 
     /// From settings (base64), or else the dev key file in the data folder,
@@ -82,6 +96,26 @@ impl SigningKeys {
     /// A keyed SHA-256 of `data`, hex.
     pub fn fingerprint(&self, data: &[u8]) -> String {
         hex::encode(Sha256::new().chain_update(&self.fingerprint_key).chain_update(data).finalize())
+    }
+
+    /// A credential's keyed hash for storage: `v1.{kid}.{hex(HMAC-SHA256)}`
+    /// with a key derived from the current signing key (named, so a rotation
+    /// keeps stored credentials working while the old key is configured).
+    pub fn keyed_hash(&self, secret: &[u8]) -> String {
+        let raw = self.hash_keys.get(&self.current_kid).copied().unwrap_or_default();
+        let tag = aws_lc_rs::hmac::sign(&aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &raw), secret);
+        format!("v1.{}.{}", self.current_kid, hex::encode(tag.as_ref()))
+    }
+
+    /// Whether `secret` is what `stored` (a [`keyed_hash`](Self::keyed_hash))
+    /// was made from, compared in constant time; `false` when its key is no
+    /// longer configured.
+    pub fn keyed_hash_matches(&self, stored: &str, secret: &[u8]) -> bool {
+        let mut parts = stored.splitn(3, '.');
+        let (Some("v1"), Some(kid), Some(tag)) = (parts.next(), parts.next(), parts.next()) else { return false };
+        let (Some(raw), Ok(tag)) = (self.hash_keys.get(kid), hex::decode(tag)) else { return false };
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, raw);
+        aws_lc_rs::hmac::verify(&key, secret, &tag).is_ok()
     }
 
     /// Encrypts a secret for storage: `v1.{kid}.{base64url(nonce ‖ ciphertext ‖ tag)}`

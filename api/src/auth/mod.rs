@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod extract;
 pub mod keys;
+pub mod service_keys;
 pub mod tokens;
 
 pub use extract::{AuthUser, OrgAdmin};

@@ -22,6 +22,7 @@ mod scim;
 mod scim_clients;
 mod scim_lifecycle;
 mod service;
+mod service_keys;
 mod setup;
 mod sso;
 mod sso_attacks;

@@ -30,6 +30,7 @@ mod m0024_oauth_clients;
 mod m0025_oauth_grants;
 mod m0026_sso_request_return;
 mod m0027_backchannel_logout;
+mod m0028_service_keys;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_oauth_grants::Migration),
             Box::new(m0026_sso_request_return::Migration),
             Box::new(m0027_backchannel_logout::Migration),
+            Box::new(m0028_service_keys::Migration),
         ]
     }
 }
