@@ -18,6 +18,10 @@ pub enum AppError {
     /// 401: no credentials, or credentials that do not check out.
     #[error("{detail}")]
     Unauthorized { code: &'static str, detail: String },
+    /// 403: authenticated, but not allowed to do this (a `read` service key
+    /// writing: `insufficient_scope`).
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
     /// 402: the payment was declined; `code` says why (`card_declined`, …).
     #[error("{detail}")]
     PaymentRequired { code: &'static str, detail: String },
@@ -91,6 +95,7 @@ impl AppError {
         let (code, detail, errors) = match self {
             AppError::BadRequest { code, detail }
             | AppError::Unauthorized { code, detail }
+            | AppError::Forbidden { code, detail }
             | AppError::Conflict { code, detail }
             | AppError::Gone { code, detail }
             | AppError::NotFoundWith { code, detail }
@@ -134,6 +139,7 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
             AppError::NotFound | AppError::NotFoundWith { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::Unmet { .. } => StatusCode::CONFLICT,
@@ -230,6 +236,29 @@ pub fn json_error_handler(err: actix_web::error::JsonPayloadError, _req: &actix_
         _ => AppError::bad_request("malformed_json", "The request body is not valid JSON."),
     };
     app.into()
+}
+
+/// A JSON body read after the caller was authenticated (a handler that
+/// takes `web::Bytes`), refused with the same problems as `web::Json`'s.
+pub fn parse_json<T: serde::de::DeserializeOwned>(req: &actix_web::HttpRequest, body: &[u8]) -> Result<T, AppError> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    if !json {
+        return Err(AppError::bad_request("unsupported_content_type", "Send the body as application/json."));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            AppError::bad_request(
+                "invalid_body",
+                format!("The JSON body does not match the expected shape: {}", without_values(&e)),
+            )
+        } else {
+            AppError::bad_request("malformed_json", "The request body is not valid JSON.")
+        }
+    })
 }
 
 /// Whether reading the body failed on `guard::deadline`'s time limit.

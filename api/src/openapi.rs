@@ -23,6 +23,7 @@ use crate::provisioning::handlers as provisioning;
         accounts::members, accounts::update_member, accounts::remove_member,
         accounts::invites, accounts::create_invite, accounts::revoke_invite, accounts::resend_invite,
         accounts::preview_invite, accounts::accept_invite,
+        accounts::list_organizations, accounts::create_organization,
         provisioning::plans, provisioning::state, provisioning::set_default_plan,
         domains::add, domains::remove, domains::verify,
         billing::prices, billing::create, billing::confirm, billing::purchases,
@@ -48,6 +49,7 @@ use crate::provisioning::handlers as provisioning;
         (name = "sso", description = "Single Sign-On: the connection to the identity provider and test sign-in"),
         (name = "openid", description = "Gatehouse as the OpenID Provider of the SaaS's applications"),
         (name = "service", description = "Liveness and readiness"),
+        (name = "integrators", description = "Server-to-server calls with an operator's service key (`gatehouse keys create`), sent as `Authorization: Bearer gh_sk_…`; a `read` key may only read"),
     )
 )]
 pub struct ApiDoc;
@@ -60,6 +62,16 @@ impl Modify for Security {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "service_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("gh_sk_…")
+                    .description(Some("An operator's service key (`gatehouse keys create --scope read|write`)"))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "cookie",

@@ -85,6 +85,48 @@ impl SignupRequest {
     }
 }
 
+/// `POST /api/v1/organizations` (a service key): the organization and the
+/// email of its first Administrator, who is invited.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(default)]
+pub struct CreateOrganizationRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, max_length = 100))]
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
+    pub admin_email: String,
+}
+
+impl CreateOrganizationRequest {
+    pub fn validate(&self) -> Result<(OrganizationName, Email), Vec<FieldError>> {
+        let mut e = FieldErrors::new();
+        let name = e.check("name", OrganizationName::parse(&self.name));
+        let email = e.check("admin_email", Email::parse(&self.admin_email));
+        match (name, email) {
+            (Some(name), Some(email)) => Ok((name, email)),
+            _ => Err(e.into_vec()),
+        }
+    }
+}
+
+/// An organization in the service API's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrganizationItem {
+    pub id: OrganizationId,
+    pub name: String,
+    #[serde(with = "crate::time::utc")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `GET /api/v1/organizations`: oldest first, `next_cursor` for the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrganizationsResponse {
+    pub data: Vec<OrganizationItem>,
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct OrganizationSummary {

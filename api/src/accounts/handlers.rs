@@ -483,3 +483,50 @@ pub async fn resend_invite(
     let actor = Actor { user: &admin.user.user_id, meta: &meta };
     Ok(web::Json(manage::resend_invite(&state, &actor, &admin.org_id, &invite_id).await?))
 }
+
+#[utoipa::path(
+    get, path = "/api/v1/organizations", tag = "integrators",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Every organization, oldest first, a page at a time", body = shared::accounts::OrganizationsResponse),
+        (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No service key, or one that is not valid or was revoked (a person's session is not enough)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many invalid keys from this address: retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("service_key" = []))
+)]
+pub async fn list_organizations(
+    state: State,
+    _caller: crate::auth::service_keys::ServiceCaller,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<shared::accounts::OrganizationsResponse>> {
+    Ok(web::Json(service::organizations(&state, &query).await?))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/organizations", tag = "integrators",
+    request_body = shared::accounts::CreateOrganizationRequest,
+    responses(
+        (status = 201, description = "Created; its first Administrator is invited by mail (the invite works once, for 7 days)", body = shared::accounts::OrganizationSummary),
+        (status = 400, description = "Not a JSON body of this shape", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No service key, or one that is not valid or was revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient_scope`: a `read` key", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is refused (`errors[]`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many invalid keys from this address, or too many invite mails to this address", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("service_key" = []))
+)]
+pub async fn create_organization(
+    state: State,
+    caller: crate::auth::service_keys::ServiceCaller,
+    meta: RequestMeta,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    // The key is checked before the body is read.
+    let request: shared::accounts::CreateOrganizationRequest = crate::error::parse_json(&req, &body)?;
+    let (name, admin_email) = request.validate().map_err(AppError::Validation)?;
+    let created = service::create_organization_by_key(&state, &caller.key_id, &meta, name, admin_email).await?;
+    Ok(HttpResponse::Created().json(created))
+}

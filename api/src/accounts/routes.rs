@@ -10,6 +10,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/me", web::get().to(handlers::me))
         .route("/invites/accept", web::post().to(handlers::accept_invite))
         .route("/invites/{token}", web::get().to(handlers::preview_invite))
+        .route("/organizations", web::get().to(handlers::list_organizations))
+        .route("/organizations", web::post().to(handlers::create_organization))
         .route("/organizations/{org_id}/members", web::get().to(handlers::members))
         .route("/organizations/{org_id}/members/{user_id}", web::patch().to(handlers::update_member))
         .route("/organizations/{org_id}/members/{user_id}", web::delete().to(handlers::remove_member))

@@ -505,6 +505,92 @@ impl MemberCursor {
 
 pub(super) use crate::auth::tokens::digest as token_hash;
 
+/// A service key creates an organization (`POST /api/v1/organizations`): the
+/// organization and an invite for its first Administrator, in one
+/// transaction, both audited with the key as actor; then the invite is mailed.
+pub async fn create_organization_by_key(
+    state: &AppState,
+    key_id: &str,
+    meta: &RequestMeta,
+    name: shared::validation::OrganizationName,
+    admin_email: Email,
+) -> AppResult<OrganizationSummary> {
+    let now = state.clock.now();
+    invite_mail_allowed(state, admin_email.as_str(), now)?;
+    let token = random_token();
+    let txn = state.begin_write().await?;
+    let org = organization::ActiveModel {
+        id: Set(OrganizationId::generate()),
+        name: Set(name.into_string()),
+        disable_passwords_on_invites: Set(false),
+        default_plan_id: Set(None),
+        sso_required: Set(false),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let row = invite::ActiveModel {
+        id: Set(InviteId::generate().to_string()),
+        organization_id: Set(org.id.clone()),
+        email: Set(admin_email.into_string()),
+        role: Set(Role::Admin),
+        token_hash: Set(token_hash(&token)),
+        password_required: Set(true),
+        invited_by: Set(key_id.to_owned()),
+        expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
+        accepted_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for (action, target, details) in [
+        ("organization.created", org.name.as_str(), serde_json::json!({ "email": row.email, "by": "service_key" })),
+        (
+            "invite.sent",
+            row.email.as_str(),
+            serde_json::json!({ "invite_id": row.id, "role": row.role, "password_required": true }),
+        ),
+    ] {
+        let event = Event { organization_id: org.id.as_str(), actor: key_id, action, target, details };
+        audit::record(&txn, meta, now, event).await?;
+    }
+    txn.commit().await?;
+    let summary = OrganizationSummary { id: org.id.clone(), name: org.name.clone() };
+    deliver_invite(state, row, &org.name, token).await?;
+    Ok(summary)
+}
+
+/// Every organization, oldest first (keyset on `created_at, id`).
+pub async fn organizations(state: &AppState, query: &PageQuery) -> AppResult<shared::accounts::OrganizationsResponse> {
+    let mut select = organization::Entity::find()
+        .order_by_asc(organization::Column::CreatedAt)
+        .order_by_asc(organization::Column::Id)
+        .limit(query.rows_to_read());
+    if let Some(cursor) = query.after() {
+        let (created, id) = cursor
+            .split_once('.')
+            .and_then(|(nanos, id)| Some((chrono::DateTime::from_timestamp_nanos(nanos.parse().ok()?), id)))
+            .filter(|(_, id)| OrganizationId::parse(id).is_ok())
+            .ok_or_else(|| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+        select = select.filter(organization::Column::CreatedAt.gte(created)).filter(
+            Condition::any().add(organization::Column::CreatedAt.gt(created)).add(
+                Condition::all()
+                    .add(organization::Column::CreatedAt.eq(created))
+                    .add(organization::Column::Id.gt(id.to_owned())),
+            ),
+        );
+    }
+    let rows = select.all(&state.db).await?;
+    let (rows, next_cursor) =
+        query.finish(rows, |o| format!("{}.{}", o.created_at.timestamp_nanos_opt().unwrap_or_default(), o.id));
+    let data = rows
+        .into_iter()
+        .map(|o| shared::accounts::OrganizationItem { id: o.id, name: o.name, created_at: o.created_at })
+        .collect();
+    Ok(shared::accounts::OrganizationsResponse { data, next_cursor })
+}
+
 pub async fn create_invite(
     state: &AppState,
     actor: &Actor<'_>,

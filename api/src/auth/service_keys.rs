@@ -6,8 +6,9 @@
 //! ([`SigningKeys::keyed_hash`]), so neither the key nor anything a
 //! stolen database could test guesses against is stored.
 //!
-//! Issue 20, first slice: the keys and their command. Authenticating API
-//! calls with them comes next.
+//! API calls present one as `Authorization: Bearer gh_sk_…` ([`ServiceCaller`]):
+//! checked like a password (failures limited per client address), and a
+//! `read` key may only use safe methods.
 
 use std::fmt::Write as _;
 
@@ -147,6 +148,69 @@ pub async fn authenticate(
             .await?;
     }
     Ok(Some(found))
+}
+
+/// A caller authenticated by an active service key.
+#[derive(Debug, Clone)]
+pub struct ServiceCaller {
+    /// `key_…`: the actor in the audit log.
+    pub key_id: String,
+    pub scope: Scope,
+}
+
+async fn service_caller(req: actix_web::HttpRequest) -> Result<ServiceCaller, crate::error::AppError> {
+    use crate::error::AppError;
+    let state = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+    let missing = || {
+        AppError::unauthorized(
+            "missing_api_key",
+            "This endpoint takes a service key: send it as Authorization: Bearer gh_sk_… (`gatehouse keys create`).",
+        )
+    };
+    let token = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned())
+        .ok_or_else(missing)?;
+    if !token.starts_with(KEY_PREFIX) {
+        return Err(missing());
+    }
+    // A key check is a sign-in: failures are limited per client address.
+    let ip = crate::guard::client_ip::client_ip(&req, state.settings.client_ip_header.as_deref());
+    let limit_key = format!("service_key:{}", crate::guard::client_ip::rate_key(ip.map(|i| i.to_string()).as_deref()));
+    let now = state.clock.now();
+    state.login_failures.attempt(&limit_key, now).map_err(|retry_after_secs| AppError::TooManyRequests {
+        retry_after_secs,
+        detail: "Too many invalid service keys from this address. Wait a minute and try again.".to_owned(),
+    })?;
+    let Some(key) = authenticate(&state.db, &state.keys, &token, now).await? else {
+        tracing::warn!(ip = ?ip, "service key refused");
+        return Err(AppError::unauthorized("invalid_api_key", "This service key is not valid or was revoked."));
+    };
+    state.login_failures.clear(&limit_key);
+    let scope = Scope::parse(&key.scope).unwrap_or(Scope::Read);
+    let safe = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+    if scope == Scope::Read && !safe {
+        return Err(AppError::Forbidden {
+            code: "insufficient_scope",
+            detail: "This key is read-only; use a key created with --scope write.".to_owned(),
+        });
+    }
+    Ok(ServiceCaller { key_id: key.id, scope })
+}
+
+impl actix_web::FromRequest for ServiceCaller {
+    type Error = crate::error::AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        Box::pin(service_caller(req.clone()))
+    }
 }
 
 const USAGE: &str = "usage: gatehouse keys create --name NAME --scope read|write\n       \

@@ -85,3 +85,95 @@ async fn a_key_authenticates_until_revoked_and_notes_its_last_use() {
     assert!(revoke(db, &row.id, now).await.unwrap());
     assert!(authenticate(db, keys, &key, now).await.unwrap().is_none(), "revoked at once");
 }
+
+/// A service key's `Authorization: Bearer` header.
+async fn as_key(
+    app: &crate::helpers::TestApp,
+    method: reqwest::Method,
+    path: &str,
+    key: &str,
+    body: Option<&serde_json::Value>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut req = app.client.request(method, app.url(path)).bearer_auth(key);
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    crate::helpers::read(req.send().await.unwrap()).await
+}
+
+#[actix_web::test]
+async fn a_write_key_creates_organizations_and_a_read_key_lists_them() {
+    use api::auth::service_keys::{Scope, create};
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+    let app = spawn_app().await;
+    let (db, keys, now) = (&app.state.db, &app.state.keys, app.clock_now());
+    let (writer, write_key) = create(db, keys, "Provisioner", Scope::Write, now).await.unwrap();
+    let (_, read_key) = create(db, keys, "Reporting", Scope::Read, now).await.unwrap();
+    let existing = app.signup("Acme", "ada@acme.com").await;
+    app.clock.advance(chrono::Duration::seconds(1));
+
+    // Created, with its first Administrator invited (by the key, audited as such).
+    let body = json!({ "name": "Globex", "admin_email": "hank@globex.com" });
+    let (status, created) = as_key(&app, Method::POST, "/api/v1/organizations", &write_key, Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let org_id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["name"], "Globex");
+    assert_eq!(app.count_where("invites", &format!("organization_id = '{org_id}' AND role = 'admin'")).await, 1);
+    assert_eq!(
+        app.count_where("audit_events", &format!("organization_id = '{org_id}' AND actor = '{}'", writer.id)).await,
+        2,
+        "organization.created and invite.sent, by the key"
+    );
+    // Refused: a read key writing, bad fields, no key, a session, a wrong key.
+    let (status, refused) = as_key(&app, Method::POST, "/api/v1/organizations", &read_key, Some(&body)).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::FORBIDDEN, Some("insufficient_scope")));
+    let bad = json!({ "name": "", "admin_email": "nope" });
+    let (status, refused) = as_key(&app, Method::POST, "/api/v1/organizations", &write_key, Some(&bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let fields: Vec<String> = crate::helpers::fields(&refused).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["name", "admin_email"]);
+    let (status, _) = app.post("/api/v1/organizations", &body, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, refused) = app.post("/api/v1/organizations", &body, Some(&existing.token)).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("missing_api_key")));
+    let forged = format!("{}x", &write_key[..write_key.len() - 1]);
+    let (status, refused) = as_key(&app, Method::GET, "/api/v1/organizations", &forged, None).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_api_key")));
+    assert_eq!(app.count("organizations").await, 2, "nothing half-saved by the refusals");
+
+    // Listed, oldest first, a page at a time, by a read key.
+    let (status, page) = as_key(&app, Method::GET, "/api/v1/organizations?limit=1", &read_key, None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["data"][0]["id"], existing.org_id.as_str(), "{page}");
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let (_, next) =
+        as_key(&app, Method::GET, &format!("/api/v1/organizations?limit=1&cursor={cursor}"), &read_key, None).await;
+    assert_eq!(next["data"][0]["id"], org_id.as_str(), "{page} then {next}");
+    assert!(next["data"][0]["created_at"].is_string());
+    let (status, _) = as_key(&app, Method::GET, "/api/v1/organizations?cursor=garbage", &read_key, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
+async fn guessing_service_keys_is_limited_per_address() {
+    use reqwest::{Method, StatusCode};
+    let app = spawn_app().await;
+    let (_, key) = api::auth::service_keys::create(
+        &app.state.db,
+        &app.state.keys,
+        "Real",
+        api::auth::service_keys::Scope::Read,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    for n in 0..10 {
+        let guess = format!("gh_sk_{:016x}_{}", n, "A".repeat(43));
+        let (status, _) = as_key(&app, Method::GET, "/api/v1/organizations", &guess, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, refused) = as_key(&app, Method::GET, "/api/v1/organizations", &key, None).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    assert!(!crate::helpers::captured_logs().contains(&key), "a key never reaches the log");
+}
