@@ -529,32 +529,17 @@ pub async fn create_organization_by_key(
     }
     .insert(&txn)
     .await?;
-    let row = invite::ActiveModel {
-        id: Set(InviteId::generate().to_string()),
-        organization_id: Set(org.id.clone()),
-        email: Set(admin_email.into_string()),
-        role: Set(Role::Admin),
-        token_hash: Set(token_hash(&token)),
-        password_required: Set(true),
-        invited_by: Set(key_id.to_owned()),
-        expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
-        accepted_at: Set(None),
-        revoked_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    for (action, target, details) in [
-        ("organization.created", org.name.as_str(), serde_json::json!({ "email": row.email, "by": "service_key" })),
-        (
-            "invite.sent",
-            row.email.as_str(),
-            serde_json::json!({ "invite_id": row.id, "role": row.role, "password_required": true }),
-        ),
-    ] {
-        let event = Event { organization_id: org.id.as_str(), actor: key_id, action, target, details };
-        audit::record(&txn, meta, now, event).await?;
-    }
+    // The log starts with the organization's creation.
+    let event = Event {
+        organization_id: org.id.as_str(),
+        actor: key_id,
+        action: "organization.created",
+        target: &org.name,
+        details: serde_json::json!({ "email": admin_email.as_str(), "by": "service_key" }),
+    };
+    audit::record(&txn, meta, now, event).await?;
+    let invite = NewInvite { email: admin_email.into_string(), role: Role::Admin, password_required: true };
+    let row = insert_invite(&txn, meta, org.id.clone(), invite, key_id, &token, now).await?;
     txn.commit().await?;
     let summary = OrganizationSummary { id: org.id.clone(), name: org.name.clone() };
     deliver_invite(state, row, &org.name, token).await?;
@@ -591,6 +576,49 @@ pub async fn organizations(state: &AppState, query: &PageQuery) -> AppResult<sha
     Ok(shared::accounts::OrganizationsResponse { data, next_cursor })
 }
 
+struct NewInvite {
+    email: String,
+    role: Role,
+    password_required: bool,
+}
+
+/// An invite's row (its token stored as a digest) and its `invite.sent`
+/// audit event, in `txn`; `invited_by`: a user id or a service key id.
+async fn insert_invite(
+    txn: &impl ConnectionTrait,
+    meta: &RequestMeta,
+    org_id: OrganizationId,
+    new: NewInvite,
+    invited_by: &str,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<invite::Model> {
+    let row = invite::ActiveModel {
+        id: Set(InviteId::generate().to_string()),
+        organization_id: Set(org_id),
+        email: Set(new.email),
+        role: Set(new.role),
+        token_hash: Set(token_hash(token)),
+        password_required: Set(new.password_required),
+        invited_by: Set(invited_by.to_owned()),
+        expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
+        accepted_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let event = Event {
+        organization_id: row.organization_id.as_str(),
+        actor: invited_by,
+        action: "invite.sent",
+        target: &row.email,
+        details: serde_json::json!({ "invite_id": row.id, "role": row.role, "password_required": row.password_required }),
+    };
+    audit::record(txn, meta, now, event).await?;
+    Ok(row)
+}
+
 pub async fn create_invite(
     state: &AppState,
     actor: &Actor<'_>,
@@ -609,33 +637,12 @@ pub async fn create_invite(
     invite_mail_allowed(state, email.as_str(), now)?;
     let sso_only = enforcement::covers(&state.db, org.id.as_str(), email.as_str()).await?;
     let token = random_token();
-    let id = InviteId::generate();
     let txn = state.begin_write().await?;
     let org_name = org.name.clone();
-    let row = invite::ActiveModel {
-        id: Set(id.to_string()),
-        organization_id: Set(org.id),
-        email: Set(email.into_string()),
-        role: Set(role),
-        token_hash: Set(token_hash(&token)),
-        // Require SSO covers the email: the member signs in through SSO only.
-        password_required: Set(!org.disable_passwords_on_invites && !sso_only),
-        invited_by: Set(actor.user.to_string()),
-        expires_at: Set(now + Duration::days(INVITE_TTL_DAYS)),
-        accepted_at: Set(None),
-        revoked_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let event = Event {
-        organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
-        action: "invite.sent",
-        target: &row.email,
-        details: serde_json::json!({ "invite_id": row.id, "role": row.role, "password_required": row.password_required }),
-    };
-    audit::record(&txn, actor.meta, now, event).await?;
+    // Require SSO covers the email: the member signs in through SSO only.
+    let password_required = !org.disable_passwords_on_invites && !sso_only;
+    let invite = NewInvite { email: email.into_string(), role, password_required };
+    let row = insert_invite(&txn, actor.meta, org.id, invite, actor.user.as_str(), &token, now).await?;
     txn.commit().await?;
     deliver_invite(state, row, &org_name, token).await
 }

@@ -226,6 +226,17 @@ async fn claim(
     let now = state.clock.now();
     let lease = now + Duration::seconds(LEASE_SECS);
     let full: Vec<&str> = busy.iter().filter(|(_, n)| **n >= PER_CLIENT).map(|(c, _)| c.as_str()).collect();
+    // Mostly nothing is due: a read (indexed) says so without a write
+    // transaction, which on SQLite would hold every writer up each second.
+    let any_due = delivery::Entity::find()
+        .filter(delivery::Column::NextAttemptAt.lte(now))
+        .filter(delivery::Column::ClientId.is_not_in(full.clone()))
+        .one(&state.db)
+        .await?
+        .is_some();
+    if !any_due {
+        return Ok(Vec::new());
+    }
     let txn = state.begin_write().await?;
     let mut due = delivery::Entity::find()
         .filter(delivery::Column::NextAttemptAt.lte(now))

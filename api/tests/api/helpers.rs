@@ -485,6 +485,25 @@ pub async fn spawn_ready(mut command: tokio::process::Command, what: &str) -> to
     child
 }
 
+/// `gatehouse {command} {args}`, the real binary, on `data_dir`'s SQLite
+/// database and keys: whether it succeeded, its output and its errors.
+pub fn gatehouse_command(data_dir: &std::path::Path, command: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg(command)
+        .args(args)
+        .env("GATEHOUSE_DATA_DIR", data_dir)
+        .env("GATEHOUSE_CONFIG", data_dir.join("none.toml"))
+        .env_remove("DATABASE_URL")
+        .env_remove("GATEHOUSE_SIGNING_KEY")
+        .output()
+        .expect("run gatehouse");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A free TCP port on the loopback interface.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

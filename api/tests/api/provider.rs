@@ -132,19 +132,7 @@ async fn after_a_key_rotation_the_jwks_publishes_the_previous_key_too() {
 
 /// `gatehouse clients …`, the real binary, on a server's database.
 fn gatehouse(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .arg("clients")
-        .args(args)
-        .env("GATEHOUSE_DATA_DIR", data_dir)
-        .env("GATEHOUSE_CONFIG", data_dir.join("none.toml"))
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run gatehouse");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::helpers::gatehouse_command(data_dir, "clients", args)
 }
 
 #[test]

@@ -1,26 +1,11 @@
 //! Service keys (issue 20, first slice): `gatehouse keys create|list|revoke`
 //! — the real binary on a server's data folder — and what they authenticate.
 
-use std::process::Command;
-
 use crate::helpers::spawn_app;
 
 /// `gatehouse keys …` on `data_dir`'s database and signing key.
 fn gatehouse_keys(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .arg("keys")
-        .args(args)
-        .env("GATEHOUSE_DATA_DIR", data_dir)
-        .env("GATEHOUSE_CONFIG", data_dir.join("none.toml"))
-        .env_remove("DATABASE_URL")
-        .env_remove("GATEHOUSE_SIGNING_KEY")
-        .output()
-        .expect("run gatehouse");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::helpers::gatehouse_command(data_dir, "keys", args)
 }
 
 #[test]
