@@ -332,7 +332,10 @@ pub fn verify_response(saml_response: &str, e: &Expected) -> Result<Verified, Sa
         }
     }
     let sp = service_provider(e)?;
-    let assertion = sp.parse_xml_response(xml, Some(&[e.request_id])).map_err(explain)?;
+    let assertion = {
+        let _one_at_a_time = LIBXML2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sp.parse_xml_response(xml, Some(&[e.request_id])).map_err(explain)?
+    };
     read_assertion(&assertion, e)
 }
 
@@ -607,6 +610,12 @@ pub fn screen(bytes: &[u8]) -> Result<&str, SamlError> {
     Ok(xml)
 }
 
+/// libxml2 and xmlsec keep process-wide state (error reporting, parser
+/// globals): two documents read at once on two threads were seen to fail a
+/// well-formed one under load. Every use here takes this lock; a SAML
+/// sign-in is not a hot path (the `signatures` pool bounds them anyway).
+static LIBXML2: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// samael parses with libxml2 in recovery mode, which turns a document that
 /// is not well-formed (a raw `<` in an attribute value, attributes run
 /// together, mismatched end tags) into some tree — not necessarily the one
@@ -615,6 +624,7 @@ pub fn screen(bytes: &[u8]) -> Result<&str, SamlError> {
 /// substitution, as UTF-8 whatever it declares; on a well-formed document
 /// recovery changes nothing, and the text screen and libxml2 read one tree.
 fn strictly_well_formed(xml: &str) -> Result<(), SamlError> {
+    let _one_at_a_time = LIBXML2.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let options = libxml::parser::ParserOptions {
         recover: false,
         no_net: true,
