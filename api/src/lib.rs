@@ -13,6 +13,7 @@ pub mod error;
 pub mod features;
 pub mod guard;
 pub mod health;
+pub mod html;
 pub mod mail;
 pub mod openapi;
 pub mod provider;

@@ -192,9 +192,7 @@ fn refusal(e: &AppError) -> HttpResponse {
     res
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use crate::html::escape;
 
 /// A small page of our own: no script, our stylesheet only, never stored.
 fn page(title: &str, body: &str) -> HttpResponse {

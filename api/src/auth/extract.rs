@@ -30,11 +30,17 @@ pub struct AuthUser {
     pub scope: Option<String>,
 }
 
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+/// The bearer token, or else (no `Authorization` header at all) the session cookie.
 fn bearer_or_cookie(req: &HttpRequest) -> Option<String> {
-    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return bearer(req);
     }
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
 }

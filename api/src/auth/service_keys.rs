@@ -169,14 +169,7 @@ async fn service_caller(req: actix_web::HttpRequest) -> Result<ServiceCaller, cr
             "This endpoint takes a service key: send it as Authorization: Bearer gh_sk_… (`gatehouse keys create`).",
         )
     };
-    let token = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_owned())
-        .ok_or_else(missing)?;
+    let token = super::extract::bearer(&req).ok_or_else(missing)?;
     if !token.starts_with(KEY_PREFIX) {
         return Err(missing());
     }

@@ -124,10 +124,6 @@ fn back_to(redirect_uri: &str, params: &[(&str, &str)], state_param: Option<&str
         .finish()
 }
 
-fn query_string(req: &HttpRequest) -> String {
-    req.query_string().to_owned()
-}
-
 /// The request's query parameters, decoded.
 fn req_pairs(req: &HttpRequest) -> Vec<(String, String)> {
     reqwest::Url::parse(&format!("http://x/?{}", req.query_string()))
@@ -886,16 +882,7 @@ async fn use_refresh(
 pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let invalid =
         || oauth_error(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_token", "The access token is not valid.");
-    let Some(token) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_owned())
-    else {
-        return invalid();
-    };
+    let Some(token) = crate::auth::extract::bearer(&req) else { return invalid() };
     let now = state.clock.now();
     let Some(claims) = access_claims(&state, &token, now) else {
         return invalid();
@@ -1017,37 +1004,26 @@ fn choose_page(
     let choices: String = orgs
         .iter()
         .map(|o| {
-            let mut url = format!("{issuer}/oauth2/authorize?{}", query_string(req));
-            url.push_str("&organization=");
-            url.push_str(&form_urlencoded_value(o.id.as_str()));
-            format!(
+            // The same request, naming this organization.
+            let mut url = reqwest::Url::parse(&format!("{issuer}/oauth2/authorize")).ok()?;
+            url.query_pairs_mut().extend_pairs(req_pairs(req)).append_pair("organization", o.id.as_str());
+            Some(format!(
                 "<li><a class=\"choice\" href=\"{}\">{}<span class=\"meta\">{}</span></a></li>",
-                html_escape(&url),
-                html_escape(&o.name),
+                crate::html::escape(url.as_str()),
+                crate::html::escape(&o.name),
                 if admin_of.contains(&o.id.as_str()) { "Administrator" } else { "Member" }
-            )
+            ))
         })
-        .collect();
+        .collect::<Option<String>>()
+        .unwrap_or_default();
     html_page(
         "Choose an organization",
         &format!(
             "<p>You belong to several organizations. Which one do you want to use with <strong>{}</strong>?</p>\
              <ul>{choices}</ul>",
-            html_escape(&client.name)
+            crate::html::escape(&client.name)
         ),
     )
-}
-
-fn form_urlencoded_value(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// `GET|POST /oauth2/logout` (OpenID Connect RP-Initiated Logout 1.0): ends
@@ -1121,7 +1097,7 @@ async fn end_and_leave(state: &AppState, signed_in: Option<AuthUser>, p: LogoutP
             // Asked first: a form posting back here, from our own page.
             let keep = |name: &str, value: &Option<String>| {
                 value.as_deref().map_or(String::new(), |v| {
-                    format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", html_escape(v))
+                    format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", crate::html::escape(v))
                 })
             };
             let fields = [
@@ -1130,7 +1106,7 @@ async fn end_and_leave(state: &AppState, signed_in: Option<AuthUser>, p: LogoutP
                 keep("client_id", &client.as_ref().map(|c| c.id.clone())),
             ]
             .concat();
-            let who = client.as_ref().map_or("An application".to_owned(), |c| html_escape(&c.name));
+            let who = client.as_ref().map_or("An application".to_owned(), |c| crate::html::escape(&c.name));
             return html_page(
                 "Sign out of Gatehouse?",
                 &format!(
@@ -1161,8 +1137,4 @@ async fn end_and_leave(state: &AppState, signed_in: Option<AuthUser>, p: LogoutP
             res
         }
     }
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -420,9 +420,7 @@ pub struct AcsForm {
 const BRIDGE_SCRIPT: &str = "document.getElementById('saml').submit()";
 
 fn bridge(form: &AcsForm) -> HttpResponse {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-    };
+    let esc = crate::html::escape;
     let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, Sha256::digest(BRIDGE_SCRIPT));
     let body = format!(
         r#"<!doctype html><html lang="en"><meta charset="utf-8"><title>Signing in…</title>

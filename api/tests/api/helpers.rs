@@ -504,6 +504,22 @@ pub fn gatehouse_command(data_dir: &std::path::Path, command: &str, args: &[&str
     )
 }
 
+/// The value of a `name: value` line the command printed.
+pub fn printed(out: &str, name: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no {name} in {out}"))
+}
+
+/// Fails if `secret` is anywhere in `data_dir`'s SQLite files (database and log).
+pub fn assert_not_stored(data_dir: &std::path::Path, secret: &str) {
+    let db = std::fs::read(data_dir.join("gatehouse.db")).unwrap();
+    let wal = std::fs::read(data_dir.join("gatehouse.db-wal")).unwrap_or_default();
+    let contains = |hay: &[u8]| hay.windows(secret.len()).any(|w| w == secret.as_bytes());
+    assert!(!contains(&db) && !contains(&wal), "{secret} was stored in clear");
+}
+
 /// A free TCP port on the loopback interface.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -151,20 +151,11 @@ fn the_clients_command_registers_lists_and_removes_with_the_secret_shown_once() 
         ],
     );
     assert!(ok, "{err}");
-    let field = |name: &str| {
-        out.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-            .map(str::to_owned)
-            .unwrap_or_else(|| panic!("{out}"))
-    };
-    let (id, secret) = (field("client_id"), field("client_secret"));
+    let (id, secret) = (crate::helpers::printed(&out, "client_id"), crate::helpers::printed(&out, "client_secret"));
     assert!(id.starts_with("cli_") && secret.starts_with("gh_cs_") && secret.len() > 40, "{out}");
 
     // Stored hashed: the secret is nowhere in the database file.
-    let db = std::fs::read(dir.path().join("gatehouse.db")).unwrap();
-    let wal = std::fs::read(dir.path().join("gatehouse.db-wal")).unwrap_or_default();
-    let contains = |hay: &[u8]| hay.windows(secret.len()).any(|w| w == secret.as_bytes());
-    assert!(!contains(&db) && !contains(&wal), "the secret was stored in clear");
+    crate::helpers::assert_not_stored(dir.path(), &secret);
 
     let (ok, out, _) =
         gatehouse(dir.path(), &["add", "--name", "SPA", "--redirect-uri", "http://localhost:5173/cb", "--public"]);
@@ -476,8 +467,7 @@ async fn logout_ends_the_session_and_every_grant_from_it_but_asks_without_a_hint
     .map(|s| (*s).to_owned())
     .collect();
     let out = api::provider::cli::run(&app.state.db, &args, app.clock_now()).await.unwrap();
-    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap().to_owned();
-    let (id, secret) = (field("client_id"), field("client_secret"));
+    let (id, secret) = (crate::helpers::printed(&out, "client_id"), crate::helpers::printed(&out, "client_secret"));
     let ada = app.signup("Acme", "ada@acme.com").await;
     let url = format!(
         "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20offline_access&nonce=n",
@@ -640,8 +630,8 @@ pub(crate) async fn host_app(app: &crate::helpers::TestApp) -> Option<HostApp> {
     .map(|s| (*s).to_owned())
     .collect();
     let out = api::provider::cli::run(&app.state.db, &args, app.clock_now()).await.unwrap();
-    let field = |name: &str| out.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap().to_owned();
-    let (client_id, secret) = (field("client_id"), field("client_secret"));
+    let (client_id, secret) =
+        (crate::helpers::printed(&out, "client_id"), crate::helpers::printed(&out, "client_secret"));
     let mut command = tokio::process::Command::new("node");
     command.arg(tools().join("oidc-host-app.mjs")).args([&app.base, &client_id, &secret, &port.to_string()]);
     let child = crate::helpers::spawn_ready(command, "the host application").await;
@@ -1267,7 +1257,7 @@ async fn a_back_channel_logout_to_a_private_address_is_refused_by_the_guard() {
     .map(|s| (*s).to_owned())
     .collect();
     let out = api::provider::cli::run(&app.state.db, &args, app.clock_now()).await.unwrap();
-    let id = out.lines().find_map(|l| l.strip_prefix("client_id: ")).unwrap().to_owned();
+    let id = crate::helpers::printed(&out, "client_id");
     let ada = app.signup("Acme", "ada@acme.com").await;
     let url = format!(
         "{}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid",

@@ -13,20 +13,11 @@ fn the_keys_command_creates_lists_and_revokes_with_the_key_shown_once() {
     let dir = tempfile::tempdir().unwrap();
     let (ok, out, err) = gatehouse_keys(dir.path(), &["create", "--name", "Billing sync", "--scope", "write"]);
     assert!(ok, "{err}");
-    let field = |name: &str| {
-        out.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-            .map(str::to_owned)
-            .unwrap_or_else(|| panic!("{out}"))
-    };
-    let (id, key) = (field("id"), field("key"));
+    let (id, key) = (crate::helpers::printed(&out, "id"), crate::helpers::printed(&out, "key"));
     assert!(id.starts_with("key_") && key.starts_with("gh_sk_") && key.len() > 60, "{out}");
 
     // Only a keyed hash is stored: the key is nowhere in the database files.
-    let db = std::fs::read(dir.path().join("gatehouse.db")).unwrap();
-    let wal = std::fs::read(dir.path().join("gatehouse.db-wal")).unwrap_or_default();
-    let contains = |hay: &[u8]| hay.windows(key.len()).any(|w| w == key.as_bytes());
-    assert!(!contains(&db) && !contains(&wal), "the key was stored in clear");
+    crate::helpers::assert_not_stored(dir.path(), &key);
 
     let (_, list, _) = gatehouse_keys(dir.path(), &["list"]);
     assert!(list.contains(&id) && list.contains("Billing sync\twrite") && list.contains("never used"), "{list}");

@@ -193,9 +193,14 @@ impl Browser {
 
     /// Waits until the element's text contains `want` (the SPA renders asynchronously).
     pub async fn wait_text(&self, testid: &str, want: &str) -> String {
+        self.wait_css(&format!("[data-testid=\"{testid}\"]"), want).await
+    }
+
+    /// Waits until the element `css` (on any page, ours or not) shows `want`.
+    pub async fn wait_css(&self, css: &str, want: &str) -> String {
         let mut last = String::new();
         for _ in 0..100 {
-            if let Ok(el) = self.client.find(Locator::Css(&format!("[data-testid=\"{testid}\"]"))).await {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
                 last = el.text().await.unwrap_or_default();
                 if last.contains(want) {
                     return last;
@@ -203,7 +208,8 @@ impl Browser {
             }
             actix_web::rt::time::sleep(Duration::from_millis(200)).await;
         }
-        panic!("{testid} never showed {want:?}; last text {last:?}");
+        let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        panic!("{css} never showed {want:?} (at {url}); last text {last:?}");
     }
 
     /// On the checkout page: chooses `features` (`sso`, `directory_sync`),

@@ -10,27 +10,11 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::harness::{Browser, PASSWORD, launch_with};
+use crate::harness::{PASSWORD, launch_with};
 use crate::sso::{connected_sso, free_port, sign_in_at_idp, spawn_ready, workspace};
 
 const HOST_CLIENT_ID: &str = "host-app";
 const HOST_SECRET: &str = "a-host-application-secret-of-40-chars-xx";
-
-/// Waits until the element `css` (on any page) shows `want`.
-async fn wait_css(b: &Browser, css: &str, want: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(el) = b.client.find(Locator::Css(css)).await {
-            last = el.text().await.unwrap_or_default();
-            if last.contains(want) {
-                return last;
-            }
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    }
-    let url = b.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
-    panic!("{css} never showed {want:?} (at {url}); last text {last:?}");
-}
 
 async fn host_state(host: &str) -> serde_json::Value {
     reqwest::get(format!("{host}/state")).await.expect("host app").json().await.expect("json")
@@ -76,18 +60,18 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     // Moe opens the SaaS's application and signs in with Gatehouse: email
     // first, then Initech's identity provider, then back in the application.
     b.client.goto(&host).await.expect("host app");
-    wait_css(&b, "#signed-out", "not signed in").await;
+    b.wait_css("#signed-out", "not signed in").await;
     b.client.find(Locator::Css("a.button")).await.expect("sign-in link").click().await.expect("click");
     b.el("login-form").await;
     b.screenshot("openid-login-for-application").await;
     b.fill("input-email", "moe@initech.com").await;
     b.click("sso-submit").await;
     sign_in_at_idp(&b, "moe@initech.com").await;
-    wait_css(&b, "#welcome", "Signed in as moe@initech.com of Initech").await;
+    b.wait_css("#welcome", "Signed in as moe@initech.com of Initech").await;
     // The claims the application got (openid-client validated the ID token).
     let claim = |name: &'static str| {
         let b = &b;
-        async move { wait_css(b, &format!("td[data-claim=\"{name}\"]"), "").await }
+        async move { b.wait_css(&format!("td[data-claim=\"{name}\"]"), "").await }
     };
     assert_eq!(claim("email").await, "moe@initech.com");
     assert_eq!(claim("gatehouse_org_name").await, "Initech");
@@ -101,9 +85,9 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     // Signed out of the application only: signing in at Gatehouse itself
     // lands in it again (the operator's default application), no questions.
     b.client.goto(&format!("{host}/signout")).await.expect("sign out of the app");
-    wait_css(&b, "#signed-out", "not signed in").await;
+    b.wait_css("#signed-out", "not signed in").await;
     b.goto("/").await;
-    wait_css(&b, "#welcome", "Signed in as moe@initech.com").await;
+    b.wait_css("#welcome", "Signed in as moe@initech.com").await;
     assert!(b.client.current_url().await.expect("url").as_str().starts_with(&host));
 
     // The Administrator turns SSO off: Moe's Gatehouse session ends, and
@@ -130,7 +114,7 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     assert_eq!(state["logouts"].as_array().map(Vec::len), Some(1), "{state}");
     assert_eq!(state["sessions"], serde_json::json!([]), "{state}");
     b.client.goto(&host).await.expect("host app");
-    wait_css(&b, "#signed-out", "not signed in").await;
+    b.wait_css("#signed-out", "not signed in").await;
 
     // Peter also joins Umbrella: signing in to the application, he is asked
     // which organization (a Gatehouse page), and gets the one he picks.
@@ -144,7 +128,7 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     b.fill("input-email", "peter@initech.com").await;
     b.fill("input-password", PASSWORD).await;
     b.click("login-submit").await;
-    wait_css(&b, "h1", "Choose an organization").await;
+    b.wait_css("h1", "Choose an organization").await;
     b.look("openid-choose-organization").await;
     let choices = b.client.find_all(Locator::Css("a.choice")).await.expect("choices");
     let mut names = Vec::new();
@@ -154,7 +138,7 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names[0].starts_with("Initech") && names[1].starts_with("Umbrella"), "{names:?}");
     choices[1].click().await.expect("choose Umbrella");
-    wait_css(&b, "#welcome", "Signed in as peter@initech.com of Umbrella").await;
+    b.wait_css("#welcome", "Signed in as peter@initech.com of Umbrella").await;
 
     // The application asks for a new sign-in (prompt=login): the sign-in
     // page stays (it does not skip ahead with the current session), and the
@@ -166,9 +150,9 @@ async fn a_member_signs_in_to_the_saas_application_through_gatehouse_and_their_i
     b.fill("input-email", "peter@initech.com").await;
     b.fill("input-password", PASSWORD).await;
     b.click("login-submit").await;
-    wait_css(&b, "h1", "Choose an organization").await;
+    b.wait_css("h1", "Choose an organization").await;
     b.client.find(Locator::Css("a.choice")).await.expect("Initech").click().await.expect("choose Initech");
-    wait_css(&b, "#welcome", "Signed in as peter@initech.com of Initech").await;
+    b.wait_css("#welcome", "Signed in as peter@initech.com of Initech").await;
     b.close().await;
 }
 
