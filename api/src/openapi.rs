@@ -100,7 +100,8 @@ impl Modify for Unauthorized {
                 &mut item.options,
                 &mut item.trace,
             ];
-            for op in operations.into_iter().flatten() {
+            let writes = [false, true, true, true, true, false, false, false];
+            for (op, writes) in operations.into_iter().zip(writes).filter_map(|(o, w)| Some((o.as_mut()?, w))) {
                 let mut add = |status: &str, description: &str| {
                     op.responses.responses.entry(status.to_owned()).or_insert_with(|| {
                         RefOr::T(
@@ -116,6 +117,14 @@ impl Modify for Unauthorized {
                 };
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     add("401", "Not signed in, or the session was logged out or expired");
+                }
+                let by_key = op
+                    .security
+                    .iter()
+                    .flatten()
+                    .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("service_key").is_some()));
+                if by_key && writes {
+                    add("403", "A `read` service key cannot change anything (`insufficient_scope`)");
                 }
                 if op.request_body.is_some() {
                     add(

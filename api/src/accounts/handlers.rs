@@ -13,7 +13,7 @@ use shared::{InviteId, UserId};
 
 use super::manage;
 use super::service::{self, NewSession};
-use crate::audit::{Actor, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::extract::SESSION_COOKIE;
 use crate::auth::{AuthUser, OrgAdmin};
 use crate::error::{AppError, AppResult};
@@ -276,7 +276,7 @@ pub async fn me(state: State, user: AuthUser) -> AppResult<web::Json<MeResponse>
         (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn members(
     state: State,
@@ -296,7 +296,7 @@ pub async fn members(
         (status = 409, description = "Already a member", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn create_invite(
     state: State,
@@ -305,7 +305,7 @@ pub async fn create_invite(
     body: web::Json<CreateInviteRequest>,
 ) -> AppResult<HttpResponse> {
     let email = body.validate().map_err(AppError::Validation)?;
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     let invite = service::create_invite(&state, &actor, &admin.org_id, email, body.role).await?;
     Ok(HttpResponse::Created().json(invite))
 }
@@ -377,7 +377,7 @@ fn second_id<T: std::str::FromStr>(path: &(String, String)) -> AppResult<T> {
         (status = 409, description = "The last active Administrator (`last_admin`), the last break-glass Administrator while Require SSO is on (`last_break_glass`), a member the directory manages (`directory_managed`: role and suspension change in the identity provider), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing to change, or a plan outside the catalog", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn update_member(
     state: State,
@@ -387,7 +387,7 @@ pub async fn update_member(
     body: web::Json<UpdateMemberRequest>,
 ) -> AppResult<web::Json<Member>> {
     let user_id: UserId = second_id(&path)?;
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     Ok(web::Json(manage::update_member(&state, &actor, &admin.org_id, &user_id, body.into_inner()).await?))
 }
 
@@ -402,7 +402,7 @@ pub async fn update_member(
         (status = 404, description = "No such member, or not this organization's Administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The last active Administrator (`last_admin`), the last break-glass Administrator while Require SSO is on (`last_break_glass`), a member the directory manages (`directory_managed`), or yourself (`own_membership`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn remove_member(
     state: State,
@@ -411,7 +411,7 @@ pub async fn remove_member(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let user_id: UserId = second_id(&path)?;
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     manage::remove_member(&state, &actor, &admin.org_id, &user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -424,7 +424,7 @@ pub async fn remove_member(
         (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn invites(
     state: State,
@@ -444,7 +444,7 @@ pub async fn invites(
         (status = 204, description = "Revoked: the invite link answers that it was revoked"),
         (status = 404, description = "No such pending invite in this organization", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn revoke_invite(
     state: State,
@@ -453,7 +453,7 @@ pub async fn revoke_invite(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let invite_id: InviteId = second_id(&path)?;
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     manage::revoke_invite(&state, &actor, &admin.org_id, &invite_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -469,7 +469,7 @@ pub async fn revoke_invite(
         (status = 404, description = "No such pending invite in this organization", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "This address was mailed too often in the last hour; see Retry-After", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn resend_invite(
     state: State,
@@ -478,7 +478,7 @@ pub async fn resend_invite(
     path: web::Path<(String, String)>,
 ) -> AppResult<web::Json<InviteResponse>> {
     let invite_id: InviteId = second_id(&path)?;
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     Ok(web::Json(manage::resend_invite(&state, &actor, &admin.org_id, &invite_id).await?))
 }
 

@@ -87,7 +87,7 @@ pub async fn update_member(
         return Err(directory_owns(what));
     }
     // Your own role and status are another Administrator's to change.
-    if user_id == actor.user && (req.suspended.is_some() || req.role.is_some()) {
+    if actor.user() == Some(user_id) && (req.suspended.is_some() || req.role.is_some()) {
         return Err(not_yourself());
     }
     if req.suspended == Some(true) || req.role.is_some_and(|r| r != Role::Admin) {
@@ -126,7 +126,7 @@ pub async fn update_member(
         };
         let event = Event {
             organization_id: org_id.as_str(),
-            actor: actor.user.as_str(),
+            actor: actor.id(),
             action,
             target: &account.email,
             details: serde_json::Value::Object(details),
@@ -151,7 +151,7 @@ pub async fn remove_member(
     if current.directory_managed {
         return Err(directory_owns("remove them from the app's assignments"));
     }
-    if user_id == actor.user {
+    if actor.user() == Some(user_id) {
         return Err(not_yourself());
     }
     crate::sso::enforcement::keep_a_way_in(&*txn, org_id.as_str(), user_id.as_str()).await?;
@@ -161,7 +161,7 @@ pub async fn remove_member(
     revoke_invites_by(&*txn, org_id, user_id, now).await?;
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "member.removed",
         target: &account.email,
         details: serde_json::json!({ "user_id": user_id, "role": role }),
@@ -175,7 +175,9 @@ pub async fn remove_member(
 /// The actor is still an active Administrator of the organization, read
 /// inside the transaction (404, as for anyone else, when not).
 async fn still_admin(db: &impl sea_orm::ConnectionTrait, org_id: &OrganizationId, actor: &Actor<'_>) -> AppResult<()> {
-    if members::is_active_admin(db, org_id, actor.user).await? { Ok(()) } else { Err(AppError::NotFound) }
+    // A service key is the operator's: it stays valid for every organization.
+    let Some(user) = actor.user() else { return Ok(()) };
+    if members::is_active_admin(db, org_id, user).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 /// The pending invites and setup links `user_id` made stop working when
@@ -277,7 +279,7 @@ pub async fn revoke_invite(
         .await?;
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "invite.revoked",
         target: &inv.email,
         details: serde_json::json!({ "invite_id": inv.id }),
@@ -308,7 +310,7 @@ pub async fn resend_invite(
     let row = row.update(&*txn).await?;
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "invite.resent",
         target: &row.email,
         details: serde_json::json!({ "invite_id": row.id }),

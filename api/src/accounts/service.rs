@@ -642,7 +642,7 @@ pub async fn create_invite(
     // Require SSO covers the email: the member signs in through SSO only.
     let password_required = !org.disable_passwords_on_invites && !sso_only;
     let invite = NewInvite { email: email.into_string(), role, password_required };
-    let row = insert_invite(&txn, actor.meta, org.id, invite, actor.user.as_str(), &token, now).await?;
+    let row = insert_invite(&txn, actor.meta, org.id, invite, actor.id(), &token, now).await?;
     txn.commit().await?;
     deliver_invite(state, row, &org_name, token).await
 }

@@ -46,10 +46,36 @@ impl FromRequest for RequestMeta {
     }
 }
 
+/// Who did it: an Administrator, or the operator's service key.
+#[derive(Clone, Copy, Debug)]
+pub enum By<'a> {
+    User(&'a shared::UserId),
+    /// `key_…`
+    Key(&'a str),
+}
+
 /// Who did it and from where: what every administrative service call records.
 pub struct Actor<'a> {
-    pub user: &'a shared::UserId,
+    pub by: By<'a>,
     pub meta: &'a RequestMeta,
+}
+
+impl<'a> Actor<'a> {
+    /// The id the audit log and the rows it made name (`usr_…` or `key_…`).
+    pub fn id(&self) -> &'a str {
+        match self.by {
+            By::User(u) => u.as_str(),
+            By::Key(k) => k,
+        }
+    }
+
+    /// The Administrator, when a person acts (not a service key).
+    pub fn user(&self) -> Option<&'a shared::UserId> {
+        match self.by {
+            By::User(u) => Some(u),
+            By::Key(_) => None,
+        }
+    }
 }
 
 pub struct Event<'a> {

@@ -183,7 +183,7 @@ pub async fn csv(state: &AppState, org_id: &OrganizationId, q: &AuditQuery) -> A
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A filter that cannot be read (`action`, `since`, `until`, `format`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn list(
     state: web::Data<AppState>,

@@ -107,21 +107,72 @@ impl FromRequest for AuthUser {
     }
 }
 
-/// An Administrator of the organization named by the `{org_id}` path segment.
-/// Anyone else gets 404, so the existence of other organizations never leaks.
+/// Who calls an organization's administrative endpoints.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// An Administrator of the organization, signed in.
+    User(AuthUser),
+    /// The operator's service key: an Administrator of every organization.
+    Key(super::service_keys::ServiceCaller),
+}
+
+/// An Administrator of the organization named by the `{org_id}` path
+/// segment, or a service key (`read` keys safe methods only). Anyone else
+/// gets 404, so the existence of other organizations never leaks.
 #[derive(Debug, Clone)]
 pub struct OrgAdmin {
     pub org_id: OrganizationId,
-    pub user: AuthUser,
+    pub caller: Caller,
+}
+
+impl OrgAdmin {
+    /// The audit log's actor for what this caller does.
+    pub fn actor<'a>(&'a self, meta: &'a crate::audit::RequestMeta) -> crate::audit::Actor<'a> {
+        let by = match &self.caller {
+            Caller::User(u) => crate::audit::By::User(&u.user_id),
+            Caller::Key(k) => crate::audit::By::Key(&k.key_id),
+        };
+        crate::audit::Actor { by, meta }
+    }
+
+    /// `usr_…` or `key_…`.
+    pub fn actor_id(&self) -> &str {
+        match &self.caller {
+            Caller::User(u) => u.user_id.as_str(),
+            Caller::Key(k) => &k.key_id,
+        }
+    }
+
+    /// The signed-in Administrator, for what only a person in a browser can
+    /// do (403 `person_required` for a service key).
+    pub fn person(&self) -> Result<&AuthUser, AppError> {
+        match &self.caller {
+            Caller::User(u) => Ok(u),
+            Caller::Key(_) => Err(AppError::Forbidden {
+                code: "person_required",
+                detail: "This runs in an Administrator's browser; sign in to Gatehouse to do it.".to_owned(),
+            }),
+        }
+    }
 }
 
 async fn authorize_admin(req: HttpRequest, org_segment: &str) -> Result<OrgAdmin, AppError> {
+    if bearer(&req).is_some_and(|t| t.starts_with(super::service_keys::KEY_PREFIX)) {
+        let key = super::service_keys::service_caller(req.clone()).await?;
+        let org_id = OrganizationId::parse(org_segment).map_err(|_| AppError::NotFound)?;
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState missing")))?;
+        crate::accounts::entity::organization::get(&state.db, org_id.as_str()).await?;
+        tracing::info!(key = %key.key_id, org = %org_id, method = %req.method(), path = %req.path(), "service key call");
+        return Ok(OrgAdmin { org_id, caller: Caller::Key(key) });
+    }
     let (user, session) = session_of(&req).await?;
     let org_id = OrganizationId::parse(org_segment).map_err(|_| AppError::NotFound)?;
     if !session.admin_of.iter().any(|o| o == org_id.as_str()) {
         return Err(AppError::NotFound);
     }
-    Ok(OrgAdmin { org_id, user })
+    Ok(OrgAdmin { org_id, caller: Caller::User(user) })
 }
 
 impl FromRequest for OrgAdmin {

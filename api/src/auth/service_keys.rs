@@ -158,7 +158,7 @@ pub struct ServiceCaller {
     pub scope: Scope,
 }
 
-async fn service_caller(req: actix_web::HttpRequest) -> Result<ServiceCaller, crate::error::AppError> {
+pub(crate) async fn service_caller(req: actix_web::HttpRequest) -> Result<ServiceCaller, crate::error::AppError> {
     use crate::error::AppError;
     let state = req
         .app_data::<actix_web::web::Data<crate::state::AppState>>()

@@ -6,7 +6,7 @@ use shared::billing::{
 use shared::page::PageQuery;
 
 use super::service::{self, ConfirmInput};
-use crate::audit::{Actor, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::{AuthUser, OrgAdmin};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -21,7 +21,7 @@ use crate::state::AppState;
         (status = 409, description = "A chosen feature is already purchased", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No domain (`domains`) or no default plan (`default_plan_id`) yet", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn create(
     state: web::Data<AppState>,
@@ -48,7 +48,7 @@ pub async fn create(
         (status = 410, description = "The quote expired (after one hour)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid card details, or the key reused with a different body", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn confirm(
     state: web::Data<AppState>,
@@ -59,7 +59,7 @@ pub async fn confirm(
     body: web::Json<ConfirmRequest>,
 ) -> AppResult<HttpResponse> {
     let key = service::check_idempotency_key(req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()))?;
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     let input = ConfirmInput { org_id: &admin.org_id, actor: &actor, checkout_id: &path.1, key: &key, body: &body };
     let stored = service::confirm(&state, input).await?;
     let status = actix_web::http::StatusCode::from_u16(stored.status)
@@ -86,7 +86,7 @@ pub async fn prices(state: web::Data<AppState>, _user: AuthUser) -> web::Json<Pr
         (status = 400, description = "A cursor this API did not return", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn purchases(
     state: web::Data<AppState>,

@@ -226,7 +226,7 @@ async fn charge_reserved(
             // A declined attempt is in the audit log, with what was tried.
             let event = audit::Event {
                 organization_id: input.org_id.as_str(),
-                actor: input.actor.user.as_str(),
+                actor: input.actor.id(),
                 action: "checkout.declined",
                 target: quote.id.as_str(),
                 details: serde_json::json!({
@@ -302,7 +302,7 @@ async fn record(
         now,
         audit::Event {
             organization_id: input.org_id.as_str(),
-            actor: input.actor.user.as_str(),
+            actor: input.actor.id(),
             action: "checkout.confirmed",
             target: purchase_id.as_str(),
             details: serde_json::json!({

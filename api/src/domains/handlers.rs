@@ -3,7 +3,7 @@ use shared::Problem;
 use shared::domains::{AddDomainsRequest, AddDomainsResponse, Domain};
 
 use super::service;
-use crate::audit::{Actor, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::OrgAdmin;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -18,7 +18,7 @@ use crate::state::AppState;
         (status = 409, description = "A domain is claimed by another organization (named in `detail`); nothing saved", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "One `errors[]` entry per refused domain (`domains[i]`), or `too_many_domains`; nothing saved", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn add(
     state: web::Data<AppState>,
@@ -26,7 +26,7 @@ pub async fn add(
     meta: RequestMeta,
     body: web::Json<AddDomainsRequest>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     let response = service::add(&state, &actor, &admin.org_id, &body.domains.entries()).await?;
     Ok(HttpResponse::Created().json(response))
 }
@@ -41,7 +41,7 @@ pub async fn add(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such domain in this organization", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn remove(
     state: web::Data<AppState>,
@@ -49,7 +49,7 @@ pub async fn remove(
     meta: RequestMeta,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     service::remove(&state, &actor, &admin.org_id, &path.1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -64,7 +64,7 @@ pub async fn remove(
         (status = 200, description = "Checked now: the domain with its verification state and, when the record was not found, what the lookup found instead", body = Domain),
         (status = 404, description = "No such domain in this organization", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn verify(
     state: web::Data<AppState>,
@@ -72,6 +72,6 @@ pub async fn verify(
     meta: RequestMeta,
     path: web::Path<(String, String)>,
 ) -> AppResult<web::Json<Domain>> {
-    let domain = service::verify(&state, admin.user.user_id.as_str(), &meta, admin.org_id.as_str(), &path.1).await?;
+    let domain = service::verify(&state, admin.actor_id(), &meta, admin.org_id.as_str(), &path.1).await?;
     Ok(web::Json(domain))
 }

@@ -142,7 +142,7 @@ pub async fn add(
     if !new.is_empty() {
         let event = Event {
             organization_id: org_id.as_str(),
-            actor: actor.user.as_str(),
+            actor: actor.id(),
             action: "domain.added",
             target: &new.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(","),
             details: serde_json::json!({ "domains": new }),
@@ -164,7 +164,7 @@ pub async fn remove(state: &AppState, actor: &Actor<'_>, org_id: &OrganizationId
     domain::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "domain.removed",
         target: &row.domain,
         details: serde_json::json!({ "domain_id": row.id }),

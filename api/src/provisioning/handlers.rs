@@ -3,7 +3,7 @@ use shared::Problem;
 use shared::provisioning::{DefaultPlanResponse, InviteSettings, Plan, ProvisioningResponse, SetDefaultPlanRequest};
 
 use super::service;
-use crate::audit::{Actor, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::{AuthUser, OrgAdmin};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub async fn plans(state: web::Data<AppState>, _user: AuthUser) -> web::Json<Vec
         (status = 200, description = "Everything the Single Sign-On / Provision tab shows", body = ProvisioningResponse),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn state(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web::Json<ProvisioningResponse>> {
     Ok(web::Json(service::state(&state, &admin.org_id).await?))
@@ -42,7 +42,7 @@ pub async fn state(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown plan", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn set_default_plan(
     state: web::Data<AppState>,
@@ -50,7 +50,7 @@ pub async fn set_default_plan(
     meta: RequestMeta,
     body: web::Json<SetDefaultPlanRequest>,
 ) -> AppResult<web::Json<DefaultPlanResponse>> {
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     let default_plan_id = service::set_default_plan(&state, &actor, &admin.org_id, &body.plan_id).await?;
     Ok(web::Json(DefaultPlanResponse { default_plan_id }))
 }
@@ -63,7 +63,7 @@ pub async fn set_default_plan(
         (status = 200, description = "Saved. Applies to invites sent from now on, not to those already sent", body = InviteSettings),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn set_invite_settings(
     state: web::Data<AppState>,
@@ -71,6 +71,6 @@ pub async fn set_invite_settings(
     meta: RequestMeta,
     body: web::Json<InviteSettings>,
 ) -> AppResult<web::Json<InviteSettings>> {
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     Ok(web::Json(service::set_invite_settings(&state, &actor, &admin.org_id, *body).await?))
 }

@@ -50,7 +50,7 @@ pub async fn set_enabled(
         // What the identity provider vouched for no longer holds: its
         // sessions end (and the applications are told).
         if was_on {
-            crate::accounts::members::end_sso_sessions(&*txn, org_id.as_str(), actor.user.as_str(), now).await?;
+            crate::accounts::members::end_sso_sessions(&*txn, org_id.as_str(), actor.id(), now).await?;
         }
     }
     if !enabled {
@@ -65,7 +65,7 @@ pub async fn set_enabled(
         }
         let event = Event {
             organization_id: org_id.as_str(),
-            actor: actor.user.as_str(),
+            actor: actor.id(),
             action: if enabled { "integration.enabled" } else { "integration.disabled" },
             target: feature_name.as_str(),
             details: serde_json::json!({ "requested": which.as_str() }),
@@ -89,7 +89,7 @@ async fn respond(
     which: Feature,
     enabled: bool,
 ) -> AppResult<web::Json<ProvisioningResponse>> {
-    let actor = Actor { user: &admin.user.user_id, meta };
+    let actor = admin.actor(meta);
     set_enabled(state, &actor, &admin.org_id, which, enabled).await?;
     Ok(web::Json(super::service::state(state, &admin.org_id).await?))
 }
@@ -103,7 +103,7 @@ async fn respond(
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Single Sign-On is not purchased", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn sso(
     state: web::Data<AppState>,
@@ -123,7 +123,7 @@ pub async fn sso(
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Directory Sync is not purchased, or SSO is off while turning it on", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn directory_sync(
     state: web::Data<AppState>,

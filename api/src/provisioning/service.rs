@@ -124,7 +124,7 @@ pub async fn set_default_plan(
     active.update(&txn).await?;
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "default_plan.changed",
         target: plan_id,
         details: serde_json::json!({ "previous": previous }),
@@ -148,7 +148,7 @@ pub async fn set_invite_settings(
     active.update(&txn).await?;
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "invite_settings.changed",
         target: org_id.as_str(),
         details: serde_json::json!({ "disable_passwords_on_invites": settings.disable_passwords_on_invites }),

@@ -4,7 +4,7 @@ use shared::SetupLinkId;
 use shared::setup::{CreateSetupLinkRequest, SetupInfo, SetupLinkResponse, SetupLinksResponse};
 
 use super::service;
-use crate::audit::{Actor, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::OrgAdmin;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -18,7 +18,7 @@ use crate::state::AppState;
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The feature is not purchased (`feature_not_purchased`) or turned off (`feature_inactive`)", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn create(
     state: web::Data<AppState>,
@@ -26,7 +26,7 @@ pub async fn create(
     meta: RequestMeta,
     body: web::Json<CreateSetupLinkRequest>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     Ok(HttpResponse::Created().json(service::create(&state, &actor, &admin.org_id, body.kind).await?))
 }
 
@@ -58,7 +58,7 @@ pub async fn info(
         (status = 200, description = "The latest link of each kind: sent, opened, completed, expired or revoked (the URL itself is only in the answer that generated it)", body = SetupLinksResponse),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn list(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web::Json<SetupLinksResponse>> {
     Ok(web::Json(service::list(&state, &admin.org_id).await?))
@@ -74,7 +74,7 @@ pub async fn list(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web:
         (status = 204, description = "Revoked: the link stops working at once and says so"),
         (status = 404, description = "No such link in this organization, or already revoked", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn revoke(
     state: web::Data<AppState>,
@@ -83,7 +83,7 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let link_id = SetupLinkId::parse(&path.1).map_err(|_| crate::error::AppError::NotFound)?;
-    let actor = Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     service::revoke(&state, &actor, &admin.org_id, &link_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

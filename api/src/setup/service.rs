@@ -103,7 +103,7 @@ pub async fn create(
         id: Set(id.to_string()),
         organization_id: Set(org_id.clone()),
         kind: Set(kind.as_str().to_owned()),
-        created_by: Set(actor.user.to_string()),
+        created_by: Set(actor.id().to_owned()),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
         created_at: Set(now),
@@ -116,7 +116,7 @@ pub async fn create(
     .await?;
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "setup_link.generated",
         target: kind.as_str(),
         details: serde_json::json!({ "link_id": id, "expires_at": expires_at }),
@@ -307,7 +307,7 @@ pub async fn revoke(
     }
     let event = Event {
         organization_id: org_id.as_str(),
-        actor: actor.user.as_str(),
+        actor: actor.id(),
         action: "setup_link.revoked",
         target: link_id.as_str(),
         details: serde_json::json!({}),

@@ -14,7 +14,7 @@ use shared::enforcement::{SsoEnforcement, SsoEnforcementRequest};
         (status = 200, description = "Whether SSO is required, the break-glass Administrators with their last use, and the checklist for turning it on", body = SsoEnforcement),
         (status = 404, description = "No such organization, or not its Administrator", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn get_enforcement(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web::Json<SsoEnforcement>> {
     Ok(web::Json(enforcement::view(&state, &admin.org_id).await?))
@@ -30,7 +30,7 @@ pub async fn get_enforcement(state: web::Data<AppState>, admin: OrgAdmin) -> App
         (status = 409, description = "`enforcement_preconditions`: one `errors[]` entry per unmet condition (`sso_active`, `verified_domain`, `recent_test`, `break_glass_admin`); nothing saved", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "More than 3 break-glass Administrators, one named twice, or someone who is not an active Administrator (`break_glass_user_ids[i]`); nothing saved", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("bearer" = []), ("cookie" = []))
+    security(("bearer" = []), ("cookie" = []), ("service_key" = []))
 )]
 pub async fn put_enforcement(
     state: web::Data<AppState>,
@@ -38,7 +38,7 @@ pub async fn put_enforcement(
     meta: RequestMeta,
     body: web::Json<SsoEnforcementRequest>,
 ) -> AppResult<web::Json<SsoEnforcement>> {
-    let actor = crate::audit::Actor { user: &admin.user.user_id, meta: &meta };
+    let actor = admin.actor(&meta);
     Ok(web::Json(enforcement::set(&state, &actor, &admin.org_id, &body).await?))
 }
 
@@ -53,6 +53,8 @@ pub async fn put_enforcement(
     security(("bearer" = []), ("cookie" = []))
 )]
 pub async fn admin_test(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<HttpResponse> {
+    // A test sign-in is a browser's: it binds to the Administrator who runs it.
+    let user = admin.person()?.user_id.clone();
     match sso_status(&state, admin.org_id.as_str()).await? {
         IntegrationStatus::NotPurchased => {
             return Err(AppError::conflict(
@@ -66,5 +68,5 @@ pub async fn admin_test(state: web::Data<AppState>, admin: OrgAdmin) -> AppResul
         _ => {}
     }
     let c = connection_of(&state, &admin.org_id).await?;
-    begin_sign_in(&state, &c, PURPOSE_TEST, None, Some(admin.user.user_id.as_str())).await
+    begin_sign_in(&state, &c, PURPOSE_TEST, None, Some(user.as_str())).await
 }

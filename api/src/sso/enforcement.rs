@@ -206,7 +206,7 @@ pub async fn set(
         break_glass::ActiveModel {
             organization_id: Set(org_id.clone()),
             user_id: Set((*id).clone()),
-            added_by: Set(actor.user.to_string()),
+            added_by: Set(actor.id().to_owned()),
             added_at: Set(now),
             last_used_at: Set(None),
         }
@@ -216,7 +216,7 @@ pub async fn set(
     if !added.is_empty() || !removed.is_empty() {
         let event = Event {
             organization_id: org,
-            actor: actor.user.as_str(),
+            actor: actor.id(),
             action: "sso_enforcement.break_glass_changed",
             target: org,
             details: serde_json::json!({ "added": added, "removed": removed }),
@@ -237,7 +237,7 @@ pub async fn set(
     if stored.sso_required != req.required {
         let event = Event {
             organization_id: org,
-            actor: actor.user.as_str(),
+            actor: actor.id(),
             action: if req.required { "sso_enforcement.enabled" } else { "sso_enforcement.disabled" },
             target: org,
             details: serde_json::json!({ "password_sessions_ended": ended }),
@@ -270,7 +270,7 @@ pub async fn lift_with_sso(
     if lifted {
         let event = Event {
             organization_id: org_id,
-            actor: actor.user.as_str(),
+            actor: actor.id(),
             action: "sso_enforcement.disabled",
             target: org_id,
             details: serde_json::json!({ "reason": "sso_turned_off" }),

@@ -153,3 +153,76 @@ async fn guessing_service_keys_is_limited_per_address() {
     assert_eq!((status, refused["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
     assert!(!crate::helpers::captured_logs().contains(&key), "a key never reaches the log");
 }
+
+#[actix_web::test]
+async fn a_write_key_administers_an_organization_like_its_administrator() {
+    use api::auth::service_keys::{Scope, create, revoke};
+    use reqwest::{Method, StatusCode};
+    use serde_json::json;
+    let app = spawn_app().await;
+    let (db, keys, now) = (&app.state.db, &app.state.keys, app.clock_now());
+    let (writer, write_key) = create(db, keys, "Provisioner", Scope::Write, now).await.unwrap();
+    let (_, read_key) = create(db, keys, "Reporting", Scope::Read, now).await.unwrap();
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    let other = app.signup("Globex", "hank@globex.com").await;
+    let (status, joined) = app.invite_and_accept(&acme, "bob@acme.com").await;
+    assert_eq!(status, StatusCode::CREATED, "{joined}");
+    let org = format!("/api/v1/organizations/{}", acme.org_id);
+    let (_, members) = as_key(&app, Method::GET, &format!("{org}/members"), &read_key, None).await;
+    let bob = members["data"].as_array().unwrap().iter().find(|m| m["email"] == "bob@acme.com").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Reads: entitlements and statuses, members, invites, setup links, audit.
+    for path in
+        ["/provisioning", "/members", "/invites", "/setup-links", "/audit-events", "/purchases", "/sso-enforcement"]
+    {
+        let (status, body) = as_key(&app, Method::GET, &format!("{org}{path}"), &read_key, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+    // A read key changes nothing.
+    let suspend = json!({ "suspended": true });
+    let (status, refused) =
+        as_key(&app, Method::PATCH, &format!("{org}/members/{bob}"), &read_key, Some(&suspend)).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::FORBIDDEN, Some("insufficient_scope")));
+    assert_eq!(app.count_where("memberships", "suspended_at IS NOT NULL").await, 0);
+
+    // A write key: the same validation and rules as an Administrator.
+    let bad = json!({ "plan_id": "no-such-plan" });
+    let (status, refused) = as_key(&app, Method::PATCH, &format!("{org}/members/{bob}"), &write_key, Some(&bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let (status, member) =
+        as_key(&app, Method::PATCH, &format!("{org}/members/{bob}"), &write_key, Some(&suspend)).await;
+    assert_eq!((status, member["suspended"].as_bool()), (StatusCode::OK, Some(true)), "{member}");
+    let (status, refused) =
+        as_key(&app, Method::DELETE, &format!("{org}/members/{}", acme.user_id), &write_key, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "never the last active Administrator: {refused}");
+    let (status, invite) =
+        as_key(&app, Method::POST, &format!("{org}/invites"), &write_key, Some(&json!({ "email": "cy@acme.com" })))
+            .await;
+    assert_eq!(status, StatusCode::CREATED, "{invite}");
+    let (status, _) = as_key(&app, Method::DELETE, &format!("{org}/members/{bob}"), &write_key, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let by_key = app.count_where("audit_events", &format!("actor = '{}'", writer.id)).await;
+    assert_eq!(by_key, 3, "member.suspended, invite.sent and member.removed, with the key as actor");
+    let (_, log) = as_key(&app, Method::GET, &format!("{org}/audit-events?actor={}", writer.id), &read_key, None).await;
+    assert_eq!(log["data"].as_array().unwrap().len(), 3, "{log}");
+
+    // Tenancy: another organization's member through this one's path, an
+    // unknown organization, a browser-only action.
+    let (status, _) =
+        as_key(&app, Method::PATCH, &format!("{org}/members/{}", other.user_id), &write_key, Some(&suspend)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) =
+        as_key(&app, Method::GET, "/api/v1/organizations/org_00000000000000000000000000/members", &read_key, None)
+            .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, refused) = as_key(&app, Method::POST, &format!("{org}/sso/test"), &write_key, None).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::FORBIDDEN, Some("person_required")));
+
+    // Revoked: refused at once.
+    revoke(db, &writer.id, now).await.unwrap();
+    let (status, refused) = as_key(&app, Method::GET, &format!("{org}/members"), &write_key, None).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_api_key")));
+}
