@@ -102,6 +102,9 @@ pub struct Settings {
     /// (`GATEHOUSE_OIDC_DEFAULT_CLIENT`). Unset: the welcome page lists the
     /// applications.
     pub oidc_default_client: Option<String>,
+    /// How many days events are kept for the feed and webhook replays
+    /// (`GATEHOUSE_EVENTS_RETENTION_DAYS`, default 30).
+    pub events_retention_days: u32,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
     /// Add-on prices per year, in minor units (`[prices]` in the file).
@@ -198,6 +201,7 @@ impl Default for Settings {
             oidc_previous_signing_keys: Vec::new(),
             oidc_signing_algorithm: crate::provider::keys::SigningAlgorithm::RS256,
             oidc_default_client: None,
+            events_retention_days: 30,
             clients: Vec::new(),
             plans: default_plans(),
             prices: Prices::default(),
@@ -226,6 +230,9 @@ impl Settings {
         let p = &self.prices;
         if p.sso <= 0 || p.directory_sync <= 0 || p.both <= 0 || p.currency.len() != 3 {
             anyhow::bail!("prices must be positive and the currency a 3-letter code");
+        }
+        if !(1..=3650).contains(&self.events_retention_days) {
+            anyhow::bail!("events_retention_days must be 1 to 3650 (GATEHOUSE_EVENTS_RETENTION_DAYS)");
         }
         let mut seen = std::collections::HashSet::new();
         for p in &self.plans {

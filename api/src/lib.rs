@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domains;
 pub mod error;
+pub mod events;
 pub mod features;
 pub mod guard;
 pub mod health;
@@ -129,6 +130,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(audit::read::configure)
                 .configure(setup::configure)
                 .configure(sso::configure_api)
+                .configure(events::configure)
                 .default_service(web::to(not_found)),
         )
         .service(web::scope("/api").default_service(web::to(not_found)))
@@ -193,6 +195,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         domains::job::spawn(state.clone(), std::time::Duration::from_secs(state.settings.domain_recheck_secs));
     }
     provider::backchannel::spawn(state.clone(), std::time::Duration::from_secs(1));
+    events::spawn_pruner(state.clone());
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()

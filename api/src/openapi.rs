@@ -38,6 +38,7 @@ use crate::provisioning::handlers as provisioning;
         crate::provider::flow::authorize, crate::provider::flow::token, crate::provider::flow::userinfo,
         crate::provider::flow::userinfo_post, crate::provider::flow::revoke,
         crate::provider::flow::logout, crate::provider::flow::logout_post,
+        crate::events::handlers::list,
     ),
     modifiers(&Security, &Unauthorized),
     tags(

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod billing;
 pub mod domains;
 pub mod enforcement;
+pub mod events;
 pub mod ids;
 pub mod names;
 pub mod page;

@@ -132,6 +132,13 @@ pub async fn update_member(
             details: serde_json::Value::Object(details),
         };
         audit::record(&*txn, actor.meta, now, event).await?;
+        let source = crate::events::source_of(actor);
+        crate::events::emit(
+            &*txn,
+            members::change_event(before.2, &updated, (&account.email, &account.name), source),
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     // Admin rights and sessions follow the change at once in this process.
@@ -157,7 +164,10 @@ pub async fn remove_member(
     crate::sso::enforcement::keep_a_way_in(&*txn, org_id.as_str(), user_id.as_str()).await?;
     let now = state.clock.now();
     let role = current.role;
+    let removed =
+        members::event("member.removed", &current, (&account.email, &account.name), crate::events::source_of(actor));
     members::remove_by_admin(&*txn, current, now).await.map_err(refused)?;
+    crate::events::emit(&*txn, removed, now).await?;
     revoke_invites_by(&*txn, org_id, user_id, now).await?;
     let event = Event {
         organization_id: org_id.as_str(),

@@ -22,11 +22,13 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use shared::accounts::Role;
+use shared::events::Source;
 use shared::{OrganizationId, UserId};
 
 use super::entity::{membership, organization, session, user};
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
+use crate::events::NewEvent;
 
 /// Who made an account: a person (sign-up, invite: `None`), or an
 /// organization's identity provider (its directory or SSO).
@@ -75,14 +77,53 @@ fn membership_row(m: NewMember<'_>) -> membership::ActiveModel {
     }
 }
 
+/// A member's event (`member.created`, `member.removed`, …): the member
+/// as they are now (as they were, for a removal), with the account's
+/// email and name.
+pub fn event(kind: &'static str, m: &membership::Model, account: (&str, &str), source: Source) -> NewEvent {
+    let data = serde_json::json!({
+        "organization_id": m.organization_id,
+        "user_id": m.user_id,
+        "email": account.0,
+        "name": account.1,
+        "role": m.role,
+        "plan_id": m.plan_id,
+        "suspended": m.suspended_at.is_some(),
+        "directory_managed": m.directory_managed,
+        "joined_at": m.created_at,
+    });
+    let object = crate::events::member_object(m.organization_id.as_str(), m.user_id.as_str());
+    NewEvent::new(kind, m.organization_id.as_str(), object, data).by(source)
+}
+
+/// The event for a change of a member who was `was_suspended`: suspended,
+/// reactivated or (anything else) updated.
+pub fn change_event(was_suspended: bool, m: &membership::Model, account: (&str, &str), source: Source) -> NewEvent {
+    let kind = match (was_suspended, m.suspended_at.is_some()) {
+        (false, true) => "member.suspended",
+        (true, false) => "member.reactivated",
+        _ => "member.updated",
+    };
+    event(kind, m, account, source)
+}
+
 /// The account's insert, for the SCIM batch writer.
 pub fn account_insert(a: NewAccount<'_>) -> InsertStatement {
     user::Entity::insert(account_row(a)).into_query()
 }
 
-/// The membership's insert, for the SCIM batch writer.
-pub fn membership_insert(m: NewMember<'_>) -> InsertStatement {
-    membership::Entity::insert(membership_row(m)).into_query()
+/// The membership's insert, for the SCIM batch writer, and the row it writes.
+pub fn membership_insert(m: NewMember<'_>) -> (InsertStatement, membership::Model) {
+    let row = membership::Model {
+        organization_id: m.org_id.clone(),
+        user_id: m.user_id.clone(),
+        role: m.role,
+        created_at: m.now,
+        plan_id: m.plan_id.clone(),
+        suspended_at: m.suspended.then_some(m.now),
+        directory_managed: m.directory_managed,
+    };
+    (membership::Entity::insert(membership_row(m)).into_query(), row)
 }
 
 pub async fn create_account(db: &impl ConnectionTrait, a: NewAccount<'_>) -> Result<user::Model, sea_orm::DbErr> {
@@ -94,7 +135,7 @@ pub async fn add_member(db: &impl ConnectionTrait, m: NewMember<'_>) -> Result<m
 }
 
 /// A member an identity provider signed in or linked: an active Member with
-/// the organization's Provision Default Plan.
+/// the organization's Provision Default Plan (`member.created`, source `sso`).
 pub async fn add_provisioned_member(
     db: &impl ConnectionTrait,
     org_id: &OrganizationId,
@@ -111,7 +152,10 @@ pub async fn add_provisioned_member(
         directory_managed: false,
         now,
     };
-    Ok(add_member(db, member).await?)
+    let m = add_member(db, member).await?;
+    let account = user::Entity::find_by_id(user_id.clone()).one(db).await?.ok_or(AppError::NotFound)?;
+    crate::events::emit(db, event("member.created", &m, (&account.email, &account.name), Source::Sso), now).await?;
+    Ok(m)
 }
 
 /// The account with this (canonical) email.

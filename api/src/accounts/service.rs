@@ -20,8 +20,10 @@ use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::auth::tokens::{ACCESS_AUDIENCE, ACCESS_TYP, AccessClaims, random_token, sign};
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult, on_unique};
+use crate::events::NewEvent;
 use crate::sso::enforcement::{self, PasswordPolicy};
 use crate::state::AppState;
+use shared::events::Source;
 
 pub const INVITE_TTL_DAYS: i64 = 7;
 
@@ -105,6 +107,44 @@ pub(crate) async fn open_session(
     Ok(NewSession { access_token: sign(&state.keys, ACCESS_TYP, &claims)?, expires_in: ttl })
 }
 
+/// A new organization, its `organization.created` audit entry (the log
+/// starts with it) and event; `by`: who (a user or key id) and how.
+async fn insert_organization(
+    txn: &impl ConnectionTrait,
+    meta: &RequestMeta,
+    name: String,
+    now: chrono::DateTime<chrono::Utc>,
+    by: (&str, Source),
+    details: serde_json::Value,
+) -> AppResult<organization::Model> {
+    let org = organization::ActiveModel {
+        id: Set(OrganizationId::generate()),
+        name: Set(name),
+        disable_passwords_on_invites: Set(false),
+        default_plan_id: Set(None),
+        sso_required: Set(false),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let event = Event {
+        organization_id: org.id.as_str(),
+        actor: by.0,
+        action: "organization.created",
+        target: &org.name,
+        details,
+    };
+    audit::record(txn, meta, now, event).await?;
+    let data = serde_json::json!({ "id": org.id, "name": org.name, "created_at": org.created_at });
+    crate::events::emit(
+        txn,
+        NewEvent::new("organization.created", org.id.as_str(), org.id.as_str(), data).by(by.1),
+        now,
+    )
+    .await?;
+    Ok(org)
+}
+
 async fn insert_user(
     db: &impl ConnectionTrait,
     state: &AppState,
@@ -130,7 +170,7 @@ async fn insert_membership(
     org_id: &OrganizationId,
     user_id: &UserId,
     role: Role,
-) -> AppResult<()> {
+) -> AppResult<membership::Model> {
     let member = members::NewMember {
         org_id,
         user_id,
@@ -142,8 +182,7 @@ async fn insert_membership(
     };
     members::add_member(db, member)
         .await
-        .map_err(|e| on_unique(e, || AppError::conflict("already_member", "This person is already a member.")))?;
-    Ok(())
+        .map_err(|e| on_unique(e, || AppError::conflict("already_member", "This person is already a member.")))
 }
 
 async fn find_user_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<user::Model>> {
@@ -159,28 +198,15 @@ async fn create_organization(
     (organization_name, name, email): (String, String, String),
     password_hash: String,
 ) -> AppResult<(SignupResponse, NewSession)> {
-    let org = organization::ActiveModel {
-        id: Set(OrganizationId::generate()),
-        name: Set(organization_name),
-        disable_passwords_on_invites: Set(false),
-        default_plan_id: Set(None),
-        sso_required: Set(false),
-        created_at: Set(state.clock.now()),
-    }
-    .insert(txn)
-    .await?;
+    let now = state.clock.now();
     let user = insert_user(txn, state, email, name, Some(password_hash)).await?;
-    insert_membership(txn, state, &org.id, &user.id, Role::Admin).await?;
+    let details = serde_json::json!({ "email": user.email });
+    let org =
+        insert_organization(txn, meta, organization_name, now, (user.id.as_str(), Source::Signup), details).await?;
+    let member = insert_membership(txn, state, &org.id, &user.id, Role::Admin).await?;
+    crate::events::emit(txn, members::event("member.created", &member, (&user.email, &user.name), Source::Signup), now)
+        .await?;
     let session = open_session(txn, state, &user.id, None, SessionMethod::Password).await?;
-    // The log starts with the organization's creation.
-    let event = Event {
-        organization_id: org.id.as_str(),
-        actor: user.id.as_str(),
-        action: "organization.created",
-        target: &org.name,
-        details: serde_json::json!({ "email": user.email }),
-    };
-    audit::record(txn, meta, state.clock.now(), event).await?;
     let response = SignupResponse {
         organization: OrganizationSummary { id: org.id.clone(), name: org.name },
         user: user_summary(&user)?,
@@ -519,25 +545,8 @@ pub async fn create_organization_by_key(
     invite_mail_allowed(state, admin_email.as_str(), now)?;
     let token = random_token();
     let txn = state.begin_write().await?;
-    let org = organization::ActiveModel {
-        id: Set(OrganizationId::generate()),
-        name: Set(name.into_string()),
-        disable_passwords_on_invites: Set(false),
-        default_plan_id: Set(None),
-        sso_required: Set(false),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    // The log starts with the organization's creation.
-    let event = Event {
-        organization_id: org.id.as_str(),
-        actor: key_id,
-        action: "organization.created",
-        target: &org.name,
-        details: serde_json::json!({ "email": admin_email.as_str(), "by": "service_key" }),
-    };
-    audit::record(&txn, meta, now, event).await?;
+    let details = serde_json::json!({ "email": admin_email.as_str(), "by": "service_key" });
+    let org = insert_organization(&txn, meta, name.into_string(), now, (key_id, Source::Api), details).await?;
     let invite = NewInvite { email: admin_email.into_string(), role: Role::Admin, password_required: true };
     let row = insert_invite(&txn, meta, org.id.clone(), invite, key_id, &token, now).await?;
     txn.commit().await?;
@@ -812,7 +821,13 @@ pub async fn accept_invite(
         None => insert_user(&txn, state, inv.email.clone(), v.name.into_string(), new_hash).await?,
     };
     let role = inv.role;
-    insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
+    let member = insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
+    crate::events::emit(
+        &txn,
+        members::event("member.created", &member, (&user.email, &user.name), Source::Invite),
+        now,
+    )
+    .await?;
     let org = organization::get(&txn, inv.organization_id.as_str()).await?;
     let session = if sso_only {
         // Now bound to SSO: the account's password sessions end too.

@@ -293,7 +293,7 @@ async fn record(
     let sso_off = !choice.includes_sso()
         && crate::features::status(&*txn, input.org_id, Feature::Sso).await? == IntegrationStatus::Inactive;
     for f in choice.features() {
-        crate::features::purchase(&*txn, input.org_id, f, now, sso_off).await?;
+        crate::features::purchase(&*txn, input.org_id, f, now, sso_off, crate::events::source_of(input.actor)).await?;
     }
     charge::Entity::delete_by_id(input.org_id.as_str()).exec(&*txn).await?;
     audit::record(
@@ -312,22 +312,26 @@ async fn record(
         },
     )
     .await?;
-    txn.commit().await?;
-    Ok(ConfirmResponse {
-        purchase: Purchase {
-            id: purchase_id.to_string(),
-            features: choice,
-            amount: quote.total,
-            currency: quote.currency,
-            card: CardSummary {
-                brand: card.brand.to_owned(),
-                last4: card.last4.clone(),
-                exp_month: card.exp_month,
-                exp_year: card.exp_year,
-            },
-            created_at: now,
+    let purchase = Purchase {
+        id: purchase_id.to_string(),
+        features: choice,
+        amount: quote.total,
+        currency: quote.currency,
+        card: CardSummary {
+            brand: card.brand.to_owned(),
+            last4: card.last4.clone(),
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
         },
-    })
+        created_at: now,
+    };
+    let mut data = serde_json::to_value(&purchase).map_err(|e| AppError::Internal(e.into()))?;
+    data["organization_id"] = input.org_id.as_str().into();
+    let event = crate::events::NewEvent::new("purchase.completed", input.org_id.as_str(), purchase_id.as_str(), data)
+        .by(crate::events::source_of(input.actor));
+    crate::events::emit(&*txn, event, now).await?;
+    txn.commit().await?;
+    Ok(ConfirmResponse { purchase })
 }
 
 /// The price list, for the checkout page.

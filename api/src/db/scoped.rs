@@ -42,6 +42,7 @@ use crate::accounts::entity::{invite, membership};
 use crate::audit::entity as audit_event;
 use crate::billing::entity::{charge, checkout, feature, idempotency, purchase};
 use crate::domains::entity as domain;
+use crate::events::entity::event;
 use crate::provider::entity::grant as oauth_grant;
 use crate::scim::entity::{group as directory_group, replaced_token, token as directory_token, user as directory_user};
 use crate::setup::entity as setup_link;
@@ -66,4 +67,5 @@ scoped!(
     sso_request,
     break_glass,
     oauth_grant,
+    event,
 );

@@ -20,6 +20,7 @@ use crate::audit::{self, Actor, Event, RequestMeta};
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult, on_unique};
 use crate::state::AppState;
+use shared::events::Source;
 
 fn taken(domain: &str) -> AppError {
     AppError::conflict(
@@ -46,6 +47,20 @@ pub async fn list(db: &impl ConnectionTrait, org_id: &OrganizationId) -> AppResu
         .into_iter()
         .map(view)
         .collect()
+}
+
+/// A domain's event: the domain as the API shows it, with its organization.
+async fn domain_event(
+    db: &impl sea_orm::ConnectionTrait,
+    kind: &'static str,
+    d: &domain::Model,
+    source: Source,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let mut data = serde_json::to_value(view(d.clone())?).map_err(|e| AppError::Internal(e.into()))?;
+    data["organization_id"] = d.organization_id.as_str().into();
+    let event = crate::events::NewEvent::new(kind, d.organization_id.as_str(), d.id.as_str(), data).by(source);
+    crate::events::emit(db, event, now).await
 }
 
 /// A domain as the API shows it, with its verification record and state.
@@ -122,7 +137,7 @@ pub async fn add(
     }
     let now = state.clock.now();
     for d in &new {
-        domain::ActiveModel {
+        let row = domain::ActiveModel {
             id: Set(DomainId::generate().to_string()),
             organization_id: Set(org_id.clone()),
             domain: Set((*d).clone()),
@@ -138,6 +153,7 @@ pub async fn add(
         .insert(&txn)
         .await
         .map_err(|e| on_unique(e, || taken(d)))?;
+        domain_event(&txn, "domain.added", &row, crate::events::source_of(actor), now).await?;
     }
     if !new.is_empty() {
         let event = Event {
@@ -162,6 +178,7 @@ pub async fn remove(state: &AppState, actor: &Actor<'_>, org_id: &OrganizationId
         .await?
         .ok_or(AppError::NotFound)?;
     domain::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
+    domain_event(&txn, "domain.removed", &row, crate::events::source_of(actor), state.clock.now()).await?;
     let event = Event {
         organization_id: org_id.as_str(),
         actor: actor.id(),
@@ -265,6 +282,7 @@ pub async fn verify(
                 .filter(domain::Column::Id.eq(other.id.as_str()))
                 .exec(&*txn)
                 .await?;
+            domain_event(&*txn, "domain.removed", other, Source::System, now).await?;
             let event = Event {
                 organization_id: other.organization_id.as_str(),
                 actor: "system",
@@ -302,6 +320,16 @@ pub async fn verify(
         .one(&*txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    let kind = match after {
+        _ if after == before => None,
+        VerificationState::Verified => Some("domain.verified"),
+        VerificationState::Failed => Some("domain.verification_failed"),
+        VerificationState::Unverified => Some("domain.unverified"),
+        VerificationState::Pending => None,
+    };
+    if let Some(kind) = kind {
+        domain_event(&*txn, kind, &updated, crate::events::source_of_id(actor), now).await?;
+    }
     txn.commit().await?;
     if ended > 0 {
         state.sessions.forget_all();

@@ -16,6 +16,7 @@ pub use crate::billing::entity::feature as entity;
 use crate::audit::{self, Event, RequestMeta};
 use crate::db::OrganizationScoped;
 use crate::error::AppResult;
+use shared::events::Source;
 
 /// The organization's row of `feature` (`None`: not purchased).
 pub async fn find(db: &impl ConnectionTrait, org_id: &str, feature: Feature) -> AppResult<Option<entity::Model>> {
@@ -67,6 +68,7 @@ pub async fn transition(
             )
             .col_expr(entity::Column::LastActivityAt, Expr::value(now));
     }
+    let before = find(db, t.org_id, t.feature).await?.map(|r| r.status);
     let moved = update
         .filter(entity::Column::Feature.eq(t.feature))
         .filter(entity::Column::Status.is_in(t.from.iter().copied()))
@@ -77,7 +79,34 @@ pub async fn transition(
     if moved && let Some(event) = event {
         audit::record(db, meta, now, event).await?;
     }
+    if moved && let Some(from) = before.filter(|b| *b != t.to) {
+        let source = if t.feature == Feature::Sso { Source::Sso } else { Source::Scim };
+        status_changed(db, t.org_id, t.feature, (from, t.to), t.reason, source, now).await?;
+    }
     Ok(moved)
+}
+
+/// `feature.status_changed`: `from` → `to`, and why.
+async fn status_changed(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    feature: Feature,
+    (from, to): (IntegrationStatus, IntegrationStatus),
+    reason: Option<&str>,
+    source: Source,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let data = serde_json::json!({
+        "organization_id": org_id,
+        "feature": feature.as_str(),
+        "status": to.as_str(),
+        "from": from.as_str(),
+        "to": to.as_str(),
+        "reason": reason,
+    });
+    let object = format!("{org_id}/{}", feature.as_str());
+    let event = crate::events::NewEvent::new("feature.status_changed", org_id, object, data).by(source);
+    crate::events::emit(db, event, now).await
 }
 
 /// Notes that the feature was used (a sign-in, a SCIM request).
@@ -99,6 +128,7 @@ pub async fn purchase(
     feature: Feature,
     now: DateTime<Utc>,
     starts_off: bool,
+    source: Source,
 ) -> AppResult<()> {
     let awaiting = IntegrationStatus::Awaiting;
     let (status, previous_status) =
@@ -115,12 +145,19 @@ pub async fn purchase(
     }
     .insert(db)
     .await?;
-    Ok(())
+    let reason = Some("purchased");
+    status_changed(db, org_id.as_str(), feature, (IntegrationStatus::NotPurchased, status), reason, source, now).await
 }
 
 /// Turns a feature off (keeping the status to restore) or back on
 /// (restoring it); `false` when it already was as asked.
-pub async fn set_on(db: &impl ConnectionTrait, row: entity::Model, on: bool) -> AppResult<bool> {
+pub async fn set_on(
+    db: &impl ConnectionTrait,
+    row: entity::Model,
+    on: bool,
+    source: Source,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
     let inactive = row.status == IntegrationStatus::Inactive;
     if inactive != on {
         return Ok(false);
@@ -133,6 +170,9 @@ pub async fn set_on(db: &impl ConnectionTrait, row: entity::Model, on: bool) -> 
         active.previous_status = Set(Some(row.status));
         active.status = Set(IntegrationStatus::Inactive);
     }
-    active.update(db).await?;
+    let updated = active.update(db).await?;
+    let reason = Some(if on { "turned_on" } else { "turned_off" });
+    let org = row.organization_id.as_str();
+    status_changed(db, org, row.feature, (row.status, updated.status), reason, source, now).await?;
     Ok(true)
 }

@@ -60,7 +60,7 @@ pub async fn set_enabled(
     }
     for row in changed {
         let feature_name = row.feature;
-        if !crate::features::set_on(&*txn, row, enabled).await? {
+        if !crate::features::set_on(&*txn, row, enabled, crate::events::source_of(actor), now).await? {
             continue; // already as asked
         }
         let event = Event {

@@ -21,7 +21,9 @@ use super::resource::{self, Stored};
 use super::schema::Kind;
 use super::{Directory, Projection, created, meta, read_json, respond};
 use crate::db::OrganizationScoped;
+use crate::events::NewEvent;
 use crate::state::AppState;
+use shared::events::Source;
 
 const KIND: Kind = Kind::Group;
 
@@ -127,6 +129,65 @@ fn display_name(doc: &Map<String, Value>) -> ScimResult<String> {
         .ok_or_else(|| ScimError::invalid_value("'displayName' is required."))
 }
 
+/// A group's event data: the group as it is now.
+fn group_data(g: &group::Model) -> Value {
+    json!({
+        "id": g.id,
+        "organization_id": g.organization_id,
+        "display_name": g.display_name,
+        "external_id": g.external_id,
+        "updated_at": g.updated_at,
+    })
+}
+
+/// `group.created`, `group.updated`, `group.deleted`.
+async fn group_event(
+    db: &impl ConnectionTrait,
+    dir: &Directory,
+    kind: &'static str,
+    g: &group::Model,
+) -> ScimResult<()> {
+    let event = NewEvent::new(kind, &dir.org_id, g.id.as_str(), group_data(g)).by(Source::Scim);
+    crate::events::emit(db, event, dir.now).await?;
+    Ok(())
+}
+
+/// `group.member_added` / `group.member_removed`, one per directory User
+/// (with the member's account id).
+pub(super) async fn member_events(
+    db: &impl ConnectionTrait,
+    dir: &Directory,
+    g: &group::Model,
+    added: &BTreeSet<String>,
+    removed: &BTreeSet<String>,
+) -> ScimResult<()> {
+    if added.is_empty() && removed.is_empty() {
+        return Ok(());
+    }
+    let mut accounts = HashMap::new();
+    let ids: Vec<&String> = added.iter().chain(removed).collect();
+    for chunk in ids.chunks(5000) {
+        let found = dir_user::Entity::find_in(&dir.org_id)
+            .select_only()
+            .column(dir_user::Column::Id)
+            .column(dir_user::Column::UserId)
+            .filter(dir_user::Column::Id.is_in(chunk.iter().map(|s| s.as_str())))
+            .into_tuple::<(String, String)>()
+            .all(db)
+            .await?;
+        accounts.extend(found);
+    }
+    let group = group_data(g);
+    for (kind, set) in [("group.member_added", added), ("group.member_removed", removed)] {
+        for id in set {
+            let data = json!({ "group": group, "directory_user_id": id, "user_id": accounts.get(id) });
+            let event = NewEvent::new(kind, &dir.org_id, g.id.as_str(), data).by(Source::Scim);
+            crate::events::emit(db, event, dir.now).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Adds and removes member rows; every added id must be a User of this directory.
 async fn sync_members(
     txn: &DatabaseTransaction,
@@ -203,6 +264,8 @@ pub async fn create(
     .insert(&txn)
     .await?;
     sync_members(&txn, &dir, &id, &members, &BTreeSet::new()).await?;
+    group_event(&txn, &dir, "group.created", &row).await?;
+    member_events(&txn, &dir, &row, &members, &BTreeSet::new()).await?;
     dir.record(&txn, "directory.group.created", &name, json!({ "scim_id": id, "members": members.len() })).await?;
     txn.commit().await?;
     Ok(created(&dir.location(KIND, &id), &resource::render_one(&state.db, &dir, &row, &Projection::default()).await?))
@@ -283,6 +346,10 @@ async fn save(
             other => other?,
         }
     };
+    if !members_only {
+        group_event(&*txn, dir, "group.updated", &updated).await?;
+    }
+    member_events(&*txn, dir, &updated, &add, &remove).await?;
     let details = json!({ "scim_id": row.id, "members_added": add.len(), "members_removed": remove.len() });
     dir.record(&txn, "directory.group.updated", &name, details).await?;
     txn.commit().await?;
@@ -326,6 +393,7 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
     let row = find(&txn, &dir, &id).await?;
     group_member::Entity::delete_many().filter(group_member::Column::GroupId.eq(row.id.as_str())).exec(&txn).await?;
     group::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
+    group_event(&txn, &dir, "group.deleted", &row).await?;
     dir.record(&txn, "directory.group.deleted", &row.display_name, json!({ "scim_id": row.id })).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())

@@ -14,9 +14,12 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Select, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
+};
 use serde_json::{Map, Value, json};
 use shared::accounts::Role;
+use shared::events::Source;
 use shared::validation::Email;
 use shared::{DirectoryUserId, UserId};
 
@@ -307,6 +310,7 @@ struct NewUser<'a> {
     role: Role,
     is_active: bool,
     default_plan: &'a Option<String>,
+    backend: sea_orm::DbBackend,
 }
 
 impl NewUser<'_> {
@@ -332,10 +336,14 @@ impl NewUser<'_> {
         // A member the directory took over: what it changed is in the event
         // (a promotion, a suspension lifted or made).
         let was = taken_over.as_ref().map(|t| json!({ "role": t.role_before, "suspended": t.suspended_before }));
-        let (plan_id, role) = match taken_over {
-            Some(t) => (t.after.plan_id, t.after.role),
+        let account = (row.email.as_str(), self.name);
+        let (plan_id, role, member_event) = match taken_over {
+            Some(t) => {
+                let event = members::change_event(t.suspended_before, &t.after, account, Source::Scim);
+                (t.after.plan_id, t.after.role, event)
+            }
             None => {
-                let am = members::membership_insert(members::NewMember {
+                let new = members::NewMember {
                     org_id: &dir.org_id,
                     user_id: &row.user_id,
                     role: self.role,
@@ -343,9 +351,10 @@ impl NewUser<'_> {
                     suspended: !self.is_active,
                     directory_managed: true,
                     now,
-                });
-                inserts.push(am);
-                (self.default_plan.clone(), self.role)
+                };
+                let (insert, m) = members::membership_insert(new);
+                inserts.push(insert);
+                (self.default_plan.clone(), self.role, members::event("member.created", &m, account, Source::Scim))
             }
         };
         let active_model: dir_user::ActiveModel = row.clone().into();
@@ -361,6 +370,7 @@ impl NewUser<'_> {
             }),
         };
         inserts.push(audit::entity::Entity::insert(audit::row(&dir.meta, now, event)).into_query());
+        inserts.extend(crate::events::statements(self.backend, member_event, now));
         inserts
     }
 }
@@ -431,7 +441,8 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let new_user = NewUser { dir: &dir, row: &row, name: &name, role, is_active, default_plan: &default_plan };
+    let backend = state.db.get_database_backend();
+    let new_user = NewUser { dir: &dir, row: &row, name: &name, role, is_active, default_plan: &default_plan, backend };
     if member.is_none() && !relink {
         // The common case, a new account (one that exists outside the
         // organization was refused above); only inserts: written with
@@ -562,14 +573,21 @@ async fn save(
     }
     let is_active = active(&doc);
     let (active_changed, role_changed) = (is_active != row.active, role(&doc) != role(&old));
-    if active_changed || role_changed {
+    let profile_changed = email.is_some() || name != account_row.name;
+    if active_changed || role_changed || profile_changed {
         if let Some(current) = members::find(&*txn, &dir.org_id, &row.user_id).await? {
+            let was_suspended = current.suspended_at.is_some();
             let change = members::Change {
                 active: active_changed.then_some(is_active),
                 role: role_changed.then_some(role(&doc)),
                 ..members::Change::default()
             };
-            members::update(&*txn, current, change, now).await.map_err(refused_change(&row.email))?;
+            let after = members::update(&*txn, current, change, now).await.map_err(refused_change(&row.email))?;
+            let shown_email =
+                if exclusive { email.as_deref().unwrap_or(&account_row.email) } else { &account_row.email };
+            let shown_name = if exclusive { &name } else { &account_row.name };
+            let event = members::change_event(was_suspended, &after, (shown_email, shown_name), Source::Scim);
+            crate::events::emit(&*txn, event, now).await?;
         }
         if active_changed {
             changes.insert("active".to_owned(), json!(is_active));
@@ -655,15 +673,46 @@ pub async fn patch(
 pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<String>) -> ScimResult<HttpResponse> {
     let txn = state.begin_write().await?;
     let row = find(&txn, &dir, &id).await?;
+    // Its groups say it left them.
+    let group_ids: Vec<String> = group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::GroupId)
+        .filter(group_member::Column::MemberId.eq(row.id.as_str()))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let in_groups = super::entity::group::Entity::find_in(&dir.org_id)
+        .filter(super::entity::group::Column::Id.is_in(group_ids))
+        .all(&txn)
+        .await?;
+    let me = std::collections::BTreeSet::from([row.id.clone()]);
+    for g in &in_groups {
+        super::groups::member_events(&txn, &dir, g, &std::collections::BTreeSet::new(), &me).await?;
+    }
     group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
     dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
     // A member the directory created goes with it; one it only took over is
     // detached (`members::deprovision` has the rule).
     let action = match members::find(&*txn, &dir.org_id, &row.user_id).await? {
         Some(current) => {
+            let account = account::Entity::find_by_id(row.user_id.clone()).one(&txn).await?;
+            let (email, name) =
+                account.map(|a| (a.email, a.name)).unwrap_or_else(|| (row.email.clone(), String::new()));
+            let before = current.clone();
             match members::deprovision(&*txn, current, dir.now).await.map_err(refused_change(&row.email))? {
-                Deprovisioned::Removed => "directory.user.deleted",
-                Deprovisioned::Detached => "directory.user.detached",
+                Deprovisioned::Removed => {
+                    let event = members::event("member.removed", &before, (&email, &name), Source::Scim);
+                    crate::events::emit(&*txn, event, dir.now).await?;
+                    "directory.user.deleted"
+                }
+                Deprovisioned::Detached => {
+                    if let Some(after) = members::find(&*txn, &dir.org_id, &row.user_id).await? {
+                        let was = before.suspended_at.is_some();
+                        let event = members::change_event(was, &after, (&email, &name), Source::Scim);
+                        crate::events::emit(&*txn, event, dir.now).await?;
+                    }
+                    "directory.user.detached"
+                }
             }
         }
         None => "directory.user.deleted",

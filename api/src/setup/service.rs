@@ -21,6 +21,7 @@ use crate::billing::entity::feature;
 use crate::db::OrganizationScoped;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use shared::events::Source;
 
 pub const TOKEN_PREFIX: &str = "gh_setup_";
 pub const LINK_TTL_HOURS: i64 = 24;
@@ -56,14 +57,53 @@ pub async fn revoke_outstanding(
     why: Revocation,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    link::Entity::update_in(org_id)
+    let which = link::Entity::update_in(org_id).filter(link::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())));
+    revoke_where(db, which, why, at, Source::System).await.map(drop)
+}
+
+/// Revokes the links `which` selects that are not revoked yet; each one
+/// still live gets a `setup_link.revoked` event. The links revoked.
+async fn revoke_where(
+    db: &impl ConnectionTrait,
+    which: sea_orm::UpdateMany<link::Entity>,
+    why: Revocation,
+    at: DateTime<Utc>,
+    source: Source,
+) -> AppResult<Vec<link::Model>> {
+    let revoked = which
         .col_expr(link::Column::RevokedAt, Expr::value(at))
         .col_expr(link::Column::RevokedReason, Expr::value(why.as_str()))
-        .filter(link::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
         .filter(link::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(())
+    for row in revoked.iter().filter(|r| r.expires_at > at && r.completed_at.is_none()) {
+        link_event(db, "setup_link.revoked", row, source, at).await?;
+    }
+    Ok(revoked)
+}
+
+/// A setup link's event: the link as the list shows it, never its token.
+async fn link_event(
+    db: &impl ConnectionTrait,
+    kind: &'static str,
+    row: &link::Model,
+    source: Source,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let data = serde_json::json!({
+        "id": row.id,
+        "organization_id": row.organization_id,
+        "kind": row.kind,
+        "status": status_of(row, now),
+        "created_at": row.created_at,
+        "expires_at": row.expires_at,
+        "opened_at": row.opened_at,
+        "completed_at": row.completed_at,
+        "revoked_at": row.revoked_at,
+        "revoked_reason": row.revoked_reason,
+    });
+    let org = row.organization_id.as_str();
+    crate::events::emit(db, crate::events::NewEvent::new(kind, org, row.id.as_str(), data).by(source), now).await
 }
 
 pub async fn create(
@@ -99,7 +139,7 @@ pub async fn create(
     let id = SetupLinkId::generate();
     revoke_outstanding(&txn, org_id.as_str(), &[kind], Revocation::Replaced, now).await?;
     let token = format!("{TOKEN_PREFIX}{}", random_token());
-    link::ActiveModel {
+    let row = link::ActiveModel {
         id: Set(id.to_string()),
         organization_id: Set(org_id.clone()),
         kind: Set(kind.as_str().to_owned()),
@@ -114,6 +154,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    link_event(&*txn, "setup_link.created", &row, crate::events::source_of(actor), now).await?;
     let event = Event {
         organization_id: org_id.as_str(),
         actor: actor.id(),
@@ -236,14 +277,8 @@ pub async fn revoke_created_by(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    link::Entity::update_in(org_id)
-        .col_expr(link::Column::RevokedAt, Expr::value(now))
-        .col_expr(link::Column::RevokedReason, Expr::value(Revocation::Revoked.as_str()))
-        .filter(link::Column::CreatedBy.eq(user_id))
-        .filter(link::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
+    let which = link::Entity::update_in(org_id).filter(link::Column::CreatedBy.eq(user_id));
+    revoke_where(db, which, Revocation::Revoked, now, Source::System).await.map(drop)
 }
 
 /// Where a link stands now.
@@ -295,14 +330,9 @@ pub async fn revoke(
 ) -> AppResult<()> {
     let now = state.clock.now();
     let txn = state.begin_write().await?;
-    let revoked = link::Entity::update_in(org_id)
-        .col_expr(link::Column::RevokedAt, Expr::value(now))
-        .col_expr(link::Column::RevokedReason, Expr::value(Revocation::Revoked.as_str()))
-        .filter(link::Column::Id.eq(link_id.as_str()))
-        .filter(link::Column::RevokedAt.is_null())
-        .exec(&*txn)
-        .await?;
-    if revoked.rows_affected == 0 {
+    let which = link::Entity::update_in(org_id).filter(link::Column::Id.eq(link_id.as_str()));
+    let revoked = revoke_where(&*txn, which, Revocation::Revoked, now, crate::events::source_of(actor)).await?;
+    if revoked.is_empty() {
         return Err(AppError::NotFound);
     }
     let event = Event {

@@ -119,6 +119,18 @@ pub async fn put_connection(
         details,
     };
     audit::record(&txn, &meta, now, event).await?;
+    let data = serde_json::json!({
+        "id": saved.id,
+        "organization_id": org_id,
+        "provider": saved.provider,
+        "protocol": saved.protocol,
+        "oidc_issuer": saved.oidc_issuer,
+        "saml_idp_entity_id": saved.saml_idp_entity_id,
+        "updated_at": saved.updated_at,
+    });
+    let configured = crate::events::NewEvent::new("sso_connection.configured", &org_id, saved.id.as_str(), data)
+        .by(shared::events::Source::SetupLink);
+    crate::events::emit(&*txn, configured, now).await?;
     txn.commit().await?;
     Ok(web::Json(view(&state, &saved, sso_status(&state, &org_id).await?)))
 }

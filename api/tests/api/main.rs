@@ -12,6 +12,7 @@ mod audit;
 mod checkout;
 mod domain_verification;
 mod enforcement;
+mod events;
 mod helpers;
 mod invites;
 mod members;

@@ -31,6 +31,7 @@ mod m0025_oauth_grants;
 mod m0026_sso_request_return;
 mod m0027_backchannel_logout;
 mod m0028_service_keys;
+mod m0029_events_webhooks;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_sso_request_return::Migration),
             Box::new(m0027_backchannel_logout::Migration),
             Box::new(m0028_service_keys::Migration),
+            Box::new(m0029_events_webhooks::Migration),
         ]
     }
 }

@@ -1,0 +1,56 @@
+//! `GET /api/v1/events`: the feed, for service keys.
+
+use actix_web::web;
+use shared::Problem;
+use shared::events::{EventsQuery, EventsResponse};
+
+use crate::auth::service_keys::ServiceCaller;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+const DEFAULT_LIMIT: u64 = 50;
+const MAX_LIMIT: u64 = 200;
+
+#[utoipa::path(
+    get, path = "/api/v1/events", tag = "integrators", operation_id = "listEvents",
+    summary = "List events",
+    description = "Every state change, in commit order: organizations, domains, purchases, feature statuses, setup links, SSO connections, members and groups. Poll with `after` set to the previous page's `next_cursor`; an event committed later never appears before one you already read. Events are kept 30 days (`events_retention_days`). Each carries its object's `version`, which only goes up: drop a delivery older than the one you applied.",
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "Up to `limit` events after `after`, oldest first", body = EventsResponse),
+        (status = 400, description = "`after` is not an event id, or `organization_id` not an organization id (`invalid_cursor`, `invalid_query`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No service key, or one that is not valid or was revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`cursor_expired`: the `after` event is no longer kept; start again without it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown event type in `types` (`types[i]`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many invalid keys from this address", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("service_key" = []))
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    _caller: ServiceCaller,
+    query: web::Query<EventsQuery>,
+) -> AppResult<web::Json<EventsResponse>> {
+    let types: Vec<String> = query
+        .types
+        .as_deref()
+        .map(|t| t.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let types = shared::events::parse_types("types", &types).map_err(|e| AppError::Validation(vec![e]))?;
+    let org = match query.organization_id.as_deref().filter(|o| !o.is_empty()) {
+        Some(o) => Some(shared::OrganizationId::parse(o).map_err(|_| {
+            AppError::bad_request("invalid_query", "`organization_id` is not an organization id (org_…).")
+        })?),
+        None => None,
+    };
+    let cursor = match query.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => Some(super::cursor_at(&state.db, "after", a).await?),
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let filter = super::Filter { organization_id: org.as_ref().map(shared::OrganizationId::as_str), types: &types };
+    let rows = super::after(&state.db, cursor.as_ref(), &filter, limit).await?;
+    // Polling goes on from the last event read (or from where it was).
+    let next_cursor = rows.last().map(|e| e.id.clone()).or_else(|| cursor.map(|c| c.id).filter(|c| !c.is_empty()));
+    Ok(web::Json(EventsResponse { data: rows.into_iter().map(super::view).collect(), next_cursor }))
+}

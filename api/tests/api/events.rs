@@ -1,0 +1,242 @@
+//! Events (issue 20): every state change writes one event in its own
+//! transaction, with a per-object version; `GET /api/v1/events` reads them
+//! in commit order.
+
+use api::auth::service_keys::{Scope, create};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// A read key for the feed.
+pub async fn read_key(app: &TestApp) -> String {
+    create(&app.state.db, &app.state.keys, "Feed", Scope::Read, app.clock_now()).await.unwrap().1
+}
+
+/// Every event the feed gives for `query`, following `next_cursor` page by page.
+pub async fn feed(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut after = String::new();
+    for _ in 0..100 {
+        let sep = if query.is_empty() { "" } else { "&" };
+        let path = format!("/api/v1/events?limit=7{sep}{query}{after}");
+        let (status, page) = app.send(Method::GET, &path, None, Some(key)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let data = page["data"].as_array().unwrap().clone();
+        if data.is_empty() {
+            return all;
+        }
+        all.extend(data);
+        after = format!("&after={}", page["next_cursor"].as_str().unwrap());
+    }
+    panic!("the feed never ended");
+}
+
+fn types(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["type"].as_str().unwrap()).collect()
+}
+
+#[actix_web::test]
+async fn an_administrators_changes_are_events_in_order_with_versions_and_sources() {
+    let app = spawn_app().await;
+    let key = read_key(&app).await;
+    let (_, write_key) = create(&app.state.db, &app.state.keys, "Writer", Scope::Write, app.clock_now()).await.unwrap();
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    let (status, _) = app.invite_and_accept(&acme, "bob@acme.com").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let org = format!("/api/v1/organizations/{}", acme.org_id);
+    let (_, members) = app.get(&format!("{org}/members"), Some(&acme.token)).await;
+    let bob = members["data"].as_array().unwrap().iter().find(|m| m["email"] == "bob@acme.com").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member_path = format!("{org}/members/{bob}");
+    let (status, _) =
+        app.send(Method::PATCH, &member_path, Some(&json!({ "suspended": true })), Some(&write_key)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        app.send(Method::PATCH, &member_path, Some(&json!({ "suspended": false })), Some(&acme.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    // Refused changes write nothing: your own role, the last Administrator.
+    let (status, _) = app
+        .send(
+            Method::PATCH,
+            &format!("{org}/members/{}", acme.user_id),
+            Some(&json!({ "role": "member" })),
+            Some(&write_key),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app.send(Method::DELETE, &member_path, None, Some(&write_key)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Another organization's events stay apart under the filter.
+    app.signup("Globex", "hank@globex.com").await;
+
+    let events = feed(&app, &key, &format!("organization_id={}", acme.org_id)).await;
+    assert_eq!(
+        types(&events),
+        [
+            "organization.created",
+            "member.created",
+            "member.created",
+            "member.suspended",
+            "member.reactivated",
+            "member.removed"
+        ]
+    );
+    let sources: Vec<&str> = events.iter().map(|e| e["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["signup", "signup", "invite", "api", "admin", "api"]);
+    let bobs: Vec<&Value> = events.iter().filter(|e| e["data"]["user_id"] == bob.as_str()).collect();
+    let versions: Vec<i64> = bobs.iter().map(|e| e["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [1, 2, 3, 4], "one object, counted up");
+    assert_eq!(bobs[1]["object_id"], format!("{}/{bob}", acme.org_id));
+    assert_eq!(bobs[1]["data"]["suspended"], true);
+    assert_eq!(bobs[1]["data"]["email"], "bob@acme.com");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["organization_id"] == acme.org_id.as_str() && e["id"].as_str().unwrap().starts_with("evt_"))
+    );
+
+    // Filters: types, and everything (both organizations).
+    let removed = feed(&app, &key, "types=member.removed,organization.created").await;
+    assert_eq!(types(&removed), ["organization.created", "member.removed", "organization.created"]);
+    assert_eq!(feed(&app, &key, "").await.len(), 8);
+    // After the last event: nothing, and the cursor stays.
+    let last = events.last().unwrap()["id"].as_str().unwrap().to_owned();
+    let (_, page) = app
+        .send(Method::GET, &format!("/api/v1/events?organization_id={}&after={last}", acme.org_id), None, Some(&key))
+        .await;
+    assert_eq!((page["data"].as_array().unwrap().len(), page["next_cursor"].as_str()), (0, Some(last.as_str())));
+
+    // Refused: a bad cursor, an unknown type, an unknown or pruned event, no key.
+    let (status, body) = app.send(Method::GET, "/api/v1/events?after=nope", None, Some(&key)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")));
+    let (status, body) = app.send(Method::GET, "/api/v1/events?types=member.exploded", None, Some(&key)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) =
+        app.send(Method::GET, "/api/v1/events?after=evt_00000000000000000000000000000000", None, Some(&key)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::GONE, Some("cursor_expired")));
+    let (status, _) = app.send(Method::GET, "/api/v1/events", None, Some(&acme.token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a person's session is not a service key");
+}
+
+#[actix_web::test]
+async fn a_directorys_lifecycle_is_events_and_a_refused_change_has_none() {
+    let app = spawn_app().await;
+    let key = read_key(&app).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let user = |email: &str| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": email, "name": { "givenName": "Ada", "familyName": "Lovelace" },
+            "emails": [{ "value": email, "type": "work", "primary": true }], "active": true
+        })
+    };
+    let patch = |ops: Value| json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops });
+    let (status, created) = app.scim(&s, Method::POST, "/Users", Some(&user("ada@acme.com"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    // A clash is refused (409) and leaves no event.
+    let (status, _) = app.scim(&s, Method::POST, "/Users", Some(&user("ada@acme.com"))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let off = patch(json!([{ "op": "replace", "path": "active", "value": false }]));
+    assert_eq!(app.scim(&s, Method::PATCH, &format!("/Users/{id}"), Some(&off)).await.0, StatusCode::OK);
+    let rename = patch(json!([{ "op": "replace", "path": "name.givenName", "value": "Augusta" }]));
+    let (status, body) = app.scim(&s, Method::PATCH, &format!("/Users/{id}"), Some(&rename)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "Engineering", "members": [{ "value": id }]
+    });
+    let (status, g) = app.scim(&s, Method::POST, "/Groups", Some(&group)).await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    assert_eq!(app.scim(&s, Method::DELETE, &format!("/Users/{id}"), None).await.0, StatusCode::NO_CONTENT);
+    // Re-created: the member's version goes on from where it was.
+    let (status, again) = app.scim(&s, Method::POST, "/Users", Some(&user("ada@acme.com"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+
+    let events = feed(&app, &key, &format!("organization_id={}", s.admin.org_id)).await;
+    let scim: Vec<&Value> = events.iter().filter(|e| e["source"] == "scim").collect();
+    let kinds: Vec<&str> = scim.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "feature.status_changed",
+            "member.created",
+            "member.suspended",
+            "member.updated",
+            "group.created",
+            "group.member_added",
+            "group.member_removed",
+            "member.removed",
+            "member.created"
+        ]
+    );
+    let ada: Vec<i64> = scim
+        .iter()
+        .filter(|e| e["type"].as_str().unwrap().starts_with("member."))
+        .map(|e| e["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ada, [1, 2, 3, 4, 5]);
+    assert_eq!(scim[0]["data"]["to"], "active", "the directory's first request: {}", scim[0]);
+    assert_eq!(scim[3]["data"]["name"], "Augusta Lovelace", "{}", scim[3]);
+    assert_eq!(scim[5]["data"]["group"]["display_name"], "Engineering");
+    assert_eq!(scim[5]["data"]["user_id"], scim[1]["data"]["user_id"]);
+    // The setup before it: domains, the purchase, statuses, the setup link.
+    let all = types(&events);
+    for t in ["domain.added", "purchase.completed", "feature.status_changed", "setup_link.created"] {
+        assert!(all.contains(&t), "{t} in {all:?}");
+    }
+    let status_change = events.iter().find(|e| e["type"] == "feature.status_changed").unwrap();
+    assert_eq!(
+        (&status_change["data"]["feature"], &status_change["data"]["from"], &status_change["data"]["to"]),
+        (&json!("directory_sync"), &json!("not_purchased"), &json!("awaiting")),
+        "{status_change}"
+    );
+    assert!(events.iter().any(|e| e["type"] == "feature.status_changed" && e["data"]["to"] == "active"));
+    let link = events.iter().find(|e| e["type"] == "setup_link.created").unwrap();
+    assert!(link["data"].get("url").is_none() && !link.to_string().contains("gh_setup"), "{link}");
+}
+
+#[actix_web::test]
+async fn events_older_than_the_retention_are_pruned_and_versions_stay() {
+    let app = spawn_app().await;
+    let key = read_key(&app).await;
+    let acme = app.signup("Acme", "ada@acme.com").await;
+    app.clock.advance(chrono::Duration::days(31));
+    let pruned = api::events::prune(&app.state.db, app.clock_now(), 30).await.unwrap();
+    assert_eq!(pruned, 2);
+    assert!(feed(&app, &key, "").await.is_empty());
+    assert_eq!(app.count("event_versions").await, 2, "versions outlive their events");
+    assert_eq!(app.count_where("organizations", &format!("id = '{}'", acme.org_id)).await, 1);
+}
+
+/// PostgreSQL: a transaction that started first but commits last never has
+/// its event passed by a reader's cursor (the feed stops below the oldest
+/// transaction still running). SQLite writes one transaction at a time.
+#[actix_web::test]
+async fn a_reader_never_passes_an_event_that_commits_later() {
+    use api::events::{NewEvent, emit};
+    let app = spawn_app().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let key = read_key(&app).await;
+    let now = app.clock_now();
+    let event = |n: u32| NewEvent::new("organization.created", "org_x", format!("obj{n}"), json!({ "n": n }));
+    let first = app.state.begin_write().await.unwrap();
+    emit(&first, event(1), now).await.unwrap();
+    let second = app.state.begin_write().await.unwrap();
+    emit(&second, event(2), now).await.unwrap();
+    second.commit().await.unwrap();
+    assert!(feed(&app, &key, "").await.is_empty(), "the second waits for the first to end");
+    first.commit().await.unwrap();
+    let both: Vec<i64> = feed(&app, &key, "").await.iter().map(|e| e["data"]["n"].as_i64().unwrap()).collect();
+    assert_eq!(both, [1, 2]);
+    // A rolled-back transaction leaves no event, and holds nothing up.
+    let third = app.state.begin_write().await.unwrap();
+    emit(&third, event(3), now).await.unwrap();
+    drop(third);
+    assert_eq!(feed(&app, &key, "").await.len(), 2);
+}
