@@ -86,13 +86,14 @@ openapi:
 # `startup` (cold start, idle memory, SPA size), `scim` (create rate and lookups vs scim2-server and
 # raw SQLite inserts), `admin` (oha, 64 connections), `spa` (login form interactive in Chromium),
 # `guards` (what the SAML screen and the rate limits cost per request), `oidc` (complete OpenID
-# Connect code flows per second from 8 clients).
+# Connect code flows per second from 8 clients), `webhooks` (deliveries/s in a burst, commit → delivery latency).
 bench what="all":
     if [ "{{what}}" = all ] || [ "{{what}}" = startup ]; then just spa && cargo build --release -p api --bin gatehouse && bash scripts/bench-startup.sh; fi
     if [ "{{what}}" = all ] || [ "{{what}}" = scim ]; then just python-tools && cargo build --release -p api --bin gatehouse --example bench_scim --example bench_sqlite_raw && bash scripts/bench-scim.sh; fi
     if [ "{{what}}" = all ] || [ "{{what}}" = admin ]; then command -v oha >/dev/null || cargo install oha --version {{oha_version}} --locked; cargo build --release -p api --bin gatehouse && bash scripts/bench-admin.sh; fi
     if [ "{{what}}" = all ] || [ "{{what}}" = guards ]; then cargo run -q --release -p api --example bench_guards; fi
     if [ "{{what}}" = all ] || [ "{{what}}" = oidc ]; then cargo run -q --release -p api --example bench_oidc 2>/dev/null | grep RESULT; fi
+    if [ "{{what}}" = all ] || [ "{{what}}" = webhooks ]; then cargo run -q --release -p api --example bench_webhooks 2>/dev/null | grep RESULT; fi
     if [ "{{what}}" = all ] || [ "{{what}}" = spa ]; then just spa && cargo test -q {{tested}} --test e2e login_form_time_to_interactive -- --ignored --nocapture 2>&1 | grep -E "RESULT|panicked|skipping"; fi
 
 fmt:

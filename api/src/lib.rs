@@ -17,6 +17,7 @@ pub mod health;
 pub mod html;
 pub mod mail;
 pub mod openapi;
+pub mod outbox;
 pub mod provider;
 pub mod provisioning;
 pub mod scim;
@@ -25,6 +26,7 @@ pub mod spa;
 pub mod sso;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -131,6 +133,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(setup::configure)
                 .configure(sso::configure_api)
                 .configure(events::configure)
+                .configure(webhooks::configure)
                 .default_service(web::to(not_found)),
         )
         .service(web::scope("/api").default_service(web::to(not_found)))
@@ -196,6 +199,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     }
     provider::backchannel::spawn(state.clone(), std::time::Duration::from_secs(1));
     events::spawn_pruner(state.clone());
+    webhooks::spawn(state.clone(), std::time::Duration::from_millis(200));
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new()

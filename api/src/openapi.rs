@@ -39,6 +39,9 @@ use crate::provisioning::handlers as provisioning;
         crate::provider::flow::userinfo_post, crate::provider::flow::revoke,
         crate::provider::flow::logout, crate::provider::flow::logout_post,
         crate::events::handlers::list,
+        crate::webhooks::endpoints::create, crate::webhooks::endpoints::list, crate::webhooks::endpoints::get,
+        crate::webhooks::endpoints::update, crate::webhooks::endpoints::delete, crate::webhooks::endpoints::rotate_secret,
+        crate::webhooks::endpoints::attempts, crate::webhooks::endpoints::replay,
     ),
     modifiers(&Security, &Unauthorized),
     tags(
@@ -50,6 +53,7 @@ use crate::provisioning::handlers as provisioning;
         (name = "sso", description = "Single Sign-On: the connection to the identity provider and test sign-in"),
         (name = "openid", description = "Gatehouse as the OpenID Provider of the SaaS's applications"),
         (name = "service", description = "Liveness and readiness"),
+        (name = "webhooks", description = "Signed POSTs of every event to the SaaS's endpoints (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`), at least once, retried for about 3 days; service keys only"),
         (name = "integrators", description = "Server-to-server calls with an operator's service key (`gatehouse keys create`), sent as `Authorization: Bearer gh_sk_…`; a `read` key may only read"),
     )
 )]

@@ -291,6 +291,9 @@ pub struct ReplayRequest {
 pub struct ReplayResponse {
     /// How many deliveries were queued.
     pub queued: u64,
+    /// More events follow (a replay queues 10,000 at most): replay again
+    /// with this as `after`.
+    pub next_cursor: Option<String>,
 }
 
 /// A create's fields, checked: (url, event types, description).

@@ -273,6 +273,18 @@ typed_id!(
     /// An organization's SSO connection to its identity provider.
     ConnectionId, "con_"
 );
+typed_id!(
+    /// A webhook endpoint.
+    WebhookEndpointId, "whe_"
+);
+typed_id!(
+    /// One event's delivery to one webhook endpoint.
+    WebhookDeliveryId, "whd_"
+);
+typed_id!(
+    /// One try at a webhook delivery.
+    WebhookAttemptId, "wha_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -163,6 +163,19 @@ pub async fn cursor_at(db: &impl ConnectionTrait, field: &str, id: &str) -> AppR
     Ok(Cursor::of(&e))
 }
 
+/// PostgreSQL: only events below every transaction still running that
+/// could commit one later — with a lower `seq` than events already
+/// visible. Transactions of other databases on the same server cannot
+/// write our events and are left out (else a long one elsewhere would hold
+/// the feed up); one that ended since the statement's snapshot was taken,
+/// or that this role may not see, counts, to be safe (the next read moves
+/// on). Read in the statement's own snapshot.
+const PG_HORIZON: &str = "seq < COALESCE(\
+    (SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x \
+     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname <> current_database() \
+       AND a.backend_xid IS NOT NULL AND a.backend_xid::text::bigint = x::text::bigint % 4294967296)), \
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint)";
+
 /// What to read.
 #[derive(Debug, Clone, Default)]
 pub struct Filter<'a> {
@@ -195,9 +208,7 @@ pub async fn after(
         q = q.filter(event::Column::Kind.is_in(filter.types.iter().map(String::as_str)));
     }
     if db.get_database_backend() == DbBackend::Postgres {
-        // Only transactions that have ended: one still running may commit
-        // an event with a lower `seq` later.
-        q = q.filter(Expr::cust("seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"));
+        q = q.filter(Expr::cust(PG_HORIZON));
     }
     Ok(q.all(db).await?)
 }

@@ -194,27 +194,6 @@ async fn attempt(state: &AppState, d: &delivery::Model) -> Outcome {
     }
 }
 
-/// This process's sends in flight: how many, and per application.
-#[derive(Default)]
-struct InFlight {
-    per_client: std::sync::Mutex<std::collections::HashMap<String, usize>>,
-}
-
-impl InFlight {
-    fn busy(&self) -> std::collections::HashMap<String, usize> {
-        self.per_client.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
-    fn add(&self, client: &str, by: isize) {
-        let mut map = self.per_client.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = map.entry(client.to_owned()).or_default();
-        *n = n.saturating_add_signed(by);
-        if *n == 0 {
-            map.remove(client);
-        }
-    }
-}
-
 /// Claims up to `limit` due deliveries (at most [`PER_CLIENT`] in flight per
 /// application, counting `busy`): each with its lease's time.
 async fn claim(
@@ -225,7 +204,7 @@ async fn claim(
     use sea_orm::sea_query::{LockBehavior, LockType};
     let now = state.clock.now();
     let lease = now + Duration::seconds(LEASE_SECS);
-    let full: Vec<&str> = busy.iter().filter(|(_, n)| **n >= PER_CLIENT).map(|(c, _)| c.as_str()).collect();
+    let full = crate::outbox::full(busy, PER_CLIENT);
     // Mostly nothing is due: a read (indexed) says so without a write
     // transaction, which on SQLite would hold every writer up each second.
     let any_due = delivery::Entity::find()
@@ -322,55 +301,40 @@ async fn purge(state: &AppState) -> Result<(), DbErr> {
     txn.commit().await
 }
 
-/// Sends due deliveries every `every` (and at once while more are due) for
-/// as long as the server runs.
-pub fn spawn(state: web::Data<AppState>, every: StdDuration) {
-    actix_web::rt::spawn(async move {
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
-        let in_flight = std::sync::Arc::new(InFlight::default());
-        let mut tick = actix_web::rt::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut ticks: u64 = 0;
-        loop {
-            tick.tick().await;
-            ticks = ticks.wrapping_add(1);
-            if ticks % 600 == 1
-                && let Err(e) = purge(&state).await
-            {
-                tracing::warn!(error = %e, "back-channel logout: purging old deliveries failed");
-            }
-            loop {
-                let free = permits.available_permits();
-                if free == 0 {
-                    // Every slot is sending: wait for one to finish, then look again.
-                    drop(permits.clone().acquire_owned().await);
-                    continue;
-                }
-                let claimed = match claim(&state, free, &in_flight.busy()).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "back-channel logout run failed; trying again at the next run");
-                        break;
-                    }
-                };
-                let more = claimed.len() == free;
-                for (d, lease) in claimed {
-                    let Ok(permit) = permits.clone().try_acquire_owned() else { break };
-                    in_flight.add(&d.client_id, 1);
-                    let (state, in_flight) = (state.clone(), in_flight.clone());
-                    actix_web::rt::spawn(async move {
-                        let outcome = attempt(&state, &d).await;
-                        if let Err(e) = record(&state, &d, lease, outcome).await {
-                            tracing::warn!(error = %e, "back-channel logout: recording an attempt failed");
-                        }
-                        in_flight.add(&d.client_id, -1);
-                        drop(permit);
-                    });
-                }
-                if !more {
-                    break;
-                }
-            }
+/// The outbox of logout deliveries.
+pub struct Logouts;
+
+impl crate::outbox::Outbox for Logouts {
+    type Item = (delivery::Model, DateTime<Utc>);
+    const NAME: &'static str = "back-channel logout";
+    const IN_FLIGHT: usize = IN_FLIGHT;
+    const PER_KEY: usize = PER_CLIENT;
+
+    fn key(item: &Self::Item) -> &str {
+        &item.0.client_id
+    }
+
+    async fn housekeeping(state: &AppState) -> Result<(), DbErr> {
+        purge(state).await
+    }
+
+    async fn claim(
+        state: &AppState,
+        limit: usize,
+        busy: &std::collections::HashMap<String, usize>,
+    ) -> Result<Vec<Self::Item>, DbErr> {
+        claim(state, limit, busy).await
+    }
+
+    async fn send(state: web::Data<AppState>, (d, lease): Self::Item) {
+        let outcome = attempt(&state, &d).await;
+        if let Err(e) = record(&state, &d, lease, outcome).await {
+            tracing::warn!(error = %e, "back-channel logout: recording an attempt failed");
         }
-    });
+    }
+}
+
+/// Sends due deliveries every `every` for as long as the server runs.
+pub fn spawn(state: web::Data<AppState>, every: StdDuration) {
+    crate::outbox::spawn::<Logouts>(state, every);
 }

@@ -17,7 +17,7 @@ pub async fn read_key(app: &TestApp) -> String {
 pub async fn feed(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
     let mut all = Vec::new();
     let mut after = String::new();
-    for _ in 0..100 {
+    for _ in 0..1000 {
         let sep = if query.is_empty() { "" } else { "&" };
         let path = format!("/api/v1/events?limit=7{sep}{query}{after}");
         let (status, page) = app.send(Method::GET, &path, None, Some(key)).await;

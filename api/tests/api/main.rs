@@ -28,3 +28,4 @@ mod setup;
 mod sso;
 mod sso_attacks;
 mod sso_saml;
+mod webhooks;

@@ -196,6 +196,7 @@ fn every_api_route_is_documented() {
         ("setup/mod.rs", "pub fn configure(", "/api/v1"),
         ("sso/mod.rs", "pub fn configure_api(", "/api/v1"),
         ("events/mod.rs", "pub fn configure(", "/api/v1"),
+        ("webhooks/mod.rs", "pub fn configure(", "/api/v1"),
         // The OpenID Provider's endpoints, at the issuer's root.
         ("provider/mod.rs", "pub fn configure(", ""),
     ];

@@ -1,0 +1,130 @@
+//! The loop that sends what an outbox table holds (back-channel logouts,
+//! webhook deliveries): every process looks for due rows each tick, claims
+//! some with a lease, and sends them side by side — at most `IN_FLIGHT` per
+//! process and `PER_KEY` per destination, so one slow receiver never holds
+//! up the others. What a send came to is written by the sender, under its
+//! lease.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use actix_web::web;
+use sea_orm::DbErr;
+
+use crate::state::AppState;
+
+/// One outbox: how to claim its due rows and send one.
+pub trait Outbox: 'static {
+    /// A claimed row (with its lease).
+    type Item: 'static;
+    /// Its name in the logs.
+    const NAME: &'static str;
+    /// Sends in flight per process at most.
+    const IN_FLIGHT: usize;
+    /// Sends in flight per destination per process at most.
+    const PER_KEY: usize;
+
+    /// The destination an item goes to (an application, an endpoint).
+    fn key(item: &Self::Item) -> &str;
+
+    /// Runs each tick before claiming (e.g. fills the outbox).
+    fn prepare(state: &AppState) -> impl Future<Output = ()> {
+        let _ = state;
+        std::future::ready(())
+    }
+
+    /// Runs every few hundred ticks (e.g. deletes old rows).
+    fn housekeeping(state: &AppState) -> impl Future<Output = Result<(), DbErr>>;
+
+    /// Claims up to `limit` due items, leaving out destinations `busy`
+    /// already has `PER_KEY` sends in flight for.
+    fn claim(
+        state: &AppState,
+        limit: usize,
+        busy: &HashMap<String, usize>,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, DbErr>>;
+
+    /// Sends one item and writes what came of it.
+    fn send(state: web::Data<AppState>, item: Self::Item) -> impl Future<Output = ()>;
+}
+
+/// How often old rows are cleared.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+
+/// This process's sends in flight, per destination.
+#[derive(Default)]
+struct InFlight {
+    per_key: Mutex<HashMap<String, usize>>,
+    /// Told whenever a send finishes.
+    done: tokio::sync::Notify,
+}
+
+impl InFlight {
+    fn busy(&self) -> HashMap<String, usize> {
+        self.per_key.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn add(&self, key: &str, by: isize) {
+        let mut map = self.per_key.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = map.entry(key.to_owned()).or_default();
+        *n = n.saturating_add_signed(by);
+        if *n == 0 {
+            map.remove(key);
+        }
+    }
+}
+
+/// Destinations with `per_key` sends in flight.
+pub fn full(busy: &HashMap<String, usize>, per_key: usize) -> Vec<&str> {
+    busy.iter().filter(|(_, n)| **n >= per_key).map(|(k, _)| k.as_str()).collect()
+}
+
+/// Sends `O`'s due items every `every` (and at once while more are due) for
+/// as long as the server runs.
+pub fn spawn<O: Outbox>(state: web::Data<AppState>, every: Duration) {
+    actix_web::rt::spawn(async move {
+        let permits = Arc::new(tokio::sync::Semaphore::new(O::IN_FLIGHT));
+        let in_flight = Arc::new(InFlight::default());
+        let mut last_housekeeping: Option<std::time::Instant> = None;
+        loop {
+            if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY) {
+                last_housekeeping = Some(std::time::Instant::now());
+                if let Err(e) = O::housekeeping(&state).await {
+                    tracing::warn!(error = %e, outbox = O::NAME, "housekeeping failed");
+                }
+            }
+            O::prepare(&state).await;
+            let free = permits.available_permits();
+            let claimed = if free == 0 {
+                Vec::new()
+            } else {
+                O::claim(&state, free, &in_flight.busy()).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, outbox = O::NAME, "claiming failed; trying again at the next run");
+                    Vec::new()
+                })
+            };
+            let busy = !claimed.is_empty() || free == 0;
+            for item in claimed {
+                let Ok(permit) = permits.clone().try_acquire_owned() else { break };
+                let key = O::key(&item).to_owned();
+                in_flight.add(&key, 1);
+                let (state, in_flight) = (state.clone(), in_flight.clone());
+                actix_web::rt::spawn(async move {
+                    O::send(state, item).await;
+                    in_flight.add(&key, -1);
+                    drop(permit);
+                    in_flight.done.notify_one();
+                });
+            }
+            if busy {
+                // More may be due for a destination that was full: look again
+                // as soon as a send finishes (or at the next tick).
+                let _ = tokio::time::timeout(every, in_flight.done.notified()).await;
+            } else {
+                actix_web::rt::time::sleep(every).await;
+            }
+        }
+    });
+}

@@ -1,0 +1,298 @@
+//! Webhooks (issue 20): a receiver that verifies every delivery with the
+//! Standard Webhooks reference library (npm `standardwebhooks`,
+//! `tools/webhook-receiver.mjs`), with faults injected: errors then
+//! success on the retry schedule (the server's clock moved on), 410,
+//! timeouts, a refused connection, a burst, a secret rotation, a replay.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use api::auth::service_keys::{Scope, create};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn tools() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("tools")
+}
+
+struct Receiver {
+    base: String,
+    http: reqwest::Client,
+    _child: tokio::process::Child,
+}
+
+impl Receiver {
+    async fn start() -> Option<Self> {
+        if !tools().join("node_modules/standardwebhooks").exists() {
+            assert!(
+                std::env::var("REQUIRE_IDP").is_err(),
+                "tools/node_modules/standardwebhooks is needed: run `just tools`"
+            );
+            eprintln!("skipping: standardwebhooks missing (run `just tools`)");
+            return None;
+        }
+        let port = crate::helpers::free_port();
+        let mut command = tokio::process::Command::new("node");
+        command.arg(tools().join("webhook-receiver.mjs")).arg(port.to_string());
+        let child = crate::helpers::spawn_ready(command, "the webhook receiver").await;
+        Some(Self { base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new(), _child: child })
+    }
+
+    fn hook(&self) -> String {
+        format!("{}/hook", self.base)
+    }
+
+    async fn post(&self, path: &str, body: &Value) {
+        let res = self.http.post(format!("{}{path}", self.base)).json(body).send().await.unwrap();
+        assert!(res.status().is_success());
+    }
+
+    async fn state(&self) -> Value {
+        self.http.get(format!("{}/state", self.base)).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// The receiver's state once `done` holds (or a panic after 30 s).
+    async fn until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..300 {
+            let s = self.state().await;
+            if done(&s) {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{what}: {}", self.state().await);
+    }
+}
+
+fn answered(s: &Value) -> Vec<u64> {
+    s["deliveries"].as_array().unwrap().iter().map(|d| d["answered"].as_u64().unwrap()).collect()
+}
+
+/// A write key, and an endpoint for `url` (with `types`): (key, endpoint).
+async fn endpoint(app: &TestApp, url: &str, types: &[&str]) -> (String, Value) {
+    let (_, key) = create(&app.state.db, &app.state.keys, "Hooks", Scope::Write, app.clock_now()).await.unwrap();
+    let body = json!({ "url": url, "event_types": types, "description": "Our receiver" });
+    let (status, created) = app.send(Method::POST, "/api/v1/webhook-endpoints", Some(&body), Some(&key)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    (key, created)
+}
+
+async fn attempts(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
+    let (status, page) =
+        app.send(Method::GET, &format!("/api/v1/webhook-endpoints/{id}/attempts"), None, Some(key)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["data"].as_array().unwrap().clone()
+}
+
+#[actix_web::test]
+async fn deliveries_are_signed_and_retried_on_schedule_until_they_land() {
+    let Some(rx) = Receiver::start().await else { return };
+    let app = spawn_app().await;
+    let (key, ep) = endpoint(&app, &rx.hook(), &["organization.created"]).await;
+    let secret = ep["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let body = secret.trim_start_matches("whsec_");
+    assert_eq!(
+        app.count_where("webhook_endpoints", &format!("secret LIKE '%{body}%'")).await,
+        0,
+        "sealed, not in clear"
+    );
+    rx.post("/secrets", &json!([secret])).await;
+    rx.post("/program", &json!({ "statuses": [500, 503] })).await;
+
+    app.signup("Acme", "ada@acme.com").await;
+    let s = rx.until("the first attempt", |s| answered(s).len() == 1).await;
+    assert_eq!(s["invalid"], 0, "signed with the endpoint's secret: {s}");
+    // Not again before its time (5 s, ±10 %) on the server's clock.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(answered(&rx.state().await), [500]);
+    app.clock.advance(chrono::Duration::seconds(6));
+    rx.until("the second attempt", |s| answered(s).len() == 2).await;
+    app.clock.advance(chrono::Duration::seconds(200));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(answered(&rx.state().await).len(), 2, "the third waits 5 minutes");
+    app.clock.advance(chrono::Duration::seconds(150));
+    let s = rx.until("delivered", |s| s["unique"] == 1).await;
+    assert_eq!(answered(&s), [500, 503, 204]);
+    let d = &s["deliveries"][2];
+    assert_eq!((d["type"].as_str(), d["version"].as_i64()), (Some("organization.created"), Some(1)));
+    assert!(d["id"].as_str().unwrap().starts_with("evt_"));
+
+    // The log, newest first, with the receiver's words as printable text.
+    let log = attempts(&app, &key, ep["id"].as_str().unwrap()).await;
+    let statuses: Vec<u64> = log.iter().map(|a| a["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [204, 503, 500]);
+    assert_eq!(log[2]["response_excerpt"], "receiver says no (500)", "control characters dropped: {}", log[2]);
+    assert!(log[2]["error"].as_str().unwrap().contains("HTTP 500"));
+    assert!(log.iter().all(|a| a["latency_ms"].as_i64().unwrap() >= 0));
+    // Nothing more: only the endpoint's type, once.
+    let globex = app.signup("Globex", "hank@globex.com").await;
+    app.invite_and_accept(&globex, "x@globex.com").await;
+    let s = rx.until("the second organization", |s| s["unique"] == 2).await;
+    assert_eq!(s["duplicates"], 0);
+    assert!(s["deliveries"].as_array().unwrap().iter().all(|d| d["type"] == "organization.created"));
+}
+
+#[actix_web::test]
+async fn a_410_or_five_days_of_failures_turn_an_endpoint_off_with_an_event() {
+    let Some(rx) = Receiver::start().await else { return };
+    let app = spawn_app().await;
+    let (key, gone) = endpoint(&app, &rx.hook(), &[]).await;
+    rx.post("/secrets", &json!([gone["secret"]])).await;
+    rx.post("/program", &json!({ "statuses": [410] })).await;
+    // Nothing listens on the other: every attempt fails to connect.
+    let closed = format!("http://127.0.0.1:{}/hook", crate::helpers::free_port());
+    let (_, failing) = endpoint(&app, &closed, &["organization.created"]).await;
+    app.signup("Acme", "ada@acme.com").await;
+    rx.until("the 410", |s| answered(s).contains(&410)).await;
+    let gone_id = gone["id"].as_str().unwrap();
+    for _ in 0..100 {
+        let (_, e) = app.send(Method::GET, &format!("/api/v1/webhook-endpoints/{gone_id}"), None, Some(&key)).await;
+        if e["enabled"] == false {
+            assert_eq!(e["disabled_reason"], "gone");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let failing_id = failing["id"].as_str().unwrap();
+    let first = loop {
+        let log = attempts(&app, &key, failing_id).await;
+        if let Some(a) = log.first() {
+            break a.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(first["status"].is_null() && first["error"].as_str().unwrap().contains("could not connect"), "{first}");
+    // Retried on the schedule until, 5 days on, the endpoint goes off.
+    for _ in 0..12 {
+        app.clock.advance(chrono::Duration::hours(11));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let (_, e) = app.send(Method::GET, &format!("/api/v1/webhook-endpoints/{failing_id}"), None, Some(&key)).await;
+    assert_eq!((e["enabled"].as_bool(), e["disabled_reason"].as_str()), (Some(false), Some("failing")), "{e}");
+    let tries = attempts(&app, &key, failing_id).await.len();
+    assert!((6..=13).contains(&tries), "{tries} attempts");
+    let (_, feed) = app.send(Method::GET, "/api/v1/events?types=webhook_endpoint.disabled", None, Some(&key)).await;
+    let reasons: Vec<&str> =
+        feed["data"].as_array().unwrap().iter().map(|e| e["data"]["disabled_reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons, ["gone", "failing"], "{feed}");
+    // Turned back on by the operator: delivers again from then on.
+    let on = json!({ "enabled": true });
+    let (status, e) =
+        app.send(Method::PATCH, &format!("/api/v1/webhook-endpoints/{gone_id}"), Some(&on), Some(&key)).await;
+    assert_eq!((status, e["disabled_reason"].clone()), (StatusCode::OK, Value::Null));
+    app.signup("Globex", "hank@globex.com").await;
+    rx.until("delivered after turning it on", |s| s["unique"].as_u64() >= Some(1)).await;
+}
+
+#[actix_web::test]
+async fn a_burst_of_a_thousand_events_arrives_whole_and_a_replay_keeps_ids() {
+    let Some(rx) = Receiver::start().await else { return };
+    let app = spawn_app().await;
+    let (key, ep) = endpoint(&app, &rx.hook(), &[]).await;
+    rx.post("/secrets", &json!([ep["secret"]])).await;
+    let now = app.clock_now();
+    for batch in 0..10 {
+        let txn = app.state.begin_write().await.unwrap();
+        for n in 0..100 {
+            let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{batch}_{n}"), json!({ "n": n }));
+            api::events::emit(&*txn, e, now).await.unwrap();
+        }
+        txn.commit().await.unwrap();
+    }
+    // A rolled-back change has no event and no delivery.
+    let txn = app.state.begin_write().await.unwrap();
+    api::events::emit(&*txn, api::events::NewEvent::new("group.deleted", "org_x", "grp_gone", json!({})), now)
+        .await
+        .unwrap();
+    drop(txn);
+    let s = rx.until("a thousand deliveries", |s| s["unique"] == 1000).await;
+    assert_eq!((s["duplicates"].as_u64(), s["invalid"].as_u64()), (Some(0), Some(0)));
+    assert!(s["deliveries"].as_array().unwrap().iter().all(|d| d["type"] == "group.updated"));
+
+    // Replayed after the 990th: ten again, with the same webhook-ids.
+    let all = crate::events::feed(&app, &key, "").await;
+    assert_eq!(all.len(), 1000);
+    let cursor = all[989]["id"].as_str().unwrap();
+    let id = ep["id"].as_str().unwrap();
+    let (status, replayed) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/webhook-endpoints/{id}/replay"),
+            Some(&json!({ "after": cursor })),
+            Some(&key),
+        )
+        .await;
+    assert_eq!((status, replayed["queued"].as_u64()), (StatusCode::ACCEPTED, Some(10)), "{replayed}");
+    let s = rx.until("the replay", |s| s["duplicates"] == 10).await;
+    assert_eq!(s["unique"], 1000);
+}
+
+#[actix_web::test]
+async fn a_rotated_secret_signs_beside_the_old_one_for_a_day() {
+    let Some(rx) = Receiver::start().await else { return };
+    let app = spawn_app().await;
+    let (key, ep) = endpoint(&app, &rx.hook(), &["organization.created"]).await;
+    let old = ep["secret"].as_str().unwrap().to_owned();
+    let id = ep["id"].as_str().unwrap();
+    let (status, rotated) =
+        app.send(Method::POST, &format!("/api/v1/webhook-endpoints/{id}/rotate-secret"), None, Some(&key)).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(old, new);
+    rx.post("/secrets", &json!([old, new])).await;
+    app.signup("Acme", "ada@acme.com").await;
+    let s = rx.until("signed with both", |s| s["unique"] == 1).await;
+    assert_eq!(s["deliveries"][0]["valid_with"], json!([0, 1]), "{s}");
+    assert_eq!(s["deliveries"][0]["signatures"], 2);
+    // A day later only the new one signs.
+    app.clock.advance(chrono::Duration::hours(25));
+    app.signup("Globex", "hank@globex.com").await;
+    let s = rx.until("signed with the new one", |s| s["unique"] == 2).await;
+    assert_eq!(s["deliveries"][1]["valid_with"], json!([1]), "{s}");
+    assert_eq!(s["deliveries"][1]["signatures"], 1);
+}
+
+#[actix_web::test]
+async fn endpoints_are_a_service_keys_with_reasons_for_every_refusal() {
+    let app = spawn_app().await;
+    let (key, ep) = endpoint(&app, "https://hooks.example.com/gatehouse", &["member.created"]).await;
+    let (_, read) = create(&app.state.db, &app.state.keys, "Reader", Scope::Read, app.clock_now()).await.unwrap();
+    let id = ep["id"].as_str().unwrap();
+    let path = format!("/api/v1/webhook-endpoints/{id}");
+    // Read: listed and got, never with the secret.
+    let (status, list) = app.send(Method::GET, "/api/v1/webhook-endpoints", None, Some(&read)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["data"][0]["id"], id);
+    assert!(list["data"][0].get("secret").is_none() && !list.to_string().contains("whsec_"), "{list}");
+    let (_, got) = app.send(Method::GET, &path, None, Some(&read)).await;
+    assert_eq!(got["event_types"], json!(["member.created"]));
+    // Refused: a read key writing, bad fields, a private address, no key.
+    let (status, _) = app.send(Method::PATCH, &path, Some(&json!({ "enabled": false })), Some(&read)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let bad = json!({ "url": "ftp://x", "event_types": ["member.exploded"] });
+    let (status, refused) = app.send(Method::POST, "/api/v1/webhook-endpoints", Some(&bad), Some(&key)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = crate::helpers::fields(&refused).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["url", "event_types[0]"]);
+    let (status, _) = app
+        .send(Method::POST, "/api/v1/webhook-endpoints", Some(&json!({ "url": "https://x", "extra": 1 })), Some(&key))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app.send(Method::GET, "/api/v1/webhook-endpoints", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("webhook_endpoints").await, 1, "nothing half-saved");
+    // Changed, then deleted.
+    let change = json!({ "description": "Billing", "event_types": [] });
+    let (status, changed) = app.send(Method::PATCH, &path, Some(&change), Some(&key)).await;
+    assert_eq!(
+        (status, changed["description"].as_str(), changed["event_types"].clone()),
+        (StatusCode::OK, Some("Billing"), json!([]))
+    );
+    let (status, _) = app.send(Method::DELETE, &path, None, Some(&key)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.send(Method::GET, &path, None, Some(&key)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
