@@ -128,3 +128,84 @@ pub fn spawn<O: Outbox>(state: web::Data<AppState>, every: Duration) {
         }
     });
 }
+
+/// The columns of an outbox table a claim reads and moves.
+pub struct Columns<E: sea_orm::EntityTrait> {
+    pub id: E::Column,
+    /// When it is due (a lease while claimed; `NULL` when done).
+    pub next_attempt_at: E::Column,
+    /// The destination.
+    pub key: E::Column,
+}
+
+/// Claims up to `limit` due rows of `E` (at most `per_key` in flight per
+/// destination, counting `busy`) by moving each one's `next_attempt_at` to
+/// a lease `lease_secs` ahead with a conditional update — on PostgreSQL
+/// after `FOR UPDATE SKIP LOCKED`, so processes take different rows. Each
+/// claimed row comes with its lease's time, under which its result is
+/// written.
+pub async fn claim<E>(
+    state: &AppState,
+    cols: &Columns<E>,
+    (limit, per_key, lease_secs): (usize, usize, i64),
+    busy: &HashMap<String, usize>,
+    row_of: impl Fn(&E::Model) -> (String, String, Option<chrono::DateTime<chrono::Utc>>),
+) -> Result<Vec<(E::Model, chrono::DateTime<chrono::Utc>)>, DbErr>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Clone + Sync,
+{
+    use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+    use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
+    let now = state.clock.now();
+    let lease = now + chrono::Duration::seconds(lease_secs);
+    let full = full(busy, per_key);
+    // Mostly nothing is due: a read (indexed) says so without a write
+    // transaction, which on SQLite would hold every writer up.
+    let any_due = E::find()
+        .filter(cols.next_attempt_at.lte(now))
+        .filter(cols.key.is_not_in(full.clone()))
+        .one(&state.db)
+        .await?
+        .is_some();
+    if !any_due {
+        return Ok(Vec::new());
+    }
+    let txn = state.begin_write().await?;
+    let mut due = E::find()
+        .filter(cols.next_attempt_at.lte(now))
+        .filter(cols.key.is_not_in(full))
+        .order_by_asc(cols.next_attempt_at)
+        .order_by_asc(cols.id)
+        .limit(u64::try_from(limit.saturating_mul(per_key)).unwrap_or(u64::MAX));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Rows another process is claiming are skipped, not waited for.
+        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let due = due.all(&*txn).await?;
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    let mut claimed = Vec::new();
+    for row in due {
+        if claimed.len() >= limit {
+            break;
+        }
+        let (id, key, seen) = row_of(&row);
+        let n = taken.entry(key.clone()).or_insert_with(|| busy.get(&key).copied().unwrap_or(0));
+        let Some(seen) = seen else { continue };
+        if *n >= per_key {
+            continue;
+        }
+        let won = E::update_many()
+            .col_expr(cols.next_attempt_at, Expr::value(lease))
+            .filter(cols.id.eq(id))
+            .filter(cols.next_attempt_at.eq(seen))
+            .exec(&*txn)
+            .await?;
+        if won.rows_affected == 1 {
+            *n += 1;
+            claimed.push((row, lease));
+        }
+    }
+    txn.commit().await?;
+    Ok(claimed)
+}

@@ -296,17 +296,16 @@ pub struct ReplayResponse {
     pub next_cursor: Option<String>,
 }
 
+/// `event_types`, checked (its error recorded in `e`).
+fn checked_types(e: &mut FieldErrors, list: &[String]) -> Option<Vec<String>> {
+    parse_types("event_types", list).map_err(|err| e.push(err)).ok()
+}
+
 /// A create's fields, checked: (url, event types, description).
 pub fn validate_create(r: &CreateWebhookEndpoint) -> Result<(String, Vec<String>, String), Vec<FieldError>> {
     let mut e = FieldErrors::new();
     let url = e.check("url", check_url(&r.url));
-    let types = match parse_types("event_types", r.event_types.as_deref().unwrap_or_default()) {
-        Ok(t) => Some(t),
-        Err(err) => {
-            e.push(err);
-            None
-        }
-    };
+    let types = checked_types(&mut e, r.event_types.as_deref().unwrap_or_default());
     let description = e.check("description", check_description(r.description.as_deref().unwrap_or("")));
     match (url, types, description) {
         (Some(u), Some(t), Some(d)) => Ok((u, t, d)),
@@ -321,13 +320,7 @@ pub fn validate_update(
 ) -> Result<(Option<String>, Option<Vec<String>>, Option<String>), Vec<FieldError>> {
     let mut e = FieldErrors::new();
     let url = r.url.as_deref().map(|u| e.check("url", check_url(u)));
-    let types = r.event_types.as_deref().map(|t| match parse_types("event_types", t) {
-        Ok(t) => Some(t),
-        Err(err) => {
-            e.push(err);
-            None
-        }
-    });
+    let types = r.event_types.as_deref().map(|t| checked_types(&mut e, t));
     let description = r.description.as_deref().map(|d| e.check("description", check_description(d)));
     let errors = e.into_vec();
     if !errors.is_empty() {

@@ -22,9 +22,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 
 use crate::db::OrganizationScoped;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::clients;
@@ -201,57 +199,15 @@ async fn claim(
     limit: usize,
     busy: &std::collections::HashMap<String, usize>,
 ) -> Result<Vec<(delivery::Model, DateTime<Utc>)>, DbErr> {
-    use sea_orm::sea_query::{LockBehavior, LockType};
-    let now = state.clock.now();
-    let lease = now + Duration::seconds(LEASE_SECS);
-    let full = crate::outbox::full(busy, PER_CLIENT);
-    // Mostly nothing is due: a read (indexed) says so without a write
-    // transaction, which on SQLite would hold every writer up each second.
-    let any_due = delivery::Entity::find()
-        .filter(delivery::Column::NextAttemptAt.lte(now))
-        .filter(delivery::Column::ClientId.is_not_in(full.clone()))
-        .one(&state.db)
-        .await?
-        .is_some();
-    if !any_due {
-        return Ok(Vec::new());
-    }
-    let txn = state.begin_write().await?;
-    let mut due = delivery::Entity::find()
-        .filter(delivery::Column::NextAttemptAt.lte(now))
-        .filter(delivery::Column::ClientId.is_not_in(full))
-        .order_by_asc(delivery::Column::NextAttemptAt)
-        .order_by_asc(delivery::Column::Id)
-        .limit(u64::try_from(limit.saturating_mul(PER_CLIENT)).unwrap_or(u64::MAX));
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Rows another process is claiming are skipped, not waited for.
-        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    let due = due.all(&*txn).await?;
-    let mut taken: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut claimed = Vec::new();
-    for d in &due {
-        if claimed.len() >= limit {
-            break;
-        }
-        let n = taken.entry(d.client_id.as_str()).or_insert_with(|| busy.get(&d.client_id).copied().unwrap_or(0));
-        let Some(seen) = d.next_attempt_at else { continue };
-        if *n >= PER_CLIENT {
-            continue;
-        }
-        let won = delivery::Entity::update_many()
-            .col_expr(delivery::Column::NextAttemptAt, Expr::value(lease))
-            .filter(delivery::Column::Id.eq(d.id.as_str()))
-            .filter(delivery::Column::NextAttemptAt.eq(seen))
-            .exec(&*txn)
-            .await?;
-        if won.rows_affected == 1 {
-            *n += 1;
-            claimed.push((d.clone(), lease));
-        }
-    }
-    txn.commit().await?;
-    Ok(claimed)
+    let cols = crate::outbox::Columns {
+        id: delivery::Column::Id,
+        next_attempt_at: delivery::Column::NextAttemptAt,
+        key: delivery::Column::ClientId,
+    };
+    crate::outbox::claim::<delivery::Entity>(state, &cols, (limit, PER_CLIENT, LEASE_SECS), busy, |d| {
+        (d.id.clone(), d.client_id.clone(), d.next_attempt_at)
+    })
+    .await
 }
 
 /// Writes what an attempt came to — only while this process still holds

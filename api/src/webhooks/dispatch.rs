@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 
 use super::entity::{attempt, delivery, endpoint};
@@ -110,53 +110,15 @@ async fn claim(
     limit: usize,
     busy: &HashMap<String, usize>,
 ) -> Result<Vec<(delivery::Model, DateTime<Utc>)>, DbErr> {
-    let now = state.clock.now();
-    let lease = now + Duration::seconds(LEASE_SECS);
-    let full = crate::outbox::full(busy, PER_ENDPOINT);
-    let any_due = delivery::Entity::find()
-        .filter(delivery::Column::NextAttemptAt.lte(now))
-        .filter(delivery::Column::EndpointId.is_not_in(full.clone()))
-        .one(&state.db)
-        .await?
-        .is_some();
-    if !any_due {
-        return Ok(Vec::new());
-    }
-    let txn = state.begin_write().await?;
-    let mut due = delivery::Entity::find()
-        .filter(delivery::Column::NextAttemptAt.lte(now))
-        .filter(delivery::Column::EndpointId.is_not_in(full))
-        .order_by_asc(delivery::Column::NextAttemptAt)
-        .order_by_asc(delivery::Column::Id)
-        .limit(u64::try_from(limit.saturating_mul(PER_ENDPOINT)).unwrap_or(u64::MAX));
-    if txn.get_database_backend() == DbBackend::Postgres {
-        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    let due = due.all(&*txn).await?;
-    let mut taken: HashMap<&str, usize> = HashMap::new();
-    let mut claimed = Vec::new();
-    for d in &due {
-        if claimed.len() >= limit {
-            break;
-        }
-        let n = taken.entry(d.endpoint_id.as_str()).or_insert_with(|| busy.get(&d.endpoint_id).copied().unwrap_or(0));
-        let Some(seen) = d.next_attempt_at else { continue };
-        if *n >= PER_ENDPOINT {
-            continue;
-        }
-        let won = delivery::Entity::update_many()
-            .col_expr(delivery::Column::NextAttemptAt, Expr::value(lease))
-            .filter(delivery::Column::Id.eq(d.id.as_str()))
-            .filter(delivery::Column::NextAttemptAt.eq(seen))
-            .exec(&*txn)
-            .await?;
-        if won.rows_affected == 1 {
-            *n += 1;
-            claimed.push((d.clone(), lease));
-        }
-    }
-    txn.commit().await?;
-    Ok(claimed)
+    let cols = crate::outbox::Columns {
+        id: delivery::Column::Id,
+        next_attempt_at: delivery::Column::NextAttemptAt,
+        key: delivery::Column::EndpointId,
+    };
+    crate::outbox::claim::<delivery::Entity>(state, &cols, (limit, PER_ENDPOINT, LEASE_SECS), busy, |d| {
+        (d.id.clone(), d.endpoint_id.clone(), d.next_attempt_at)
+    })
+    .await
 }
 
 /// What one attempt came to.
