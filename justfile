@@ -64,6 +64,7 @@ dev: tools
 # Chromium when chromedriver is present (REQUIRE_E2E=1 turns a missing chromedriver into a failure).
 test: node-tools python-tools spa
     cargo fmt --all --check
+    just openapi-lint
     cargo clippy --all-targets -- -D warnings
     cargo clippy -p web -p shared --target wasm32-unknown-unknown -- -D warnings
     if ! command -v chromedriver >/dev/null; then echo "note: chromedriver not installed: the e2e tests skip (REQUIRE_E2E=1 makes that a failure)"; fi
@@ -73,6 +74,10 @@ test: node-tools python-tools spa
     if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== SCIM conformance (PostgreSQL) =="; just scim-conformance; fi
     if command -v python3 >/dev/null || [ "${REQUIRE_SCIM_CONFORMANCE:-}" = "1" ]; then echo "== OpenAPI fuzzing (SQLite) =="; env -u TEST_DATABASE_URL just fuzz; else echo "skipping OpenAPI fuzzing: python3 not installed"; fi
     if [ -n "${TEST_DATABASE_URL:-}" ]; then echo "== OpenAPI fuzzing (PostgreSQL) =="; just fuzz; fi
+
+# The committed OpenAPI document against Redocly CLI's recommended rules (npm @redocly/cli).
+openapi-lint: node-tools
+    if [ -x tools/node_modules/.bin/redocly ]; then REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node tools/node_modules/.bin/redocly lint openapi/openapi.json --format=summary 2>&1 | grep -v "[║╔╚]"; test "${PIPESTATUS[0]}" = 0; else echo "skipping the OpenAPI lint: npm not installed"; fi
 
 # Browser tests: build the SPA, then drive it in headless Chromium.
 e2e: spa

@@ -11,13 +11,15 @@ pub struct HealthResponse {
     pub status: &'static str,
 }
 
-#[utoipa::path(get, path = "/health", tag = "service",
+#[utoipa::path(get, path = "/health", tag = "service", operation_id = "getHealth", summary = "Liveness",
+    description = "Answers 200 while the process runs.", security(()),
     responses((status = 200, description = "The process is up", body = HealthResponse)))]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(HealthResponse { status: "ok" })
 }
 
-#[utoipa::path(get, path = "/ready", tag = "service",
+#[utoipa::path(get, path = "/ready", tag = "service", operation_id = "getReadiness", summary = "Readiness",
+    description = "Answers 200 when the database is reachable, 503 otherwise.", security(()),
     responses(
         (status = 200, description = "The database answers", body = HealthResponse),
         (status = 503, description = "The database does not answer", body = shared::Problem, content_type = "application/problem+json"),

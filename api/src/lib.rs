@@ -141,7 +141,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::scope("/sso").configure(sso::configure))
         .configure(provider::configure)
         .configure(accounts::routes::configure_pages)
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", openapi::document()));
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/api-docs/openapi.json", openapi::document()));
 }
 
 /// How long the request line and headers may take to arrive.

@@ -143,10 +143,79 @@ impl Modify for Unauthorized {
     }
 }
 
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document as served and committed.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    tidy(&mut doc);
+    doc
+}
+
+/// What the derive leaves for client generators and linters to trip on:
+/// - `servers`: the operator's `GATEHOUSE_PUBLIC_URL`, as variables;
+/// - operations without security are public, said so (`security: []`);
+/// - a field that is one other schema is that schema (`$ref`), not a
+///   one-element `oneOf`, and a required field has no `default` (the
+///   derive copies `#[serde(default)]`'s empty values, which a required
+///   field never takes and which break the field's own rules).
+fn tidy(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    doc["servers"] = json!([{
+        "url": "{scheme}://{host}",
+        "description": "Your Gatehouse server (GATEHOUSE_PUBLIC_URL)",
+        "variables": {
+            "scheme": { "default": "http", "enum": ["http", "https"] },
+            "host": { "default": "localhost:8080", "description": "Host and port" }
+        }
+    }]);
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut().filter_map(Value::as_object_mut) {
+                op.entry("security").or_insert_with(|| json!([]));
+            }
+        }
+    }
+    fn fields(schema: &mut Value) {
+        let Some(obj) = schema.as_object_mut() else { return };
+        let required: Vec<String> = obj
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+            for (name, prop) in props.iter_mut() {
+                if let Some(p) = prop.as_object_mut() {
+                    let single = p.get("oneOf").and_then(Value::as_array).filter(|a| a.len() == 1).cloned();
+                    if let Some(only) = single {
+                        let description = p.get("description").cloned();
+                        *prop = only[0].clone();
+                        if let (Some(d), Some(o)) = (description, prop.as_object_mut())
+                            && !o.contains_key("$ref")
+                        {
+                            o.insert("description".to_owned(), d);
+                        }
+                    } else if required.contains(name) {
+                        p.remove("default");
+                    }
+                }
+                fields(prop);
+            }
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(inner) = obj.get_mut(key) {
+                fields(inner);
+            }
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
+                list.iter_mut().for_each(fields);
+            }
+        }
+    }
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        schemas.values_mut().for_each(fields);
+    }
 }
 
 pub fn json() -> anyhow::Result<String> {
-    Ok(document().to_pretty_json()? + "\n")
+    Ok(serde_json::to_string_pretty(&document())? + "\n")
 }

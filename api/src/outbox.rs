@@ -159,12 +159,12 @@ where
     use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
     let now = state.clock.now();
     let lease = now + chrono::Duration::seconds(lease_secs);
-    let full = full(busy, per_key);
+    let full_now = full(busy, per_key);
     // Mostly nothing is due: a read (indexed) says so without a write
     // transaction, which on SQLite would hold every writer up.
     let any_due = E::find()
         .filter(cols.next_attempt_at.lte(now))
-        .filter(cols.key.is_not_in(full.clone()))
+        .filter(cols.key.is_not_in(full_now))
         .one(&state.db)
         .await?
         .is_some();
@@ -172,38 +172,54 @@ where
         return Ok(Vec::new());
     }
     let txn = state.begin_write().await?;
-    let mut due = E::find()
-        .filter(cols.next_attempt_at.lte(now))
-        .filter(cols.key.is_not_in(full))
-        .order_by_asc(cols.next_attempt_at)
-        .order_by_asc(cols.id)
-        .limit(u64::try_from(limit.saturating_mul(per_key)).unwrap_or(u64::MAX));
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Rows another process is claiming are skipped, not waited for.
-        due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    let due = due.all(&*txn).await?;
     let mut taken: HashMap<String, usize> = HashMap::new();
     let mut claimed = Vec::new();
-    for row in due {
-        if claimed.len() >= limit {
+    // The earliest-due rows may all be one destination's: once it is full,
+    // look again without it, so a backlog of one never starves the others.
+    for _pass in 0..4 {
+        let mut counts = busy.clone();
+        for (k, n) in &taken {
+            *counts.entry(k.clone()).or_default() += n;
+        }
+        let full_now = full(&counts, per_key);
+        let mut due = E::find()
+            .filter(cols.next_attempt_at.lte(now))
+            .filter(cols.key.is_not_in(full_now))
+            .order_by_asc(cols.next_attempt_at)
+            .order_by_asc(cols.id)
+            .limit(u64::try_from(limit.saturating_mul(per_key)).unwrap_or(u64::MAX));
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Rows another process is claiming are skipped, not waited for.
+            due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let due = due.all(&*txn).await?;
+        let before = claimed.len();
+        let mut skipped = false;
+        for row in due {
+            if claimed.len() >= limit {
+                break;
+            }
+            let (id, key, seen) = row_of(&row);
+            let n = counts.get(&key).copied().unwrap_or(0);
+            let Some(seen) = seen else { continue };
+            if n >= per_key {
+                skipped = true;
+                continue;
+            }
+            let won = E::update_many()
+                .col_expr(cols.next_attempt_at, Expr::value(lease))
+                .filter(cols.id.eq(id))
+                .filter(cols.next_attempt_at.eq(seen))
+                .exec(&*txn)
+                .await?;
+            if won.rows_affected == 1 {
+                *counts.entry(key.clone()).or_default() += 1;
+                *taken.entry(key).or_default() += 1;
+                claimed.push((row, lease));
+            }
+        }
+        if !skipped || claimed.len() >= limit || claimed.len() == before {
             break;
-        }
-        let (id, key, seen) = row_of(&row);
-        let n = taken.entry(key.clone()).or_insert_with(|| busy.get(&key).copied().unwrap_or(0));
-        let Some(seen) = seen else { continue };
-        if *n >= per_key {
-            continue;
-        }
-        let won = E::update_many()
-            .col_expr(cols.next_attempt_at, Expr::value(lease))
-            .filter(cols.id.eq(id))
-            .filter(cols.next_attempt_at.eq(seen))
-            .exec(&*txn)
-            .await?;
-        if won.rows_affected == 1 {
-            *n += 1;
-            claimed.push((row, lease));
         }
     }
     txn.commit().await?;

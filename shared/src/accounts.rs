@@ -49,6 +49,7 @@ crate::names::by_name!(Role, "role");
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"organization_name": "Initech", "name": "Peter Gibbons", "email": "peter@initech.com", "password": "correct horse battery staple"})))]
 pub struct SignupRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, max_length = 100))]
     pub organization_name: String,
@@ -90,6 +91,7 @@ impl SignupRequest {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Initech", "admin_email": "it@initech.com"})))]
 pub struct CreateOrganizationRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, max_length = 100))]
     pub name: String,
@@ -166,6 +168,7 @@ pub struct SignupPending {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"token": "Vt3q…", "password": "correct horse battery staple"})))]
 pub struct ConfirmSignupRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
     pub token: String,
@@ -176,6 +179,7 @@ pub struct ConfirmSignupRequest {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"email": "peter@initech.com", "password": "correct horse battery staple"})))]
 pub struct LoginRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
     pub email: String,
@@ -277,6 +281,7 @@ pub struct MembersResponse {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"role": "admin", "plan_id": "plan_core", "suspended": false})))]
 pub struct UpdateMemberRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -321,6 +326,7 @@ pub struct InvitesResponse {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"email": "milton@initech.com", "role": "member"})))]
 pub struct CreateInviteRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]
     pub email: String,
@@ -363,6 +369,7 @@ pub struct InviteResponse {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"token": "9fX2…", "name": "Milton Waddams", "password": "a long passphrase of his own"})))]
 pub struct AcceptInviteRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1))]
     pub token: String,

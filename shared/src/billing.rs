@@ -63,6 +63,7 @@ impl FeatureChoice {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"features": "both"})))]
 pub struct CheckoutRequest {
     pub features: FeatureChoice,
 }
@@ -118,6 +119,7 @@ impl std::fmt::Debug for Payment {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"payment": {"card_number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2031, "cvc": "123", "cardholder_name": "Peter Gibbons"}})))]
 pub struct ConfirmRequest {
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub payment: Payment,

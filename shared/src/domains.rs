@@ -182,6 +182,7 @@ impl DomainsInput {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"domains": ["initech.com", "initech.co.uk"]})))]
 pub struct AddDomainsRequest {
     pub domains: DomainsInput,
 }

@@ -84,6 +84,7 @@ impl Condition {
 /// `PUT /api/v1/organizations/{org_id}/sso-enforcement`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"required": true, "break_glass_user_ids": ["usr_01938f3e8a0c7d1e9f2a3b4c5d6e7f80"]})))]
 pub struct SsoEnforcementRequest {
     pub required: bool,
     /// The organization's active Administrators who keep password sign-in

@@ -102,13 +102,13 @@ pub struct Event {
     pub data: serde_json::Value,
 }
 
-/// `GET /api/v1/events`: in commit order; pass `next_cursor` as `after`.
+/// `GET /api/v1/events`: oldest first; pass `next_cursor` as `after`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct EventsResponse {
     pub data: Vec<Event>,
-    /// The last event's id, whenever the page has events: poll again with
-    /// it as `after`.
+    /// Where this page ended (past the events the filters left out too):
+    /// poll again with it as `after`. It never expires.
     pub next_cursor: Option<String>,
 }
 
@@ -116,7 +116,8 @@ pub struct EventsResponse {
 #[cfg_attr(feature = "openapi", derive(IntoParams), into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct EventsQuery {
-    /// An event id: the events committed after it (absent: the oldest kept).
+    /// A `next_cursor`, or an event id: the events after it (absent: from
+    /// the oldest kept).
     pub after: Option<String>,
     /// Comma-separated event types (absent: all).
     pub types: Option<String>,
@@ -149,6 +150,7 @@ pub fn parse_types(field: &str, list: &[String]) -> Result<Vec<String>, FieldErr
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"url": "https://app.example.com/webhooks/gatehouse", "event_types": ["member.created", "member.suspended"], "description": "Provisioning sync"})))]
 pub struct CreateWebhookEndpoint {
     /// `https://…` (plain `http` and private addresses only where the operator allows them).
     #[cfg_attr(feature = "openapi", schema(example = "https://app.example.com/webhooks/gatehouse"))]
@@ -167,6 +169,7 @@ pub struct CreateWebhookEndpoint {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"enabled": true})))]
 pub struct UpdateWebhookEndpoint {
     #[serde(default)]
     pub url: Option<String>,
@@ -280,6 +283,7 @@ pub struct WebhookAttemptsResponse {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"after": "evt_01938f3e8a0c7d1e9f2a3b4c5d6e7f80"})))]
 pub struct ReplayRequest {
     /// An event id (absent: every event kept).
     #[serde(default)]

@@ -167,6 +167,7 @@ pub struct ProvisioningResponse {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", schema(example = json!({"plan_id": "plan_core"})))]
 pub struct SetDefaultPlanRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, min_length = 1, example = "plan_core"))]
     pub plan_id: String,
@@ -181,6 +182,7 @@ pub struct DefaultPlanResponse {
 /// Turn a purchased feature on or off (revoke / restore).
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"enabled": false})))]
 pub struct SetEnabledRequest {
     pub enabled: bool,
 }
@@ -188,6 +190,7 @@ pub struct SetEnabledRequest {
 /// "Disable Passwords on Invites": invites sent while it is on need no password.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"disable_passwords_on_invites": true})))]
 pub struct InviteSettings {
     pub disable_passwords_on_invites: bool,
 }

@@ -59,6 +59,7 @@ impl SetupKind {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"kind": "sso"})))]
 pub struct CreateSetupLinkRequest {
     pub kind: SetupKind,
 }

@@ -335,6 +335,7 @@ pub struct SsoConnection {
 /// `POST /api/v1/auth/sso`: a member's work email.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"email": "peter@initech.com"})))]
 pub struct SsoLoginRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true, format = Email, max_length = 254))]

@@ -40,7 +40,9 @@ pub(crate) fn expired_session_cookie() -> Cookie<'static> {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/auth/signup", tag = "accounts",
+    post, path = "/api/v1/auth/signup", tag = "accounts", operation_id = "signUp",
+    summary = "Sign up",
+    description = "Creates an organization and its first Administrator, or (with mail confirmation on) sends a confirmation link first.",
     request_body = SignupRequest,
     responses(
         (status = 201, description = "Organization and its first Administrator created; signed in (`signup_confirmation` off)", body = SignupResponse),
@@ -72,7 +74,9 @@ pub async fn signup(state: State, meta: RequestMeta, body: web::Json<SignupReque
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/auth/signup/confirm", tag = "accounts",
+    post, path = "/api/v1/auth/signup/confirm", tag = "accounts", operation_id = "confirmSignUp",
+    summary = "Confirm a sign-up",
+    description = "Finishes a sign-up from the mailed link's token: the organization, its Administrator and a session.",
     request_body = ConfirmSignupRequest,
     responses(
         (status = 201, description = "The emailed link confirmed: organization and its first Administrator created; signed in", body = SignupResponse),
@@ -217,7 +221,9 @@ fn page(title: &str, body: &str) -> HttpResponse {
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/auth/login", tag = "accounts",
+    post, path = "/api/v1/auth/login", tag = "accounts", operation_id = "login",
+    summary = "Sign in with a password",
+    description = "Checks an email and password and opens a session (cookie and access token). Under Require SSO the answer starts the organization's SSO sign-in instead. Failures are rate-limited per address and per account.",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; the token is also set as an HttpOnly cookie", body = LoginResponse),
@@ -243,7 +249,9 @@ pub async fn login(state: State, meta: RequestMeta, body: web::Json<LoginRequest
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/auth/logout", tag = "accounts",
+    post, path = "/api/v1/auth/logout", tag = "accounts", operation_id = "logout",
+    summary = "Sign out",
+    description = "Ends the caller's session here and in the applications it signed in to (back-channel logout).",
     responses(
         (status = 204, description = "Session ended and cookie cleared"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -257,7 +265,9 @@ pub async fn logout(state: State, user: AuthUser) -> AppResult<HttpResponse> {
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = "accounts",
+    get, path = "/api/v1/me", tag = "accounts", operation_id = "getMe",
+    summary = "The signed-in user",
+    description = "The caller's account, organizations with their roles, and the applications they can open.",
     responses(
         (status = 200, description = "The signed-in user and their organizations (a session opened by an organization's Single Sign-On: that organization only)", body = MeResponse),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -269,7 +279,9 @@ pub async fn me(state: State, user: AuthUser) -> AppResult<web::Json<MeResponse>
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{org_id}/members", tag = "accounts",
+    get, path = "/api/v1/organizations/{org_id}/members", tag = "accounts", operation_id = "listMembers",
+    summary = "List members",
+    description = "The organization's members with their role, plan and status, a page at a time.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)"), PageQuery),
     responses(
         (status = 200, description = "Members in joining order, oldest first, a page at a time", body = MembersResponse),
@@ -287,7 +299,9 @@ pub async fn members(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/invites", tag = "accounts",
+    post, path = "/api/v1/organizations/{org_id}/invites", tag = "accounts", operation_id = "createInvite",
+    summary = "Invite someone",
+    description = "Mails an invite to join as Member or Administrator; it works once, for 7 days.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = CreateInviteRequest,
     responses(
@@ -311,7 +325,9 @@ pub async fn create_invite(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/invites/accept", tag = "accounts",
+    post, path = "/api/v1/invites/accept", tag = "accounts", operation_id = "acceptInvite",
+    summary = "Accept an invite",
+    description = "Joins the organization with the invite's token: a new account (with a password unless the organization signs in through SSO only) or an existing one with its own password.",
     request_body = AcceptInviteRequest,
     responses(
         (status = 201, description = "Joined the organization; signed in (the session cookie is set), or, when the organization requires SSO for the email (`sso_required`), joined without a session: sign in through its identity provider next", body = AcceptInviteResponse),
@@ -340,7 +356,9 @@ pub async fn accept_invite(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/invites/{token}", tag = "accounts",
+    get, path = "/api/v1/invites/{token}", tag = "accounts", operation_id = "getInvite",
+    summary = "Preview an invite",
+    description = "What an invite is for (organization, role, whether an account exists), before accepting it.",
     params(("token" = String, Path, description = "The invite token from the invite link")),
     responses(
         (status = 200, description = "The invite, for the page where it is accepted", body = InvitePreview),
@@ -365,7 +383,9 @@ fn second_id<T: std::str::FromStr>(path: &(String, String)) -> AppResult<T> {
 }
 
 #[utoipa::path(
-    patch, path = "/api/v1/organizations/{org_id}/members/{user_id}", tag = "accounts",
+    patch, path = "/api/v1/organizations/{org_id}/members/{user_id}", tag = "accounts", operation_id = "updateMember",
+    summary = "Update a member",
+    description = "Changes a member's role, plan or suspension; the directory's members keep the role and status it sets.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("user_id" = String, Path, description = "The member's user id (`usr_…`)"),
@@ -392,7 +412,9 @@ pub async fn update_member(
 }
 
 #[utoipa::path(
-    delete, path = "/api/v1/organizations/{org_id}/members/{user_id}", tag = "accounts",
+    delete, path = "/api/v1/organizations/{org_id}/members/{user_id}", tag = "accounts", operation_id = "removeMember",
+    summary = "Remove a member",
+    description = "The membership ends (never the last active Administrator); their sessions into the organization end.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("user_id" = String, Path, description = "The member's user id (`usr_…`)"),
@@ -417,7 +439,9 @@ pub async fn remove_member(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{org_id}/invites", tag = "accounts",
+    get, path = "/api/v1/organizations/{org_id}/invites", tag = "accounts", operation_id = "listInvites",
+    summary = "List pending invites",
+    description = "The organization's invites not yet accepted, revoked or expired.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)"), PageQuery),
     responses(
         (status = 200, description = "Pending invites (not accepted, revoked or expired), oldest first, a page at a time", body = InvitesResponse),
@@ -435,7 +459,9 @@ pub async fn invites(
 }
 
 #[utoipa::path(
-    delete, path = "/api/v1/organizations/{org_id}/invites/{invite_id}", tag = "accounts",
+    delete, path = "/api/v1/organizations/{org_id}/invites/{invite_id}", tag = "accounts", operation_id = "revokeInvite",
+    summary = "Revoke an invite",
+    description = "The invite stops working at once.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("invite_id" = String, Path, description = "Invite id (`inv_…`)"),
@@ -459,7 +485,9 @@ pub async fn revoke_invite(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/invites/{invite_id}/resend", tag = "accounts",
+    post, path = "/api/v1/organizations/{org_id}/invites/{invite_id}/resend", tag = "accounts", operation_id = "resendInvite",
+    summary = "Resend an invite",
+    description = "A new link (the old one stops working), valid 7 days from now.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("invite_id" = String, Path, description = "Invite id (`inv_…`)"),
@@ -483,7 +511,9 @@ pub async fn resend_invite(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations", tag = "integrators",
+    get, path = "/api/v1/organizations", tag = "integrators", operation_id = "listOrganizations",
+    summary = "List organizations",
+    description = "Every organization, oldest first, a page at a time (service keys only).",
     params(PageQuery),
     responses(
         (status = 200, description = "Every organization, oldest first, a page at a time", body = shared::accounts::OrganizationsResponse),
@@ -502,7 +532,9 @@ pub async fn list_organizations(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations", tag = "integrators",
+    post, path = "/api/v1/organizations", tag = "integrators", operation_id = "createOrganization",
+    summary = "Create an organization",
+    description = "Creates an organization and invites its first Administrator by mail, in one transaction, audited with the key as actor (service keys only).",
     request_body = shared::accounts::CreateOrganizationRequest,
     responses(
         (status = 201, description = "Created; its first Administrator is invited by mail (the invite works once, for 7 days)", body = shared::accounts::OrganizationSummary),

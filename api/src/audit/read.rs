@@ -174,7 +174,9 @@ pub async fn csv(state: &AppState, org_id: &OrganizationId, q: &AuditQuery) -> A
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{org_id}/audit-events", tag = "audit",
+    get, path = "/api/v1/organizations/{org_id}/audit-events", tag = "audit", operation_id = "listAuditEvents",
+    summary = "List the audit log",
+    description = "The organization's audit log, newest first, narrowed by action, actor and time; `format=csv` exports it.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)"), AuditQuery),
     responses(
         (status = 200, description = "Administrative actions, newest first, each with a sentence; with `format=csv` a `text/csv` file of the newest 10,000 matching events", body = AuditPage,

@@ -12,7 +12,9 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/checkout", tag = "checkout",
+    post, path = "/api/v1/organizations/{org_id}/checkout", tag = "checkout", operation_id = "createCheckout",
+    summary = "Start a checkout",
+    description = "A price quote for Single Sign-On, Directory Sync or both; confirm it with the card to buy.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = CheckoutRequest,
     responses(
@@ -32,7 +34,9 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/checkout/{checkout_id}/confirm", tag = "checkout",
+    post, path = "/api/v1/organizations/{org_id}/checkout/{checkout_id}/confirm", tag = "checkout", operation_id = "confirmCheckout",
+    summary = "Confirm a checkout",
+    description = "Pays the quote with the card and turns the features on (awaiting their setup). Send an `Idempotency-Key` to retry safely.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("checkout_id" = String, Path, description = "Checkout id (`chk_…`)"),
@@ -68,7 +72,9 @@ pub async fn confirm(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/prices", tag = "checkout",
+    get, path = "/api/v1/prices", tag = "checkout", operation_id = "listPrices",
+    summary = "List prices",
+    description = "The yearly prices of Single Sign-On, Directory Sync and both.",
     responses(
         (status = 200, description = "What each choice costs per year, and whether the gateway is in test mode", body = PriceList),
     ),
@@ -79,7 +85,9 @@ pub async fn prices(state: web::Data<AppState>, _user: AuthUser) -> web::Json<Pr
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{org_id}/purchases", tag = "checkout",
+    get, path = "/api/v1/organizations/{org_id}/purchases", tag = "checkout", operation_id = "listPurchases",
+    summary = "List purchases",
+    description = "The organization's paid checkouts, newest first.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)"), PageQuery),
     responses(
         (status = 200, description = "The organization's purchases, newest first, a page at a time; each is its receipt", body = PurchasesResponse),

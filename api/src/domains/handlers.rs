@@ -9,7 +9,9 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/domains", tag = "provisioning",
+    post, path = "/api/v1/organizations/{org_id}/domains", tag = "provisioning", operation_id = "addDomains",
+    summary = "Add email domains",
+    description = "Adds the company's email domains; each must then be verified with a DNS TXT record.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = AddDomainsRequest,
     responses(
@@ -32,7 +34,9 @@ pub async fn add(
 }
 
 #[utoipa::path(
-    delete, path = "/api/v1/organizations/{org_id}/domains/{domain_id}", tag = "provisioning",
+    delete, path = "/api/v1/organizations/{org_id}/domains/{domain_id}", tag = "provisioning", operation_id = "removeDomain",
+    summary = "Remove a domain",
+    description = "Removes an email domain: its members no longer sign in through the organization's identity provider.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("domain_id" = String, Path, description = "Domain id (`dom_…`)"),
@@ -55,7 +59,9 @@ pub async fn remove(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/domains/{domain_id}/verify", tag = "provisioning",
+    post, path = "/api/v1/organizations/{org_id}/domains/{domain_id}/verify", tag = "provisioning", operation_id = "verifyDomain",
+    summary = "Verify a domain",
+    description = "Looks for the domain's DNS TXT record now and answers its verification state.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("domain_id" = String, Path, description = "Domain id (`dom_…`)"),

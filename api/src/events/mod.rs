@@ -149,15 +149,33 @@ impl Cursor {
     }
 }
 
-/// The cursor an event id names: 400 when it is not an event id, 410 when
-/// no such event is kept.
-pub async fn cursor_at(db: &impl ConnectionTrait, field: &str, id: &str) -> AppResult<Cursor> {
-    shared::EventId::parse(id)
-        .map_err(|_| AppError::bad_request("invalid_cursor", format!("`{field}` is not an event id (evt_…).")))?;
-    let e = event::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::Gone {
+impl Cursor {
+    /// The `next_cursor` the feed hands out: `c{seq}.{event id}`. It names
+    /// a place in the feed, not a row, so it never expires.
+    pub fn encode(&self) -> String {
+        format!("c{}.{}", self.seq, self.id)
+    }
+
+    fn decode(s: &str) -> Option<Self> {
+        let (seq, id) = s.strip_prefix('c')?.split_once('.')?;
+        shared::EventId::parse(id).ok()?;
+        Some(Self { seq: seq.parse().ok().filter(|n: &i64| *n >= 0)?, id: id.to_owned() })
+    }
+}
+
+/// Where `after` points: a `next_cursor` the feed handed out, or an event
+/// id (400 when it is neither, 410 when no such event is kept).
+pub async fn cursor_at(db: &impl ConnectionTrait, field: &str, after: &str) -> AppResult<Cursor> {
+    if let Some(c) = Cursor::decode(after) {
+        return Ok(c);
+    }
+    shared::EventId::parse(after).map_err(|_| {
+        AppError::bad_request("invalid_cursor", format!("`{field}` is not an event id (evt_…) or a next_cursor."))
+    })?;
+    let e = event::Entity::find_by_id(after).one(db).await?.ok_or_else(|| AppError::Gone {
         code: "cursor_expired",
         detail: format!(
-            "No event {id} is kept (old events are deleted): start again without `{field}`, from the oldest kept."
+            "No event {after} is kept (old events are deleted): start again without `{field}`, from the oldest kept."
         ),
     })?;
     Ok(Cursor::of(&e))
@@ -182,6 +200,8 @@ pub struct Filter<'a> {
     pub organization_id: Option<&'a str>,
     /// Empty: every type.
     pub types: &'a [String],
+    /// Nothing after this one.
+    pub until: Option<&'a Cursor>,
 }
 
 /// Up to `limit` committed events after `cursor` (from the oldest kept when
@@ -198,7 +218,7 @@ pub async fn after(
     };
     let mut q = q.order_by_asc(event::Column::Seq).order_by_asc(event::Column::Id).limit(limit);
     if let Some(c) = cursor {
-        q = q.filter(
+        q = q.filter(event::Column::Seq.gte(c.seq)).filter(
             Condition::any()
                 .add(event::Column::Seq.gt(c.seq))
                 .add(Condition::all().add(event::Column::Seq.eq(c.seq)).add(event::Column::Id.gt(c.id.as_str()))),
@@ -207,15 +227,29 @@ pub async fn after(
     if !filter.types.is_empty() {
         q = q.filter(event::Column::Kind.is_in(filter.types.iter().map(String::as_str)));
     }
+    if let Some(u) = filter.until {
+        q = q.filter(event::Column::Seq.lte(u.seq)).filter(
+            Condition::any()
+                .add(event::Column::Seq.lt(u.seq))
+                .add(Condition::all().add(event::Column::Seq.eq(u.seq)).add(event::Column::Id.lte(u.id.as_str()))),
+        );
+    }
     if db.get_database_backend() == DbBackend::Postgres {
         q = q.filter(Expr::cust(PG_HORIZON));
     }
     Ok(q.all(db).await?)
 }
 
-/// The newest event's cursor (where a new webhook endpoint starts).
+/// The newest event's cursor (where a new webhook endpoint starts), below
+/// the horizon on PostgreSQL.
 pub async fn head(db: &impl ConnectionTrait) -> AppResult<Cursor> {
-    let last = event::Entity::find().order_by_desc(event::Column::Seq).order_by_desc(event::Column::Id).one(db).await?;
+    let mut q = event::Entity::find().order_by_desc(event::Column::Seq).order_by_desc(event::Column::Id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Below every transaction still running: what one of them commits
+        // later comes after the cursor, not before it.
+        q = q.filter(Expr::cust(PG_HORIZON));
+    }
+    let last = q.one(db).await?;
     Ok(last.map(|e| Cursor::of(&e)).unwrap_or_default())
 }
 
@@ -234,10 +268,16 @@ pub fn view(e: event::Model) -> shared::events::Event {
     }
 }
 
-/// Deletes events older than `days` (their objects' versions stay).
+/// Deletes events older than `days` (their objects' versions stay), but
+/// never the newest: on SQLite the next `seq` counts on from it, so the
+/// numbers never start again below the cursors of webhook endpoints.
 pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>, days: i64) -> AppResult<u64> {
-    let done =
-        event::Entity::delete_many().filter(event::Column::OccurredAt.lt(now - Duration::days(days))).exec(db).await?;
+    let newest = head(db).await?;
+    let done = event::Entity::delete_many()
+        .filter(event::Column::OccurredAt.lt(now - Duration::days(days)))
+        .filter(Condition::any().add(event::Column::Seq.lt(newest.seq)).add(event::Column::Id.ne(newest.id)))
+        .exec(db)
+        .await?;
     Ok(done.rows_affected)
 }
 

@@ -132,7 +132,9 @@ fn req_pairs(req: &HttpRequest) -> Vec<(String, String)> {
 }
 
 #[utoipa::path(
-    get, path = "/oauth2/authorize", tag = "openid",
+    get, path = "/oauth2/authorize", tag = "openid", operation_id = "authorize",
+    summary = "Authorization endpoint",
+    description = "OpenID Connect authorization code flow (PKCE): with a Gatehouse session, redirects to the application with a code; otherwise to the sign-in page first.",
     params(
         ("client_id" = String, Query, description = "A registered application"),
         ("redirect_uri" = String, Query, description = "One of its registered redirect URIs, exactly"),
@@ -725,8 +727,10 @@ async fn issue(
 }
 
 #[utoipa::path(
-    post, path = "/oauth2/token", tag = "openid",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "`grant_type=authorization_code` with `code`, `redirect_uri`, `code_verifier`; or `grant_type=refresh_token` with `refresh_token`. Client authentication: HTTP Basic, or `client_id` + `client_secret` in the form; a public client sends `client_id` alone"),
+    post, path = "/oauth2/token", tag = "openid", operation_id = "exchangeToken",
+    summary = "Token endpoint",
+    description = "Exchanges an authorization code (with PKCE) or a refresh token for an ID token, access token and refresh token.",
+    request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded", description = "`grant_type=authorization_code` with `code`, `redirect_uri`, `code_verifier`; or `grant_type=refresh_token` with `refresh_token`. Client authentication: HTTP Basic, or `client_id` + `client_secret` in the form; a public client sends `client_id` alone"),
     responses(
         (status = 200, description = "`{access_token, token_type: Bearer, expires_in, id_token, refresh_token?, scope}`; a refresh token is rotated on each use", content_type = "application/json"),
         (status = 400, description = "`invalid_grant` (a code used twice revokes what it issued; a refresh token used twice revokes the whole sign-in), `invalid_request`, `unsupported_grant_type`", content_type = "application/json"),
@@ -873,7 +877,9 @@ async fn use_refresh(
 // ---------------------------------------------------------------- userinfo
 
 #[utoipa::path(
-    get, path = "/oauth2/userinfo", tag = "openid",
+    get, path = "/oauth2/userinfo", tag = "openid", operation_id = "getUserInfo",
+    summary = "UserInfo endpoint",
+    description = "The signed-in member's claims for the access token's scopes.",
     responses(
         (status = 200, description = "The member's claims (see the README), for `Authorization: Bearer {access_token}` from the token endpoint (not a Gatehouse session token)", content_type = "application/json"),
         (status = 401, description = "`invalid_token` (RFC 6750): unknown, expired, or its sign-in ended (signed out, suspended, removed)", content_type = "application/json"),
@@ -900,7 +906,9 @@ pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
 
 /// The same, by POST (OpenID Connect Core §5.3.1).
 #[utoipa::path(
-    post, path = "/oauth2/userinfo", tag = "openid",
+    post, path = "/oauth2/userinfo", tag = "openid", operation_id = "getUserInfoPost",
+    summary = "UserInfo endpoint (POST)",
+    description = "The same, by POST (OpenID Connect Core §5.3.1).",
     responses(
         (status = 200, description = "The member's claims, for `Authorization: Bearer {access_token}`", content_type = "application/json"),
         (status = 401, description = "`invalid_token` (RFC 6750)", content_type = "application/json"),
@@ -913,8 +921,10 @@ pub async fn userinfo_post(state: web::Data<AppState>, req: HttpRequest) -> Http
 /// `POST /oauth2/revoke` (RFC 7009): a refresh or access token of the
 /// calling client; its grant ends. Unknown tokens answer 200 too.
 #[utoipa::path(
-    post, path = "/oauth2/revoke", tag = "openid",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "`token`, with client authentication as at the token endpoint"),
+    post, path = "/oauth2/revoke", tag = "openid", operation_id = "revokeToken",
+    summary = "Revoke a token",
+    description = "RFC 7009: a refresh or access token of the calling client; its grant ends. Unknown tokens answer 200 too.",
+    request_body(content = RevokeParams, content_type = "application/x-www-form-urlencoded", description = "`token`, with client authentication as at the token endpoint"),
     responses(
         (status = 200, description = "Revoked (or unknown: the same answer)"),
         (status = 400, description = "`invalid_request`: no token, or not a form body", content_type = "application/json"),
@@ -947,7 +957,7 @@ pub async fn revoke(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
 
 // ---------------------------------------------------------------- logout
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct LogoutParams {
     pub id_token_hint: Option<String>,
     pub post_logout_redirect_uri: Option<String>,
@@ -1033,7 +1043,9 @@ fn choose_page(
 /// without one, the member is asked first (a link on another site must not
 /// sign anyone out).
 #[utoipa::path(
-    get, path = "/oauth2/logout", tag = "openid",
+    get, path = "/oauth2/logout", tag = "openid", operation_id = "logoutRp",
+    summary = "RP-initiated logout",
+    description = "OpenID Connect RP-Initiated Logout 1.0: ends the member's Gatehouse session and the applications' grants from it.",
     params(
         ("id_token_hint" = Option<String>, Query, description = "An ID token we issued for the session (expired is fine)"),
         ("post_logout_redirect_uri" = Option<String>, Query, description = "Registered for the client; where the browser returns"),
@@ -1053,8 +1065,10 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest, signed_in: Opt
 
 /// The same by POST (form body), and our confirmation form's target.
 #[utoipa::path(
-    post, path = "/oauth2/logout", tag = "openid",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "The GET's parameters"),
+    post, path = "/oauth2/logout", tag = "openid", operation_id = "logoutRpPost",
+    summary = "RP-initiated logout (form post)",
+    description = "The same by POST (form body), and the confirmation form's target.",
+    request_body(content = LogoutParams, content_type = "application/x-www-form-urlencoded", description = "The GET's parameters"),
     responses(
         (status = 302, description = "Signed out; back to the application"),
         (status = 200, description = "Signed out, or asked to confirm", content_type = "text/html"),
@@ -1137,4 +1151,30 @@ async fn end_and_leave(state: &AppState, signed_in: Option<AuthUser>, p: LogoutP
             res
         }
     }
+}
+
+/// The token endpoint's form (documentation: the handler reads the form
+/// field by field, with client authentication from HTTP Basic or the form).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TokenParams {
+    /// `authorization_code` or `refresh_token`.
+    grant_type: String,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// The revocation endpoint's form (RFC 7009).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RevokeParams {
+    token: String,
+    /// `refresh_token` or `access_token`.
+    token_type_hint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
 }

@@ -117,7 +117,9 @@ fn public_json<T: Serialize>(body: &T) -> HttpResponse {
 }
 
 #[utoipa::path(
-    get, path = "/.well-known/openid-configuration", tag = "openid",
+    get, path = "/.well-known/openid-configuration", tag = "openid", operation_id = "getOpenIdConfiguration",
+    summary = "OpenID Provider discovery document",
+    description = "The OpenID Connect Discovery 1.0 document of Gatehouse as the OpenID Provider of the SaaS's applications: its endpoints, algorithms and claims.",
     responses((status = 200, description = "The OpenID Provider's metadata (OpenID Connect Discovery 1.0)", body = Discovery))
 )]
 pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
@@ -125,7 +127,9 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
 }
 
 #[utoipa::path(
-    get, path = "/oauth2/jwks", tag = "openid",
+    get, path = "/oauth2/jwks", tag = "openid", operation_id = "getJwks",
+    summary = "JSON Web Key Set",
+    description = "The public keys ID tokens and logout tokens are signed with (the previous key too during a rotation).",
     responses((status = 200, description = "The public keys ID tokens and logout tokens are signed with (RFC 7517): the current one first, then those of earlier keys still in rotation", content_type = "application/json"))
 )]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {

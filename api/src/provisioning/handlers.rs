@@ -9,7 +9,9 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 #[utoipa::path(
-    get, path = "/api/v1/plans", tag = "provisioning",
+    get, path = "/api/v1/plans", tag = "provisioning", operation_id = "listPlans",
+    summary = "List plans",
+    description = "The plans new members can be given.",
     responses(
         (status = 200, description = "The plan catalog (set by the operator in `gatehouse.toml`)", body = [Plan]),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
@@ -21,7 +23,9 @@ pub async fn plans(state: web::Data<AppState>, _user: AuthUser) -> web::Json<Vec
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{org_id}/provisioning", tag = "provisioning",
+    get, path = "/api/v1/organizations/{org_id}/provisioning", tag = "provisioning", operation_id = "getProvisioningState",
+    summary = "Get the provisioning state",
+    description = "The Single Sign-On / Provision tab: domains, default plan, what was bought and each feature's status.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     responses(
         (status = 200, description = "Everything the Single Sign-On / Provision tab shows", body = ProvisioningResponse),
@@ -34,7 +38,9 @@ pub async fn state(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/organizations/{org_id}/default-plan", tag = "provisioning",
+    put, path = "/api/v1/organizations/{org_id}/default-plan", tag = "provisioning", operation_id = "setDefaultPlan",
+    summary = "Set the default plan",
+    description = "The plan members created by SSO or the directory get.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = SetDefaultPlanRequest,
     responses(
@@ -56,7 +62,9 @@ pub async fn set_default_plan(
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/organizations/{org_id}/invite-settings", tag = "provisioning",
+    put, path = "/api/v1/organizations/{org_id}/invite-settings", tag = "provisioning", operation_id = "setInviteSettings",
+    summary = "Set invite settings",
+    description = "Whether invites set a password (off: invited members sign in through SSO only).",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = InviteSettings,
     responses(

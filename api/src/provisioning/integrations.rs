@@ -95,7 +95,9 @@ async fn respond(
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/organizations/{org_id}/integrations/sso", tag = "provisioning",
+    put, path = "/api/v1/organizations/{org_id}/integrations/sso", tag = "provisioning", operation_id = "setSsoEnabled",
+    summary = "Turn Single Sign-On on or off",
+    description = "Turning SSO off also turns Directory Sync off, ends the sessions SSO opened and revokes setup links; on again restores the status it had.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = SetEnabledRequest,
     responses(
@@ -115,7 +117,9 @@ pub async fn sso(
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/organizations/{org_id}/integrations/directory-sync", tag = "provisioning",
+    put, path = "/api/v1/organizations/{org_id}/integrations/directory-sync", tag = "provisioning", operation_id = "setDirectorySyncEnabled",
+    summary = "Turn Directory Sync on or off",
+    description = "Turning it off stops the directory's requests and revokes its setup links; on again restores the status it had.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = SetEnabledRequest,
     responses(

@@ -98,7 +98,9 @@ pub async fn token_created_at(state: &AppState, org_id: &str) -> AppResult<Optio
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/setup/{token}/scim-credentials", tag = "setup",
+    post, path = "/api/v1/setup/{token}/scim-credentials", tag = "setup", operation_id = "createScimCredentials",
+    summary = "Generate SCIM credentials",
+    description = "The SCIM base URL and a bearer token for the identity provider (shown once; the previous token stops working).",
     params(("token" = String, Path, description = "The token from a Directory Sync (SCIM) setup link")),
     responses(
         (status = 201, description = "The SCIM base URL and a new bearer token, shown this once; the previous token stops working", body = ScimCredentials),

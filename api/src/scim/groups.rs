@@ -153,7 +153,8 @@ async fn group_event(
 }
 
 /// `group.member_added` / `group.member_removed`, one per directory User
-/// (with the member's account id).
+/// (with the member's account id); the object is the membership
+/// (`{group_id}/{directory_user_id}`).
 pub(super) async fn member_events(
     db: &impl ConnectionTrait,
     dir: &Directory,
@@ -181,7 +182,9 @@ pub(super) async fn member_events(
     for (kind, set) in [("group.member_added", added), ("group.member_removed", removed)] {
         for id in set {
             let data = json!({ "group": group, "directory_user_id": id, "user_id": accounts.get(id) });
-            let event = NewEvent::new(kind, &dir.org_id, g.id.as_str(), data).by(Source::Scim);
+            // The membership is the object: its own versions, so an added
+            // member's event is never "stale" beside another member's.
+            let event = NewEvent::new(kind, &dir.org_id, format!("{}/{id}", g.id), data).by(Source::Scim);
             crate::events::emit(db, event, dir.now).await?;
         }
     }

@@ -685,11 +685,12 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
         .filter(super::entity::group::Column::Id.is_in(group_ids))
         .all(&txn)
         .await?;
+    // The rows first, then the events: the order a Group PATCH locks them in.
+    group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
     let me = std::collections::BTreeSet::from([row.id.clone()]);
     for g in &in_groups {
         super::groups::member_events(&txn, &dir, g, &std::collections::BTreeSet::new(), &me).await?;
     }
-    group_member::Entity::delete_many().filter(group_member::Column::MemberId.eq(row.id.as_str())).exec(&txn).await?;
     dir_user::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
     // A member the directory created goes with it; one it only took over is
     // detached (`members::deprovision` has the rule).

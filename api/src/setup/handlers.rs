@@ -10,7 +10,9 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/setup-links", tag = "setup",
+    post, path = "/api/v1/organizations/{org_id}/setup-links", tag = "setup", operation_id = "createSetupLink",
+    summary = "Generate a setup link",
+    description = "A 24-hour link for the customer's IT admin to connect their identity provider (SSO) or directory (SCIM); it replaces the previous one.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = CreateSetupLinkRequest,
     responses(
@@ -31,7 +33,9 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/setup/{token}", tag = "setup",
+    get, path = "/api/v1/setup/{token}", tag = "setup", operation_id = "getSetupLink",
+    summary = "Open a setup link",
+    description = "What the setup link is for, and the organization it sets up.",
     params(("token" = String, Path, description = "The token from the setup link")),
     responses(
         (status = 200, description = "What the link is for (no account needed)", body = SetupInfo),
@@ -52,7 +56,9 @@ pub async fn info(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{org_id}/setup-links", tag = "setup",
+    get, path = "/api/v1/organizations/{org_id}/setup-links", tag = "setup", operation_id = "listSetupLinks",
+    summary = "List setup links",
+    description = "The latest setup link of each kind with its status.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     responses(
         (status = 200, description = "The latest link of each kind: sent, opened, completed, expired or revoked (the URL itself is only in the answer that generated it)", body = SetupLinksResponse),
@@ -65,7 +71,9 @@ pub async fn list(state: web::Data<AppState>, admin: OrgAdmin) -> AppResult<web:
 }
 
 #[utoipa::path(
-    delete, path = "/api/v1/organizations/{org_id}/setup-links/{link_id}", tag = "setup",
+    delete, path = "/api/v1/organizations/{org_id}/setup-links/{link_id}", tag = "setup", operation_id = "revokeSetupLink",
+    summary = "Revoke a setup link",
+    description = "The link stops working at once.",
     params(
         ("org_id" = String, Path, description = "Organization id (`org_…`)"),
         ("link_id" = String, Path, description = "Setup link id (`lnk_…`)"),

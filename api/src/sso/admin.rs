@@ -8,7 +8,9 @@ use crate::auth::OrgAdmin;
 use shared::enforcement::{SsoEnforcement, SsoEnforcementRequest};
 
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{org_id}/sso-enforcement", tag = "sso",
+    get, path = "/api/v1/organizations/{org_id}/sso-enforcement", tag = "sso", operation_id = "getSsoEnforcement",
+    summary = "Get Require SSO",
+    description = "Whether SSO is required, the break-glass Administrators, and the checklist for turning it on.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     responses(
         (status = 200, description = "Whether SSO is required, the break-glass Administrators with their last use, and the checklist for turning it on", body = SsoEnforcement),
@@ -21,7 +23,9 @@ pub async fn get_enforcement(state: web::Data<AppState>, admin: OrgAdmin) -> App
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/organizations/{org_id}/sso-enforcement", tag = "sso",
+    put, path = "/api/v1/organizations/{org_id}/sso-enforcement", tag = "sso", operation_id = "setSsoEnforcement",
+    summary = "Set Require SSO",
+    description = "Turns Require SSO on or off and names up to 3 break-glass Administrators.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     request_body = SsoEnforcementRequest,
     responses(
@@ -43,7 +47,9 @@ pub async fn put_enforcement(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/organizations/{org_id}/sso/test", tag = "sso",
+    post, path = "/api/v1/organizations/{org_id}/sso/test", tag = "sso", operation_id = "startSsoTest",
+    summary = "Test the SSO connection",
+    description = "Starts a test sign-in at the organization's identity provider in the Administrator's browser.",
     params(("org_id" = String, Path, description = "Organization id (`org_…`)")),
     responses(
         (status = 200, description = "Send the browser here to sign in at the identity provider; a cookie binds the sign-in to this browser. A pass is recorded as the organization's last test sign-in", body = SsoRedirect),

@@ -123,7 +123,9 @@ async fn prepare_sign_in(
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/auth/sso", tag = "accounts",
+    post, path = "/api/v1/auth/sso", tag = "accounts", operation_id = "startSsoSignIn",
+    summary = "Start a sign-in with SSO",
+    description = "Finds the organization's identity provider from a work email and answers where to send the browser.",
     request_body = SsoLoginRequest,
     responses(
         (status = 200, description = "Send the browser here to sign in at the organization's identity provider", body = SsoRedirect),

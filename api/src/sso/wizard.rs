@@ -32,7 +32,9 @@ async fn link_org(state: &AppState, token: &str) -> AppResult<(OrganizationId, S
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/setup/{token}/sso-connection", tag = "sso",
+    get, path = "/api/v1/setup/{token}/sso-connection", tag = "sso", operation_id = "getSsoConnection",
+    summary = "Get the SSO connection",
+    description = "The identity provider connection as configured so far, with what to enter at the identity provider.",
     params(("token" = String, Path, description = "The token from an SSO setup link")),
     responses(
         (status = 200, description = "Our values to paste into the identity provider, and what is configured (no secrets)", body = SsoConnection),
@@ -50,7 +52,9 @@ pub async fn get_connection(
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/setup/{token}/sso-connection", tag = "sso",
+    put, path = "/api/v1/setup/{token}/sso-connection", tag = "sso", operation_id = "saveSsoConnection",
+    summary = "Save the SSO connection",
+    description = "Saves the SAML or OpenID Connect settings of the identity provider (read from its metadata or discovery document).",
     params(("token" = String, Path, description = "The token from an SSO setup link")),
     request_body = SsoConnectionRequest,
     responses(
@@ -235,7 +239,9 @@ async fn saml_settings(state: &AppState, c: connection::Model, body: &SsoConnect
 }
 
 #[utoipa::path(
-    post, path = "/api/v1/setup/{token}/sso-test", tag = "sso",
+    post, path = "/api/v1/setup/{token}/sso-test", tag = "sso", operation_id = "startSetupSsoTest",
+    summary = "Test the identity provider",
+    description = "Starts a test sign-in; a pass turns Single Sign-On active.",
     params(("token" = String, Path, description = "The token from an SSO setup link")),
     responses(
         (status = 200, description = "Send the browser here to sign in at the identity provider; a cookie binds the sign-in to this browser", body = SsoRedirect),

@@ -130,6 +130,9 @@ enum Outcome {
     Failed,
     /// The endpoint is off or gone, or the event was pruned: not sent.
     Dropped(&'static str),
+    /// The database could not be read: nothing is written, and the lease
+    /// running out brings the delivery back.
+    Later,
 }
 
 struct Try {
@@ -143,6 +146,14 @@ struct Try {
 impl Try {
     fn dropped(why: &'static str) -> Self {
         Self { outcome: Outcome::Dropped(why), status: None, latency_ms: 0, error: None, excerpt: None }
+    }
+
+    fn dropped_later() -> Self {
+        Self { outcome: Outcome::Later, status: None, latency_ms: 0, error: None, excerpt: None }
+    }
+
+    fn failed(error: String) -> Self {
+        Self { outcome: Outcome::Failed, status: None, latency_ms: 0, error: Some(error), excerpt: None }
     }
 }
 
@@ -176,15 +187,16 @@ async fn read_start(mut res: reqwest::Response) -> Vec<u8> {
 }
 
 async fn attempt(state: &AppState, d: &delivery::Model) -> Try {
-    let Ok(Some(e)) = endpoint::Entity::find_by_id(d.endpoint_id.as_str()).one(&state.db).await else {
-        return Try::dropped("endpoint_deleted");
+    let e = match endpoint::Entity::find_by_id(d.endpoint_id.as_str()).one(&state.db).await {
+        Ok(Some(e)) if e.enabled => e,
+        Ok(Some(_)) => return Try::dropped("endpoint_disabled"),
+        Ok(None) => return Try::dropped("endpoint_deleted"),
+        Err(_) => return Try::dropped_later(),
     };
-    if !e.enabled {
-        return Try::dropped("endpoint_disabled");
-    }
-    let Ok(Some(event)) = crate::events::entity::event::Entity::find_by_id(d.event_id.as_str()).one(&state.db).await
-    else {
-        return Try::dropped("event_pruned");
+    let event = match crate::events::entity::event::Entity::find_by_id(d.event_id.as_str()).one(&state.db).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return Try::dropped("event_pruned"),
+        Err(_) => return Try::dropped_later(),
     };
     let now = state.clock.now();
     let mut secrets: Vec<String> = Vec::with_capacity(2);
@@ -192,6 +204,13 @@ async fn attempt(state: &AppState, d: &delivery::Model) -> Try {
     if e.previous_secret_until.is_some_and(|t| t > now) {
         secrets.extend(
             e.previous_secret.as_deref().and_then(|s| state.keys.open(s)).and_then(|s| String::from_utf8(s).ok()),
+        );
+    }
+    if secrets.is_empty() {
+        // Never sent unsigned: the receiver could not tell it from a forgery.
+        return Try::failed(
+            "the endpoint's signing secret cannot be opened (the signing key it was sealed with is no longer configured); rotate the secret"
+                .to_owned(),
         );
     }
     let id = event.id.clone();
@@ -209,9 +228,7 @@ async fn attempt(state: &AppState, d: &delivery::Model) -> Try {
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body),
-        Err(err) => {
-            return Try { outcome: Outcome::Failed, status: None, latency_ms: 0, error: Some(err.0), excerpt: None };
-        }
+        Err(err) => return Try::failed(err.0),
     };
     let started = Instant::now();
     let sent = state.outbound.send(request, what).await;
@@ -253,11 +270,14 @@ async fn record(state: &AppState, d: &delivery::Model, lease: DateTime<Utc>, t: 
             .add(delivery::Column::Id.eq(d.id.as_str()))
             .add(delivery::Column::NextAttemptAt.eq(lease))
     };
+    if matches!(t.outcome, Outcome::Later) {
+        return Ok(());
+    }
     let txn = state.begin_write().await?;
     let (next, new_state, attempts) = match &t.outcome {
         Outcome::Delivered => (None, "delivered", d.attempts + 1),
         Outcome::Gone => (None, "failed", d.attempts + 1),
-        Outcome::Dropped(_) => (None, "cancelled", d.attempts),
+        Outcome::Dropped(_) | Outcome::Later => (None, "cancelled", d.attempts),
         Outcome::Failed => {
             let attempts = d.attempts + 1;
             match backoff(attempts) {
@@ -322,7 +342,7 @@ async fn record(state: &AppState, d: &delivery::Model, lease: DateTime<Utc>, t: 
             }
             tracing::warn!(endpoint = %d.endpoint_id, attempts, reason = ?t.error, "webhook delivery failed");
         }
-        Outcome::Dropped(_) => {}
+        Outcome::Dropped(_) | Outcome::Later => {}
     }
     txn.commit().await?;
     Ok(())
@@ -332,20 +352,25 @@ async fn record(state: &AppState, d: &delivery::Model, lease: DateTime<Utc>, t: 
 /// deliveries are cancelled and a `webhook_endpoint.disabled` event says so.
 async fn disable(db: &impl ConnectionTrait, endpoint_id: &str, reason: &str, now: DateTime<Utc>) -> AppResult<()> {
     let Some(e) = endpoint::Entity::find_by_id(endpoint_id).one(db).await? else { return Ok(()) };
-    if !e.enabled {
-        return Ok(());
-    }
-    endpoint::Entity::update_many()
+    // Of two attempts that both say so, one turns it off (and says so once).
+    let turned_off = endpoint::Entity::update_many()
         .col_expr(endpoint::Column::Enabled, Expr::value(false))
         .col_expr(endpoint::Column::DisabledReason, Expr::value(reason))
         .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
         .filter(endpoint::Column::Id.eq(endpoint_id))
+        .filter(endpoint::Column::Enabled.eq(true))
         .exec(db)
         .await?;
+    if turned_off.rows_affected == 0 {
+        return Ok(());
+    }
     super::endpoints::cancel_pending(db, endpoint_id, now).await?;
     tracing::warn!(endpoint = %endpoint_id, reason, "webhook endpoint disabled");
+    // Other endpoints' receivers get this event: the URL's host only (a
+    // URL can itself be a credential).
+    let host = reqwest::Url::parse(&e.url).ok().and_then(|u| u.host_str().map(str::to_owned));
     let data = serde_json::json!({
-        "id": e.id, "url": e.url, "description": e.description, "enabled": false,
+        "id": e.id, "host": host, "description": e.description, "enabled": false,
         "disabled_reason": reason, "failing_since": e.failing_since,
     });
     let event = crate::events::NewEvent {

@@ -348,7 +348,7 @@ pub async fn attempts(
     request_body = ReplayRequest,
     responses(
         (status = 202, description = "Queued", body = ReplayResponse),
-        (status = 400, description = "`after` is not an event id", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`after` is neither an event id nor a `next_cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No service key, or one that is not valid or was revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`endpoint_disabled`: turn the endpoint on first", body = Problem, content_type = "application/problem+json"),
@@ -374,7 +374,7 @@ pub async fn replay(
         None => None,
     };
     let types = endpoint.types();
-    let filter = crate::events::Filter { organization_id: None, types: &types };
+    let filter = crate::events::Filter { organization_id: None, types: &types, until: None };
     let now = state.clock.now();
     let mut queued = 0usize;
     let mut more = false;
@@ -393,7 +393,7 @@ pub async fn replay(
             break;
         }
     }
-    let next_cursor = if more && queued >= REPLAY_MAX { cursor.map(|c| c.id) } else { None };
+    let next_cursor = if more && queued >= REPLAY_MAX { cursor.map(|c| c.encode()) } else { None };
     tracing::info!(endpoint = %endpoint.id, key = %caller.key_id, queued, "webhook replay queued");
     Ok(HttpResponse::Accepted().json(ReplayResponse { queued: queued as u64, next_cursor }))
 }

@@ -54,6 +54,10 @@ impl Drop for PgDatabase {
     /// thread of its own since the test's runtime may be gone: a test run
     /// leaves no database behind (each holds ~8 MB on disk).
     fn drop(&mut self) {
+        // This thread blocks the test's runtime meanwhile: a connection its
+        // pool was opening stays half-authenticated, and DROP DATABASE
+        // waits for that backend until `authentication_timeout` (`.ci/run`
+        // sets 2 s; PostgreSQL's default is a minute).
         let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
         let dropped = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
