@@ -105,7 +105,6 @@ pub fn spawn<O: Outbox>(state: web::Data<AppState>, every: Duration) {
                     Vec::new()
                 })
             };
-            let busy = !claimed.is_empty() || free == 0;
             for item in claimed {
                 let Ok(permit) = permits.clone().try_acquire_owned() else { break };
                 let key = O::key(&item).to_owned();
@@ -118,9 +117,9 @@ pub fn spawn<O: Outbox>(state: web::Data<AppState>, every: Duration) {
                     in_flight.done.notify_one();
                 });
             }
-            if busy {
-                // More may be due for a destination that was full: look again
-                // as soon as a send finishes (or at the next tick).
+            if permits.available_permits() < O::IN_FLIGHT {
+                // Sending: more may be due for a destination that is full, so
+                // look again as soon as a send finishes (or at the next tick).
                 let _ = tokio::time::timeout(every, in_flight.done.notified()).await;
             } else {
                 actix_web::rt::time::sleep(every).await;
