@@ -64,14 +64,24 @@ impl BatchError {
 
 type Outcome = Result<(), BatchError>;
 
+/// A job's inserts: as sea-query statements, or — for the writer thread —
+/// already turned into SQL and values by the caller, so the one thread
+/// every write waits for only runs SQLite.
+enum Work {
+    Statements(Vec<InsertStatement>),
+    Built(Vec<direct::Built>),
+}
+
 struct Job {
-    stmts: Vec<InsertStatement>,
+    work: Work,
     reply: oneshot::Sender<Outcome>,
 }
 
 #[derive(Clone)]
 pub struct Batcher {
     tx: mpsc::Sender<Job>,
+    /// The writer is the SQLite thread (it takes `Work::Built`).
+    direct: bool,
 }
 
 impl Batcher {
@@ -80,6 +90,7 @@ impl Batcher {
     /// `gate`, the process's SQLite write gate (see `begin_write`).
     pub fn start(db: DatabaseConnection, gate: Arc<Mutex<()>>, sqlite_file: Option<&Path>) -> anyhow::Result<Self> {
         let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+        let direct = sqlite_file.is_some();
         match sqlite_file {
             Some(path) => direct::start(path, gate, rx)?,
             None => {
@@ -92,15 +103,26 @@ impl Batcher {
                 });
             }
         }
-        Ok(Self { tx })
+        Ok(Self { tx, direct })
     }
 
     /// Writes the statements together with the current batch; `Err` means
     /// none of them were written.
     pub async fn insert(&self, stmts: Vec<InsertStatement>) -> Outcome {
         let stopped = || BatchError::Db(DbErr::Custom("write batcher stopped".to_owned()));
+        let work = if self.direct {
+            Work::Built(
+                stmts
+                    .iter()
+                    .map(direct::build)
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(|e| BatchError::Db(DbErr::Custom(format!("batch write failed: {e}"))))?,
+            )
+        } else {
+            Work::Statements(stmts)
+        };
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Job { stmts, reply }).await.map_err(|_| stopped())?;
+        self.tx.send(Job { work, reply }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -147,8 +169,35 @@ pub mod direct {
     use rusqlite::{Connection, OpenFlags, TransactionBehavior};
     use sea_orm::sea_query::Value;
 
+    /// An insert's SQL and its values, as SQLite takes them.
+    pub(super) type Built = (String, Vec<Sql>);
+
+    pub(super) fn build(stmt: &InsertStatement) -> rusqlite::Result<Built> {
+        let (sql, values) = stmt.build(SqliteQueryBuilder);
+        Ok((sql, values.into_iter().map(sql_value).collect::<rusqlite::Result<Vec<Sql>>>()?))
+    }
+
+    /// How often the checkpointer moves the write-ahead log into the
+    /// database file.
+    const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
     pub(super) fn start(path: &Path, gate: Arc<Mutex<()>>, mut rx: mpsc::Receiver<Job>) -> anyhow::Result<()> {
         let mut conn = open(path)?;
+        // Checkpoints (copying the log into the file, and its fsync) run on
+        // a thread of their own, not inside the commit every writer waits
+        // for. PASSIVE: never waits for a reader or a writer.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "cache_size", -16_384)?;
+        let checkpointer = open(path)?;
+        // Stops when the writer does (it drops `running`).
+        let (running, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new().name("sqlite-checkpoint".to_owned()).spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(e) = checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "checkpointing the SQLite log failed; trying again");
+                }
+            }
+        })?;
         std::thread::Builder::new().name("sqlite-batch-writer".to_owned()).spawn(move || {
             while let Some(jobs) = next_batch(rx.blocking_recv(), &mut rx) {
                 let results = {
@@ -157,6 +206,7 @@ pub mod direct {
                 };
                 reply(jobs, results);
             }
+            drop(running);
         })?;
         Ok(())
     }
@@ -183,7 +233,10 @@ pub mod direct {
         let mut results = Vec::with_capacity(jobs.len());
         for job in jobs {
             let outcome = txn.savepoint().and_then(|mut sp| {
-                job.stmts.iter().try_for_each(|s| run(&sp, s))?;
+                match &job.work {
+                    Work::Built(built) => built.iter().try_for_each(|b| run(&sp, b))?,
+                    Work::Statements(stmts) => stmts.iter().try_for_each(|s| run(&sp, &build(s)?))?,
+                }
                 sp.set_drop_behavior(rusqlite::DropBehavior::Commit);
                 Ok(())
             });
@@ -195,10 +248,8 @@ pub mod direct {
         }
     }
 
-    fn run(conn: &Connection, stmt: &InsertStatement) -> rusqlite::Result<()> {
-        let (sql, values) = stmt.build(SqliteQueryBuilder);
-        let params = values.into_iter().map(sql_value).collect::<rusqlite::Result<Vec<Sql>>>()?;
-        conn.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(params))?;
+    fn run(conn: &Connection, (sql, params): &Built) -> rusqlite::Result<()> {
+        conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(params))?;
         Ok(())
     }
 
@@ -229,7 +280,49 @@ pub mod direct {
     }
 }
 
+/// How a batch written without savepoints ended.
+enum Straight {
+    Committed,
+    /// A statement failed: nothing was written.
+    Refused(DbErr),
+    /// The transaction could not start or commit.
+    Broken(String),
+}
+
+/// PostgreSQL: every job's statements in one transaction with no savepoint
+/// (each costs a round trip): when one is refused, nothing is written and
+/// the batch goes again, a savepoint per job.
+async fn write_straight(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> Straight {
+    let txn = match super::begin_write(db, gate).await {
+        Ok(t) => t,
+        Err(e) => return Straight::Broken(e.to_string()),
+    };
+    for job in jobs {
+        let Work::Statements(stmts) = &job.work else {
+            return Straight::Broken("a built job reached the sea-orm writer".to_owned());
+        };
+        for s in stmts {
+            if let Err(e) = txn.execute(s).await {
+                let _ = txn.rollback().await;
+                return Straight::Refused(e);
+            }
+        }
+    }
+    match txn.commit().await {
+        Ok(()) => Straight::Committed,
+        Err(e) => Straight::Broken(format!("batch commit failed: {e}")),
+    }
+}
+
 async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> Vec<Outcome> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        match write_straight(db, gate, jobs).await {
+            Straight::Committed => return jobs.iter().map(|_| Ok(())).collect(),
+            Straight::Refused(e) if jobs.len() == 1 => return vec![Err(BatchError::from_db(e))],
+            Straight::Refused(_) => {} // which one? Each in a savepoint, below.
+            Straight::Broken(why) => return all_failed(jobs.len(), &why),
+        }
+    }
     let txn = match super::begin_write(db, gate).await {
         Ok(t) => t,
         Err(e) => return all_failed(jobs.len(), &e.to_string()),
@@ -237,12 +330,16 @@ async fn write(db: &DatabaseConnection, gate: &Arc<Mutex<()>>, jobs: &[Job]) -> 
     let backend = txn.get_database_backend();
     let mut results = Vec::with_capacity(jobs.len());
     for job in jobs {
+        let Work::Statements(stmts) = &job.work else {
+            results.push(Err(BatchError::Db(DbErr::Custom("a built job reached the sea-orm writer".to_owned()))));
+            continue;
+        };
         let outcome = if backend == DbBackend::Sqlite {
-            txn.execute_raw(super::sqlite_script(&job.stmts, "SAVEPOINT job;\n", "RELEASE job;")).await.map(|_| ())
+            txn.execute_raw(super::sqlite_script(stmts, "SAVEPOINT job;\n", "RELEASE job;")).await.map(|_| ())
         } else {
             async {
                 txn.execute_unprepared("SAVEPOINT job").await?;
-                for s in &job.stmts {
+                for s in stmts {
                     txn.execute(s).await?;
                 }
                 txn.execute_unprepared("RELEASE SAVEPOINT job").await?;
@@ -283,7 +380,7 @@ mod tests {
     }
 
     fn job(stmts: Vec<InsertStatement>) -> Job {
-        Job { stmts, reply: oneshot::channel().0 }
+        Job { work: Work::Statements(stmts), reply: oneshot::channel().0 }
     }
 
     fn clean() -> [Job; 2] {

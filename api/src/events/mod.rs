@@ -18,7 +18,9 @@ pub mod handlers;
 
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict, Query, SimpleExpr, WithClause,
+};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use shared::events::Source;
 
@@ -74,19 +76,14 @@ pub fn member_object(org_id: &str, user_id: &str) -> String {
     format!("{org_id}/{user_id}")
 }
 
-/// The commit-order number of a row written now.
-fn next_seq(backend: DbBackend) -> SimpleExpr {
-    match backend {
-        DbBackend::Postgres => Expr::cust("pg_current_xact_id()::text::bigint"),
-        _ => Expr::cust("(SELECT COALESCE(MAX(seq), 0) + 1 FROM events)"),
-    }
-}
-
-/// The two inserts that record `e`: its object's version goes up by one,
-/// and the event is written with it.
-#[allow(clippy::expect_used)] // nine columns and nine selected values, fixed here
-pub fn statements(backend: DbBackend, e: NewEvent, now: DateTime<Utc>) -> [InsertStatement; 2] {
-    let bump = Query::insert()
+/// The statements that record `e`: its object's version goes up by one,
+/// and the event is written with it. PostgreSQL does both in one statement
+/// (a data-modifying `WITH`); SQLite has none, so two — cheap there (no
+/// round trip), and the event's `seq` is the table's own key, the next
+/// number.
+#[allow(clippy::expect_used)] // one selected value per insert column, fixed here
+pub fn statements(backend: DbBackend, e: NewEvent, now: DateTime<Utc>) -> Vec<InsertStatement> {
+    let mut bump = Query::insert()
         .into_table(version::Entity)
         .columns([version::Column::ObjectId, version::Column::Version])
         .values_panic([e.object_id.clone().into(), 1i64.into()])
@@ -96,36 +93,50 @@ pub fn statements(backend: DbBackend, e: NewEvent, now: DateTime<Utc>) -> [Inser
                 .to_owned(),
         )
         .to_owned();
-    let select = Query::select()
-        .expr(Expr::val(shared::EventId::generate().into_string()))
-        .expr(next_seq(backend))
-        .expr(Expr::val(e.kind))
-        .expr(Expr::val(now))
-        .expr(Expr::val(e.organization_id))
-        .expr(Expr::val(e.object_id.clone()))
-        .column((version::Entity, version::Column::Version))
-        .expr(Expr::val(e.source.map(|s| s.as_str().to_owned())))
-        .expr(Expr::val(e.data.to_string()))
-        .from(version::Entity)
-        .and_where(Expr::col((version::Entity, version::Column::ObjectId)).eq(e.object_id))
-        .to_owned();
-    let insert = Query::insert()
+    let bumped = Alias::new("bumped");
+    let pg = backend == DbBackend::Postgres;
+    let version_col: SimpleExpr = if pg {
+        Expr::col((bumped.clone(), version::Column::Version))
+    } else {
+        Expr::col((version::Entity, version::Column::Version))
+    };
+    let mut values: Vec<(event::Column, SimpleExpr)> = vec![
+        (event::Column::Id, Expr::val(shared::EventId::generate().into_string())),
+        (event::Column::Kind, Expr::val(e.kind)),
+        (event::Column::OccurredAt, Expr::val(now)),
+        (event::Column::OrganizationId, Expr::val(e.organization_id)),
+        (event::Column::ObjectId, Expr::val(e.object_id.clone())),
+        (event::Column::Version, version_col),
+        (event::Column::Source, Expr::val(e.source.map(|s| s.as_str().to_owned()))),
+        (event::Column::Data, Expr::val(e.data.to_string())),
+    ];
+    if pg {
+        // The writing transaction's id; on SQLite the rowid's next number.
+        values.push((event::Column::Seq, Expr::cust("pg_current_xact_id()::text::bigint")));
+    }
+    let mut select = Query::select();
+    for (_, v) in &values {
+        select.expr(v.clone());
+    }
+    if pg {
+        select.from(bumped.clone());
+    } else {
+        select.from(version::Entity).and_where(Expr::col((version::Entity, version::Column::ObjectId)).eq(e.object_id));
+    }
+    let mut insert = Query::insert()
         .into_table(event::Entity)
-        .columns([
-            event::Column::Id,
-            event::Column::Seq,
-            event::Column::Kind,
-            event::Column::OccurredAt,
-            event::Column::OrganizationId,
-            event::Column::ObjectId,
-            event::Column::Version,
-            event::Column::Source,
-            event::Column::Data,
-        ])
+        .columns(values.iter().map(|(c, _)| *c))
         .select_from(select)
-        .expect("the select has one column per insert column")
+        .expect("the select has one value per insert column")
         .to_owned();
-    [bump, insert]
+    if pg {
+        bump.returning_col(version::Column::Version);
+        let cte = CommonTableExpression::new().query(bump).table_name(bumped).to_owned();
+        insert.with_cte(WithClause::new().cte(cte).to_owned());
+        vec![insert]
+    } else {
+        vec![bump, insert]
+    }
 }
 
 /// Records `e` in `db` (the change's transaction).
@@ -268,16 +279,35 @@ pub fn view(e: event::Model) -> shared::events::Event {
     }
 }
 
-/// Deletes events older than `days` (their objects' versions stay), but
-/// never the newest: on SQLite the next `seq` counts on from it, so the
-/// numbers never start again below the cursors of webhook endpoints.
+/// Most events one prune deletes (one short write transaction).
+pub const PRUNE_BATCH: u64 = 1_000;
+
+/// Deletes up to [`PRUNE_BATCH`] of the oldest events (in commit order)
+/// older than `days` — their objects' versions stay — but never the newest:
+/// on SQLite the next `seq` counts on from it, so the numbers never start
+/// again below the cursors of webhook endpoints. Walks `seq` order (no
+/// index on time: one less page written per event).
 pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>, days: i64) -> AppResult<u64> {
+    let cutoff = now - Duration::days(days);
     let newest = head(db).await?;
-    let done = event::Entity::delete_many()
-        .filter(event::Column::OccurredAt.lt(now - Duration::days(days)))
-        .filter(Condition::any().add(event::Column::Seq.lt(newest.seq)).add(event::Column::Id.ne(newest.id)))
-        .exec(db)
+    let oldest: Vec<(i64, String, DateTime<Utc>)> = event::Entity::find()
+        .select_only()
+        .columns([event::Column::Seq, event::Column::Id, event::Column::OccurredAt])
+        .order_by_asc(event::Column::Seq)
+        .order_by_asc(event::Column::Id)
+        .limit(PRUNE_BATCH)
+        .into_tuple()
+        .all(db)
         .await?;
+    let ids: Vec<String> = oldest
+        .into_iter()
+        .take_while(|(seq, id, at)| *at < cutoff && !(*seq == newest.seq && *id == newest.id))
+        .map(|(_, id, _)| id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let done = event::Entity::delete_many().filter(event::Column::Id.is_in(ids)).exec(db).await?;
     Ok(done.rows_affected)
 }
 
@@ -294,11 +324,19 @@ pub fn spawn_pruner(state: web::Data<crate::state::AppState>) {
         loop {
             tick.tick().await;
             let days = i64::from(state.settings.events_retention_days);
+            // A batch per write transaction, so writers wait for one batch
+            // at most, never for the whole backlog.
             let pruned = async {
-                let txn = state.begin_write().await?;
-                let n = prune(&*txn, state.clock.now(), days).await?;
-                txn.commit().await?;
-                AppResult::Ok(n)
+                let mut total = 0;
+                loop {
+                    let txn = state.begin_write().await?;
+                    let n = prune(&*txn, state.clock.now(), days).await?;
+                    txn.commit().await?;
+                    total += n;
+                    if n < PRUNE_BATCH {
+                        return AppResult::Ok(total);
+                    }
+                }
             }
             .await;
             match pruned {
@@ -308,4 +346,28 @@ pub fn spawn_pruner(state: web::Data<crate::state::AppState>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    fn sample() -> NewEvent {
+        NewEvent::new("member.created", "org_1", "org_1/usr_1", serde_json::json!({"a": 1}))
+    }
+
+    #[test]
+    fn postgres_records_an_event_in_one_statement_and_sqlite_in_two() {
+        let pg = statements(DbBackend::Postgres, sample(), Utc::now());
+        assert_eq!(pg.len(), 1);
+        let sql = pg[0].to_string(PostgresQueryBuilder);
+        assert!(sql.starts_with(r#"WITH "bumped" AS (INSERT INTO "event_versions""#), "{sql}");
+        assert!(sql.contains(r#"RETURNING "version") INSERT INTO "events""#), "{sql}");
+        assert!(sql.contains(r#"pg_current_xact_id()::text::bigint FROM "bumped""#), "{sql}");
+        let lite = statements(DbBackend::Sqlite, sample(), Utc::now());
+        assert_eq!(lite.len(), 2);
+        let sql = lite[1].to_string(SqliteQueryBuilder);
+        assert!(!sql.contains(r#""seq""#), "SQLite numbers the row itself: {sql}");
+    }
 }

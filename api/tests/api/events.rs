@@ -251,3 +251,44 @@ async fn a_reader_never_passes_an_event_that_commits_later() {
     drop(third);
     assert_eq!(feed(&app, &key, "").await.len(), 2);
 }
+
+/// m0030 rebuilds the SQLite tables (`seq` becomes the table's key, the
+/// versions a table without rowid): every event and version is kept, and
+/// new events number on from the old ones. (On PostgreSQL it only drops an
+/// index; every test database there runs it.)
+#[actix_web::test]
+async fn upgrading_to_lean_events_keeps_every_event_and_numbers_on() {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    use sea_orm_migration::MigratorTrait;
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::connect(format!("sqlite://{}?mode=rwc", dir.path().join("g.db").display())).await.unwrap();
+    api::db::migration::Migrator::up(&db, Some(29)).await.unwrap();
+    let exec = |sql: &str| Statement::from_string(DbBackend::Sqlite, sql.to_owned());
+    let old = [(1, "evt_01", "org_a/usr_1", 1), (2, "evt_02", "org_a/usr_1", 2), (3, "evt_03", "grp_9", 1)];
+    for (seq, id, object, version) in old {
+        db.execute_raw(exec(&format!(
+            "INSERT INTO events (id, seq, type, occurred_at, organization_id, object_id, version, source, data) \
+             VALUES ('{id}', {seq}, 'member.updated', '2026-11-30T10:00:00+00:00', 'org_a', '{object}', {version}, 'scim', '{{}}')"
+        )))
+        .await
+        .unwrap();
+    }
+    db.execute_raw(exec("INSERT INTO event_versions (object_id, version) VALUES ('org_a/usr_1', 2), ('grp_9', 1)"))
+        .await
+        .unwrap();
+    api::db::migration::Migrator::up(&db, None).await.unwrap();
+
+    let next = api::events::NewEvent::new("member.updated", "org_a", "org_a/usr_1", json!({ "n": 4 }));
+    api::events::emit(&db, next, chrono::Utc::now()).await.unwrap();
+    let all = api::events::after(&db, None, &api::events::Filter::default(), 10).await.unwrap();
+    let got: Vec<(i64, &str, i64)> = all.iter().map(|e| (e.seq, e.object_id.as_str(), e.version)).collect();
+    assert_eq!(got, [(1, "org_a/usr_1", 1), (2, "org_a/usr_1", 2), (3, "grp_9", 1), (4, "org_a/usr_1", 3)]);
+    assert_eq!(all[0].id, "evt_01");
+    let org = api::events::Filter { organization_id: Some("org_a"), ..Default::default() };
+    let after_two = api::events::Cursor { seq: 2, id: "evt_02".to_owned() };
+    let page = api::events::after(&db, Some(&after_two), &org, 10).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4]);
+}

@@ -32,6 +32,7 @@ mod m0026_sso_request_return;
 mod m0027_backchannel_logout;
 mod m0028_service_keys;
 mod m0029_events_webhooks;
+mod m0030_lean_events;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_backchannel_logout::Migration),
             Box::new(m0028_service_keys::Migration),
             Box::new(m0029_events_webhooks::Migration),
+            Box::new(m0030_lean_events::Migration),
         ]
     }
 }
