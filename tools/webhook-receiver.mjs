@@ -9,8 +9,9 @@
 //   POST /hook          a delivery: verified against every configured secret
 //   POST /secrets       JSON ["whsec_…", …]: the secrets to verify with (each is tried alone)
 //   POST /program       JSON {statuses: [500, 200, …], delay_ms: N}: the next answers (then 204)
-//   GET  /state         JSON {deliveries: [{id, type, version, timestamp, valid_with: [i…], signatures}],
-//                             unique: N, duplicates: N, invalid: N}
+//   GET  /state         JSON {deliveries: [{id, type, version, object_id, timestamp, answered, valid_with: [i…], signatures}],
+//                             unique: N, duplicates: N, invalid: N, abandoned: N}
+//                       (abandoned: the sender hung up before the answer, so it is not counted)
 import * as http from 'node:http';
 import { Webhook } from 'standardwebhooks';
 
@@ -22,6 +23,7 @@ const deliveries = [];
 const seen = new Set();
 let duplicates = 0;
 let invalid = 0;
+let abandoned = 0;
 
 function read(req) {
   return new Promise((resolve, reject) => {
@@ -51,10 +53,16 @@ const server = http.createServer(async (req, res) => {
     return json(res, 200, { ok: true });
   }
   if (req.method === 'GET' && url.pathname === '/state') {
-    return json(res, 200, { deliveries, unique: seen.size, duplicates, invalid });
+    return json(res, 200, { deliveries, unique: seen.size, duplicates, invalid, abandoned });
   }
   if (req.method === 'POST' && url.pathname === '/hook') {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    // The sender gave up (a timeout) or died before the answer: it never
+    // learns of this one and sends it again, so it does not count.
+    if (req.socket.destroyed) {
+      abandoned += 1;
+      return;
+    }
     const headers = {
       'webhook-id': req.headers['webhook-id'] ?? '',
       'webhook-timestamp': req.headers['webhook-timestamp'] ?? '',
@@ -83,6 +91,7 @@ const server = http.createServer(async (req, res) => {
       id: headers['webhook-id'],
       type: payload.type,
       version: payload.version,
+      object_id: payload.object_id,
       timestamp: payload.timestamp,
       answered: status,
       valid_with: validWith,

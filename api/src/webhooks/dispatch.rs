@@ -32,8 +32,10 @@ pub const DISABLE_AFTER_DAYS: i64 = 5;
 /// Sends in flight per process, and per endpoint.
 pub const IN_FLIGHT: usize = 32;
 pub const PER_ENDPOINT: usize = 8;
-/// How long a claim holds a delivery (a send gives up after 5 s).
-pub const LEASE_SECS: i64 = 60;
+/// How long a claim holds a delivery: a send gives up after 5 s, so this
+/// leaves its result 15 s to be written; a process that died mid-send has
+/// its deliveries sent again by another (or itself, restarted) within 20 s.
+pub const LEASE_SECS: i64 = 20;
 /// Events moved into deliveries per endpoint per round.
 const FILL_BATCH: u64 = 500;
 /// The start of a receiver's answer kept in the log.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Options, PASSWORD, TestApp, captured_logs, spawn_app, spawn_app_with};
@@ -646,4 +646,59 @@ async fn a_deployment_with_smtp_confirms_sign_ups_by_mail_through_the_server() {
     );
     assert!(mail.contains(&format!("{}/signup/confirm/", app.base)), "{mail}");
     assert!(mails(&app).is_empty(), "nothing went to the development sink");
+}
+
+/// Webhook URLs go through the same guard: a private address, a non-https
+/// URL or one with credentials is refused when the endpoint is made (and
+/// nothing is saved); a name that resolves to one (`localhost`) is refused
+/// when it is sent to, logged, and never contacted.
+#[actix_web::test]
+async fn webhooks_reach_no_private_address_by_default() {
+    let app =
+        spawn_app_with(Options { tweak: Some(|s| s.allow_private_network_urls = false), ..Default::default() }).await;
+    let canary = canary();
+    let port = canary.port;
+    let (_, key) = api::auth::service_keys::create(
+        &app.state.db,
+        &app.state.keys,
+        "Hooks",
+        api::auth::service_keys::Scope::Write,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    for url in [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("https://127.0.0.1:{port}/hook"),
+        format!("https://[::ffff:127.0.0.1]:{port}/hook"),
+        "https://169.254.169.254/latest/meta-data".to_owned(),
+        "https://10.1.2.3/hook".to_owned(),
+        "http://hooks.example.com/hook".to_owned(),
+        "https://user:pass@hooks.example.com/hook".to_owned(),
+    ] {
+        let body = json!({ "url": url });
+        let (status, problem) = app.send(Method::POST, "/api/v1/webhook-endpoints", Some(&body), Some(&key)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "url", "{url}: {problem}");
+    }
+    assert_eq!(app.count("webhook_endpoints").await, 0, "nothing saved");
+
+    let body = json!({ "url": format!("https://localhost:{port}/hook"), "event_types": ["organization.created"] });
+    let (status, ep) = app.send(Method::POST, "/api/v1/webhook-endpoints", Some(&body), Some(&key)).await;
+    assert_eq!(status, StatusCode::CREATED, "{ep}");
+    app.signup("Acme", "ada@acme.com").await;
+    let id = ep["id"].as_str().unwrap();
+    let mut log = Value::Null;
+    for _ in 0..100 {
+        let (_, page) =
+            app.send(Method::GET, &format!("/api/v1/webhook-endpoints/{id}/attempts"), None, Some(&key)).await;
+        if !page["data"].as_array().unwrap().is_empty() {
+            log = page["data"][0].clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(log["error"].as_str().unwrap_or_default().contains("private or reserved"), "{log}");
+    assert_eq!(log["status"], Value::Null);
+    assert!(!canary.touched.load(Ordering::SeqCst), "the server connected to a loopback address");
 }

@@ -55,7 +55,12 @@ impl Receiver {
 
     /// The receiver's state once `done` holds (or a panic after 30 s).
     async fn until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..300 {
+        self.until_for(what, Duration::from_secs(30), done).await
+    }
+
+    async fn until_for(&self, what: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
             let s = self.state().await;
             if done(&s) {
                 return s;
@@ -295,4 +300,223 @@ async fn endpoints_are_a_service_keys_with_reasons_for_every_refusal() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = app.send(Method::GET, &path, None, Some(&key)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Every attempt the endpoint's log holds, once there are `n` (or a panic
+/// after 30 s).
+async fn until_attempts(app: &TestApp, key: &str, id: &str, n: usize) -> Vec<Value> {
+    for _ in 0..300 {
+        let log = attempts(app, key, id).await;
+        if log.len() >= n {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{n} attempts never logged: {:?}", attempts(app, key, id).await);
+}
+
+#[actix_web::test]
+async fn a_receiver_slower_than_five_seconds_is_logged_as_such_and_retried() {
+    let Some(rx) = Receiver::start().await else { return };
+    let app = spawn_app().await;
+    let (key, ep) = endpoint(&app, &rx.hook(), &["organization.created"]).await;
+    let id = ep["id"].as_str().unwrap();
+    rx.post("/secrets", &json!([ep["secret"]])).await;
+    rx.post("/program", &json!({ "delay_ms": 6_500 })).await;
+
+    app.signup("Acme", "ada@acme.com").await;
+    let log = until_attempts(&app, &key, id, 1).await;
+    let first = &log[0];
+    assert_eq!(first["status"], Value::Null, "no answer: {first}");
+    assert_eq!(first["error"], "the webhook URL did not answer within 5 seconds");
+    let waited = first["latency_ms"].as_i64().unwrap();
+    assert!((4_900..6_500).contains(&waited), "gave up at 5 s, not when the receiver answered: {waited} ms");
+
+    // The retry, 5 s later on the server's clock, lands.
+    rx.post("/program", &json!({ "delay_ms": 0 })).await;
+    app.clock.advance(chrono::Duration::seconds(6));
+    let log = until_attempts(&app, &key, id, 2).await;
+    assert_eq!(log[0]["status"], 204, "{log:?}");
+    // The receiver saw the first one's connection closed before it answered.
+    let s = rx.until("the slow one abandoned", |s| s["abandoned"] == 1).await;
+    assert_eq!((s["unique"].as_u64(), s["duplicates"].as_u64(), s["invalid"].as_u64()), (Some(1), Some(0), Some(0)));
+}
+
+/// The real binary on `data`'s SQLite database, able to reach the local
+/// receiver.
+async fn start_gatehouse(data: &std::path::Path, port: u16) -> tokio::process::Child {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env_remove("DATABASE_URL")
+        .env_remove("GATEHOUSE_SIGNING_KEY")
+        .env("GATEHOUSE_CONFIG", data.join("none.toml"))
+        .env("GATEHOUSE_BIND", format!("127.0.0.1:{port}"))
+        .env("GATEHOUSE_DATA_DIR", data)
+        .env("GATEHOUSE_WEB_DIR", data.join("no-spa"))
+        .env("GATEHOUSE_ALLOW_PRIVATE_NETWORK_URLS", "true")
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/ready")).await.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("gatehouse did not become ready");
+}
+
+/// Every organization the server holds, through the API.
+async fn organization_ids(base: &str, key: &str) -> std::collections::BTreeSet<String> {
+    let http = reqwest::Client::new();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = http
+            .get(format!("{base}/api/v1/organizations?limit=100{cursor}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.extend(page["data"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return ids,
+        }
+    }
+}
+
+/// A Gatehouse process SIGKILLed while it sends (deliveries in flight,
+/// others queued, organizations being created): once it is back, every
+/// committed organization's event is delivered, and none for one whose
+/// transaction the kill cut short.
+#[actix_web::test]
+async fn a_process_killed_mid_delivery_still_delivers_every_committed_event() {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        return; // one SQLite file the binary owns; the SQLite pass runs it
+    }
+    let Some(rx) = Receiver::start().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let (ok, out, err) =
+        crate::helpers::gatehouse_command(&data, "keys", &["create", "--name", "Hooks", "--scope", "write"]);
+    assert!(ok, "{err}");
+    let key = crate::helpers::printed(&out, "key");
+    let port = crate::helpers::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start_gatehouse(&data, port).await;
+    let http = reqwest::Client::new();
+    let ep: Value = http
+        .post(format!("{base}/api/v1/webhook-endpoints"))
+        .bearer_auth(&key)
+        .json(&json!({ "url": rx.hook(), "event_types": ["organization.created"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    rx.post("/secrets", &json!([ep["secret"]])).await;
+    // Slow answers: sends are in flight when the process dies.
+    rx.post("/program", &json!({ "delay_ms": 400 })).await;
+
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (base, key, acknowledged) = (base.clone(), key.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                for n in 0.. {
+                    let body =
+                        json!({ "name": format!("Org {w}-{n}"), "admin_email": format!("a{w}n{n}@kill.example") });
+                    match http.post(format!("{base}/api/v1/organizations")).bearer_auth(&key).json(&body).send().await {
+                        Ok(res) if res.status() == StatusCode::CREATED => {
+                            let org: Value = res.json().await.unwrap();
+                            acknowledged.lock().unwrap().push(org["id"].as_str().unwrap().to_owned());
+                        }
+                        Ok(res) => panic!("create answered {}", res.status()),
+                        Err(_) => return, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    // Killed once some deliveries have landed and more are under way.
+    rx.until("the first deliveries", |s| s["unique"].as_u64() >= Some(3)).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    server.start_kill().unwrap(); // SIGKILL
+    server.wait().await.unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    // The sends the kill cut off: the receiver saw their connections close.
+    let cut = rx.until("the cut-off sends", |s| s["abandoned"].as_u64() >= Some(1)).await;
+    let before_restart = cut["unique"].as_u64().unwrap();
+    let restarted = std::time::Instant::now();
+
+    rx.post("/program", &json!({ "delay_ms": 0 })).await;
+    let _server = start_gatehouse(&data, port).await;
+    let committed = organization_ids(&base, &key).await;
+    let acknowledged: std::collections::BTreeSet<String> = acknowledged.lock().unwrap().iter().cloned().collect();
+    assert!(acknowledged.is_subset(&committed), "every acknowledged organization was committed");
+    assert!(committed.len() > before_restart as usize, "some were left to deliver after the crash");
+    // The crashed process's claims run out (20 s), then everything lands.
+    let s = rx
+        .until_for("every committed organization's event", Duration::from_secs(60), |s| {
+            s["unique"].as_u64() == Some(committed.len() as u64)
+        })
+        .await;
+    let delivered: std::collections::BTreeSet<String> = s["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["answered"] == 204)
+        .map(|d| d["object_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(delivered, committed, "exactly the committed organizations, none for a change the kill cut short");
+    assert_eq!(s["invalid"], 0);
+    assert!(restarted.elapsed() >= Duration::from_secs(15), "the cut-off ones waited for their claims to run out");
+    eprintln!(
+        "killed mid-delivery: {} organizations committed ({} acknowledged), {} delivered and {} cut off before the \
+         kill, all {} delivered {:.1} s after the restart",
+        committed.len(),
+        acknowledged.len(),
+        before_restart,
+        cut["abandoned"],
+        delivered.len(),
+        restarted.elapsed().as_secs_f64()
+    );
+}
+
+/// Two server processes on one database (PostgreSQL in its pass): each
+/// delivery is attempted by one of them, once.
+#[actix_web::test]
+async fn two_processes_send_each_delivery_once() {
+    let Some(rx) = Receiver::start().await else { return };
+    let (first, second) = crate::helpers::spawn_pair().await;
+    let (_, ep) = endpoint(&first, &rx.hook(), &[]).await;
+    rx.post("/secrets", &json!([ep["secret"]])).await;
+    rx.post("/program", &json!({ "delay_ms": 20 })).await;
+    let now = first.clock_now();
+    for (i, app) in [&first, &second].into_iter().cycle().take(6).enumerate() {
+        let txn = app.state.begin_write().await.unwrap();
+        for n in 0..50 {
+            let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{i}_{n}"), json!({ "n": n }));
+            api::events::emit(&*txn, e, now).await.unwrap();
+        }
+        txn.commit().await.unwrap();
+    }
+    let s = rx.until("300 deliveries", |s| s["unique"] == 300).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let s2 = rx.state().await;
+    assert_eq!(s2["deliveries"].as_array().unwrap().len(), 300, "none sent twice: {}", s["duplicates"]);
+    assert_eq!((s2["duplicates"].as_u64(), s2["invalid"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(first.count("webhook_attempts").await, 300, "one attempt per delivery");
+    assert_eq!(first.count_where("webhook_deliveries", "state = 'delivered'").await, 300);
 }
