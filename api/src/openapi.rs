@@ -214,6 +214,212 @@ fn tidy(doc: &mut serde_json::Value) {
     if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         schemas.values_mut().for_each(fields);
     }
+    examples(doc);
+}
+
+/// Every JSON request body and answer gets an example: the schema's own
+/// when it has one, else one built from its fields' examples, types and
+/// names; a problem's from its status and the answer's description.
+fn examples(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let schemas = doc.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut().filter_map(Value::as_object_mut) {
+            let body = op.get_mut("requestBody").and_then(|b| b.get_mut("content")).and_then(Value::as_object_mut);
+            if let Some(content) = body {
+                for (kind, media) in content.iter_mut() {
+                    if kind.contains("json") && media.get("example").is_none() {
+                        let example = media.get("schema").map(|s| example_of(s, &schemas, "", 0));
+                        if let Some(e) = example.filter(|e| !e.is_null()) {
+                            media["example"] = e;
+                        }
+                    }
+                }
+            }
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            for (status, answer) in responses.iter_mut() {
+                let description = answer.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let Some(content) = answer.get_mut("content").and_then(Value::as_object_mut) else { continue };
+                for (kind, media) in content.iter_mut() {
+                    if !kind.contains("json") || media.get("example").is_some() {
+                        continue;
+                    }
+                    let example = if kind == "application/problem+json" {
+                        problem_example(status, &description)
+                    } else if media.get("schema").is_none() {
+                        oauth_example(status, &description)
+                    } else {
+                        media.get("schema").map(|s| example_of(s, &schemas, "", 0)).unwrap_or(Value::Null)
+                    };
+                    if !example.is_null() {
+                        media["example"] = example;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The OAuth and OpenID Connect answers (their shapes are the RFCs'): an
+/// error is `{error, error_description}` (RFC 6749 § 5.2).
+fn oauth_example(status: &str, description: &str) -> serde_json::Value {
+    use serde_json::json;
+    let jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJpc3MiOiJodHRwczovL2dhdGVob3VzZS5leGFtcGxlLmNvbSJ9.c2lnbmF0dXJl";
+    if status.starts_with('2') {
+        return if description.starts_with("`{access_token") {
+            json!({ "access_token": jwt, "token_type": "Bearer", "expires_in": 300, "id_token": jwt,
+                    "refresh_token": "ghr_8xLr0Yf3QpA9mW2sT7vN1cK4", "scope": "openid email profile" })
+        } else if description.contains("public keys") {
+            json!({ "keys": [{ "kty": "RSA", "use": "sig", "alg": "RS256", "kid": "k1",
+                               "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+                               "e": "AQAB" }] })
+        } else {
+            json!({ "sub": "usr_0193b3a2c5d07c3e9a8b1c2d3e4f5a6b", "email": "ada@acme.com", "email_verified": true,
+                    "name": "Ada Lovelace", "org_id": "org_0193b3a2c5d07c3e9a8b1c2d3e4f5a6b", "role": "member", "plan_id": "plan_core" })
+        };
+    }
+    let error = description
+        .strip_prefix('`')
+        .and_then(|d| d.split_once('`'))
+        .map_or("invalid_client", |(code, _)| code)
+        .to_owned();
+    json!({ "error": error, "error_description": description.replace('`', "") })
+}
+
+/// A problem as the server answers one.
+fn problem_example(status: &str, description: &str) -> serde_json::Value {
+    use serde_json::json;
+    let code: u16 = status.parse().unwrap_or(400);
+    let title = actix_web::http::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+        .to_owned();
+    // The reason's code, when the description names one (`cursor_expired`: …).
+    let named = description.strip_prefix('`').and_then(|d| d.split_once('`')).map(|(c, _)| c.to_owned());
+    let mut p = json!({ "type": "about:blank", "title": title, "status": code, "detail": description });
+    if let Some(c) = named.filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')) {
+        p["code"] = json!(c);
+    }
+    if code == 422 {
+        p["code"] = json!("validation_failed");
+        p["errors"] = json!([{ "field": "email", "code": "invalid_email", "message": "Enter an email address like ada@acme.com." }]);
+    }
+    p
+}
+
+/// An example value for `schema`; `name` is the field it is for.
+fn example_of(schema: &serde_json::Value, schemas: &serde_json::Value, name: &str, depth: usize) -> serde_json::Value {
+    use serde_json::{Value, json};
+    if depth > 8 {
+        return Value::Null;
+    }
+    if let Some(e) = schema.get("example") {
+        return e.clone();
+    }
+    if let Some(e) = schema.get("examples").and_then(Value::as_array).and_then(|a| a.first()) {
+        return e.clone();
+    }
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let target = r.rsplit('/').next().and_then(|n| schemas.get(n)).cloned().unwrap_or(Value::Null);
+        return example_of(&target, schemas, name, depth + 1);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(list) = schema.get(key).and_then(Value::as_array) {
+            let first = list.iter().find(|s| s.get("type").and_then(Value::as_str) != Some("null"));
+            return first.map(|s| example_of(s, schemas, name, depth + 1)).unwrap_or(Value::Null);
+        }
+    }
+    if let Some(list) = schema.get("allOf").and_then(Value::as_array) {
+        let mut merged = serde_json::Map::new();
+        for part in list {
+            if let Value::Object(o) = example_of(part, schemas, name, depth + 1) {
+                merged.extend(o);
+            }
+        }
+        return Value::Object(merged);
+    }
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|a| a.first()) {
+        return first.clone();
+    }
+    let kind = match schema.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => {
+            ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null").to_owned()
+        }
+        _ if schema.get("properties").is_some() => "object".to_owned(),
+        _ => return Value::Null,
+    };
+    match kind.as_str() {
+        "object" => {
+            let mut out = serde_json::Map::new();
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                let person = props.contains_key("email");
+                for (field, s) in props {
+                    let hint = if field == "name" && person { "person_name" } else { field.as_str() };
+                    let v = example_of(s, schemas, hint, depth + 1);
+                    out.insert(field.clone(), v);
+                }
+            }
+            Value::Object(out)
+        }
+        "array" => {
+            let item = schema.get("items").map(|s| example_of(s, schemas, name, depth + 1)).unwrap_or(Value::Null);
+            if item.is_null() { json!([]) } else { json!([item]) }
+        }
+        "boolean" => json!(matches!(name, "enabled" | "active" | "required" | "verified")),
+        "integer" | "number" => {
+            let n = match name {
+                "status" => 200,
+                "amount" | "amount_cents" | "total" => 12_900,
+                "latency_ms" => 87,
+                "limit" => 50,
+                "queued" => 10,
+                _ => 1,
+            };
+            let min = schema.get("minimum").and_then(Value::as_i64).unwrap_or(i64::MIN);
+            json!(n.max(min))
+        }
+        "string" => json!(string_example(schema, name)),
+        _ => Value::Null,
+    }
+}
+
+/// A plausible string for a field of this name and format.
+fn string_example(schema: &serde_json::Value, name: &str) -> String {
+    let format = schema.get("format").and_then(serde_json::Value::as_str).unwrap_or_default();
+    let id = |prefix: &str| format!("{prefix}0193b3a2c5d07c3e9a8b1c2d3e4f5a6b");
+    match (format, name) {
+        ("date-time", _) => "2026-12-01T09:30:00Z".to_owned(),
+        ("date", _) => "2026-12-01".to_owned(),
+        ("uri" | "url", _) => "https://app.example.com/webhooks/gatehouse".to_owned(),
+        (_, "organization_id" | "org_id") => id("org_"),
+        (_, "user_id") => id("usr_"),
+        (_, "invite_id") => id("inv_"),
+        (_, "domain_id") => id("dom_"),
+        (_, "checkout_id") => id("chk_"),
+        (_, "purchase_id") => id("pur_"),
+        (_, "event_id") => id("evt_"),
+        (_, "link_id") => id("lnk_"),
+        (_, "endpoint_id") => id("whe_"),
+        (_, "delivery_id") => id("whd_"),
+        (_, "connection_id") => id("con_"),
+        (_, "group_id") => id("grp_"),
+        (_, "plan_id") => "plan_core".to_owned(),
+        (_, "email" | "admin_email" | "user_email") => "ada@acme.com".to_owned(),
+        (_, "domain") => "acme.com".to_owned(),
+        (_, "person_name") => "Ada Lovelace".to_owned(),
+        (_, "name" | "organization_name") => "Acme".to_owned(),
+        (_, "currency") => "usd".to_owned(),
+        (_, "secret") => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        (_, "next_cursor" | "cursor") => "MjAyNi0xMi0wMVQwOTozMDowMFp8dXNyXzAxOTM".to_owned(),
+        (_, "url" | "redirect_url" | "setup_url") => "https://gatehouse.example.com/setup/…".to_owned(),
+        (_, "description") => "Provisioning sync".to_owned(),
+        (_, n) if n.ends_with("_at") => "2026-12-01T09:30:00Z".to_owned(),
+        (_, "") => "string".to_owned(),
+        (_, n) => n.replace('_', " "),
+    }
 }
 
 pub fn json() -> anyhow::Result<String> {

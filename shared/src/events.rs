@@ -81,6 +81,17 @@ impl Source {
 /// One event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": "evt_01938f3e8a0c7d1e9f2a3b4c5d6e7f80", "type": "member.suspended",
+    "occurred_at": "2026-12-01T09:30:00Z", "organization_id": "org_0193b3a2c5d07c3e9a8b1c2d3e4f5a6b",
+    "object_id": "org_0193b3a2c5d07c3e9a8b1c2d3e4f5a6b/usr_0193b3a2c5d07c3e9a8b1c2d3e4f5a6c",
+    "version": 4, "source": "scim",
+    "data": {
+        "organization_id": "org_0193b3a2c5d07c3e9a8b1c2d3e4f5a6b", "user_id": "usr_0193b3a2c5d07c3e9a8b1c2d3e4f5a6c",
+        "email": "ada@acme.com", "name": "Ada Lovelace", "role": "member", "plan_id": "plan_core",
+        "suspended": true, "directory_managed": true, "joined_at": "2026-11-02T14:05:00Z"
+    }
+})))]
 pub struct Event {
     /// `evt_…`, time-ordered; also the `webhook-id` of its deliveries.
     #[cfg_attr(feature = "openapi", schema(example = "evt_01938f3e8a0c7d1e9f2a3b4c5d6e7f80"))]
@@ -109,6 +120,7 @@ pub struct EventsResponse {
     pub data: Vec<Event>,
     /// Where this page ended (past the events the filters left out too):
     /// poll again with it as `after`. It never expires.
+    #[cfg_attr(feature = "openapi", schema(example = "c1042.evt_01938f3e8a0c7d1e9f2a3b4c5d6e7f80"))]
     pub next_cursor: Option<String>,
 }
 

@@ -84,6 +84,36 @@ fn documented_path_parameters_are_in_their_paths() {
     assert!(wrong.is_empty(), "path parameters missing from their paths: {wrong:?}");
 }
 
+/// Every JSON request body and answer has an example (the schema's own, or
+/// one built from its fields; `just openapi-lint` checks each against its
+/// schema), and a problem's example has its answer's status.
+#[test]
+fn every_json_body_and_answer_has_an_example() {
+    let doc: Value = serde_json::from_str(&api::openapi::json().unwrap()).unwrap();
+    let mut missing = Vec::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        for (method, op) in operations.as_object().unwrap() {
+            let bodies = op["requestBody"]["content"].as_object().into_iter().flatten().map(|(k, v)| ("request", k, v));
+            let answers = op["responses"].as_object().into_iter().flatten().flat_map(|(status, r)| {
+                r["content"].as_object().into_iter().flatten().map(move |(k, v)| (status.as_str(), k, v))
+            });
+            for (what, kind, media) in bodies.chain(answers) {
+                if !kind.contains("json") {
+                    continue;
+                }
+                match media.get("example") {
+                    None | Some(Value::Null) => missing.push(format!("{method} {path} {what} {kind}")),
+                    Some(e) if kind == "application/problem+json" => {
+                        assert_eq!(e["status"].as_u64().map(|s| s.to_string()).as_deref(), Some(what), "{path}: {e}");
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no example: {missing:?}");
+}
+
 #[actix_web::test]
 async fn sqlite_runs_in_wal_mode() {
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|s| !s.is_empty()) {
