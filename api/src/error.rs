@@ -77,6 +77,10 @@ impl AppError {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::BadRequest { code, detail: detail.into() }
     }
+    /// A page's `cursor` that no list of this API handed out.
+    pub fn invalid_cursor() -> Self {
+        Self::bad_request("invalid_cursor", "The cursor is not one this API returned: pass `next_cursor` unchanged.")
+    }
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
         Self::Unauthorized { code, detail: detail.into() }
     }

@@ -278,7 +278,8 @@ pub struct WebhookAttempt {
     /// The receiver's HTTP status, when it answered.
     pub status: Option<u16>,
     pub latency_ms: i64,
-    /// `timeout`, `connection_failed`, `refused_address`, … when it did not answer.
+    /// Why the try failed, in words (e.g. "the webhook URL did not answer
+    /// within 5 seconds", "the receiver answered HTTP 503").
     pub error: Option<String>,
     /// The first characters of the receiver's answer (printable text only).
     pub response_excerpt: Option<String>,

@@ -233,8 +233,7 @@ pub async fn pending_invites(
         .order_by_asc(invite::Column::Id)
         .limit(page.rows_to_read());
     if let Some(after) = page.after() {
-        let after = InviteId::parse(after)
-            .map_err(|_| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+        let after = InviteId::parse(after).map_err(|_| AppError::invalid_cursor())?;
         q = q.filter(invite::Column::Id.gt(after.as_str()));
     }
     let rows = q.all(&state.db).await?;

@@ -481,8 +481,7 @@ pub async fn members(state: &AppState, org_id: &OrganizationId, query: &PageQuer
         .order_by_asc(membership::Column::UserId)
         .limit(query.rows_to_read());
     if let Some(cursor) = query.after() {
-        let (joined, user_id) = MemberCursor::parse(cursor)
-            .ok_or_else(|| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+        let (joined, user_id) = MemberCursor::parse(cursor).ok_or_else(AppError::invalid_cursor)?;
         // `created_at >= joined` is implied by the rest; it lets the index
         // start at the cursor instead of at the organization's first member.
         select = select.filter(membership::Column::CreatedAt.gte(joined)).filter(
@@ -566,7 +565,7 @@ pub async fn organizations(state: &AppState, query: &PageQuery) -> AppResult<sha
             .split_once('.')
             .and_then(|(nanos, id)| Some((chrono::DateTime::from_timestamp_nanos(nanos.parse().ok()?), id)))
             .filter(|(_, id)| OrganizationId::parse(id).is_ok())
-            .ok_or_else(|| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+            .ok_or_else(AppError::invalid_cursor)?;
         select = select.filter(organization::Column::CreatedAt.gte(created)).filter(
             Condition::any().add(organization::Column::CreatedAt.gt(created)).add(
                 Condition::all()

@@ -128,8 +128,7 @@ pub async fn page(state: &AppState, org_id: &OrganizationId, q: &AuditQuery) -> 
     let paging = PageQuery { cursor: q.cursor.clone(), limit: q.limit };
     let mut select = filtered(state, org_id, q).await?.limit(paging.rows_to_read());
     if let Some(cursor) = paging.after() {
-        let cursor = EventId::parse(cursor)
-            .map_err(|_| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+        let cursor = EventId::parse(cursor).map_err(|_| AppError::invalid_cursor())?;
         select = select.filter(entity::Column::Id.lt(cursor.as_str()));
     }
     let (rows, next_cursor) = paging.finish(select.all(&state.db).await?, |r| r.id.clone());

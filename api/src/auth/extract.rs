@@ -31,16 +31,16 @@ pub struct AuthUser {
 }
 
 /// The token of an `Authorization: Bearer …` header.
-pub fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
 /// The bearer token, or else (no `Authorization` header at all) the session cookie.
 fn bearer_or_cookie(req: &HttpRequest) -> Option<String> {
     if req.headers().contains_key(header::AUTHORIZATION) {
-        return bearer(req);
+        return bearer(req).map(str::to_owned);
     }
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
 }

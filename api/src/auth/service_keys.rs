@@ -181,7 +181,7 @@ pub(crate) async fn service_caller(req: actix_web::HttpRequest) -> Result<Servic
         retry_after_secs,
         detail: "Too many invalid service keys from this address. Wait a minute and try again.".to_owned(),
     })?;
-    let Some(key) = authenticate(&state.db, &state.keys, &token, now).await? else {
+    let Some(key) = authenticate(&state.db, &state.keys, token, now).await? else {
         tracing::warn!(ip = ?ip, "service key refused");
         return Err(AppError::unauthorized("invalid_api_key", "This service key is not valid or was revoked."));
     };

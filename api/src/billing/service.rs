@@ -351,8 +351,7 @@ pub fn prices(state: &AppState) -> PriceList {
 pub async fn purchases(state: &AppState, org_id: &OrganizationId, page: &PageQuery) -> AppResult<PurchasesResponse> {
     let mut q = purchase::Entity::find_in(org_id).order_by_desc(purchase::Column::Id).limit(page.rows_to_read());
     if let Some(before) = page.after() {
-        let before = PurchaseId::parse(before)
-            .map_err(|_| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?;
+        let before = PurchaseId::parse(before).map_err(|_| AppError::invalid_cursor())?;
         q = q.filter(purchase::Column::Id.lt(before.as_str()));
     }
     let rows = q.all(&state.db).await?;

@@ -890,7 +890,7 @@ pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
         || oauth_error(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_token", "The access token is not valid.");
     let Some(token) = crate::auth::extract::bearer(&req) else { return invalid() };
     let now = state.clock.now();
-    let Some(claims) = access_claims(&state, &token, now) else {
+    let Some(claims) = access_claims(&state, token, now) else {
         return invalid();
     };
     match live(&state.db, &claims.jti, now).await {

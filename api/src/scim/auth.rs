@@ -106,15 +106,9 @@ impl Directory {
     }
 }
 
-pub(crate) fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
-}
-
 pub(crate) async fn authenticate(req: HttpRequest) -> ScimResult<Directory> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(ScimError::internal)?;
-    let token = bearer(&req).ok_or_else(|| {
+    let token = crate::auth::extract::bearer(&req).ok_or_else(|| {
         ScimError::new(StatusCode::UNAUTHORIZED, None, "Send the Directory Sync token as 'Authorization: Bearer …'.")
     })?;
     let now = state.clock.now();

@@ -128,10 +128,8 @@ pub async fn list(
 ) -> AppResult<web::Json<WebhookEndpointsResponse>> {
     let mut q = endpoint::Entity::find().order_by_asc(endpoint::Column::Id).limit(query.rows_to_read());
     if let Some(after) = query.after() {
-        if !after.starts_with("whe_") || after.len() > 64 {
-            return Err(AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."));
-        }
-        q = q.filter(endpoint::Column::Id.gt(after));
+        let after = shared::WebhookEndpointId::parse(after).map_err(|_| AppError::invalid_cursor())?;
+        q = q.filter(endpoint::Column::Id.gt(after.as_str()));
     }
     let rows = q.all(&state.db).await?;
     let (rows, next_cursor) = query.finish(rows, |e| e.id.clone());
@@ -318,10 +316,8 @@ pub async fn attempts(
         .order_by_desc(attempt::Column::Id)
         .limit(query.rows_to_read());
     if let Some(before) = query.after() {
-        if !before.starts_with("wha_") || before.len() > 64 {
-            return Err(AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."));
-        }
-        q = q.filter(attempt::Column::Id.lt(before));
+        let before = shared::WebhookAttemptId::parse(before).map_err(|_| AppError::invalid_cursor())?;
+        q = q.filter(attempt::Column::Id.lt(before.as_str()));
     }
     let rows = q.all(&state.db).await?;
     let (rows, next_cursor) = query.finish(rows, |a| a.id.clone());
