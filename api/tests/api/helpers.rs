@@ -489,6 +489,32 @@ pub async fn spawn_ready(mut command: tokio::process::Command, what: &str) -> to
     child
 }
 
+/// The real binary serving `data`'s SQLite database (its own dev keys) on
+/// `port`, with `env` on top, once it answers `/ready`. Killed when dropped.
+pub async fn start_gatehouse(data: &std::path::Path, port: u16, env: &[(&str, &str)]) -> tokio::process::Child {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env_remove("DATABASE_URL")
+        .env_remove("GATEHOUSE_SIGNING_KEY")
+        .env("GATEHOUSE_CONFIG", data.join("none.toml"))
+        .env("GATEHOUSE_BIND", format!("127.0.0.1:{port}"))
+        .env("GATEHOUSE_DATA_DIR", data)
+        .env("GATEHOUSE_WEB_DIR", data.join("no-spa"))
+        .env("RUST_LOG", "error")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/ready")).await.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("gatehouse did not become ready");
+}
+
 /// `gatehouse {command} {args}`, the real binary, on `data_dir`'s SQLite
 /// database and keys: whether it succeeded, its output and its errors.
 pub fn gatehouse_command(data_dir: &std::path::Path, command: &str, args: &[&str]) -> (bool, String, String) {

@@ -366,28 +366,17 @@ struct Process {
 }
 
 async fn start_process(data: &std::path::Path, port: u16) -> Process {
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .env_remove("DATABASE_URL")
-        .env("GATEHOUSE_BIND", format!("127.0.0.1:{port}"))
-        .env("GATEHOUSE_DATA_DIR", data)
-        .env("GATEHOUSE_WEB_DIR", data.join("no-spa"))
-        .env("GATEHOUSE_SCIM_REQUESTS_PER_SECOND", "0")
-        .env("GATEHOUSE_DOMAIN_VERIFICATION", "off")
-        .env("GATEHOUSE_DOMAIN_RECHECK_SECS", "0")
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..600 {
-        if reqwest::get(format!("{base}/ready")).await.is_ok_and(|r| r.status().is_success()) {
-            return Process { child, base };
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("gatehouse did not become ready");
+    let child = crate::helpers::start_gatehouse(
+        data,
+        port,
+        &[
+            ("GATEHOUSE_SCIM_REQUESTS_PER_SECOND", "0"),
+            ("GATEHOUSE_DOMAIN_VERIFICATION", "off"),
+            ("GATEHOUSE_DOMAIN_RECHECK_SECS", "0"),
+        ],
+    )
+    .await;
+    Process { child, base: format!("http://127.0.0.1:{port}") }
 }
 
 /// Through the public API only: an organization with Directory Sync and a SCIM token.

@@ -342,32 +342,6 @@ async fn a_receiver_slower_than_five_seconds_is_logged_as_such_and_retried() {
     assert_eq!((s["unique"].as_u64(), s["duplicates"].as_u64(), s["invalid"].as_u64()), (Some(1), Some(0), Some(0)));
 }
 
-/// The real binary on `data`'s SQLite database, able to reach the local
-/// receiver.
-async fn start_gatehouse(data: &std::path::Path, port: u16) -> tokio::process::Child {
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .env_remove("DATABASE_URL")
-        .env_remove("GATEHOUSE_SIGNING_KEY")
-        .env("GATEHOUSE_CONFIG", data.join("none.toml"))
-        .env("GATEHOUSE_BIND", format!("127.0.0.1:{port}"))
-        .env("GATEHOUSE_DATA_DIR", data)
-        .env("GATEHOUSE_WEB_DIR", data.join("no-spa"))
-        .env("GATEHOUSE_ALLOW_PRIVATE_NETWORK_URLS", "true")
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    for _ in 0..600 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/ready")).await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("gatehouse did not become ready");
-}
-
 /// Every organization the server holds, through the API.
 async fn organization_ids(base: &str, key: &str) -> std::collections::BTreeSet<String> {
     let http = reqwest::Client::new();
@@ -410,7 +384,8 @@ async fn a_process_killed_mid_delivery_still_delivers_every_committed_event() {
     let key = crate::helpers::printed(&out, "key");
     let port = crate::helpers::free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start_gatehouse(&data, port).await;
+    let private = [("GATEHOUSE_ALLOW_PRIVATE_NETWORK_URLS", "true")];
+    let mut server = crate::helpers::start_gatehouse(&data, port, &private).await;
     let http = reqwest::Client::new();
     let ep: Value = http
         .post(format!("{base}/api/v1/webhook-endpoints"))
@@ -461,7 +436,7 @@ async fn a_process_killed_mid_delivery_still_delivers_every_committed_event() {
     let restarted = std::time::Instant::now();
 
     rx.post("/program", &json!({ "delay_ms": 0 })).await;
-    let _server = start_gatehouse(&data, port).await;
+    let _server = crate::helpers::start_gatehouse(&data, port, &private).await;
     let committed = organization_ids(&base, &key).await;
     let acknowledged: std::collections::BTreeSet<String> = acknowledged.lock().unwrap().iter().cloned().collect();
     assert!(acknowledged.is_subset(&committed), "every acknowledged organization was committed");
