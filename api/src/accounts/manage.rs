@@ -201,13 +201,16 @@ async fn revoke_invites_by(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
     crate::setup::service::revoke_created_by(db, org_id, user_id, now).await?;
-    invite::Entity::update_in(org_id)
+    let revoked = invite::Entity::update_in(org_id)
         .col_expr(invite::Column::RevokedAt, Expr::value(now))
         .filter(invite::Column::InvitedBy.eq(user_id.as_str()))
         .filter(invite::Column::AcceptedAt.is_null())
         .filter(invite::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
+    for inv in revoked.iter().filter(|i| i.expires_at > now) {
+        super::service::invite_event(db, "invite.revoked", inv, shared::events::Source::System, now).await?;
+    }
     Ok(())
 }
 
@@ -286,6 +289,8 @@ pub async fn revoke_invite(
         .filter(invite::Column::Id.eq(inv.id.as_str()))
         .exec(&*txn)
         .await?;
+    let revoked = invite::Model { revoked_at: Some(now), ..inv.clone() };
+    super::service::invite_event(&*txn, "invite.revoked", &revoked, crate::events::source_of(actor), now).await?;
     let event = Event {
         organization_id: org_id.as_str(),
         actor: actor.id(),
@@ -317,6 +322,7 @@ pub async fn resend_invite(
     row.token_hash = Set(token_hash(&token));
     row.expires_at = Set(now + Duration::days(INVITE_TTL_DAYS));
     let row = row.update(&*txn).await?;
+    super::service::invite_event(&*txn, "invite.resent", &row, crate::events::source_of(actor), now).await?;
     let event = Event {
         organization_id: org_id.as_str(),
         actor: actor.id(),

@@ -624,7 +624,27 @@ async fn insert_invite(
         details: serde_json::json!({ "invite_id": row.id, "role": row.role, "password_required": row.password_required }),
     };
     audit::record(txn, meta, now, event).await?;
+    let source = crate::events::source_of_id(invited_by);
+    invite_event(txn, "invite.sent", &row, source, now).await?;
     Ok(row)
+}
+
+/// An invite's event (`invite.sent`, `invite.resent`, `invite.revoked`):
+/// the invite as the list shows it, never its token.
+pub async fn invite_event(
+    db: &impl ConnectionTrait,
+    kind: &'static str,
+    row: &invite::Model,
+    source: Source,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let data = serde_json::json!({
+        "id": row.id, "organization_id": row.organization_id, "email": row.email, "role": row.role,
+        "password_required": row.password_required, "invited_by": row.invited_by,
+        "expires_at": row.expires_at, "created_at": row.created_at,
+    });
+    let event = NewEvent::new(kind, row.organization_id.as_str(), row.id.as_str(), data).by(source);
+    crate::events::emit(db, event, now).await
 }
 
 pub async fn create_invite(

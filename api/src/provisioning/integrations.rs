@@ -56,7 +56,8 @@ pub async fn set_enabled(
     if !enabled {
         // Links for what is being turned off stop working now.
         let kinds: Vec<SetupKind> = changed.iter().map(|r| SetupKind::for_feature(r.feature)).collect();
-        revoke_outstanding(&txn, org_id.as_str(), &kinds, Revocation::FeatureOff, now).await?;
+        let source = crate::events::source_of(actor);
+        revoke_outstanding(&txn, org_id.as_str(), &kinds, Revocation::FeatureOff, now, source).await?;
     }
     for row in changed {
         let feature_name = row.feature;

@@ -83,6 +83,15 @@ pub async fn issue(state: &AppState, meta: &RequestMeta, setup_token: &str) -> A
         details: serde_json::json!({ "link_id": link.id, "replaced_previous": previous.is_some() }),
     };
     audit::record(&txn, meta, now, event).await?;
+    // The previous token stops working now; never the token itself.
+    let data = serde_json::json!({
+        "organization_id": org_id, "created_at": now, "replaced_previous": previous.is_some(),
+        "scim_base_url": format!("{}/scim/v2", state.public_url),
+    });
+    let token_event =
+        crate::events::NewEvent::new("scim_token.created", org_id.as_str(), format!("{org_id}/scim_token"), data)
+            .by(shared::events::Source::SetupLink);
+    crate::events::emit(&txn, token_event, now).await?;
     txn.commit().await?;
     state.scim.forget(&org_id);
     Ok(ScimCredentials {

@@ -191,14 +191,18 @@ pub(super) async fn member_events(
     Ok(())
 }
 
-/// Adds and removes member rows; every added id must be a User of this directory.
+/// Adds and removes member rows; every added id must be a User of this
+/// directory. What it really changed: a member another request added or
+/// removed in between (a retried PATCH) is in neither set, so it has no
+/// second event.
 async fn sync_members(
     txn: &DatabaseTransaction,
     dir: &Directory,
     group_id: &str,
     add: &BTreeSet<String>,
     remove: &BTreeSet<String>,
-) -> ScimResult<()> {
+) -> ScimResult<(BTreeSet<String>, BTreeSet<String>)> {
+    let (mut added, mut removed) = (BTreeSet::new(), BTreeSet::new());
     if !add.is_empty() {
         let ids: Vec<String> = add.iter().cloned().collect();
         let mut known = BTreeSet::new();
@@ -224,22 +228,25 @@ async fn sync_members(
             .do_nothing()
             .to_owned();
         for chunk in rows.chunks(1000) {
-            match group_member::Entity::insert_many(chunk.to_vec()).on_conflict(on_conflict.clone()).exec(txn).await {
-                Ok(_) | Err(DbErr::RecordNotInserted) => {}
+            let insert = group_member::Entity::insert_many(chunk.to_vec()).on_conflict(on_conflict.clone());
+            match insert.exec_with_returning(txn).await {
+                Ok(rows) => added.extend(rows.into_iter().map(|r| r.member_id)),
+                Err(DbErr::RecordNotInserted) => {}
                 Err(e) => return Err(e.into()),
             }
         }
     }
     if !remove.is_empty() {
         for chunk in remove.iter().cloned().collect::<Vec<_>>().chunks(5000) {
-            group_member::Entity::delete_many()
+            let gone = group_member::Entity::delete_many()
                 .filter(group_member::Column::GroupId.eq(group_id))
                 .filter(group_member::Column::MemberId.is_in(chunk.iter().cloned()))
-                .exec(txn)
+                .exec_with_returning(txn)
                 .await?;
+            removed.extend(gone.into_iter().map(|r| r.member_id));
         }
     }
-    Ok(())
+    Ok((added, removed))
 }
 
 pub async fn create(
@@ -266,9 +273,9 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    sync_members(&txn, &dir, &id, &members, &BTreeSet::new()).await?;
+    let (added, _) = sync_members(&txn, &dir, &id, &members, &BTreeSet::new()).await?;
     group_event(&txn, &dir, "group.created", &row).await?;
-    member_events(&txn, &dir, &row, &members, &BTreeSet::new()).await?;
+    member_events(&txn, &dir, &row, &added, &BTreeSet::new()).await?;
     dir.record(&txn, "directory.group.created", &name, json!({ "scim_id": id, "members": members.len() })).await?;
     txn.commit().await?;
     Ok(created(&dir.location(KIND, &id), &resource::render_one(&state.db, &dir, &row, &Projection::default()).await?))
@@ -327,7 +334,7 @@ async fn save(
         old == doc
     });
     let txn = state.begin_write().await?;
-    sync_members(&txn, dir, &row.id, &add, &remove).await?;
+    let (add, remove) = sync_members(&txn, dir, &row.id, &add, &remove).await?;
     let updated = if members_only {
         group::Entity::update_many()
             .col_expr(group::Column::Version, Expr::col(group::Column::Version).add(1))

@@ -573,7 +573,9 @@ async fn save(
     }
     let is_active = active(&doc);
     let (active_changed, role_changed) = (is_active != row.active, role(&doc) != role(&old));
-    let profile_changed = email.is_some() || name != account_row.name;
+    // A member shared with another organization shows the account's own
+    // email and name: the directory's differing ones change nothing there.
+    let profile_changed = exclusive && (email.is_some() || name != account_row.name);
     if active_changed || role_changed || profile_changed {
         if let Some(current) = members::find(&*txn, &dir.org_id, &row.user_id).await? {
             let was_suspended = current.suspended_at.is_some();

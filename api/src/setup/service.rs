@@ -49,16 +49,18 @@ impl Revocation {
     }
 }
 
-/// Revokes the outstanding links of these kinds (a new link, or a feature turned off).
+/// Revokes the outstanding links of these kinds (a new link, or a feature
+/// turned off), as `source` (who did that) says in their events.
 pub async fn revoke_outstanding(
     db: &impl ConnectionTrait,
     org_id: &str,
     kinds: &[SetupKind],
     why: Revocation,
     at: DateTime<Utc>,
+    source: Source,
 ) -> AppResult<()> {
     let which = link::Entity::update_in(org_id).filter(link::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())));
-    revoke_where(db, which, why, at, Source::System).await.map(drop)
+    revoke_where(db, which, why, at, source).await.map(drop)
 }
 
 /// Revokes the links `which` selects that are not revoked yet; each one
@@ -137,7 +139,8 @@ pub async fn create(
     let now = state.clock.now();
     let expires_at = now + Duration::hours(LINK_TTL_HOURS);
     let id = SetupLinkId::generate();
-    revoke_outstanding(&txn, org_id.as_str(), &[kind], Revocation::Replaced, now).await?;
+    revoke_outstanding(&txn, org_id.as_str(), &[kind], Revocation::Replaced, now, crate::events::source_of(actor))
+        .await?;
     let token = format!("{TOKEN_PREFIX}{}", random_token());
     let row = link::ActiveModel {
         id: Set(id.to_string()),
@@ -227,15 +230,18 @@ pub async fn mark_completed(
     kind: SetupKind,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    link::Entity::update_in(org_id)
+    let done = link::Entity::update_in(org_id)
         .col_expr(link::Column::CompletedAt, Expr::value(now))
         .filter(link::Column::Kind.eq(kind.as_str()))
         .filter(link::Column::RevokedAt.is_null())
         .filter(link::Column::ExpiresAt.gt(now))
         .filter(link::Column::OpenedAt.is_not_null())
         .filter(link::Column::CompletedAt.is_null())
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
+    for r in &done {
+        link_event(db, "setup_link.completed", r, Source::SetupLink, now).await?;
+    }
     Ok(())
 }
 
@@ -259,11 +265,15 @@ pub async fn still_live(db: &impl ConnectionTrait, link_id: &str, now: DateTime<
         ));
     };
     if complete && row.completed_at.is_none() {
-        link::Entity::update_in(&row.organization_id)
+        let done = link::Entity::update_in(&row.organization_id)
             .col_expr(link::Column::CompletedAt, Expr::value(now))
             .filter(link::Column::Id.eq(link_id))
-            .exec(db)
+            .filter(link::Column::CompletedAt.is_null())
+            .exec_with_returning(db)
             .await?;
+        for r in &done {
+            link_event(db, "setup_link.completed", r, Source::SetupLink, now).await?;
+        }
     }
     Ok(())
 }
@@ -352,12 +362,17 @@ pub async fn info(state: &AppState, token: &str) -> AppResult<SetupInfo> {
     if row.opened_at.is_none() {
         // First opened now (what the Administrator's link list shows).
         let now = state.clock.now();
-        link::Entity::update_in(&row.organization_id)
+        let txn = state.begin_write().await?;
+        let opened = link::Entity::update_in(&row.organization_id)
             .col_expr(link::Column::OpenedAt, Expr::value(now))
             .filter(link::Column::Id.eq(row.id.as_str()))
             .filter(link::Column::OpenedAt.is_null())
-            .exec(&state.db)
+            .exec_with_returning(&*txn)
             .await?;
+        for r in &opened {
+            link_event(&*txn, "setup_link.opened", r, Source::SetupLink, now).await?;
+        }
+        txn.commit().await?;
     }
     let org = organization::get(&state.db, &row.organization_id).await.map_err(|_| invalid())?;
     let status = crate::features::status(&state.db, &row.organization_id, kind.feature()).await?;

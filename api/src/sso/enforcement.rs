@@ -234,6 +234,10 @@ pub async fn set(
     if req.required {
         ended = end_non_sso_sessions(&*txn, org, None, now).await?;
     }
+    if stored.sso_required != req.required || !added.is_empty() || !removed.is_empty() {
+        let source = crate::events::source_of(actor);
+        enforcement_event(&*txn, org, req.required, &req.break_glass_user_ids, source, now).await?;
+    }
     if stored.sso_required != req.required {
         let event = Event {
             organization_id: org,
@@ -276,8 +280,28 @@ pub async fn lift_with_sso(
             details: serde_json::json!({ "reason": "sso_turned_off" }),
         };
         audit::record(db, actor.meta, now, event).await?;
+        let break_glass: Vec<UserId> =
+            break_glass::Entity::find_in(org_id).all(db).await?.into_iter().map(|b| b.user_id).collect();
+        enforcement_event(db, org_id, false, &break_glass, crate::events::source_of(actor), now).await?;
     }
     Ok(())
+}
+
+/// `sso_enforcement.changed`: the setting as it is now.
+async fn enforcement_event(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    required: bool,
+    break_glass: &[UserId],
+    source: shared::events::Source,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let data =
+        serde_json::json!({ "organization_id": org_id, "required": required, "break_glass_user_ids": break_glass });
+    let event =
+        crate::events::NewEvent::new("sso_enforcement.changed", org_id, format!("{org_id}/sso_enforcement"), data)
+            .by(source);
+    crate::events::emit(db, event, now).await
 }
 
 /// Ends every session an identity provider did not open (password, invite)

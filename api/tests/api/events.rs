@@ -78,6 +78,7 @@ async fn an_administrators_changes_are_events_in_order_with_versions_and_sources
         [
             "organization.created",
             "member.created",
+            "invite.sent",
             "member.created",
             "member.suspended",
             "member.reactivated",
@@ -85,7 +86,8 @@ async fn an_administrators_changes_are_events_in_order_with_versions_and_sources
         ]
     );
     let sources: Vec<&str> = events.iter().map(|e| e["source"].as_str().unwrap()).collect();
-    assert_eq!(sources, ["signup", "signup", "invite", "api", "admin", "api"]);
+    assert_eq!(sources, ["signup", "signup", "admin", "invite", "api", "admin", "api"]);
+    assert!(events[2]["data"].get("token").is_none() && events[2]["data"]["email"] == "bob@acme.com", "{}", events[2]);
     let bobs: Vec<&Value> = events.iter().filter(|e| e["data"]["user_id"] == bob.as_str()).collect();
     let versions: Vec<i64> = bobs.iter().map(|e| e["version"].as_i64().unwrap()).collect();
     assert_eq!(versions, [1, 2, 3, 4], "one object, counted up");
@@ -101,7 +103,7 @@ async fn an_administrators_changes_are_events_in_order_with_versions_and_sources
     // Filters: types, and everything (both organizations).
     let removed = feed(&app, &key, "types=member.removed,organization.created").await;
     assert_eq!(types(&removed), ["organization.created", "member.removed", "organization.created"]);
-    assert_eq!(feed(&app, &key, "").await.len(), 8);
+    assert_eq!(feed(&app, &key, "").await.len(), 9);
     // After the last event (an id or a cursor): nothing, and a cursor to poll with.
     let last = events.last().unwrap()["id"].as_str().unwrap().to_owned();
     let (_, page) = app
@@ -291,4 +293,201 @@ async fn upgrading_to_lean_events_keeps_every_event_and_numbers_on() {
     let after_two = api::events::Cursor { seq: 2, id: "evt_02".to_owned() };
     let page = api::events::after(&db, Some(&after_two), &org, 10).await.unwrap();
     assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 4]);
+}
+
+/// A link revoked because someone replaced it or turned its feature off
+/// says who: the Administrator (`admin`) or a key (`api`).
+#[actix_web::test]
+async fn revoked_setup_links_name_who_revoked_them() {
+    use crate::helpers::{buy, link};
+    let app = spawn_app().await;
+    let key = read_key(&app).await;
+    let (_, write_key) = create(&app.state.db, &app.state.keys, "Writer", Scope::Write, app.clock_now()).await.unwrap();
+    let acme = app.ready_org("Acme", "acme.com").await;
+    buy(&app, &acme, "sso").await;
+    assert_eq!(link(&app, &acme, "sso").await.0, StatusCode::CREATED);
+    assert_eq!(link(&app, &acme, "sso").await.0, StatusCode::CREATED, "replaces the first");
+    let path = format!("/api/v1/organizations/{}/integrations/sso", acme.org_id);
+    let (status, body) = app.send(Method::PUT, &path, Some(&json!({ "enabled": false })), Some(&write_key)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let links = feed(&app, &key, "types=setup_link.created,setup_link.revoked").await;
+    let seen: Vec<(&str, &str)> =
+        links.iter().map(|e| (e["type"].as_str().unwrap(), e["source"].as_str().unwrap())).collect();
+    assert_eq!(
+        seen,
+        [
+            ("setup_link.created", "admin"),
+            ("setup_link.revoked", "admin"),
+            ("setup_link.created", "admin"),
+            ("setup_link.revoked", "api")
+        ]
+    );
+    assert!(links.iter().all(|e| e["data"].get("url").is_none() && e["data"].get("token").is_none()));
+}
+
+/// Identical PATCHes at once (a directory retrying, or sending twice):
+/// one `group.member_added` per member actually added, one
+/// `group.member_removed` per member actually removed.
+#[actix_web::test]
+async fn a_member_added_or_removed_by_several_requests_at_once_has_one_event() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        scim_requests_per_second: Some(0),
+        ..Default::default()
+    })
+    .await;
+    let key = read_key(&app).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bob@acme.com", "active": true });
+    let (status, bob) = app.scim(&s, Method::POST, "/Users", Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{bob}");
+    let bob = bob["id"].as_str().unwrap().to_owned();
+    let group = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops" });
+    let (_, g) = app.scim(&s, Method::POST, "/Groups", Some(&group)).await;
+    let path = format!("/Groups/{}", g["id"].as_str().unwrap());
+    for op in ["add", "remove"] {
+        let value = if op == "add" { json!([{ "value": bob }]) } else { json!(null) };
+        let operation = if op == "add" {
+            json!({ "op": "add", "path": "members", "value": value })
+        } else {
+            json!({ "op": "remove", "path": format!("members[value eq \"{bob}\"]") })
+        };
+        let patch = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [operation] });
+        let sent = (0..6).map(|_| app.scim(&s, Method::PATCH, &path, Some(&patch)));
+        for (status, body) in futures_util::future::join_all(sent).await {
+            assert!(status == StatusCode::OK || status == StatusCode::NO_CONTENT, "{status}: {body}");
+        }
+    }
+    let events = feed(&app, &key, "types=group.member_added,group.member_removed").await;
+    assert_eq!(types(&events), ["group.member_added", "group.member_removed"], "{events:?}");
+    let versions: Vec<i64> = events.iter().map(|e| e["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [1, 2]);
+}
+
+/// A member shared with another organization keeps the account's own name
+/// and email, so a directory that syncs a different name (every sync)
+/// changes nothing an event would show: no `member.updated`, while a
+/// suspension still is one.
+#[actix_web::test]
+async fn a_shared_members_directory_profile_is_no_member_event() {
+    let app = spawn_app().await;
+    let key = read_key(&app).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    assert_eq!(app.invite_and_accept(&s.admin, "bob@acme.com").await.0, StatusCode::CREATED);
+    let globex = app.signup("Globex", "hank@globex.com").await;
+    let (status, joined) = app.invite_and_accept(&globex, "bob@acme.com").await;
+    assert!(status.is_success(), "{status}: {joined}");
+    let user = |given: &str, active: bool| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bob@acme.com",
+            "name": { "givenName": given, "familyName": "Tables" },
+            "emails": [{ "value": "bob@acme.com", "type": "work", "primary": true }], "active": active
+        })
+    };
+    let (status, created) = app.scim(&s, Method::POST, "/Users", Some(&user("Robert", true))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let path = format!("/Users/{}", created["id"].as_str().unwrap());
+    let before = feed(&app, &key, &format!("organization_id={}&types=member.updated", s.admin.org_id)).await.len();
+    for given in ["Robert", "Robert", "Bobby"] {
+        let (status, body) = app.scim(&s, Method::PUT, &path, Some(&user(given, true))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = app.scim(&s, Method::PUT, &path, Some(&user("Bobby", false))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after =
+        feed(&app, &key, &format!("organization_id={}&types=member.updated,member.suspended", s.admin.org_id)).await;
+    assert_eq!(after.len() - before, 1, "{after:?}");
+    let last = after.last().unwrap();
+    assert_eq!(
+        (last["type"].as_str(), last["data"]["name"].as_str()),
+        (Some("member.suspended"), Some("Invited Person"))
+    );
+}
+
+/// The changes around members and setup: invites sent, sent again and
+/// revoked (also because their sender stopped being an Administrator),
+/// Require SSO, a setup link opened and completed, the SCIM token made.
+#[actix_web::test]
+async fn invites_require_sso_and_setup_progress_are_events() {
+    use crate::helpers::token_of;
+    let app = spawn_app().await;
+    let key = read_key(&app).await;
+    let s = app.scim_org("Acme", "acme.com").await;
+    let org = format!("/api/v1/organizations/{}", s.admin.org_id);
+    let (_, carol) =
+        app.post(&format!("{org}/invites"), &json!({ "email": "carol@acme.com" }), Some(&s.admin.token)).await;
+    let carol = carol["id"].as_str().unwrap().to_owned();
+    let (status, _) = app.post(&format!("{org}/invites/{carol}/resend"), &json!({}), Some(&s.admin.token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.send(Method::DELETE, &format!("{org}/invites/{carol}"), None, Some(&s.admin.token)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // An Administrator's pending invite goes when they stop being one.
+    assert_eq!(app.invite_and_accept(&s.admin, "bob@acme.com").await.0, StatusCode::CREATED);
+    let (_, members) = app.get(&format!("{org}/members"), Some(&s.admin.token)).await;
+    let bob_id = members["data"].as_array().unwrap().iter().find(|m| m["email"] == "bob@acme.com").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = format!("{org}/members/{bob_id}");
+    app.send(Method::PATCH, &member, Some(&json!({ "role": "admin" })), Some(&s.admin.token)).await;
+    let bob_login = app.login("bob@acme.com", crate::helpers::PASSWORD).await.1;
+    let bob_token = bob_login["access_token"].as_str().unwrap().to_owned();
+    let (status, _) = app.post(&format!("{org}/invites"), &json!({ "email": "dan@acme.com" }), Some(&bob_token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app.send(Method::PATCH, &member, Some(&json!({ "role": "member" })), Some(&s.admin.token)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let invites = feed(&app, &key, "types=invite.sent,invite.resent,invite.revoked").await;
+    let seen: Vec<(&str, &str, &str)> = invites
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap(), e["source"].as_str().unwrap(), e["data"]["email"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("invite.sent", "admin", "carol@acme.com"),
+            ("invite.resent", "admin", "carol@acme.com"),
+            ("invite.revoked", "admin", "carol@acme.com"),
+            ("invite.sent", "admin", "bob@acme.com"),
+            ("invite.sent", "admin", "dan@acme.com"),
+            ("invite.revoked", "system", "dan@acme.com"),
+        ]
+    );
+    assert!(invites.iter().all(|e| !e.to_string().contains("token")), "{invites:?}");
+    let versions: Vec<i64> = invites[..3].iter().map(|e| e["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [1, 2, 3], "one invite, counted up");
+
+    // Setup: the SCIM link of `scim_org` completed, its token made; a new
+    // SSO link opened.
+    let setup = feed(&app, &key, "types=setup_link.opened,setup_link.completed,scim_token.created").await;
+    let kinds: Vec<&str> = setup.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["setup_link.completed", "scim_token.created"], "{setup:?}");
+    assert!(setup.iter().all(|e| e["source"] == "setup_link"));
+    assert!(!setup[1].to_string().contains("gh_scim") && setup[1]["data"]["replaced_previous"] == false);
+    crate::helpers::buy(&app, &s.admin, "sso").await;
+    let (_, l) = crate::helpers::link(&app, &s.admin, "sso").await;
+    let token = token_of(&l);
+    for _ in 0..2 {
+        assert_eq!(app.get(&format!("/api/v1/setup/{token}"), None).await.0, StatusCode::OK);
+    }
+    let opened = feed(&app, &key, "types=setup_link.opened").await;
+    assert_eq!(opened.len(), 1, "the first opening only: {opened:?}");
+    assert_eq!(opened[0]["data"]["status"], "opened");
+
+    // Require SSO: off → on is refused here (no verified domain, no SSO),
+    // so the break-glass list alone changes.
+    let (_, members) = app.get(&format!("{org}/members"), Some(&s.admin.token)).await;
+    let admin_id = members["data"].as_array().unwrap().iter().find(|m| m["role"] == "admin").unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({ "required": false, "break_glass_user_ids": [admin_id] });
+    let (status, res) =
+        app.send(Method::PUT, &format!("{org}/sso-enforcement"), Some(&body), Some(&s.admin.token)).await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    app.send(Method::PUT, &format!("{org}/sso-enforcement"), Some(&body), Some(&s.admin.token)).await;
+    let enforcement = feed(&app, &key, "types=sso_enforcement.changed").await;
+    assert_eq!(enforcement.len(), 1, "a change once, not a save that changes nothing: {enforcement:?}");
+    assert_eq!(enforcement[0]["data"]["break_glass_user_ids"], json!([admin_id]));
+    assert_eq!(enforcement[0]["data"]["required"], false);
 }

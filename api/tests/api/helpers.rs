@@ -551,6 +551,22 @@ pub fn assert_not_stored(data_dir: &std::path::Path, secret: &str) {
 }
 
 /// A free TCP port on the loopback interface.
+/// A port a helper process can listen on: below the kernel's ephemeral
+/// range (32768–60999), where a port the system picks for some outgoing
+/// connection in between can never be, and never one this test binary
+/// handed out before.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    use rand::Rng;
+    loop {
+        let port = rand::rng().random_range(20_000..32_000);
+        let mut given = GIVEN.lock().unwrap();
+        if given.contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return port;
+        }
+    }
 }

@@ -35,8 +35,20 @@ pub(crate) fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
 }
 
+/// A port below the kernel's ephemeral range (32768–60999), where no
+/// outgoing connection can take it between this check and the helper's
+/// listen; each call of this process tries the next one.
 pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port =
+            20_000 + u16::try_from(std::process::id().wrapping_mul(97).wrapping_add(n) % 12_000).expect("below 12,000");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 pub(crate) async fn start_idp(redirect_uri: &str) -> (String, tokio::process::Child) {
