@@ -103,7 +103,8 @@ pub struct Settings {
     /// applications.
     pub oidc_default_client: Option<String>,
     /// How many days events are kept for the feed and webhook replays
-    /// (`GATEHOUSE_EVENTS_RETENTION_DAYS`, default 30).
+    /// (`GATEHOUSE_EVENTS_RETENTION_DAYS`, default 30; at least 4, longer
+    /// than a webhook delivery is retried).
     pub events_retention_days: u32,
     /// The plan catalog new members are provisioned into (`[[plans]]` in the file).
     pub plans: Vec<Plan>,
@@ -231,8 +232,12 @@ impl Settings {
         if p.sso <= 0 || p.directory_sync <= 0 || p.both <= 0 || p.currency.len() != 3 {
             anyhow::bail!("prices must be positive and the currency a 3-letter code");
         }
-        if !(1..=3650).contains(&self.events_retention_days) {
-            anyhow::bail!("events_retention_days must be 1 to 3650 (GATEHOUSE_EVENTS_RETENTION_DAYS)");
+        // A webhook delivery is retried for up to 3½ days: its event must outlive it.
+        if !(4..=3650).contains(&self.events_retention_days) {
+            anyhow::bail!(
+                "events_retention_days must be 4 to 3650 (GATEHOUSE_EVENTS_RETENTION_DAYS): webhook deliveries are \
+                 retried for up to 3½ days"
+            );
         }
         let mut seen = std::collections::HashSet::new();
         for p in &self.plans {
@@ -300,6 +305,17 @@ impl std::fmt::Debug for Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_outlive_the_webhook_retries() {
+        let with = |days| Settings { events_retention_days: days, ..Settings::default() }.check();
+        let refused = with(3).unwrap_err().to_string();
+        assert!(refused.contains("4 to 3650") && refused.contains("GATEHOUSE_EVENTS_RETENTION_DAYS"), "{refused}");
+        assert!(with(4).is_ok() && with(30).is_ok() && with(3651).is_err());
+        // The last retry's wait ends before the event can be pruned.
+        let most: i64 = crate::webhooks::dispatch::BACKOFF_SECS.iter().map(|s| s + s / 10).sum();
+        assert!(most < 4 * 86_400, "{most} s");
+    }
 
     #[test]
     fn debug_output_never_shows_a_secret() {

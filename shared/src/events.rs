@@ -36,6 +36,7 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ("invite.sent", "Someone was invited to the organization (never the invite's token)"),
     ("invite.resent", "A pending invite was sent again with a new link"),
     ("invite.revoked", "A pending invite was revoked (by an Administrator, or because its sender stopped being one)"),
+    ("invite.accepted", "An invite was accepted: `member.created` follows"),
     ("member.created", "Someone became a member (`source`: signup, invite, sso, scim or api)"),
     ("member.updated", "A member's role, plan, name or email changed"),
     ("member.suspended", "A member was suspended (by an Administrator, a service key or the directory)"),

@@ -101,7 +101,8 @@ pub async fn update_member(
         ..members::Change::default()
     };
     let now = state.clock.now();
-    let updated = members::update(&*txn, current, change, now).await.map_err(refused)?;
+    let source = crate::events::source_of(actor);
+    let updated = members::update(&*txn, current, change, source, now).await.map_err(refused)?;
     let mut details = serde_json::Map::new();
     details.insert("user_id".into(), user_id.as_str().into());
     if updated.role != before.0 {
@@ -132,7 +133,6 @@ pub async fn update_member(
             details: serde_json::Value::Object(details),
         };
         audit::record(&*txn, actor.meta, now, event).await?;
-        let source = crate::events::source_of(actor);
         crate::events::emit(
             &*txn,
             members::change_event(before.2, &updated, (&account.email, &account.name), source),
@@ -164,9 +164,9 @@ pub async fn remove_member(
     crate::sso::enforcement::keep_a_way_in(&*txn, org_id.as_str(), user_id.as_str()).await?;
     let now = state.clock.now();
     let role = current.role;
-    let removed =
-        members::event("member.removed", &current, (&account.email, &account.name), crate::events::source_of(actor));
-    members::remove_by_admin(&*txn, current, now).await.map_err(refused)?;
+    let source = crate::events::source_of(actor);
+    let removed = members::event("member.removed", &current, (&account.email, &account.name), source);
+    members::remove_by_admin(&*txn, current, source, now).await.map_err(refused)?;
     crate::events::emit(&*txn, removed, now).await?;
     revoke_invites_by(&*txn, org_id, user_id, now).await?;
     let event = Event {

@@ -366,14 +366,16 @@ pub struct Change {
     pub plan_id: Option<Option<String>>,
 }
 
-/// Applies `change` to `current` in `db` (the caller's transaction). A
-/// suspension or demotion of the last active Administrator is refused; a
-/// suspension ends the member's sessions that reach the organization (the
-/// caller also drops them from the process's session cache).
+/// Applies `change` to `current` in `db` (the caller's transaction), made
+/// by `source`. A suspension or demotion of the last active Administrator
+/// is refused; a suspension ends the member's sessions that reach the
+/// organization (the caller also drops them from the process's session
+/// cache).
 pub async fn update(
     db: &impl ConnectionTrait,
     current: membership::Model,
     change: Change,
+    source: Source,
     now: DateTime<Utc>,
 ) -> Result<membership::Model, ChangeError> {
     let suspending = change.active == Some(false) && current.suspended_at.is_none();
@@ -413,7 +415,7 @@ pub async fn update(
     }
     if (suspending || demoting) && current_was_admin {
         // No longer break-glass under Require SSO.
-        crate::sso::enforcement::lost_admin(db, &org_id, &user_id, now).await?;
+        crate::sso::enforcement::lost_admin(db, &org_id, &user_id, source, now).await?;
     }
     Ok(updated)
 }
@@ -427,6 +429,7 @@ pub async fn take_over(
     role: Role,
     active: bool,
     default_plan: Option<String>,
+    source: Source,
     now: DateTime<Utc>,
 ) -> Result<membership::Model, ChangeError> {
     let change = Change {
@@ -435,7 +438,7 @@ pub async fn take_over(
         directory_managed: Some(true),
         plan_id: current.plan_id.is_none().then_some(default_plan),
     };
-    update(db, current, change, now).await
+    update(db, current, change, source, now).await
 }
 
 /// What a directory's delete did to the member.
@@ -456,6 +459,7 @@ pub enum Deprovisioned {
 pub async fn deprovision(
     db: &impl ConnectionTrait,
     current: membership::Model,
+    source: Source,
     now: DateTime<Utc>,
 ) -> Result<Deprovisioned, ChangeError> {
     let created = user::Entity::find_by_id(current.user_id.clone())
@@ -463,25 +467,30 @@ pub async fn deprovision(
         .await?
         .is_some_and(|a| a.provisioned_by.as_ref() == Some(&current.organization_id));
     if created {
-        remove(db, current, now).await?;
+        remove(db, current, source, now).await?;
         return Ok(Deprovisioned::Removed);
     }
     let suspend = current.role != Role::Admin;
     let change = Change { directory_managed: Some(false), active: suspend.then_some(false), ..Change::default() };
-    update(db, current, change, now).await?;
+    update(db, current, change, source, now).await?;
     Ok(Deprovisioned::Detached)
 }
 
-/// An Administrator's removal of the member `current`: the membership goes
-/// (the account stays) and the sessions that reach the organization end;
-/// the last active Administrator is never removed.
+/// A removal of the member `current` by `source`: the membership goes (the
+/// account stays), so does its break-glass standing, and the sessions that
+/// reach the organization end; the last active Administrator is never
+/// removed.
 pub async fn remove(
     db: &impl ConnectionTrait,
     current: membership::Model,
+    source: Source,
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
     if is_last_admin(db, &current).await? {
         return Err(ChangeError::Refused(Refusal::LastAdmin));
+    }
+    if current.role == Role::Admin {
+        crate::sso::enforcement::lost_admin(db, &current.organization_id, &current.user_id, source, now).await?;
     }
     let shared = shared_elsewhere(db, &current.user_id, &current.organization_id).await?;
     membership::Entity::delete_in(&current.organization_id)
@@ -499,10 +508,11 @@ pub async fn remove(
 pub async fn remove_by_admin(
     db: &impl ConnectionTrait,
     current: membership::Model,
+    source: Source,
     now: DateTime<Utc>,
 ) -> Result<(), ChangeError> {
     let (user_id, org_id) = (current.user_id.clone(), current.organization_id.clone());
-    remove(db, current, now).await?;
+    remove(db, current, source, now).await?;
     user::Entity::update_many()
         .col_expr(user::Column::ProvisionedBy, Expr::value(Option::<String>::None))
         .filter(user::Column::Id.eq(user_id.as_str()))

@@ -629,8 +629,8 @@ async fn insert_invite(
     Ok(row)
 }
 
-/// An invite's event (`invite.sent`, `invite.resent`, `invite.revoked`):
-/// the invite as the list shows it, never its token.
+/// An invite's event (`invite.sent`, `invite.resent`, `invite.revoked`,
+/// `invite.accepted`): the invite as it is now, never its token.
 pub async fn invite_event(
     db: &impl ConnectionTrait,
     kind: &'static str,
@@ -642,6 +642,7 @@ pub async fn invite_event(
         "id": row.id, "organization_id": row.organization_id, "email": row.email, "role": row.role,
         "password_required": row.password_required, "invited_by": row.invited_by,
         "expires_at": row.expires_at, "created_at": row.created_at,
+        "accepted_at": row.accepted_at, "revoked_at": row.revoked_at,
     });
     let event = NewEvent::new(kind, row.organization_id.as_str(), row.id.as_str(), data).by(source);
     crate::events::emit(db, event, now).await
@@ -840,6 +841,8 @@ pub async fn accept_invite(
         None => insert_user(&txn, state, inv.email.clone(), v.name.into_string(), new_hash).await?,
     };
     let role = inv.role;
+    let accepted = invite::Model { accepted_at: Some(now), ..inv.clone() };
+    invite_event(&txn, "invite.accepted", &accepted, Source::Invite, now).await?;
     let member = insert_membership(&txn, state, &inv.organization_id, &user.id, role).await?;
     crate::events::emit(
         &txn,

@@ -185,8 +185,10 @@ pub mod direct {
         let mut conn = open(path)?;
         // Checkpoints (copying the log into the file, and its fsync) run on
         // a thread of their own, not inside the commit every writer waits
-        // for. PASSIVE: never waits for a reader or a writer.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // for. PASSIVE: never waits for a reader or a writer. The writer
+        // still checkpoints itself should the log pass 10,000 pages (40 MB;
+        // the checkpointer failing or starved): the log never grows unbounded.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.pragma_update(None, "cache_size", -16_384)?;
         let checkpointer = open(path)?;
         // Stops when the writer does (it drops `running`).

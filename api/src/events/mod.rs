@@ -279,36 +279,59 @@ pub fn view(e: event::Model) -> shared::events::Event {
     }
 }
 
-/// Most events one prune deletes (one short write transaction).
+/// Most events one prune reads (one short write transaction).
 pub const PRUNE_BATCH: u64 = 1_000;
 
-/// Deletes up to [`PRUNE_BATCH`] of the oldest events (in commit order)
-/// older than `days` — their objects' versions stay — but never the newest:
-/// on SQLite the next `seq` counts on from it, so the numbers never start
-/// again below the cursors of webhook endpoints. Walks `seq` order (no
-/// index on time: one less page written per event).
-pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>, days: i64) -> AppResult<u64> {
+/// What one [`prune`] did: how many events it deleted, and where the next
+/// batch starts (`None`: nothing more to prune now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    pub deleted: u64,
+    pub go_on_after: Option<(i64, String)>,
+}
+
+/// Deletes, of the [`PRUNE_BATCH`] oldest events (in commit order) after
+/// `after`, those older than `days` — their objects' versions stay — but
+/// never the newest: on SQLite the next `seq` counts on from it, so the
+/// numbers never start again below the cursors of webhook endpoints. Walks
+/// `seq` order (no index on time: one less page written per event); an
+/// event stamped later than its neighbours (another process's clock ahead)
+/// is stepped over, not waited for.
+pub async fn prune(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    days: i64,
+    after: Option<(i64, String)>,
+) -> AppResult<Pruned> {
     let cutoff = now - Duration::days(days);
     let newest = head(db).await?;
-    let oldest: Vec<(i64, String, DateTime<Utc>)> = event::Entity::find()
+    let mut oldest = event::Entity::find()
         .select_only()
         .columns([event::Column::Seq, event::Column::Id, event::Column::OccurredAt])
         .order_by_asc(event::Column::Seq)
         .order_by_asc(event::Column::Id)
-        .limit(PRUNE_BATCH)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let ids: Vec<String> = oldest
-        .into_iter()
-        .take_while(|(seq, id, at)| *at < cutoff && !(*seq == newest.seq && *id == newest.id))
-        .map(|(_, id, _)| id)
+        .limit(PRUNE_BATCH);
+    if let Some((seq, id)) = after {
+        oldest = oldest.filter(
+            Condition::any()
+                .add(event::Column::Seq.gt(seq))
+                .add(Condition::all().add(event::Column::Seq.eq(seq)).add(event::Column::Id.gt(id))),
+        );
+    }
+    let oldest: Vec<(i64, String, DateTime<Utc>)> = oldest.into_tuple().all(db).await?;
+    let ids: Vec<&str> = oldest
+        .iter()
+        .filter(|(seq, id, at)| *at < cutoff && !(*seq == newest.seq && *id == newest.id))
+        .map(|(_, id, _)| id.as_str())
         .collect();
     if ids.is_empty() {
-        return Ok(0);
+        // Nothing old enough here: the events after are younger still.
+        return Ok(Pruned { deleted: 0, go_on_after: None });
     }
-    let done = event::Entity::delete_many().filter(event::Column::Id.is_in(ids)).exec(db).await?;
-    Ok(done.rows_affected)
+    let deleted = event::Entity::delete_many().filter(event::Column::Id.is_in(ids)).exec(db).await?.rows_affected;
+    let go_on_after =
+        if oldest.len() as u64 == PRUNE_BATCH { oldest.last().map(|(seq, id, _)| (*seq, id.clone())) } else { None };
+    Ok(Pruned { deleted, go_on_after })
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -327,14 +350,15 @@ pub fn spawn_pruner(state: web::Data<crate::state::AppState>) {
             // A batch per write transaction, so writers wait for one batch
             // at most, never for the whole backlog.
             let pruned = async {
-                let mut total = 0;
+                let (mut total, mut after) = (0, None);
                 loop {
                     let txn = state.begin_write().await?;
-                    let n = prune(&*txn, state.clock.now(), days).await?;
+                    let batch = prune(&*txn, state.clock.now(), days, after).await?;
                     txn.commit().await?;
-                    total += n;
-                    if n < PRUNE_BATCH {
-                        return AppResult::Ok(total);
+                    total += batch.deleted;
+                    match batch.go_on_after {
+                        Some(next) => after = Some(next),
+                        None => return AppResult::Ok(total),
                     }
                 }
             }

@@ -446,7 +446,16 @@ pub async fn create(
     if member.is_none() && !relink {
         // The common case, a new account (one that exists outside the
         // organization was refused above); only inserts: written with
-        // whatever other creates are in flight, under one commit.
+        // whatever other creates are in flight, under one commit. A userName
+        // the directory already has is refused here, by a read: a refused
+        // job makes PostgreSQL write the whole shared batch twice.
+        let taken = dir_user::Entity::find_in(&dir.org_id)
+            .filter(dir_user::Column::UserNameKey.eq(row.user_name_key.as_str()))
+            .one(&state.db)
+            .await?;
+        if taken.is_some() {
+            return Err(clash(&user_name, &email).into());
+        }
         let inserts = new_user.inserts(None, true);
         state.batcher.insert(inserts).await.map_err(|e| e.into_app_error(|| clash(&user_name, &email)))?;
     } else if relink {
@@ -468,7 +477,7 @@ pub async fn create(
         };
         // Taking over an Administrator as inactive suspends them: not the last one.
         let (role_before, suspended_before) = (m.role, m.suspended_at.is_some());
-        let after = members::take_over(&*txn, m, role, is_active, default_plan.clone(), now)
+        let after = members::take_over(&*txn, m, role, is_active, default_plan.clone(), Source::Scim, now)
             .await
             .map_err(refused_change(&email))?;
         let taken_over = TakenOver { after, role_before, suspended_before };
@@ -584,7 +593,8 @@ async fn save(
                 role: role_changed.then_some(role(&doc)),
                 ..members::Change::default()
             };
-            let after = members::update(&*txn, current, change, now).await.map_err(refused_change(&row.email))?;
+            let after =
+                members::update(&*txn, current, change, Source::Scim, now).await.map_err(refused_change(&row.email))?;
             let shown_email =
                 if exclusive { email.as_deref().unwrap_or(&account_row.email) } else { &account_row.email };
             let shown_name = if exclusive { &name } else { &account_row.name };
@@ -702,7 +712,10 @@ pub async fn delete(state: web::Data<AppState>, dir: Directory, id: web::Path<St
             let (email, name) =
                 account.map(|a| (a.email, a.name)).unwrap_or_else(|| (row.email.clone(), String::new()));
             let before = current.clone();
-            match members::deprovision(&*txn, current, dir.now).await.map_err(refused_change(&row.email))? {
+            match members::deprovision(&*txn, current, Source::Scim, dir.now)
+                .await
+                .map_err(refused_change(&row.email))?
+            {
                 Deprovisioned::Removed => {
                     let event = members::event("member.removed", &before, (&email, &name), Source::Scim);
                     crate::events::emit(&*txn, event, dir.now).await?;

@@ -361,13 +361,26 @@ pub async fn domain_verified(db: &impl ConnectionTrait, org_id: &str, now: DateT
 }
 
 /// A member of `org_id` is no longer an active Administrator (demoted,
-/// suspended): no longer break-glass (naming them again is an
-/// Administrator's choice), and their sessions that Require SSO would not
-/// have let them open end.
-pub async fn lost_admin(db: &impl ConnectionTrait, org_id: &str, user_id: &str, now: DateTime<Utc>) -> AppResult<u64> {
+/// suspended or removed, by `source`): no longer break-glass (naming them
+/// again is an Administrator's choice; `sso_enforcement.changed` says so),
+/// and their sessions that Require SSO would not have let them open end.
+pub async fn lost_admin(
+    db: &impl ConnectionTrait,
+    org_id: &str,
+    user_id: &str,
+    source: shared::events::Source,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
     let removed =
         break_glass::Entity::delete_in(org_id).filter(break_glass::Column::UserId.eq(user_id)).exec(db).await?;
-    if removed.rows_affected == 0 || !organization::get(db, org_id).await?.sso_required {
+    if removed.rows_affected == 0 {
+        return Ok(0);
+    }
+    let required = organization::get(db, org_id).await?.sso_required;
+    let left: Vec<UserId> =
+        break_glass::Entity::find_in(org_id).all(db).await?.into_iter().map(|b| b.user_id).collect();
+    enforcement_event(db, org_id, required, &left, source, now).await?;
+    if !required {
         return Ok(0);
     }
     end_non_sso_sessions(db, org_id, Some(user_id), now).await

@@ -79,6 +79,7 @@ async fn an_administrators_changes_are_events_in_order_with_versions_and_sources
             "organization.created",
             "member.created",
             "invite.sent",
+            "invite.accepted",
             "member.created",
             "member.suspended",
             "member.reactivated",
@@ -86,7 +87,7 @@ async fn an_administrators_changes_are_events_in_order_with_versions_and_sources
         ]
     );
     let sources: Vec<&str> = events.iter().map(|e| e["source"].as_str().unwrap()).collect();
-    assert_eq!(sources, ["signup", "signup", "admin", "invite", "api", "admin", "api"]);
+    assert_eq!(sources, ["signup", "signup", "admin", "invite", "invite", "api", "admin", "api"]);
     assert!(events[2]["data"].get("token").is_none() && events[2]["data"]["email"] == "bob@acme.com", "{}", events[2]);
     let bobs: Vec<&Value> = events.iter().filter(|e| e["data"]["user_id"] == bob.as_str()).collect();
     let versions: Vec<i64> = bobs.iter().map(|e| e["version"].as_i64().unwrap()).collect();
@@ -103,7 +104,7 @@ async fn an_administrators_changes_are_events_in_order_with_versions_and_sources
     // Filters: types, and everything (both organizations).
     let removed = feed(&app, &key, "types=member.removed,organization.created").await;
     assert_eq!(types(&removed), ["organization.created", "member.removed", "organization.created"]);
-    assert_eq!(feed(&app, &key, "").await.len(), 9);
+    assert_eq!(feed(&app, &key, "").await.len(), 10);
     // After the last event (an id or a cursor): nothing, and a cursor to poll with.
     let last = events.last().unwrap()["id"].as_str().unwrap().to_owned();
     let (_, page) = app
@@ -117,7 +118,7 @@ async fn an_administrators_changes_are_events_in_order_with_versions_and_sources
     // everything before it pruned, polling goes on.
     let (_, filtered) = app.send(Method::GET, "/api/v1/events?types=group.deleted", None, Some(&key)).await;
     let past = filtered["next_cursor"].as_str().unwrap().to_owned();
-    api::events::prune(&app.state.db, app.clock_now() + chrono::Duration::days(40), 30).await.unwrap();
+    api::events::prune(&app.state.db, app.clock_now() + chrono::Duration::days(40), 30, None).await.unwrap();
     let (status, still) =
         app.send(Method::GET, &format!("/api/v1/events?types=group.deleted&after={past}"), None, Some(&key)).await;
     assert_eq!((status, still["data"].as_array().unwrap().len()), (StatusCode::OK, 0), "{still}");
@@ -218,11 +219,37 @@ async fn events_older_than_the_retention_are_pruned_and_versions_stay() {
     let key = read_key(&app).await;
     let acme = app.signup("Acme", "ada@acme.com").await;
     app.clock.advance(chrono::Duration::days(31));
-    let pruned = api::events::prune(&app.state.db, app.clock_now(), 30).await.unwrap();
-    assert_eq!(pruned, 1, "the newest stays: SQLite's next seq counts on from it");
+    let pruned = api::events::prune(&app.state.db, app.clock_now(), 30, None).await.unwrap();
+    assert_eq!(pruned.deleted, 1, "the newest stays: SQLite's next seq counts on from it");
     assert_eq!(types(&feed(&app, &key, "").await), ["member.created"]);
     assert_eq!(app.count("event_versions").await, 2, "versions outlive their events");
     assert_eq!(app.count_where("organizations", &format!("id = '{}'", acme.org_id)).await, 1);
+}
+
+/// An event stamped ahead of its neighbours (a process whose clock runs
+/// ahead) is stepped over: the older events after it are still pruned.
+#[actix_web::test]
+async fn an_event_stamped_ahead_does_not_hold_pruning_up() {
+    use api::events::{NewEvent, emit};
+    let app = spawn_app().await;
+    let now = app.clock_now();
+    let event = |n: u32| NewEvent::new("group.updated", "org_x", format!("grp_{n}"), json!({ "n": n }));
+    let txn = app.state.begin_write().await.unwrap();
+    emit(&*txn, event(0), now + chrono::Duration::days(5)).await.unwrap();
+    txn.commit().await.unwrap();
+    for n in 1..=3 {
+        let txn = app.state.begin_write().await.unwrap();
+        emit(&*txn, event(n), now).await.unwrap();
+        txn.commit().await.unwrap();
+    }
+    let later = now + chrono::Duration::days(31);
+    let txn = app.state.begin_write().await.unwrap();
+    emit(&*txn, event(4), later).await.unwrap();
+    txn.commit().await.unwrap();
+    let pruned = api::events::prune(&app.state.db, later, 30, None).await.unwrap();
+    assert_eq!(pruned.deleted, 3, "the three old ones behind the one stamped ahead");
+    assert_eq!(pruned.go_on_after, None, "a short batch: nothing more");
+    assert_eq!(app.count("events").await, 2, "the one stamped ahead and the newest stay");
 }
 
 /// PostgreSQL: a transaction that started first but commits last never has
@@ -437,7 +464,7 @@ async fn invites_require_sso_and_setup_progress_are_events() {
     let (status, _) = app.send(Method::PATCH, &member, Some(&json!({ "role": "member" })), Some(&s.admin.token)).await;
     assert_eq!(status, StatusCode::OK);
 
-    let invites = feed(&app, &key, "types=invite.sent,invite.resent,invite.revoked").await;
+    let invites = feed(&app, &key, "types=invite.sent,invite.resent,invite.revoked,invite.accepted").await;
     let seen: Vec<(&str, &str, &str)> = invites
         .iter()
         .map(|e| (e["type"].as_str().unwrap(), e["source"].as_str().unwrap(), e["data"]["email"].as_str().unwrap()))
@@ -449,13 +476,16 @@ async fn invites_require_sso_and_setup_progress_are_events() {
             ("invite.resent", "admin", "carol@acme.com"),
             ("invite.revoked", "admin", "carol@acme.com"),
             ("invite.sent", "admin", "bob@acme.com"),
+            ("invite.accepted", "invite", "bob@acme.com"),
             ("invite.sent", "admin", "dan@acme.com"),
             ("invite.revoked", "system", "dan@acme.com"),
         ]
     );
     assert!(invites.iter().all(|e| !e.to_string().contains("token")), "{invites:?}");
-    let versions: Vec<i64> = invites[..3].iter().map(|e| e["version"].as_i64().unwrap()).collect();
-    assert_eq!(versions, [1, 2, 3], "one invite, counted up");
+    let versions: Vec<i64> = invites[..5].iter().map(|e| e["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [1, 2, 3, 1, 2], "one invite, counted up");
+    assert!(invites[2]["data"]["revoked_at"].is_string() && invites[4]["data"]["accepted_at"].is_string());
+    assert!(invites[3]["data"]["accepted_at"].is_null());
 
     // Setup: the SCIM link of `scim_org` completed, its token made; a new
     // SSO link opened.
@@ -490,4 +520,21 @@ async fn invites_require_sso_and_setup_progress_are_events() {
     assert_eq!(enforcement.len(), 1, "a change once, not a save that changes nothing: {enforcement:?}");
     assert_eq!(enforcement[0]["data"]["break_glass_user_ids"], json!([admin_id]));
     assert_eq!(enforcement[0]["data"]["required"], false);
+    // A break-glass Administrator demoted, or removed, is off the list: so says an event.
+    let both = json!({ "required": false, "break_glass_user_ids": [admin_id, bob_id] });
+    for leave in [Method::PATCH, Method::DELETE] {
+        app.send(Method::PATCH, &member, Some(&json!({ "role": "admin" })), Some(&s.admin.token)).await;
+        let (status, res) =
+            app.send(Method::PUT, &format!("{org}/sso-enforcement"), Some(&both), Some(&s.admin.token)).await;
+        assert_eq!(status, StatusCode::OK, "{res}");
+        let demote = json!({ "role": "member" });
+        let body = (leave == Method::PATCH).then_some(&demote);
+        let (status, res) = app.send(leave, &member, body, Some(&s.admin.token)).await;
+        assert!(status.is_success(), "{status} {res}");
+    }
+    let enforcement = feed(&app, &key, "types=sso_enforcement.changed").await;
+    let lists: Vec<&Value> = enforcement.iter().map(|e| &e["data"]["break_glass_user_ids"]).collect();
+    let (one, two) = (json!([admin_id]), json!([admin_id, bob_id]));
+    assert_eq!(lists, [&one, &two, &one, &two, &one], "{enforcement:?}");
+    assert!(enforcement.iter().all(|e| e["source"] == "admin" && e["version"].is_i64()));
 }

@@ -550,7 +550,6 @@ pub fn assert_not_stored(data_dir: &std::path::Path, secret: &str) {
     assert!(!contains(&db) && !contains(&wal), "{secret} was stored in clear");
 }
 
-/// A free TCP port on the loopback interface.
 /// A port a helper process can listen on: below the kernel's ephemeral
 /// range (32768–60999), where a port the system picks for some outgoing
 /// connection in between can never be, and never one this test binary
