@@ -6,10 +6,11 @@
 //   node webhook-receiver.mjs PORT
 //
 // Prints "ready" once listening on 127.0.0.1:PORT. Routes:
-//   POST /hook          a delivery: verified against every configured secret
+//   POST /hook[/…]      a delivery: verified against every configured secret
 //   POST /secrets       JSON ["whsec_…", …]: the secrets to verify with (each is tried alone)
-//   POST /program       JSON {statuses: [500, 200, …], delay_ms: N}: the next answers (then 204)
-//   GET  /state         JSON {deliveries: [{id, type, version, object_id, timestamp, answered, valid_with: [i…], signatures}],
+//   POST /program       JSON {statuses: [500, 200, …], delay_ms: N, slow_paths: {"/hook/slow": N}}:
+//                       the next answers (then 204), and how long to wait before each (per path)
+//   GET  /state         JSON {deliveries: [{id, path, type, version, object_id, timestamp, answered, valid_with: [i…], signatures}],
 //                             unique: N, duplicates: N, invalid: N, abandoned: N}
 //                       (abandoned: the sender hung up before the answer, so it is not counted)
 import * as http from 'node:http';
@@ -19,6 +20,7 @@ const [port] = process.argv.slice(2);
 let secrets = [];
 let statuses = [];
 let delayMs = 0;
+let slowPaths = {};
 const deliveries = [];
 const seen = new Set();
 let duplicates = 0;
@@ -50,13 +52,15 @@ const server = http.createServer(async (req, res) => {
     const p = JSON.parse(body);
     statuses = p.statuses ?? [];
     delayMs = p.delay_ms ?? 0;
+    slowPaths = p.slow_paths ?? {};
     return json(res, 200, { ok: true });
   }
   if (req.method === 'GET' && url.pathname === '/state') {
     return json(res, 200, { deliveries, unique: seen.size, duplicates, invalid, abandoned });
   }
-  if (req.method === 'POST' && url.pathname === '/hook') {
-    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  if (req.method === 'POST' && (url.pathname === '/hook' || url.pathname.startsWith('/hook/'))) {
+    const wait = slowPaths[url.pathname] ?? delayMs;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     // The sender gave up (a timeout) or died before the answer: it never
     // learns of this one and sends it again, so it does not count.
     if (req.socket.destroyed) {
@@ -89,6 +93,7 @@ const server = http.createServer(async (req, res) => {
     }
     deliveries.push({
       id: headers['webhook-id'],
+      path: url.pathname,
       type: payload.type,
       version: payload.version,
       object_id: payload.object_id,

@@ -76,6 +76,20 @@ impl InFlight {
     }
 }
 
+/// The last sends a process may start are kept for destinations with
+/// fewer than [`SHARE_IN_RESERVE`] in flight: slow receivers taking every
+/// other slot (each up to its own limit) never stall the rest.
+pub const RESERVE: usize = 8;
+/// How many sends one destination may have in flight once only the
+/// [`RESERVE`] is free.
+pub const SHARE_IN_RESERVE: usize = 2;
+
+/// How many sends one destination may have in flight when `free` more may
+/// start: `per_key`, or a share of the reserve.
+pub fn cap(free: usize, per_key: usize) -> usize {
+    if free > RESERVE { per_key } else { per_key.min(SHARE_IN_RESERVE) }
+}
+
 /// Destinations with `per_key` sends in flight.
 pub fn full(busy: &HashMap<String, usize>, per_key: usize) -> Vec<&str> {
     busy.iter().filter(|(_, n)| **n >= per_key).map(|(k, _)| k.as_str()).collect()
@@ -138,7 +152,8 @@ pub struct Columns<E: sea_orm::EntityTrait> {
 }
 
 /// Claims up to `limit` due rows of `E` (at most `per_key` in flight per
-/// destination, counting `busy`) by moving each one's `next_attempt_at` to
+/// destination, counting `busy`; fewer once only the [`RESERVE`] is left,
+/// see [`cap`]) by moving each one's `next_attempt_at` to
 /// a lease `lease_secs` ahead with a conditional update — on PostgreSQL
 /// after `FOR UPDATE SKIP LOCKED`, so processes take different rows. Each
 /// claimed row comes with its lease's time, under which its result is
@@ -158,7 +173,7 @@ where
     use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
     let now = state.clock.now();
     let lease = now + chrono::Duration::seconds(lease_secs);
-    let full_now = full(busy, per_key);
+    let full_now = full(busy, cap(limit, per_key));
     // Mostly nothing is due: a read (indexed) says so without a write
     // transaction, which on SQLite would hold every writer up.
     let any_due = E::find()
@@ -180,7 +195,7 @@ where
         for (k, n) in &taken {
             *counts.entry(k.clone()).or_default() += n;
         }
-        let full_now = full(&counts, per_key);
+        let full_now = full(&counts, cap(limit - claimed.len(), per_key));
         let mut due = E::find()
             .filter(cols.next_attempt_at.lte(now))
             .filter(cols.key.is_not_in(full_now))
@@ -201,7 +216,7 @@ where
             let (id, key, seen) = row_of(&row);
             let n = counts.get(&key).copied().unwrap_or(0);
             let Some(seen) = seen else { continue };
-            if n >= per_key {
+            if n >= cap(limit - claimed.len(), per_key) {
                 skipped = true;
                 continue;
             }

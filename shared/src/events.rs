@@ -320,10 +320,11 @@ pub struct ReplayRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ReplayResponse {
-    /// How many deliveries were queued.
+    /// How many deliveries were queued (an event already waiting for the
+    /// endpoint is not queued again).
     pub queued: u64,
-    /// More events follow (a replay queues 10,000 at most): replay again
-    /// with this as `after`.
+    /// More events follow (a replay looks at 10,000 at most, fewer while
+    /// deliveries are waiting): replay again with this as `after`.
     pub next_cursor: Option<String>,
 }
 

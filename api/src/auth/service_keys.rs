@@ -173,19 +173,23 @@ pub(crate) async fn service_caller(req: actix_web::HttpRequest) -> Result<Servic
     if !token.starts_with(KEY_PREFIX) {
         return Err(missing());
     }
-    // A key check is a sign-in: failures are limited per client address.
+    // A key check is a sign-in: invalid keys are limited per client
+    // address (429 past ten a minute). A valid key always passes: its 256
+    // random bits cannot be guessed, so the limit only slows guessers down,
+    // and an address shared with them (a proxy, a NAT) must not lock the
+    // integrator's own calls out. A success clears nothing.
     let ip = crate::guard::client_ip::client_ip(&req, state.settings.client_ip_header.as_deref());
-    let limit_key = format!("service_key:{}", crate::guard::client_ip::rate_key(ip.map(|i| i.to_string()).as_deref()));
     let now = state.clock.now();
-    state.login_failures.attempt(&limit_key, now).map_err(|retry_after_secs| AppError::TooManyRequests {
-        retry_after_secs,
-        detail: "Too many invalid service keys from this address. Wait a minute and try again.".to_owned(),
-    })?;
     let Some(key) = authenticate(&state.db, &state.keys, token, now).await? else {
         tracing::warn!(ip = ?ip, "service key refused");
+        let limit_key =
+            format!("service_key:{}", crate::guard::client_ip::rate_key(ip.map(|i| i.to_string()).as_deref()));
+        state.login_failures.attempt(&limit_key, now).map_err(|retry_after_secs| AppError::TooManyRequests {
+            retry_after_secs,
+            detail: "Too many invalid service keys from this address. Wait a minute and try again.".to_owned(),
+        })?;
         return Err(AppError::unauthorized("invalid_api_key", "This service key is not valid or was revoked."));
     };
-    state.login_failures.clear(&limit_key);
     let scope = Scope::parse(&key.scope).unwrap_or(Scope::Read);
     let safe = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
     if scope == Scope::Read && !safe {

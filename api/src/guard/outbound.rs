@@ -181,12 +181,13 @@ pub fn is_public(ip: IpAddr) -> bool {
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
+    let [a, b, c, d] = ip.octets();
     !(a == 0                                     // "this network"
         || a == 10                               // RFC 1918
         || a == 127                              // loopback
         || (a == 100 && (64..128).contains(&b))  // CGNAT (RFC 6598), incl. 100.100.100.200
         || (a == 169 && b == 254)                // link-local, incl. 169.254.169.254
+        || (a == 168 && b == 63 && c == 129 && d == 16) // Azure's host endpoint (WireServer)
         || (a == 172 && (16..32).contains(&b))   // RFC 1918
         || (a == 192 && b == 0 && c == 0)        // IETF protocol assignments
         || (a == 192 && b == 0 && c == 2)        // TEST-NET-1
@@ -240,6 +241,7 @@ mod tests {
             "172.31.255.255",
             "192.168.1.1",
             "169.254.169.254",
+            "168.63.129.16",
             "100.64.0.1",
             "100.100.100.200",
             "0.0.0.0",
@@ -263,7 +265,9 @@ mod tests {
             let ip: IpAddr = private.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
             assert!(!is_public(ip), "{private} is not public");
         }
-        for public in ["1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "64:ff9b::808:808"] {
+        for public in
+            ["1.1.1.1", "8.8.8.8", "168.63.129.17", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "64:ff9b::808:808"]
+        {
             let ip: IpAddr = public.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
             assert!(is_public(ip), "{public} is public");
         }

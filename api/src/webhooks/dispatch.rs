@@ -183,11 +183,34 @@ fn payload(e: crate::events::entity::event::Model) -> serde_json::Value {
 }
 
 /// Printable text of the start of an answer (nothing that could be markup
-/// in a terminal: control characters dropped).
+/// in a terminal or reorder what an operator reads: control characters
+/// and invisible formatting ones dropped).
 fn excerpt(bytes: &[u8]) -> Option<String> {
-    let text: String = String::from_utf8_lossy(bytes).chars().filter(|c| !c.is_control() || *c == ' ').collect();
+    let text: String =
+        String::from_utf8_lossy(bytes).chars().filter(|c| !c.is_control() && !is_invisible_format(*c)).collect();
     let text = text.trim().to_owned();
     (!text.is_empty()).then_some(text)
+}
+
+/// Unicode's invisible formatting characters (general category Cf, and
+/// the like): bidirectional overrides and isolates, zero-width ones, the
+/// byte order mark, soft hyphens, tag characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
+    )
 }
 
 /// The first bytes of the answer (the rest is not read).
@@ -236,6 +259,10 @@ async fn attempt(state: &AppState, d: &delivery::Model) -> Try {
     // server's schedule clock.
     let timestamp = Utc::now().timestamp();
     let signature = super::signing::signature(&secrets, &id, timestamp, body.as_bytes());
+    if signature.is_empty() {
+        // Opened, but not a `whsec_` secret: never sent unsigned either.
+        return Try::failed("the endpoint's signing secret is not usable; rotate the secret".to_owned());
+    }
     let what = "webhook URL";
     let request = match state.outbound.post(&e.url, what) {
         Ok(r) => r
@@ -451,6 +478,13 @@ impl crate::outbox::Outbox for Webhooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_keeps_only_what_an_operator_can_read_as_it_is() {
+        let answer = "denied\u{202e}txt.exe\u{200b}\u{7}\u{1b}[31m red \u{2066}x\u{2069} é 日本\u{feff}\u{e0041}";
+        assert_eq!(excerpt(answer.as_bytes()).as_deref(), Some("deniedtxt.exe[31m red x é 日本"));
+        assert_eq!(excerpt(b" \n\t\r "), None);
+    }
 
     #[test]
     fn retries_span_more_than_three_days_and_then_stop() {

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use shared::Problem;
 use shared::events::{
@@ -339,7 +339,7 @@ pub async fn attempts(
 #[utoipa::path(
     post, path = "/api/v1/webhook-endpoints/{endpoint_id}/replay", tag = "webhooks", operation_id = "replayWebhookEvents",
     summary = "Replay events to an endpoint",
-    description = "Delivers again the events (of the endpoint's types) committed after `after` (absent: every event kept), up to 10,000 per call; `next_cursor` says where to go on from when there are more. Each keeps its event id as `webhook-id`, so receivers that already have it can drop it.",
+    description = "Delivers again the events (of the endpoint's types) committed after `after` (absent: every event kept), looking at up to 10,000 per call; `next_cursor` says where to go on from when there are more. Each keeps its event id as `webhook-id`, so receivers that already have it can drop it. An event already waiting for this endpoint is not queued twice, and an endpoint with 10,000 deliveries waiting takes no replay until they are sent (409 `replay_backlog`).",
     params(("endpoint_id" = String, Path, description = "Endpoint id (`whe_…`)")),
     request_body = ReplayRequest,
     responses(
@@ -347,7 +347,7 @@ pub async fn attempts(
         (status = 400, description = "`after` is neither an event id nor a `next_cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No service key, or one that is not valid or was revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such endpoint", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`endpoint_disabled`: turn the endpoint on first", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`endpoint_disabled`: turn the endpoint on first; `replay_backlog`: 10,000 deliveries are waiting already", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`cursor_expired`: the `after` event is no longer kept", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many invalid keys from this address", body = Problem, content_type = "application/problem+json"),
     ),
@@ -369,27 +369,56 @@ pub async fn replay(
         Some(a) => Some(crate::events::cursor_at(&state.db, "after", a).await?),
         None => None,
     };
+    // What is waiting bounds what a replay adds: a key looping over replays
+    // cannot pile up deliveries (each retried for days) without end.
+    let waiting = || {
+        delivery::Entity::find()
+            .filter(delivery::Column::EndpointId.eq(endpoint.id.as_str()))
+            .filter(delivery::Column::State.eq("pending"))
+    };
+    let pending = usize::try_from(waiting().count(&state.db).await?).unwrap_or(usize::MAX);
+    if pending >= REPLAY_MAX {
+        return Err(AppError::conflict(
+            "replay_backlog",
+            format!(
+                "This endpoint has {pending} deliveries waiting already: replay again once they are sent (GET …/attempts shows how they go)."
+            ),
+        ));
+    }
+    let room = REPLAY_MAX - pending;
     let types = endpoint.types();
     let filter = crate::events::Filter { organization_id: None, types: &types, until: None };
     let now = state.clock.now();
-    let mut queued = 0usize;
+    let (mut scanned, mut queued) = (0usize, 0usize);
     let mut more = false;
-    while queued < REPLAY_MAX {
-        let want = (REPLAY_MAX - queued).min(1000) as u64;
+    while scanned < room {
+        let want = (room - scanned).min(1000) as u64;
         let page = crate::events::after(&state.db, cursor.as_ref(), &filter, want).await?;
         let Some(last) = page.last() else { break };
         cursor = Some(crate::events::Cursor::of(last));
         let ids: Vec<String> = page.iter().map(|e| e.id.clone()).collect();
         let txn = state.begin_write().await?;
-        super::dispatch::queue(&*txn, &endpoint.id, &ids, now).await?;
+        // Not twice: an event still waiting for this endpoint stays as it is.
+        let already: std::collections::HashSet<String> = waiting()
+            .select_only()
+            .column(delivery::Column::EventId)
+            .filter(delivery::Column::EventId.is_in(ids.iter().map(String::as_str)))
+            .into_tuple()
+            .all(&*txn)
+            .await?
+            .into_iter()
+            .collect();
+        let fresh: Vec<String> = ids.iter().filter(|id| !already.contains(*id)).cloned().collect();
+        super::dispatch::queue(&*txn, &endpoint.id, &fresh, now).await?;
         txn.commit().await?;
-        queued += ids.len();
+        scanned += ids.len();
+        queued += fresh.len();
         more = ids.len() as u64 == want;
         if !more {
             break;
         }
     }
-    let next_cursor = if more && queued >= REPLAY_MAX { cursor.map(|c| c.encode()) } else { None };
+    let next_cursor = if more && scanned >= room { cursor.map(|c| c.encode()) } else { None };
     tracing::info!(endpoint = %endpoint.id, key = %caller.key_id, queued, "webhook replay queued");
     Ok(HttpResponse::Accepted().json(ReplayResponse { queued: queued as u64, next_cursor }))
 }

@@ -495,3 +495,82 @@ async fn two_processes_send_each_delivery_once() {
     assert_eq!(first.count("webhook_attempts").await, 300, "one attempt per delivery");
     assert_eq!(first.count_where("webhook_deliveries", "state = 'delivered'").await, 300);
 }
+
+/// Four receivers that take 3 s to answer, each with a backlog big enough
+/// to fill every send a process may start, and a quick one: the quick one
+/// gets its deliveries while the slow ones are still at their first few,
+/// not after them (the last free sends go to endpoints with few in flight).
+#[actix_web::test]
+async fn slow_receivers_with_backlogs_do_not_hold_up_a_quick_one() {
+    let Some(rx) = Receiver::start().await else { return };
+    let app = spawn_app().await;
+    let mut secrets = Vec::new();
+    let mut key = String::new();
+    for n in 0..4 {
+        let (k, ep) = endpoint(&app, &format!("{}/hook/slow?n={n}", rx.base), &[]).await;
+        secrets.push(ep["secret"].clone());
+        key = k;
+    }
+    let (_, quick) = endpoint(&app, &rx.hook(), &[]).await;
+    secrets.push(quick["secret"].clone());
+    rx.post("/secrets", &json!(secrets)).await;
+    rx.post("/program", &json!({ "slow_paths": { "/hook/slow": 3000 } })).await;
+    let now = app.clock_now();
+    let txn = app.state.begin_write().await.unwrap();
+    for n in 0..60 {
+        let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{n}"), json!({ "n": n }));
+        api::events::emit(&*txn, e, now).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+    let at = |s: &Value, path: &str| {
+        s["deliveries"].as_array().unwrap().iter().filter(|d| d["path"] == path && d["answered"] == 204).count()
+    };
+    let s = rx.until("the quick receiver's 60", |s| at(s, "/hook") == 60).await;
+    let slow = at(&s, "/hook/slow");
+    assert!(slow < 120, "the quick one waited for the slow ones' backlogs: {slow} of 240 slow ones first");
+    assert_eq!(s["invalid"], 0);
+    let (status, _) = app.send(Method::GET, "/api/v1/webhook-endpoints", None, Some(&key)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// A replay queues no event twice for an endpoint, and an endpoint with
+/// 10,000 deliveries waiting takes no more from replays: a key cannot pile
+/// up deliveries (each retried for days) by replaying in a loop.
+#[actix_web::test]
+async fn replays_queue_nothing_twice_and_stop_at_a_backlog() {
+    let app = spawn_app().await;
+    // Nobody listens there: deliveries fail and wait for their retry.
+    let closed = format!("http://127.0.0.1:{}/hook", crate::helpers::free_port());
+    let (key, ep) = endpoint(&app, &closed, &[]).await;
+    let id = ep["id"].as_str().unwrap().to_owned();
+    let now = app.clock_now();
+    let txn = app.state.begin_write().await.unwrap();
+    for n in 0..5 {
+        let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{n}"), json!({ "n": n }));
+        api::events::emit(&*txn, e, now).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+    let waiting = format!("endpoint_id = '{id}' AND state = 'pending'");
+    for _ in 0..100 {
+        if app.count_where("webhook_deliveries", &waiting).await == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.count_where("webhook_deliveries", &waiting).await, 5);
+    let (path, everything) = (format!("/api/v1/webhook-endpoints/{id}/replay"), json!({}));
+    let replay = || app.send(Method::POST, &path, Some(&everything), Some(&key));
+    let (status, body) = replay().await;
+    assert_eq!((status, body["queued"].as_u64()), (StatusCode::ACCEPTED, Some(0)), "all five wait already: {body}");
+    assert_eq!(app.count_where("webhook_deliveries", &waiting).await, 5);
+
+    // 10,000 waiting (queued straight, due tomorrow): no replay.
+    let more: Vec<String> = (0..9_995).map(|n| format!("evt_fill{n}")).collect();
+    let txn = app.state.begin_write().await.unwrap();
+    api::webhooks::dispatch::queue(&*txn, &id, &more, now + chrono::Duration::days(1)).await.unwrap();
+    txn.commit().await.unwrap();
+    let (status, body) = replay().await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("replay_backlog")), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("10000 deliveries waiting"), "{body}");
+    assert_eq!(app.count_where("webhook_deliveries", &format!("endpoint_id = '{id}'")).await, 10_000);
+}
