@@ -186,9 +186,9 @@ pub mod direct {
         // Checkpoints (copying the log into the file, and its fsync) run on
         // a thread of their own, not inside the commit every writer waits
         // for. PASSIVE: never waits for a reader or a writer. The writer
-        // still checkpoints itself should the log pass 10,000 pages (40 MB;
-        // the checkpointer failing or starved): the log never grows unbounded.
-        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+        // still checkpoints itself should the log pass 100,000 pages
+        // (400 MB; the checkpointer failing): the log never grows unbounded.
+        conn.pragma_update(None, "wal_autocheckpoint", 100_000)?;
         conn.pragma_update(None, "cache_size", -16_384)?;
         let checkpointer = open(path)?;
         // Stops when the writer does (it drops `running`).

@@ -446,16 +446,7 @@ pub async fn create(
     if member.is_none() && !relink {
         // The common case, a new account (one that exists outside the
         // organization was refused above); only inserts: written with
-        // whatever other creates are in flight, under one commit. A userName
-        // the directory already has is refused here, by a read: a refused
-        // job makes PostgreSQL write the whole shared batch twice.
-        let taken = dir_user::Entity::find_in(&dir.org_id)
-            .filter(dir_user::Column::UserNameKey.eq(row.user_name_key.as_str()))
-            .one(&state.db)
-            .await?;
-        if taken.is_some() {
-            return Err(clash(&user_name, &email).into());
-        }
+        // whatever other creates are in flight, under one commit.
         let inserts = new_user.inserts(None, true);
         state.batcher.insert(inserts).await.map_err(|e| e.into_app_error(|| clash(&user_name, &email)))?;
     } else if relink {

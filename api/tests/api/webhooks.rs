@@ -84,6 +84,18 @@ async fn endpoint(app: &TestApp, url: &str, types: &[&str]) -> (String, Value) {
     (key, created)
 }
 
+/// `n` `group.updated` events (objects `grp_{tag}_…`) committed in one
+/// transaction of `app`'s.
+async fn commit_events(app: &TestApp, tag: impl std::fmt::Display, n: usize) {
+    let now = app.clock_now();
+    let txn = app.state.begin_write().await.unwrap();
+    for i in 0..n {
+        let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{tag}_{i}"), json!({ "n": i }));
+        api::events::emit(&*txn, e, now).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+}
+
 async fn attempts(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
     let (status, page) =
         app.send(Method::GET, &format!("/api/v1/webhook-endpoints/{id}/attempts"), None, Some(key)).await;
@@ -200,12 +212,7 @@ async fn a_burst_of_a_thousand_events_arrives_whole_and_a_replay_keeps_ids() {
     rx.post("/secrets", &json!([ep["secret"]])).await;
     let now = app.clock_now();
     for batch in 0..10 {
-        let txn = app.state.begin_write().await.unwrap();
-        for n in 0..100 {
-            let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{batch}_{n}"), json!({ "n": n }));
-            api::events::emit(&*txn, e, now).await.unwrap();
-        }
-        txn.commit().await.unwrap();
+        commit_events(&app, batch, 100).await;
     }
     // A rolled-back change has no event and no delivery.
     let txn = app.state.begin_write().await.unwrap();
@@ -478,14 +485,8 @@ async fn two_processes_send_each_delivery_once() {
     let (_, ep) = endpoint(&first, &rx.hook(), &[]).await;
     rx.post("/secrets", &json!([ep["secret"]])).await;
     rx.post("/program", &json!({ "delay_ms": 20 })).await;
-    let now = first.clock_now();
     for (i, app) in [&first, &second].into_iter().cycle().take(6).enumerate() {
-        let txn = app.state.begin_write().await.unwrap();
-        for n in 0..50 {
-            let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{i}_{n}"), json!({ "n": n }));
-            api::events::emit(&*txn, e, now).await.unwrap();
-        }
-        txn.commit().await.unwrap();
+        commit_events(app, i, 50).await;
     }
     let s = rx.until("300 deliveries", |s| s["unique"] == 300).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -515,13 +516,7 @@ async fn slow_receivers_with_backlogs_do_not_hold_up_a_quick_one() {
     secrets.push(quick["secret"].clone());
     rx.post("/secrets", &json!(secrets)).await;
     rx.post("/program", &json!({ "slow_paths": { "/hook/slow": 3000 } })).await;
-    let now = app.clock_now();
-    let txn = app.state.begin_write().await.unwrap();
-    for n in 0..60 {
-        let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{n}"), json!({ "n": n }));
-        api::events::emit(&*txn, e, now).await.unwrap();
-    }
-    txn.commit().await.unwrap();
+    commit_events(&app, "burst", 60).await;
     let at = |s: &Value, path: &str| {
         s["deliveries"].as_array().unwrap().iter().filter(|d| d["path"] == path && d["answered"] == 204).count()
     };
@@ -543,13 +538,8 @@ async fn replays_queue_nothing_twice_and_stop_at_a_backlog() {
     let closed = format!("http://127.0.0.1:{}/hook", crate::helpers::free_port());
     let (key, ep) = endpoint(&app, &closed, &[]).await;
     let id = ep["id"].as_str().unwrap().to_owned();
+    commit_events(&app, "five", 5).await;
     let now = app.clock_now();
-    let txn = app.state.begin_write().await.unwrap();
-    for n in 0..5 {
-        let e = api::events::NewEvent::new("group.updated", "org_x", format!("grp_{n}"), json!({ "n": n }));
-        api::events::emit(&*txn, e, now).await.unwrap();
-    }
-    txn.commit().await.unwrap();
     let waiting = format!("endpoint_id = '{id}' AND state = 'pending'");
     for _ in 0..100 {
         if app.count_where("webhook_deliveries", &waiting).await == 5 {
