@@ -349,21 +349,18 @@ async fn a_receiver_slower_than_five_seconds_is_logged_as_such_and_retried() {
     assert_eq!((s["unique"].as_u64(), s["duplicates"].as_u64(), s["invalid"].as_u64()), (Some(1), Some(0), Some(0)));
 }
 
+/// The JSON a request to the real binary is answered with.
+async fn answer(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 /// Every organization the server holds, through the API.
 async fn organization_ids(base: &str, key: &str) -> std::collections::BTreeSet<String> {
     let http = reqwest::Client::new();
     let mut ids = std::collections::BTreeSet::new();
     let mut cursor = String::new();
     loop {
-        let page: Value = http
-            .get(format!("{base}/api/v1/organizations?limit=100{cursor}"))
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = answer(http.get(format!("{base}/api/v1/organizations?limit=100{cursor}")).bearer_auth(key)).await;
         ids.extend(page["data"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()));
         match page["next_cursor"].as_str() {
             Some(c) => cursor = format!("&cursor={c}"),
@@ -394,16 +391,8 @@ async fn a_process_killed_mid_delivery_still_delivers_every_committed_event() {
     let private = [("GATEHOUSE_ALLOW_PRIVATE_NETWORK_URLS", "true")];
     let mut server = crate::helpers::start_gatehouse(&data, port, &private).await;
     let http = reqwest::Client::new();
-    let ep: Value = http
-        .post(format!("{base}/api/v1/webhook-endpoints"))
-        .bearer_auth(&key)
-        .json(&json!({ "url": rx.hook(), "event_types": ["organization.created"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({ "url": rx.hook(), "event_types": ["organization.created"] });
+    let ep = answer(http.post(format!("{base}/api/v1/webhook-endpoints")).bearer_auth(&key).json(&body)).await;
     rx.post("/secrets", &json!([ep["secret"]])).await;
     // Slow answers: sends are in flight when the process dies.
     rx.post("/program", &json!({ "delay_ms": 400 })).await;
